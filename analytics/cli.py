@@ -1,0 +1,133 @@
+"""``python -m analytics VERB ...``: the same code the pages call, for schedulers and checks.
+
+Verbs: ``demo`` (build the demo city) and ``report`` (every metric for a filter set).
+Each verb takes ``--db PATH`` (else ``GRIDSCOPE_DB``, else ``data/gridscope.duckdb``)
+and ``--format json|csv|table``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import sys
+from typing import Any, Callable
+
+import pandas as pd
+
+from analytics import store
+from analytics.config import load_config
+from analytics.filters import KINDS, LEVELS, Filters
+
+VERBS: dict[str, Callable[[argparse.Namespace], Any]] = {}
+
+
+def verb(name: str):
+    def register(func):
+        VERBS[name] = func
+        return func
+    return register
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _jsonable(value):
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (dt.date, dt.datetime, pd.Timestamp)):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def emit(result: Any, fmt: str, out=sys.stdout) -> None:
+    """Print a dict (one object) or a list of dicts / DataFrame in the chosen format."""
+    if isinstance(result, pd.DataFrame):
+        records = result.to_dict("records")
+    elif isinstance(result, dict):
+        records = [result]
+    else:
+        records = list(result)
+    records = [{k: _jsonable(v) for k, v in r.items()} for r in records]
+    if fmt == "json":
+        payload = records[0] if isinstance(result, dict) else records
+        out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    elif fmt == "csv":
+        pd.DataFrame(records).to_csv(out, index=False)
+    else:
+        frame = pd.DataFrame(records)
+        out.write((frame.T if isinstance(result, dict) else frame).to_string() + "\n")
+
+
+def add_filter_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--start", type=_date, required=True, help="first day of the period (inclusive)")
+    parser.add_argument("--end", type=_date, required=True, help="day after the period (exclusive)")
+    parser.add_argument("--level", choices=LEVELS, help="area level of --area")
+    parser.add_argument("--area", help="area id at --level")
+    parser.add_argument("--kind", choices=KINDS)
+    parser.add_argument("--category-major")
+    parser.add_argument("--category", help="category code")
+    parser.add_argument("--source")
+
+
+def filters_from(args: argparse.Namespace) -> Filters:
+    if args.area and not args.level:
+        raise ValueError("--area needs --level")
+    return Filters(args.start, args.end, args.level, args.area, args.kind, args.category_major,
+                   args.category, args.source)
+
+
+@verb("demo")
+def demo_verb(args: argparse.Namespace):
+    from analytics.demo import build_demo
+
+    path = store.db_path(args.db)
+    if args.if_missing and path.exists():
+        print(f"demo database already present: {path}", file=sys.stderr)
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return build_demo(path, cases=args.cases, seed=args.seed, grids=args.grids,
+                      progress=lambda line: print(line, file=sys.stderr))
+
+
+@verb("report")
+def report_verb(args: argparse.Namespace):
+    from analytics.metrics import summary
+
+    con = store.connect_read_only(store.db_path(args.db))
+    return summary(con, filters_from(args), load_config())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analytics", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="verb", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help="database file (default: $GRIDSCOPE_DB, else data/gridscope.duckdb)")
+    common.add_argument("--format", choices=("json", "csv", "table"), default="json")
+    demo = sub.add_parser("demo", parents=[common], help="build the deterministic demo city")
+    demo.add_argument("--cases", type=int, default=300_000)
+    demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--grids", type=int, default=400)
+    demo.add_argument("--if-missing", action="store_true", help="do nothing when the database exists")
+    report = sub.add_parser("report", parents=[common], help="every metric of metrics.md for a filter set")
+    add_filter_args(report)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        result = VERBS[args.verb](args)
+    except (ValueError, store.StoreError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if result is not None:
+        emit(result, args.format)
+    return 0

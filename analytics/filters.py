@@ -1,0 +1,109 @@
+"""The shared filter set of every page, as a frozen dataclass, and its SQL.
+
+Values always travel as DuckDB parameters; identifiers (area level) only come
+from the whitelist :data:`LEVEL_COLUMNS`. An unknown level raises ``ValueError``;
+an unknown area, kind or category simply matches nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+LEVELS = ("district", "street", "community", "grid")
+LEVEL_COLUMNS: dict[str, tuple[str, str]] = {
+    "district": ("district_id", "district_name"),
+    "street": ("street_id", "street_name"),
+    "community": ("community_id", "community_name"),
+    "grid": ("grid_id", "grid_name"),
+}
+KINDS = ("incident", "demand", "dispute")
+
+
+def level_columns(level: str) -> tuple[str, str]:
+    """``(id column, name column)`` of ``grids`` for an area level; ``ValueError`` if unknown."""
+    try:
+        return LEVEL_COLUMNS[level]
+    except KeyError:
+        raise ValueError(f"unknown area level {level!r}; expected one of {', '.join(LEVELS)}") from None
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Period ``[start, end)`` and optional area, kind, category and source.
+
+    ``level``/``area`` restrict to one area (e.g. ``level="street", area="330106001"``);
+    ``level`` alone, or ``area=None``, means the whole city.
+    """
+
+    start: dt.date
+    end: dt.date
+    level: str | None = None
+    area: str | None = None
+    kind: str | None = None
+    category_major: str | None = None
+    category: str | None = None
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.level is not None:
+            level_columns(self.level)
+        if self.end < self.start:
+            raise ValueError(f"period end {self.end} is before its start {self.start}")
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    def previous(self) -> "Filters":
+        """The previous period of equal length (period over period)."""
+        return replace(self, start=self.start - (self.end - self.start), end=self.start)
+
+    def year_earlier(self) -> "Filters":
+        """The same period one year earlier (year over year)."""
+        return replace(self, start=_minus_year(self.start), end=_minus_year(self.end))
+
+    def with_area(self, level: str | None, area: str | None) -> "Filters":
+        return replace(self, level=level, area=area)
+
+
+def _minus_year(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def area_filter_sql(f: Filters, grid_alias: str = "g") -> str:
+    """Predicate on ``grids`` aliased ``grid_alias`` for the filter's area (``$area``), or ``TRUE``."""
+    if f.level is None or f.area is None:
+        return "TRUE"
+    id_col, _ = level_columns(f.level)
+    return f"{grid_alias}.{id_col} = $area"
+
+
+def case_filter_sql(f: Filters, alias: str = "c") -> tuple[str, dict]:
+    """SQL predicate (without the period) for ``cases`` aliased ``alias``, and its parameters."""
+    clauses: list[str] = ["TRUE"]
+    params: dict = {}
+    if f.level is not None and f.area is not None:
+        id_col, _ = level_columns(f.level)
+        if f.level == "grid":
+            clauses.append(f"{alias}.grid_id = $area")
+        else:
+            clauses.append(f"{alias}.grid_id IN (SELECT grid_id FROM grids WHERE {id_col} = $area)")
+        params["area"] = str(f.area)
+    for column in ("kind", "category_major", "source"):
+        value = getattr(f, column)
+        if value is not None:
+            clauses.append(f"{alias}.{column} = ${column}")
+            params[column] = str(value)
+    if f.category is not None:
+        clauses.append(f"{alias}.category_code = $category")
+        params["category"] = str(f.category)
+    return " AND ".join(clauses), params
+
+
+def period_params(f: Filters) -> dict:
+    """``$start``/``$end`` as timestamps (midnight, local wall clock)."""
+    return {"start": dt.datetime.combine(f.start, dt.time()), "end": dt.datetime.combine(f.end, dt.time())}
