@@ -48,8 +48,8 @@ def on_time_drop_alerts(grids: pd.DataFrame, previous: pd.DataFrame, rules: dict
     both = grids.merge(previous[["area_id", "on_time_closure_rate", "due_to_close"]], on="area_id",
                        suffixes=("", "_prev"))
     enough = (both["due_to_close"] >= min_due) & (both["due_to_close_prev"] >= min_due)
-    drop = both["on_time_closure_rate_prev"] - both["on_time_closure_rate"]
-    hit = both[enough & (drop >= float(rules["on_time_drop_points"]))].assign(drop=drop).nlargest(5, "drop")
+    both["drop"] = both["on_time_closure_rate_prev"] - both["on_time_closure_rate"]
+    hit = both[enough & (both["drop"] >= float(rules["on_time_drop_points"]))].nlargest(5, "drop")
     return _rows(hit, "on_time_drop", "grid", "area_id", "area_name", "on_time_closure_rate",
                  "on_time_closure_rate_prev", hit["drop"] * 10)
 
@@ -57,9 +57,8 @@ def on_time_drop_alerts(grids: pd.DataFrame, previous: pd.DataFrame, rules: dict
 def slow_department_alerts(depts: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
     both = depts.merge(previous[["department", "median_handling_hours", "handled"]], on="department",
                        suffixes=("", "_prev"))
-    ratio = both["median_handling_hours"] / both["median_handling_hours_prev"]
-    hit = both[(ratio >= 1.5) & (both["handled"] >= 20) & (both["handled_prev"] >= 20)].assign(ratio=ratio)
-    hit = hit.nlargest(3, "ratio")
+    both["ratio"] = both["median_handling_hours"] / both["median_handling_hours_prev"]
+    hit = both[(both["ratio"] >= 1.5) & (both["handled"] >= 20) & (both["handled_prev"] >= 20)].nlargest(3, "ratio")
     return _rows(hit, "slow_department", "department", "department", "department_name", "median_handling_hours",
                  "median_handling_hours_prev", hit["ratio"])
 
@@ -69,9 +68,9 @@ def rising_demand_alerts(con, f: Filters, rules: dict) -> pd.DataFrame:
     now = metrics.by_area(con, demand, "grid")[["area_id", "area_name", "reported"]]
     before = metrics.by_area(con, demand.previous(), "grid")[["area_id", "reported"]]
     both = now.merge(before, on="area_id", suffixes=("", "_prev"))
-    ratio = both["reported"] / both["reported_prev"].clip(lower=1)
-    hit = both[(ratio >= float(rules["rising_demand_ratio"])) & (both["reported"] >= int(rules["rising_demand_min"]))]
-    hit = hit.assign(ratio=ratio).nlargest(5, "ratio")
+    both["ratio"] = both["reported"] / both["reported_prev"].clip(lower=1)
+    hit = both[(both["ratio"] >= float(rules["rising_demand_ratio"]))
+               & (both["reported"] >= int(rules["rising_demand_min"]))].nlargest(5, "ratio")
     return _rows(hit, "rising_demand", "grid", "area_id", "area_name", "reported", "reported_prev", hit["ratio"])
 
 

@@ -43,7 +43,7 @@ AGGREGATES: dict[str, str] = {
     "callbacks_contacted": f"count(*) FILTER (WHERE {CLOSED_IN_P} AND c.callback_valid AND c.callback_contacted)",
     "callbacks_solved": f"count(*) FILTER (WHERE {CLOSED_IN_P} AND c.callback_valid AND c.callback_solved)",
     "satisfaction_points": (f"coalesce(sum(CASE c.satisfaction WHEN 'satisfied' THEN 1.0 WHEN 'basic' THEN 0.9"
-                            f" ELSE 0.0 END) FILTER (WHERE {CLOSED_IN_P} AND c.callback_valid), 0)"),
+                            f" ELSE 0.0 END) FILTER (WHERE {CLOSED_IN_P} AND c.callback_valid), 0)::DOUBLE"),
     "disputes_received": f"count(*) FILTER (WHERE {DISPUTE_RECEIVED})",
     "disputes_resolved": f"count(*) FILTER (WHERE {DISPUTE_RESOLVED})",
     "disputes_resolved_local": (f"count(*) FILTER (WHERE {DISPUTE_RESOLVED}"

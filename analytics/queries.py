@@ -23,11 +23,17 @@ def grain_unit(grain: str) -> str:
 
 
 def data_range(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | None:
-    """First day with a report and the day after the last one (``[first, end)``), or None when empty."""
-    row = con.cursor().execute("SELECT min(reported_at), max(reported_at) FROM cases").fetchone()
+    """First day with a report and the end of the data (``[first, end)``), or None when empty.
+
+    The end is the dataset's as-of day (``meta.data_end``) when recorded, else the day after the last report.
+    """
+    cur = con.cursor()
+    row = cur.execute("SELECT min(reported_at), max(reported_at) FROM cases").fetchone()
     if row[0] is None:
         return None
-    return row[0].date(), row[1].date() + dt.timedelta(days=1)
+    as_of = cur.execute("SELECT value FROM meta WHERE key = 'data_end'").fetchone()
+    end = dt.date.fromisoformat(as_of[0][:10]) if as_of else row[1].date() + dt.timedelta(days=1)
+    return row[0].date(), end
 
 
 def areas(con: duckdb.DuckDBPyConnection, level: str, parent_level: str | None = None,

@@ -1,0 +1,18 @@
+"""数据管理 Data: what is loaded, the data dictionary, and the metric definitions as computed."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import data, data_parts as parts
+from ui.i18n import t
+
+st.title(t("page.data"))
+key = data.db_key()
+loaded, dictionary, definitions = st.tabs([t("data.tab_loaded"), t("data.tab_dictionary"), t("data.tab_metrics")])
+with loaded:
+    parts.loaded_panel(key)
+with dictionary:
+    parts.dictionary_panel(key)
+with definitions:
+    parts.definitions_panel()

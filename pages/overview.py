@@ -1,0 +1,34 @@
+"""一屏总览 Overview: KPI tiles, the grid status map, alerts, the trend and the top categories."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import data, overview_parts as parts
+from ui.i18n import t
+
+f = st.session_state.get("filters")
+st.title(t("page.overview"))
+if f is None:
+    st.info(t("app.no_data"))
+    st.stop()
+
+key = data.db_key()
+st.caption(parts.period_caption(f))
+current, previous = data.summary(key, f), data.summary(key, f.previous())
+if current["reported"] == 0 and current["due_to_close"] == 0:
+    st.warning(t("overview.empty"))
+parts.kpi_row(current, previous)
+
+map_col, side_col = st.columns([3, 2], gap="medium")
+with map_col:
+    parts.status_map_panel(key, f)
+with side_col:
+    parts.alert_panel(key, f)
+    parts.city_index_panel(current)
+
+trend_col, top_col = st.columns([3, 2], gap="medium")
+with trend_col:
+    parts.trend_panel(key, f)
+with top_col:
+    parts.top_categories_panel(key, f)

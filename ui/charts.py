@@ -1,0 +1,35 @@
+"""plotly chart builders (no Streamlit calls; testable as figures)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+KIND_COLORS = {"incident": "#2b6cb0", "demand": "#c0392b", "dispute": "#8e44ad", "all": "#2b6cb0"}
+LAYOUT = dict(margin=dict(l=10, r=10, t=10, b=10), height=300, legend=dict(orientation="h", y=1.08, x=0),
+              font=dict(size=14), plot_bgcolor="#ffffff", paper_bgcolor="rgba(0,0,0,0)")
+
+
+def trend_chart(series: pd.DataFrame, labels: dict[str, str], y_title: str) -> go.Figure:
+    """Lines of reported cases per bucket, one per series (kind)."""
+    fig = go.Figure()
+    for key, part in series.groupby("series", sort=True):
+        fig.add_trace(go.Scatter(x=part["bucket"], y=part["reported"], mode="lines+markers", name=labels.get(key, key),
+                                 line=dict(color=KIND_COLORS.get(key), width=2.5), marker=dict(size=5)))
+    fig.update_layout(yaxis_title=y_title, **LAYOUT)
+    fig.update_yaxes(rangemode="tozero", gridcolor="#e5e7eb")
+    return fig
+
+
+def top_categories_chart(top: pd.DataFrame, current: str, previous: str) -> go.Figure:
+    """Horizontal bars: this period's count per category, the previous period as a thin marker."""
+    top = top.iloc[::-1]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(y=top["label"], x=top["reported"], orientation="h", name=current,
+                         marker_color=[KIND_COLORS.get(k, "#2b6cb0") for k in top["kind"]],
+                         text=top["reported"], textposition="outside"))
+    fig.add_trace(go.Scatter(y=top["label"], x=top["reported_previous"], mode="markers", name=previous,
+                             marker=dict(symbol="line-ns-open", size=18, color="#111827", line=dict(width=2))))
+    fig.update_layout(**LAYOUT)
+    fig.update_xaxes(gridcolor="#e5e7eb")
+    return fig

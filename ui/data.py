@@ -1,0 +1,104 @@
+"""Cached access to the store: one read-only connection, ``st.cache_data`` loaders over analytics.
+
+The connection is keyed on the database file's path and modification time, so a
+finished import (which replaces the file) is picked up on the next run.
+"""
+
+from __future__ import annotations
+
+import os
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from analytics import alerts, departments, metrics, queries, store
+from analytics.config import load_config
+from analytics.filters import Filters
+from analytics.scoring import add_scores, city_index
+
+TTL = 600
+
+
+def _db_key() -> tuple[str, float]:
+    path = store.db_path()
+    return str(path), (path.stat().st_mtime if path.exists() else 0.0)
+
+
+@st.cache_resource(show_spinner=False)
+def _connection(path: str, mtime: float) -> duckdb.DuckDBPyConnection:
+    return store.connect_read_only(path)
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """The app's single read-only connection (raises :class:`store.StoreError` when unusable)."""
+    return _connection(*_db_key())
+
+
+def config() -> dict:
+    return load_config()
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def meta(db_key: tuple) -> dict[str, str]:
+    return store.read_meta(connection())
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def data_range(db_key: tuple):
+    """``[first report day, as-of day)``; the as-of day is the dataset's ``data_end`` when recorded."""
+    return queries.data_range(connection())
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def areas(db_key: tuple, level: str, parent_level: str | None, parent: str | None) -> pd.DataFrame:
+    return queries.areas(connection(), level, parent_level, parent)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def summary(db_key: tuple, f: Filters) -> dict:
+    return metrics.summary(connection(), f, config())
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def scored_areas(db_key: tuple, f: Filters, level: str) -> pd.DataFrame:
+    cfg = config()
+    return add_scores(metrics.by_area(connection(), f, level, cfg), cfg)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def geometries(db_key: tuple, level: str) -> pd.DataFrame:
+    return queries.area_geometries(connection(), level)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def volume_series(db_key: tuple, f: Filters, grain: str, by: str | None) -> pd.DataFrame:
+    return queries.volume_series(connection(), f, grain, by)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def top_categories(db_key: tuple, f: Filters, limit: int) -> pd.DataFrame:
+    return queries.top_categories(connection(), f, limit)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def alert_list(db_key: tuple, f: Filters) -> pd.DataFrame:
+    return alerts.alerts(connection(), f, config())
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def department_table(db_key: tuple, f: Filters) -> pd.DataFrame:
+    return departments.department_metrics(connection(), f)
+
+
+def city_index_of(summary_row: dict) -> dict:
+    return city_index(summary_row, config())
+
+
+def db_key() -> tuple[str, float]:
+    """Cache key part that changes when the database file is replaced."""
+    return _db_key()
+
+
+def database_available() -> bool:
+    return os.path.exists(store.db_path())

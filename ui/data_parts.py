@@ -1,0 +1,69 @@
+"""Panels of the Data page."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics import metrics
+from analytics.schema import TABLES_SQL
+from ui import data
+from ui.i18n import fmt_int, t
+
+SHOWN_META = ("dataset", "city_name", "timezone", "loaded_at", "source_files", "schema_version", "data_start",
+              "data_end")
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def table_counts(db_key: tuple) -> pd.DataFrame:
+    con = data.connection().cursor()
+    present = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    rows = [(name, con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0])
+            for name in TABLES_SQL if name in present]
+    return pd.DataFrame(rows, columns=["table", "rows"])
+
+
+def loaded_panel(key) -> None:
+    meta = data.meta(key)
+    span = data.data_range(key)
+    cols = st.columns(3)
+    counts = table_counts(key).set_index("table")["rows"]
+    cols[0].metric(t("data.cases"), fmt_int(int(counts.get("cases", 0))), border=True)
+    cols[1].metric(t("data.grids"), fmt_int(int(counts.get("grids", 0))), border=True)
+    cols[2].metric(t("data.rejects"), fmt_int(int(counts.get("rejects", 0))), border=True)
+    if span:
+        st.write(t("data.range", start=str(span[0]), end=str(span[1])))
+    rows = [(t(f"meta.{k}"), meta[k]) for k in SHOWN_META if k in meta]
+    st.dataframe(pd.DataFrame(rows, columns=[t("data.key"), t("data.value")]), hide_index=True, width="stretch")
+    st.dataframe(table_counts(key).rename(columns={"table": t("data.table"), "rows": t("data.rows")}),
+                 hide_index=True, width="content")
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def columns_of(db_key: tuple) -> pd.DataFrame:
+    sql = ("SELECT table_name, column_name, data_type FROM information_schema.columns "
+           "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position")
+    return data.connection().cursor().execute(sql).df()
+
+
+def dictionary_panel(key) -> None:
+    frame = columns_of(key)
+    for table in TABLES_SQL:
+        part = frame[frame["table_name"] == table]
+        if part.empty:
+            continue
+        with st.expander(f"{table} — {t(f'table.{table}')}"):
+            st.dataframe(part[["column_name", "data_type"]].rename(
+                columns={"column_name": t("data.column"), "data_type": t("data.type")}), hide_index=True,
+                width="stretch")
+
+
+def definitions_panel() -> None:
+    st.markdown(t("data.metrics_intro"))
+    rows = [(name, t(f"metric.{name}"), expr) for name, expr in metrics.AGGREGATES.items()]
+    st.dataframe(pd.DataFrame(rows, columns=[t("data.metric_key"), t("data.metric_name"), t("data.metric_sql")]),
+                 hide_index=True, width="stretch")
+    st.markdown(t("data.rates_intro"))
+    rates = [(name, t(f"metric.{name}"), t(f"metric_help.{name}")) for name in metrics.RATE_KEYS]
+    st.dataframe(pd.DataFrame(rates, columns=[t("data.metric_key"), t("data.metric_name"), t("data.metric_formula")]),
+                 hide_index=True, width="stretch")

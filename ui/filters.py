@@ -1,0 +1,100 @@
+"""The shared sidebar filters (period, area level and area, kind, category class) and deep links.
+
+The frame (``app.py``) draws them on every run, so switching pages keeps them. URL
+query parameters ``level``, ``area``, ``kind``, ``start`` and ``end`` override the
+widgets (deep links from the map and from briefings); any widget change clears them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from analytics.filters import KINDS, LEVELS, Filters
+from ui import data
+from ui.i18n import t
+
+PERIODS = ("month", "quarter", "half_year", "year", "custom")
+MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
+OVERRIDE_KEYS = ("level", "area", "kind", "start", "end")
+
+
+def months_back(day: dt.date, months: int) -> dt.date:
+    """The same day of the month ``months`` earlier (clamped to the 1st, periods start on month starts)."""
+    total = day.year * 12 + day.month - 1 - months
+    return dt.date(total // 12, total % 12 + 1, 1)
+
+
+def preset_period(preset: str, data_end: dt.date) -> tuple[dt.date, dt.date]:
+    """``[start, end)`` of a preset: whole months, ending with the last complete month of data."""
+    end = dt.date(data_end.year, data_end.month, 1)
+    return months_back(end, MONTHS[preset]), end
+
+
+def _clear_overrides() -> None:
+    for key in OVERRIDE_KEYS:
+        st.query_params.pop(key, None)
+
+
+def _period(data_first: dt.date, data_end: dt.date) -> tuple[dt.date, dt.date]:
+    preset = st.sidebar.selectbox(t("filter.period"), PERIODS, format_func=lambda p: t(f"period.{p}"),
+                                  key="filter_period", on_change=_clear_overrides)
+    if preset != "custom":
+        return preset_period(preset, data_end)
+    default = preset_period("month", data_end)
+    picked = st.sidebar.date_input(t("filter.custom_range"), value=(default[0], default[1] - dt.timedelta(days=1)),
+                                   min_value=data_first, max_value=data_end, key="filter_range",
+                                   on_change=_clear_overrides)
+    if isinstance(picked, (tuple, list)) and len(picked) == 2:
+        return picked[0], picked[1] + dt.timedelta(days=1)
+    day = picked[0] if isinstance(picked, (tuple, list)) and picked else default[0]
+    return day, day + dt.timedelta(days=1)
+
+
+def _area() -> tuple[str | None, str | None]:
+    level = st.sidebar.selectbox(t("filter.level"), ("city", *LEVELS), format_func=lambda x: t(f"level.{x}"),
+                                 key="filter_level", on_change=_clear_overrides)
+    if level == "city":
+        return None, None
+    options = data.areas(data.db_key(), level, None, None)
+    names = dict(zip(options["area_id"], options["area_name"]))
+    area = st.sidebar.selectbox(t("filter.area"), list(names), format_func=lambda a: f"{names[a]} · {a}",
+                                key=f"filter_area_{level}", on_change=_clear_overrides)
+    return level, area
+
+
+def sidebar_filters() -> Filters | None:
+    """Draw the filters and return the current :class:`Filters` (None when there is no data)."""
+    span = data.data_range(data.db_key())
+    if span is None:
+        return None
+    first, end = span
+    st.sidebar.subheader(t("filter.heading"))
+    start, stop = _period(first, end)
+    level, area = _area()
+    kind = st.sidebar.selectbox(t("filter.kind"), ("all", *KINDS), format_func=lambda k: t(f"kind.{k}"),
+                                key="filter_kind", on_change=_clear_overrides)
+    f = Filters(start, stop, level, area, None if kind == "all" else kind)
+    return apply_overrides(f, dict(st.query_params))
+
+
+def apply_overrides(f: Filters, params: dict) -> Filters:
+    """Deep-link parameters over the widget values; an unknown level is ignored, other values are
+    taken as they are (an unknown area simply matches nothing)."""
+    values = {}
+    if params.get("level") in LEVELS and params.get("area"):
+        values.update(level=params["level"], area=str(params["area"]))
+    if params.get("kind"):
+        values["kind"] = str(params["kind"])
+    for key in ("start", "end"):
+        try:
+            values[key] = dt.date.fromisoformat(str(params[key]))
+        except (KeyError, ValueError):
+            pass
+    if not values:
+        return f
+    try:
+        return Filters(**{**f.__dict__, **values})
+    except ValueError:
+        return f

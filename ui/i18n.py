@@ -1,0 +1,67 @@
+"""The zh/en catalogs (``ui/locales/*.json``) and the formatting of numbers and dates per language.
+
+Every user-visible string goes through :func:`t`. Chinese is the default; the
+language comes from the ``lang`` query parameter or the sidebar switch.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import streamlit as st
+
+LOCALES = Path(__file__).parent / "locales"
+LANGUAGES = ("zh", "en")
+DEFAULT_LANGUAGE = "zh"
+
+
+@lru_cache(maxsize=None)
+def catalog(lang: str) -> dict[str, str]:
+    with open(LOCALES / f"{lang}.json", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def current_language() -> str:
+    lang = st.session_state.get("lang")
+    if lang not in LANGUAGES:
+        lang = st.query_params.get("lang", DEFAULT_LANGUAGE)
+        lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+        st.session_state["lang"] = lang
+    return lang
+
+
+def t(key: str, **values) -> str:
+    """The string for ``key`` in the current language, formatted with ``values``.
+
+    A missing key shows as ``⟦key⟧`` so it is visible on screen and caught by tests.
+    """
+    text = catalog(current_language()).get(key)
+    if text is None:
+        return f"⟦{key}⟧"
+    return text.format(**values) if values else text
+
+
+def fmt_int(value) -> str:
+    """A count: ``12,345`` in English; ``1.23万`` from ten thousand up in Chinese."""
+    if value is None:
+        return "—"
+    value = int(value)
+    if current_language() == "zh" and abs(value) >= 10_000:
+        return f"{value / 10_000:.2f}万"
+    return f"{value:,}"
+
+
+def fmt_pct(value, digits: int = 1) -> str:
+    return "—" if value is None or value != value else f"{value * 100:.{digits}f}%"
+
+
+def fmt_hours(value) -> str:
+    if value is None or value != value:
+        return "—"
+    return t("unit.hours", value=f"{value:.1f}")
+
+
+def fmt_date(day) -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if current_language() == "zh" else day.strftime("%d %b %Y")

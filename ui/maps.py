@@ -1,0 +1,53 @@
+"""pydeck map builders: returned objects are testable without a server.
+
+Offline first: ``map_provider=None`` draws no base map and fetches nothing; area
+polygons on a plain background read as the map.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pydeck as pdk
+
+from analytics.geo import polygon_rings
+from analytics.scoring import STATUS_COLORS
+
+
+def polygon_rows(geoms: pd.DataFrame, values: pd.DataFrame, on: str = "area_id") -> pd.DataFrame:
+    """One row per outer ring (MultiPolygons exploded), with the columns of ``values`` joined on ``on``."""
+    merged = geoms.merge(values, on=on, how="left", suffixes=("", "_v"))
+    merged["polygon"] = merged["geometry"].map(polygon_rings)
+    return merged.explode("polygon", ignore_index=True).dropna(subset=["polygon"]).drop(columns=["geometry"])
+
+
+def view_for(geoms: pd.DataFrame, width_px: int = 1000, height_px: int = 560) -> pdk.ViewState:
+    """A view that fits every centroid, with a margin."""
+    lon, lat = geoms["centroid_lon"], geoms["centroid_lat"]
+    lon_span = max(float(lon.max() - lon.min()), 0.005) * 1.35
+    lat_span = max(float(lat.max() - lat.min()), 0.005) * 1.35
+    lat_mid = float(lat.mean())
+    # deck.gl's zoom 0 shows the world 512 px wide; latitude spans stretch by 1 / cos(latitude)
+    zoom_lon = math.log2(360 * width_px / 512 / lon_span)
+    zoom_lat = math.log2(360 * height_px / 512 / (lat_span / max(math.cos(math.radians(lat_mid)), 0.2)))
+    return pdk.ViewState(longitude=float(lon.mean()), latitude=lat_mid, zoom=min(zoom_lon, zoom_lat) - 0.1,
+                         pitch=0, bearing=0)
+
+
+def status_map(geoms: pd.DataFrame, scored: pd.DataFrame, status_labels: dict[str, str],
+               tooltip_html: str, height: int = 560) -> pdk.Deck:
+    """Areas coloured by status (green/amber/red/grey) with a tooltip per area."""
+    rows = polygon_rows(geoms, scored)
+    rows["status"] = rows["status"].fillna("grey")
+    rows["fill"] = rows["status"].map(lambda s: STATUS_COLORS[s] + [200])
+    rows["status_label"] = rows["status"].map(status_labels)
+    rows["score_text"] = rows["score"].map(lambda v: "—" if pd.isna(v) else f"{v:.1f}")
+    rows["grade_text"] = rows["grade"].fillna("—").astype(str)
+    keep = ["polygon", "fill", "area_id", "area_name", "status_label", "score_text", "grade_text",
+            "due_to_close", "open_overdue", "reported"]
+    layer = pdk.Layer("PolygonLayer", data=rows[keep], get_polygon="polygon", get_fill_color="fill",
+                      get_line_color=[255, 255, 255, 230], line_width_min_pixels=1, stroked=True, filled=True,
+                      pickable=True, auto_highlight=True, id="status-areas")
+    return pdk.Deck(layers=[layer], initial_view_state=view_for(geoms, height_px=height), map_provider=None,
+                    tooltip={"html": tooltip_html, "style": {"fontSize": "14px"}})

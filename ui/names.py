@@ -1,0 +1,47 @@
+"""Display names in the current language: areas, departments, categories."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics.filters import level_columns
+from ui import data
+from ui.i18n import current_language
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def _lookups(db_key: tuple) -> dict[str, dict[str, str]]:
+    con = data.connection().cursor()
+    depts = con.execute("SELECT department, department_name, coalesce(department_name_en, department_name) "
+                        "FROM departments").fetchall()
+    cats = con.execute("SELECT category_code, category_name, coalesce(category_name_en, category_name) "
+                       "FROM categories").fetchall()
+    return {"department_zh": {d: zh for d, zh, _ in depts}, "department_en": {d: en for d, _, en in depts},
+            "category_zh": {c: zh for c, zh, _ in cats}, "category_en": {c: en for c, _, en in cats}}
+
+
+def _lang() -> str:
+    return "en" if current_language() == "en" else "zh"
+
+
+def department_name(code: str, fallback: str | None = None) -> str:
+    return _lookups(data.db_key())[f"department_{_lang()}"].get(code, fallback or code)
+
+
+def category_label(code: str, fallback: str | None = None) -> str:
+    return _lookups(data.db_key())[f"category_{_lang()}"].get(code, fallback or code)
+
+
+def subject_name(subject_type: str, subject_id: str, fallback: str) -> str:
+    if subject_type == "department":
+        return department_name(subject_id, fallback)
+    if subject_type == "category":
+        return category_label(subject_id, fallback)
+    return fallback
+
+
+def area_label(level: str, area: str) -> str:
+    frame = data.areas(data.db_key(), level, None, None)
+    match = frame.loc[frame["area_id"] == area, "area_name"]
+    level_columns(level)
+    return f"{match.iloc[0]} · {area}" if len(match) else str(area)

@@ -1,0 +1,122 @@
+"""Panels of the overview page (each reads cached loaders and draws one block)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import html
+
+import pandas as pd
+import streamlit as st
+
+from analytics.filters import Filters
+from analytics.scoring import STATUS_COLORS
+from ui import data, names
+from ui.charts import top_categories_chart, trend_chart
+from ui.i18n import fmt_date, fmt_hours, fmt_int, fmt_pct, t
+from ui.maps import status_map
+from ui.tiles import kpi_tiles
+
+STATUS_ORDER = ("red", "amber", "green", "grey")
+
+
+def period_caption(f: Filters) -> str:
+    last = f.end - dt.timedelta(days=1)
+    prev = f.previous()
+    area = t("level.city") if f.area is None else names.area_label(f.level, f.area)
+    kind = t(f"kind.{f.kind}") if f.kind in ("incident", "demand", "dispute") else t("kind.all")
+    return t("overview.caption", start=fmt_date(f.start), end=fmt_date(last), prev_start=fmt_date(prev.start),
+             prev_end=fmt_date(prev.end - dt.timedelta(days=1)), area=area, kind=kind)
+
+
+def kpi_row(current: dict, previous: dict) -> None:
+    kpi_tiles(current, previous)
+
+
+def _status_legend(scored: pd.DataFrame) -> str:
+    counts = scored["status"].value_counts()
+    chips = []
+    for s in STATUS_ORDER:
+        r, g, b = STATUS_COLORS[s]
+        chips.append(f"<span style='display:inline-block;width:14px;height:14px;background:rgb({r},{g},{b});"
+                     f"border-radius:3px;margin:0 6px -2px 14px'></span>{html.escape(t(f'status.{s}'))} "
+                     f"<b>{int(counts.get(s, 0))}</b>")
+    return "<div style='font-size:15px'>" + "".join(chips) + "</div>"
+
+
+def status_map_panel(key, f: Filters) -> None:
+    level = "grid"
+    scored = data.scored_areas(key, f, level)
+    geoms = data.geometries(key, level)
+    geoms = geoms[geoms["area_id"].isin(scored["area_id"])]
+    st.subheader(t("overview.map_title"))
+    st.markdown(_status_legend(scored), unsafe_allow_html=True)
+    if geoms.empty:
+        st.info(t("overview.no_areas"))
+        return
+    labels = {s: t(f"status.{s}") for s in STATUS_COLORS}
+    tooltip = (f"<b>{{area_name}}</b><br/>{t('map.status')}: {{status_label}}<br/>"
+               f"{t('map.score')}: {{score_text}} ({{grade_text}})<br/>{t('metric.due_to_close')}: {{due_to_close}}"
+               f"<br/>{t('metric.open_overdue')}: {{open_overdue}}")
+    st.pydeck_chart(status_map(geoms, scored, labels, tooltip, height=470), height=470, key="overview_map")
+    st.caption(t("overview.map_note", minimum=data.config()["status"]["min_due_to_close"]))
+
+
+def _alert_text(row) -> str:
+    if row.alert in ("overdue_grid", "overdue_department"):
+        return t("alert.text.overdue", value=fmt_int(row.value))
+    if row.alert == "on_time_drop":
+        return t("alert.text.on_time_drop", previous=fmt_pct(row.previous), value=fmt_pct(row.value))
+    if row.alert == "slow_department":
+        return t("alert.text.slow", previous=fmt_hours(row.previous), value=fmt_hours(row.value))
+    if row.alert == "rising_demand":
+        return t("alert.text.rising", previous=fmt_int(row.previous), value=fmt_int(row.value))
+    return t("alert.text.spike", value=fmt_int(row.value), previous=fmt_int(round(row.previous)))
+
+
+def alert_panel(key, f: Filters) -> None:
+    st.subheader(t("overview.alerts_title"))
+    alerts = data.alert_list(key, f)
+    if alerts.empty:
+        st.success(t("overview.no_alerts"))
+        return
+    with st.container(height=400, border=False):
+        for row in alerts.itertuples():
+            subject = names.subject_name(row.subject_type, row.subject_id, row.subject_name)
+            colour = "#d63031" if row.alert in ("overdue_grid", "on_time_drop", "spike") else "#e67e22"
+            st.markdown(f"<div style='padding:2px 0 6px 0;border-bottom:1px solid #e5e7eb;font-size:15px'>"
+                        f"<span style='color:{colour};font-weight:600'>● {html.escape(t(f'alert.{row.alert}'))}"
+                        f"</span> · <b>{html.escape(str(subject))}</b><br/><span style='color:#4b5563'>"
+                        f"{html.escape(_alert_text(row))}</span></div>", unsafe_allow_html=True)
+
+
+def city_index_panel(current: dict) -> None:
+    index = data.city_index_of(current)
+    value = "—" if index["index"] is None else f"{index['index']:.2f}"
+    st.metric(t("overview.city_index"), value, help=t("overview.city_index_help"), border=True)
+
+
+def trend_panel(key, f: Filters) -> None:
+    weekly = f.days <= 92
+    start = f.end - dt.timedelta(weeks=26) if weekly else dt.date(f.end.year - 2, f.end.month, 1)
+    start -= dt.timedelta(days=start.weekday()) if weekly else dt.timedelta(0)
+    window = dataclasses.replace(f, start=start)
+    series = data.volume_series(key, window, "week" if weekly else "month", "kind")
+    labels = {k: t(f"kind.{k}") for k in ("incident", "demand", "dispute")}
+    st.subheader(t("overview.trend_weekly") if weekly else t("overview.trend_monthly"))
+    if series.empty:
+        st.info(t("overview.no_trend"))
+        return
+    st.plotly_chart(trend_chart(series, labels, t("metric.reported")), width="stretch",
+                    config={"displayModeBar": False})
+
+
+def top_categories_panel(key, f: Filters) -> None:
+    top = data.top_categories(key, f, 8)
+    st.subheader(t("overview.top_title"))
+    if top.empty:
+        st.info(t("overview.no_trend"))
+        return
+    top = top.assign(label=[names.category_label(c, n) for c, n in zip(top["category_code"], top["category_name"])])
+    fig = top_categories_chart(top, t("overview.this_period"), t("overview.prev_period"))
+    st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})

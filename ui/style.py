@@ -1,0 +1,22 @@
+"""Layout CSS the theme cannot express (spacing and tile type sizes); colours stay in config.toml."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+CSS = """
+<style>
+.block-container {padding-top: 1.6rem; padding-bottom: 1rem; max-width: 100%;}
+[data-testid="stMetricValue"] {font-size: 1.9rem; white-space: nowrap;}
+[data-testid="stMetricValue"] > div {overflow: visible; text-overflow: clip;}
+[data-testid="stMetric"] {padding: 0.55rem 0.8rem;}
+[data-testid="stMetricLabel"] p {white-space: normal; overflow: visible; line-height: 1.25; font-size: 0.95rem;}
+[data-testid="stMetricLabel"] {min-height: 2.4rem;}
+h1 {padding-top: 0; padding-bottom: 0.2rem;}
+h3 {padding-top: 0.3rem; padding-bottom: 0.2rem;}
+</style>
+"""
+
+
+def apply_layout_css() -> None:
+    st.markdown(CSS, unsafe_allow_html=True)
