@@ -1,6 +1,7 @@
 """``python -m analytics VERB ...``: the same code the pages call, for schedulers and checks.
 
-Verbs: ``demo`` (build the demo city) and ``report`` (every metric for a filter set).
+Verbs: ``demo`` (build the demo city), ``report`` (every metric for a filter set) and
+``scores`` (scorecards of grids, departments or grid workers).
 Each verb takes ``--db PATH`` (else ``GRIDSCOPE_DB``, else ``data/gridscope.duckdb``)
 and ``--format json|csv|table``.
 """
@@ -38,7 +39,7 @@ def _date(text: str) -> dt.date:
 
 
 def _jsonable(value):
-    if isinstance(value, float) and math.isnan(value):
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, (dt.date, dt.datetime, pd.Timestamp)):
         return value.isoformat()
@@ -105,6 +106,16 @@ def report_verb(args: argparse.Namespace):
     return summary(con, filters_from(args), load_config())
 
 
+@verb("scores")
+def scores_verb(args: argparse.Namespace):
+    from analytics.scorecards import scorecard
+
+    con = store.connect_read_only(store.db_path(args.db))
+    card = scorecard(con, filters_from(args), args.entity, load_config())
+    keep = [c for c in card.columns if c not in ("description",)]
+    return card[keep]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analytics", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="verb", required=True)
@@ -118,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--if-missing", action="store_true", help="do nothing when the database exists")
     report = sub.add_parser("report", parents=[common], help="every metric of metrics.md for a filter set")
     add_filter_args(report)
+    scores = sub.add_parser("scores", parents=[common], help="scorecards of grids, departments or grid workers")
+    add_filter_args(scores)
+    scores.add_argument("--entity", choices=("grid", "department", "worker"), default="grid")
     return parser
 
 

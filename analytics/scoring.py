@@ -13,16 +13,36 @@ GRADE_ORDER = ("A", "B", "C", "D", "E")
 STATUS_COLORS = {"green": [46, 160, 67], "amber": [240, 173, 0], "red": [214, 48, 49], "grey": [170, 176, 184]}
 
 
-def component_rates(frame: pd.DataFrame) -> pd.DataFrame:
-    """The score components as fractions: the rates, and ``non_rework_rate = 1 - rework_rate``."""
+GRID_COMPONENTS = ("on_time_closure_rate", "closure_rate", "satisfaction_rate", "non_rework_rate")
+DEPARTMENT_COMPONENTS = ("on_time_handling_rate", "handled_rate", "non_rework_rate")
+WORKER_COMPONENTS = ("report_volume", "valid_report_rate", "self_handled_rate")
+# entity -> (score components, the volume column that decides "too few cases", config key of its weights)
+ENTITIES = {
+    "grid": (GRID_COMPONENTS, "due_to_close", "weights"),
+    "department": (DEPARTMENT_COMPONENTS, "due_to_handle", "department_weights"),
+    "worker": (WORKER_COMPONENTS, "reports", "worker_weights"),
+}
+
+
+def component_rates(frame: pd.DataFrame, entity: str = "grid", report_target: float | None = None) -> pd.DataFrame:
+    """The score components of an entity as fractions in [0, 1].
+
+    ``non_rework_rate = 1 - rework_rate``; a worker's ``report_volume`` is reports / ``report_target``,
+    capped at 1. Other components are the rates of the same name.
+    """
+    components = ENTITIES[entity][0]
     out = pd.DataFrame(index=frame.index)
-    for name in ("on_time_closure_rate", "closure_rate", "satisfaction_rate"):
-        out[name] = pd.to_numeric(frame[name], errors="coerce")
-    out["non_rework_rate"] = 1 - pd.to_numeric(frame["rework_rate"], errors="coerce")
+    for name in components:
+        if name == "non_rework_rate":
+            out[name] = 1 - pd.to_numeric(frame["rework_rate"], errors="coerce")
+        elif name == "report_volume":
+            out[name] = (pd.to_numeric(frame["reports"], errors="coerce") / float(report_target)).clip(upper=1.0)
+        else:
+            out[name] = pd.to_numeric(frame[name], errors="coerce")
     return out
 
 
-def score_frame(frame: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
+def weighted_score(rates: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
     """Score (0–100) per row and each component's contribution in points.
 
     Each component rate scores linearly 0–100; a component whose rate is null
@@ -31,23 +51,22 @@ def score_frame(frame: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> f = pd.DataFrame({"on_time_closure_rate": [0.5], "closure_rate": [1.0],
-    ...                   "satisfaction_rate": [None], "rework_rate": [0.0]})
+    >>> r = pd.DataFrame({"on_time_closure_rate": [0.5], "closure_rate": [1.0],
+    ...                   "satisfaction_rate": [None], "non_rework_rate": [1.0]})
     >>> w = {"on_time_closure_rate": 40, "closure_rate": 30, "satisfaction_rate": 20, "non_rework_rate": 10}
-    >>> round(float(score_frame(f, w)["score"][0]), 2)  # (40*50 + 30*100 + 10*100) / 80
+    >>> round(float(weighted_score(r, w)["score"][0]), 2)  # (40*50 + 30*100 + 10*100) / 80
     75.0
     """
-    unknown = set(weights) - {"on_time_closure_rate", "closure_rate", "satisfaction_rate", "non_rework_rate"}
+    unknown = set(weights) - set(rates.columns)
     if unknown:
         raise ValueError(f"unknown score components: {sorted(unknown)}")
-    rates = component_rates(frame)[list(weights)]
+    rates = rates[list(weights)].astype(float)
     w = pd.Series(weights, dtype=float)
-    present = rates.notna()
-    total_weight = present.mul(w, axis=1).sum(axis=1)
+    total_weight = rates.notna().mul(w, axis=1).sum(axis=1)
     scale = 100.0 / total_weight.where(total_weight > 0)
-    out = pd.DataFrame(index=frame.index)
+    out = pd.DataFrame(index=rates.index)
     for name in weights:
-        out[f"points_{name}"] = rates[name] * 100 * w[name] * scale / 100
+        out[f"points_{name}"] = rates[name] * w[name] * scale
     out["score"] = out[[f"points_{n}" for n in weights]].sum(axis=1, min_count=1)
     return out
 
@@ -72,20 +91,24 @@ def status(frame: pd.DataFrame, grades: pd.Series, min_due: int, red_overdue_sha
     return result
 
 
-def add_scores(frame: pd.DataFrame, cfg: dict, weights: dict[str, float] | None = None) -> pd.DataFrame:
-    """``frame`` (one row per entity, with the rates) plus score, points, grade, status and rank.
+def add_scores(frame: pd.DataFrame, cfg: dict, weights: dict[str, float] | None = None,
+               entity: str = "grid", report_target: float | None = None) -> pd.DataFrame:
+    """``frame`` (one row per entity, with its rates) plus points, score, grade, rank (and status for grids).
 
-    Entities with too few cases (due to close below the configured minimum) get no
-    grade, grey status and no rank. Ranks are competition ranks ("1224"): ties share
-    the best rank.
+    Entities with too few cases (their volume below ``status.min_due_to_close``) get no
+    score, no grade, no rank (and grey status). Ranks are competition ranks ("1224"):
+    ties share the best rank.
     """
-    weights = weights or cfg["score"]["weights"]
+    components, volume, weight_key = ENTITIES[entity]
+    weights = weights or cfg["score"][weight_key]
     min_due = int(cfg["status"]["min_due_to_close"])
-    scored = pd.concat([frame, score_frame(frame, weights)], axis=1)
-    enough = scored["due_to_close"].astype(float) >= min_due
+    rates = component_rates(frame, entity, report_target)
+    scored = pd.concat([frame, weighted_score(rates, weights)], axis=1)
+    enough = scored[volume].astype(float) >= min_due
     scored.loc[~enough, "score"] = np.nan
     scored["grade"] = grade(scored["score"], cfg["score"]["grades"])
-    scored["status"] = status(scored, scored["grade"], min_due, float(cfg["status"]["red_open_overdue_share"]))
+    if entity == "grid":
+        scored["status"] = status(scored, scored["grade"], min_due, float(cfg["status"]["red_open_overdue_share"]))
     scored["rank"] = scored["score"].round(6).rank(method="min", ascending=False).astype("Int64")
     return scored
 

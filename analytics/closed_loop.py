@@ -1,0 +1,108 @@
+"""闭环督办: the lifecycle funnel, stage durations, the overdue case list and grid workers' table.
+
+Funnel and stage times follow the cases *reported in P* through their lifecycle as
+of the end of P; the overdue list is every open overdue case as of the end
+(``metrics.md``: open overdue), with how many hours it is past its deadline.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from analytics.filters import Filters, area_filter_sql, case_filter_sql, period_params
+
+STAGES = ("reported", "filed", "dispatched", "handled", "closed")
+STAGE_PAIRS = (("reported", "filed"), ("filed", "dispatched"), ("dispatched", "handled"), ("handled", "closed"),
+               ("reported", "closed"))
+
+
+def _at(stage: str) -> str:
+    return f"c.{stage}_at"
+
+
+FUNNEL_SQL = """
+SELECT count(*) AS reported,
+       count(*) FILTER (WHERE c.filed_at < $end AND c.status <> 'cancelled') AS filed,
+       count(*) FILTER (WHERE c.dispatched_at < $end AND c.status <> 'cancelled') AS dispatched,
+       count(*) FILTER (WHERE c.handled_at < $end AND c.status <> 'cancelled') AS handled,
+       count(*) FILTER (WHERE c.closed_at < $end AND c.status <> 'cancelled') AS closed,
+       count(*) FILTER (WHERE c.status = 'cancelled') AS cancelled,
+       count(*) FILTER (WHERE c.status = 'suspended') AS suspended,
+       count(*) FILTER (WHERE c.rework_count > 0 AND c.status <> 'cancelled') AS rework,
+       count(*) FILTER (WHERE c.self_handled AND c.closed_at < $end) AS self_handled
+FROM cases c
+WHERE c.reported_at >= $start AND c.reported_at < $end AND {where}
+"""
+
+
+def lifecycle_funnel(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, int]:
+    """Cases reported in P that reached each stage by the end of P, plus cancelled, suspended, rework."""
+    where, params = case_filter_sql(f)
+    cur = con.cursor().execute(FUNNEL_SQL.format(where=where), {**params, **period_params(f)})
+    names = [d[0] for d in cur.description]
+    return dict(zip(names, (int(v) for v in cur.fetchone())))
+
+
+def stage_durations(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Median and p90 hours per lifecycle step, over cases reported in P that completed the step by the end."""
+    where, params = case_filter_sql(f)
+    parts = []
+    for a, b in STAGE_PAIRS:
+        hours = f"epoch({_at(b)} - {_at(a)}) / 3600.0"
+        done = f"{_at(a)} IS NOT NULL AND {_at(b)} < $end AND c.status <> 'cancelled'"
+        parts.append(f"SELECT '{a}' AS stage_from, '{b}' AS stage_to, count(*) FILTER (WHERE {done}) AS cases, "
+                     f"quantile_cont({hours}, 0.5) FILTER (WHERE {done}) AS median_hours, "
+                     f"quantile_cont({hours}, 0.9) FILTER (WHERE {done}) AS p90_hours "
+                     f"FROM cases c WHERE c.reported_at >= $start AND c.reported_at < $end AND {where}")
+    return con.cursor().execute(" UNION ALL ".join(parts), {**params, **period_params(f)}).df()
+
+
+OVERDUE_SQL = """
+SELECT c.case_id, c.kind, c.category_code, c.category_name, c.department, c.grid_id, g.grid_name,
+       g.community_name, g.street_name, c.status, c.reported_at, c.due_at,
+       round(epoch($end - c.due_at) / 3600.0, 1) AS hours_overdue, c.description
+FROM cases c LEFT JOIN grids g ON g.grid_id = c.grid_id
+WHERE c.filed_at < $end AND c.status <> 'cancelled' AND (c.closed_at IS NULL OR c.closed_at >= $end)
+  AND c.due_at < $end AND {where}
+ORDER BY hours_overdue DESC, c.case_id
+LIMIT {limit}
+"""
+
+
+def overdue_cases(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 5000) -> pd.DataFrame:
+    """Open overdue cases as of the end of P, most overdue first (descriptions unmasked: mask before showing)."""
+    where, params = case_filter_sql(f)
+    sql = OVERDUE_SQL.format(where=where, limit=int(limit))
+    return con.cursor().execute(sql, {**params, "end": period_params(f)["end"]}).df()
+
+
+WORKERS_SQL = """
+SELECT w.worker_id, w.grid_id, g.grid_name, w.role, w.full_time,
+       count(c.case_id) AS reports,
+       count(c.case_id) FILTER (WHERE c.status <> 'cancelled') AS valid_reports,
+       count(c.case_id) FILTER (WHERE c.status <> 'cancelled' AND c.self_handled AND c.dispatched_at IS NULL
+                                AND c.closed_at < $end) AS self_handled
+FROM workers w
+LEFT JOIN grids g ON g.grid_id = w.grid_id
+LEFT JOIN cases c ON c.reporter_worker_id = w.worker_id AND c.reported_at >= $start AND c.reported_at < $end
+                  AND {where}
+WHERE {grid_where}
+GROUP BY ALL
+ORDER BY w.worker_id
+"""
+
+
+def worker_metrics(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Per grid worker: reports in P, valid reports (not cancelled), self-handled; and their rates.
+
+    ``valid_report_rate`` = valid reports / reports; ``self_handled_rate`` = self-handled / valid reports
+    (the ``metrics.md`` self-handled rate, cancelled reports left out as everywhere).
+    """
+    where, params = case_filter_sql(f)
+    grid_where = area_filter_sql(f, "g")
+    sql = WORKERS_SQL.format(where=where, grid_where=grid_where)
+    frame = con.cursor().execute(sql, {**params, **period_params(f)}).df()
+    frame["valid_report_rate"] = frame["valid_reports"] / frame["reports"].where(frame["reports"] > 0)
+    frame["self_handled_rate"] = frame["self_handled"] / frame["valid_reports"].where(frame["valid_reports"] > 0)
+    return frame
