@@ -6,8 +6,8 @@ Each rule returns rows ``(alert, subject_type, subject_id, subject_name, value, 
 - ``overdue_grid`` / ``overdue_department``: most open overdue cases as of the end;
 - ``on_time_drop``: a grid's on-time closure rate fell sharply against the previous period;
 - ``slow_department``: a department's median handling time rose sharply against the previous period;
-- ``rising_demand``: a grid's demand volume rose sharply against the previous period;
-- ``spike``: a category's last full week in P is a spike against its seasonal baseline.
+- ``rising_demand``: a grid's demand volume rose sharply against a year earlier (else the previous period);
+- ``spike``: a category had a day in P far above its seasonal baseline (``day`` says which).
 """
 
 from __future__ import annotations
@@ -22,7 +22,10 @@ from analytics.anomaly import flag_spikes
 from analytics.departments import department_metrics
 from analytics.filters import Filters, case_filter_sql, period_params
 
-COLUMNS = ["alert", "subject_type", "subject_id", "subject_name", "value", "previous", "severity"]
+COLUMNS = ["alert", "subject_type", "subject_id", "subject_name", "value", "previous", "severity", "day"]
+# New developments first, standing backlogs last; within a kind, the most severe first.
+PRIORITY = {"spike": 0, "rising_demand": 1, "on_time_drop": 2, "slow_department": 3, "overdue_grid": 4,
+            "overdue_department": 5}
 
 
 def _rows(frame: pd.DataFrame, alert: str, subject_type: str, id_col: str, name_col: str,
@@ -30,7 +33,7 @@ def _rows(frame: pd.DataFrame, alert: str, subject_type: str, id_col: str, name_
     out = pd.DataFrame({"alert": alert, "subject_type": subject_type, "subject_id": frame[id_col].astype(str),
                         "subject_name": frame[name_col].astype(str), "value": frame[value_col].astype(float),
                         "previous": frame[previous_col].astype(float) if previous_col else float("nan"),
-                        "severity": severity.astype(float)})
+                        "severity": severity.astype(float), "day": None})
     return out[COLUMNS]
 
 
@@ -64,9 +67,15 @@ def slow_department_alerts(depts: pd.DataFrame, previous: pd.DataFrame) -> pd.Da
 
 
 def rising_demand_alerts(con, f: Filters, rules: dict) -> pd.DataFrame:
+    """Grids whose demand volume rose sharply against the same period a year earlier (seasonality
+    cancels out), or against the previous period when the data does not reach back a year."""
     demand = dataclasses.replace(f, kind="demand")
+    first = con.cursor().execute("SELECT min(reported_at) FROM cases").fetchone()[0]
+    baseline = demand.year_earlier()
+    if first is None or first.date() > baseline.start:
+        baseline = demand.previous()
     now = metrics.by_area(con, demand, "grid")[["area_id", "area_name", "reported"]]
-    before = metrics.by_area(con, demand.previous(), "grid")[["area_id", "reported"]]
+    before = metrics.by_area(con, baseline, "grid")[["area_id", "reported"]]
     both = now.merge(before, on="area_id", suffixes=("", "_prev"))
     both["ratio"] = both["reported"] / both["reported_prev"].clip(lower=1)
     hit = both[(both["ratio"] >= float(rules["rising_demand_ratio"]))
@@ -75,35 +84,38 @@ def rising_demand_alerts(con, f: Filters, rules: dict) -> pd.DataFrame:
 
 
 def spike_alerts(con: duckdb.DuckDBPyConnection, f: Filters, spike_rules: dict) -> pd.DataFrame:
-    """Categories whose weekly count spiked in the last complete week of P."""
+    """Categories with a day in P that spiked against its seasonal baseline (same weekday, previous weeks)."""
     where, params = case_filter_sql(f)
     weeks = int(spike_rules["baseline_weeks"])
     sql = f"""
-        SELECT date_trunc('week', c.reported_at) AS week, c.category_code, any_value(c.category_name) AS name,
-               count(*) AS n
+        SELECT c.reported_at::DATE AS day, c.category_code, any_value(c.category_name) AS name, count(*) AS n
         FROM cases c
-        WHERE c.reported_at >= date_trunc('week', $end) - INTERVAL {weeks + 1} WEEK
-          AND c.reported_at < date_trunc('week', $end) AND {where}
+        WHERE c.reported_at >= $start - INTERVAL {weeks} WEEK AND c.reported_at < $end AND {where}
         GROUP BY ALL"""
-    counts = con.cursor().execute(sql, {**params, "end": period_params(f)["end"]}).df()
+    counts = con.cursor().execute(sql, {**params, **period_params(f)}).df()
     if counts.empty:
         return pd.DataFrame(columns=COLUMNS)
     names = counts.groupby("category_code")["name"].first()
-    table = counts.pivot_table(index="week", columns="category_code", values="n", fill_value=0).sort_index()
-    table = table.reindex(pd.date_range(table.index.min(), table.index.max(), freq="7D"), fill_value=0)
+    days = pd.date_range(pd.Timestamp(f.start) - pd.Timedelta(weeks=weeks), pd.Timestamp(f.end), freq="D",
+                         inclusive="left")
+    table = counts.pivot_table(index="day", columns="category_code", values="n", fill_value=0)
+    table = table.set_axis(pd.to_datetime(table.index)).reindex(days, fill_value=0)
     rows = []
     for code in table.columns:
-        flags = flag_spikes(table[code], "week", float(spike_rules["robust_sd"]), float(spike_rules["min_excess"]),
-                            weeks).iloc[-1]
-        if flags["spike"]:
-            rows.append({"category_code": code, "name": names[code], "count": flags["count"],
-                         "baseline": flags["baseline"], "excess": flags["count"] - flags["baseline"]})
-    hit = pd.DataFrame(rows, columns=["category_code", "name", "count", "baseline", "excess"])
-    return _rows(hit, "spike", "category", "category_code", "name", "count", "baseline", hit["excess"] / 10)
+        flags = flag_spikes(table[code], "day", float(spike_rules["robust_sd"]), float(spike_rules["min_excess"]),
+                            weeks)
+        hits = flags[flags["spike"] & (flags.index >= pd.Timestamp(f.start))]
+        if not hits.empty:
+            top = hits.assign(excess=hits["count"] - hits["baseline"]).nlargest(1, "excess").iloc[0]
+            rows.append({"category_code": code, "name": names[code], "count": top["count"],
+                         "baseline": top["baseline"], "excess": top["excess"], "day": top.name.date().isoformat()})
+    hit = pd.DataFrame(rows, columns=["category_code", "name", "count", "baseline", "excess", "day"])
+    out = _rows(hit, "spike", "category", "category_code", "name", "count", "baseline", hit["excess"] / 10)
+    return out.assign(day=hit["day"].to_numpy())
 
 
 def alerts(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict) -> pd.DataFrame:
-    """All alert rules for the filter set, most severe first, at most ``alerts.max_rows``."""
+    """All alert rules for the filter set (at most 4 of a kind, :data:`PRIORITY` order), at most ``alerts.max_rows``."""
     rules = cfg["alerts"]
     min_due = int(cfg["status"]["min_due_to_close"])
     grids = metrics.by_area(con, f, "grid")
@@ -116,5 +128,8 @@ def alerts(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict) -> pd.DataFram
     parts = [p for p in parts if not p.empty]
     if not parts:
         return pd.DataFrame(columns=COLUMNS)
-    out = pd.concat(parts, ignore_index=True).sort_values("severity", ascending=False, kind="stable")
+    out = pd.concat(parts, ignore_index=True)
+    out = out.assign(priority=out["alert"].map(PRIORITY)).sort_values(["priority", "severity"],
+                                                                      ascending=[True, False], kind="stable")
+    out = out.groupby("alert", sort=False).head(4).drop(columns="priority")
     return out.head(int(rules["max_rows"])).reset_index(drop=True)

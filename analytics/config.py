@@ -35,7 +35,7 @@ DEFAULTS: dict[str, Any] = {
     },
     "alerts": {"min_open_overdue": 5, "on_time_drop_points": 0.20, "rising_demand_ratio": 1.5,
                "rising_demand_min": 10, "max_rows": 12},
-    "spikes": {"robust_sd": 3.0, "min_excess": 5, "baseline_weeks": 8},
+    "spikes": {"robust_sd": 3.0, "min_excess": 10, "baseline_weeks": 8},
     "calendar": {"work_start": "09:00", "work_end": "17:00", "holidays": [], "workdays": []},
     "map": {"tile_url": ""},
     "privacy": {"unmask": False},

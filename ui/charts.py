@@ -33,3 +33,38 @@ def top_categories_chart(top: pd.DataFrame, current: str, previous: str) -> go.F
     fig.update_layout(**LAYOUT)
     fig.update_xaxes(gridcolor="#e5e7eb")
     return fig
+
+
+def funnel_chart(stages: list[str], values: list[int], color: str = "#2b6cb0", height: int = 320,
+                 share: str = "percent initial") -> go.Figure:
+    """A funnel with counts and each stage's share: of the first stage (lifecycle) or of the total (levels)."""
+    fig = go.Figure(go.Funnel(y=stages, x=values, textinfo=f"value+{share}", marker=dict(color=color),
+                              connector=dict(line=dict(color="#cbd5e1"))))
+    fig.update_layout(**{**LAYOUT, "height": height, "showlegend": False})
+    return fig
+
+
+def duration_chart(frame: pd.DataFrame, median_label: str, p90_label: str, height: int = 300) -> go.Figure:
+    """Median and p90 hours per lifecycle step (``label``, ``median_hours``, ``p90_hours``)."""
+    fig = go.Figure()
+    fig.add_trace(go.Bar(y=frame["label"], x=frame["median_hours"], orientation="h", name=median_label,
+                         marker_color="#2b6cb0", text=frame["median_hours"].round(1), textposition="outside"))
+    fig.add_trace(go.Bar(y=frame["label"], x=frame["p90_hours"], orientation="h", name=p90_label,
+                         marker_color="#93c5fd", text=frame["p90_hours"].round(1), textposition="outside"))
+    fig.update_layout(barmode="group", **{**LAYOUT, "height": height})
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def points_chart(frame: pd.DataFrame, components: list[str], labels: dict[str, str], height: int = 420) -> go.Figure:
+    """Stacked horizontal bars: each entity's score split into its components' points (why a grid is a C)."""
+    palette = ["#2b6cb0", "#38a169", "#d69e2e", "#805ad5"]
+    fig = go.Figure()
+    for i, name in enumerate(components):
+        fig.add_trace(go.Bar(y=frame["label"], x=frame[f"points_{name}"], orientation="h", name=labels[name],
+                             marker_color=palette[i % len(palette)]))
+    fig.update_layout(barmode="stack", **{**LAYOUT, "height": height,
+                                          "legend": dict(orientation="h", y=-0.08, x=0, yanchor="top")})
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(range=[0, 100], gridcolor="#e5e7eb")
+    return fig

@@ -32,13 +32,18 @@ def preset_period(preset: str, data_end: dt.date) -> tuple[dt.date, dt.date]:
     return months_back(end, MONTHS[preset]), end
 
 
+def labels(prefix: str, keys) -> dict[str, str]:
+    """Catalog strings of ``keys`` computed now, so a widget's format_func does not depend on when it is called."""
+    return {k: t(f"{prefix}.{k}") for k in keys}
+
+
 def _clear_overrides() -> None:
     for key in OVERRIDE_KEYS:
         st.query_params.pop(key, None)
 
 
 def _period(data_first: dt.date, data_end: dt.date) -> tuple[dt.date, dt.date]:
-    preset = st.sidebar.selectbox(t("filter.period"), PERIODS, format_func=lambda p: t(f"period.{p}"),
+    preset = st.sidebar.selectbox(t("filter.period"), PERIODS, format_func=labels("period", PERIODS).__getitem__,
                                   key="filter_period", on_change=_clear_overrides)
     if preset != "custom":
         return preset_period(preset, data_end)
@@ -53,13 +58,13 @@ def _period(data_first: dt.date, data_end: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def _area() -> tuple[str | None, str | None]:
-    level = st.sidebar.selectbox(t("filter.level"), ("city", *LEVELS), format_func=lambda x: t(f"level.{x}"),
+    level = st.sidebar.selectbox(t("filter.level"), ("city", *LEVELS), format_func=labels("level", ("city", *LEVELS)).__getitem__,
                                  key="filter_level", on_change=_clear_overrides)
     if level == "city":
         return None, None
     options = data.areas(data.db_key(), level, None, None)
     names = dict(zip(options["area_id"], options["area_name"]))
-    area = st.sidebar.selectbox(t("filter.area"), list(names), format_func=lambda a: f"{names[a]} · {a}",
+    area = st.sidebar.selectbox(t("filter.area"), list(names), format_func={a: f"{n} · {a}" for a, n in names.items()}.__getitem__,
                                 key=f"filter_area_{level}", on_change=_clear_overrides)
     return level, area
 
@@ -73,7 +78,7 @@ def sidebar_filters() -> Filters | None:
     st.sidebar.subheader(t("filter.heading"))
     start, stop = _period(first, end)
     level, area = _area()
-    kind = st.sidebar.selectbox(t("filter.kind"), ("all", *KINDS), format_func=lambda k: t(f"kind.{k}"),
+    kind = st.sidebar.selectbox(t("filter.kind"), ("all", *KINDS), format_func=labels("kind", ("all", *KINDS)).__getitem__,
                                 key="filter_kind", on_change=_clear_overrides)
     f = Filters(start, stop, level, area, None if kind == "all" else kind)
     return apply_overrides(f, dict(st.query_params))

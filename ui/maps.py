@@ -25,8 +25,8 @@ def polygon_rows(geoms: pd.DataFrame, values: pd.DataFrame, on: str = "area_id")
 def view_for(geoms: pd.DataFrame, width_px: int = 1000, height_px: int = 560) -> pdk.ViewState:
     """A view that fits every centroid, with a margin."""
     lon, lat = geoms["centroid_lon"], geoms["centroid_lat"]
-    lon_span = max(float(lon.max() - lon.min()), 0.005) * 1.35
-    lat_span = max(float(lat.max() - lat.min()), 0.005) * 1.35
+    lon_span = max(float(lon.max() - lon.min()), 0.005) * 1.15
+    lat_span = max(float(lat.max() - lat.min()), 0.005) * 1.15
     lat_mid = float(lat.mean())
     # deck.gl's zoom 0 shows the world 512 px wide; latitude spans stretch by 1 / cos(latitude)
     zoom_lon = math.log2(360 * width_px / 512 / lon_span)

@@ -15,5 +15,7 @@ class PageSpec:
 
 PAGES = (
     PageSpec("overview", "pages/overview.py", "overview", ":material/dashboard:"),
+    PageSpec("closed_loop", "pages/closed_loop.py", "closed-loop", ":material/published_with_changes:"),
+    PageSpec("assessment", "pages/assessment.py", "assessment", ":material/military_tech:"),
     PageSpec("data", "pages/data.py", "data", ":material/database:"),
 )

@@ -71,7 +71,7 @@ def _alert_text(row) -> str:
         return t("alert.text.slow", previous=fmt_hours(row.previous), value=fmt_hours(row.value))
     if row.alert == "rising_demand":
         return t("alert.text.rising", previous=fmt_int(row.previous), value=fmt_int(row.value))
-    return t("alert.text.spike", value=fmt_int(row.value), previous=fmt_int(round(row.previous)))
+    return t("alert.text.spike", day=row.day, value=fmt_int(row.value), previous=fmt_int(round(row.previous)))
 
 
 def alert_panel(key, f: Filters) -> None:

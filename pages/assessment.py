@@ -1,0 +1,27 @@
+"""考核评价 Assessment: scorecards of grids, departments and workers, score breakdown, city index."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import assessment_parts as parts, data
+from ui.i18n import t
+from ui.overview_parts import period_caption
+
+f = st.session_state.get("filters")
+st.title(t("page.assessment"))
+if f is None:
+    st.info(t("app.no_data"))
+    st.stop()
+key = data.db_key()
+st.caption(period_caption(f))
+
+entity = parts.entity_picker()
+weights = parts.weights_panel(entity)
+card = parts.scorecard(key, f, entity, weights)
+table_col, chart_col = st.columns([3, 2], gap="medium")
+with table_col:
+    parts.scorecard_table(card, entity)
+with chart_col:
+    parts.breakdown_chart(card, entity, weights)
+parts.city_index_table(key, f)

@@ -1,0 +1,102 @@
+"""Panels of the assessment page."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics.filters import Filters
+from analytics.scorecards import scorecard as build_scorecard
+from analytics.scoring import ENTITIES
+from ui import data, names
+from ui.charts import points_chart
+from ui.i18n import fmt_hours, fmt_pct, t
+from ui.filters import labels
+from ui.tables import show_table
+
+METRIC_COLUMNS = {
+    "grid": ["due_to_close", "closed", "closed_on_time", "open_overdue", "on_time_closure_rate", "closure_rate",
+             "satisfaction_rate", "rework_rate"],
+    "department": ["due_to_handle", "handled", "handled_on_time", "open_overdue", "on_time_handling_rate",
+                   "handled_rate", "rework_rate"],
+    "worker": ["reports", "valid_reports", "self_handled", "valid_report_rate", "self_handled_rate"],
+}
+
+
+def entity_picker() -> str:
+    choice = st.segmented_control(t("assess.entity"), tuple(ENTITIES), default="grid",
+                                  format_func=labels("entity", ENTITIES).__getitem__, key="assess_entity")
+    return choice or "grid"
+
+
+def weights_panel(entity: str) -> dict[str, float]:
+    """The configured weights, shown; sliders let an analyst try others for this session only."""
+    components, _, weight_key = ENTITIES[entity]
+    configured = {k: float(v) for k, v in data.config()["score"][weight_key].items()}
+    with st.expander(t("assess.weights_title"), expanded=False):
+        st.caption(t("assess.weights_note"))
+        cols = st.columns(len(components))
+        tried = {name: float(col.slider(t(f"component.{name}"), 0, 100, int(configured.get(name, 0)), 5,
+                                        key=f"weight_{entity}_{name}"))
+                 for col, name in zip(cols, components)}
+    if sum(tried.values()) <= 0:
+        st.warning(t("assess.weights_zero"))
+        return configured
+    if tried != configured:
+        st.info(t("assess.weights_trial", weights=", ".join(f"{t('component.' + k)} {v:g}" for k, v in tried.items())))
+    return tried
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def _scorecard(db_key, f: Filters, entity: str, weights: tuple) -> pd.DataFrame:
+    return build_scorecard(data.connection(), f, entity, data.config(), dict(weights))
+
+
+def scorecard(key, f: Filters, entity: str, weights: dict[str, float]) -> pd.DataFrame:
+    card = _scorecard(key, f, entity, tuple(sorted(weights.items())))
+    if entity == "department":
+        card = card.assign(entity_name=[names.department_name(d, n) for d, n in
+                                        zip(card["entity_id"], card["entity_name"])])
+    return card
+
+
+def scorecard_table(card: pd.DataFrame, entity: str) -> None:
+    graded = card["grade"].notna().sum()
+    st.subheader(t("assess.table_title", graded=graded, total=len(card)))
+    shown = card.assign(grade=card["grade"].fillna(t("assess.no_grade")), score=card["score"].round(1))
+    columns = ["rank", "rank_change", "entity_id", "entity_name", "score", "grade", *METRIC_COLUMNS[entity]]
+    show_table(shown, columns, f"scorecard_{entity}.csv", f"dl_score_{entity}", height=460)
+
+
+def breakdown_chart(card: pd.DataFrame, entity: str, weights: dict[str, float]) -> None:
+    st.subheader(t("assess.breakdown_title"))
+    graded = card.dropna(subset=["score"])
+    if graded.empty:
+        st.info(t("overview.no_trend"))
+        return
+    lowest = graded.nsmallest(12, "score").sort_values("score")
+    lowest = lowest.assign(label=[f"{n} ({s:.1f} {g})" for n, s, g in
+                                  zip(lowest["entity_name"], lowest["score"], lowest["grade"])])
+    components = [c for c in ENTITIES[entity][0] if weights.get(c, 0) > 0]
+    labels = {c: t(f"component.{c}") for c in components}
+    st.plotly_chart(points_chart(lowest, components, labels, height=460), width="stretch",
+                    config={"displayModeBar": False})
+    st.caption(t("assess.breakdown_note"))
+
+
+def city_index_table(key, f: Filters) -> None:
+    st.subheader(t("assess.city_index_title"))
+    summary = data.summary(key, f)
+    index = data.city_index_of(summary)
+    rows = []
+    for metric, target in index["targets"].items():
+        hours = metric.endswith("_hours")
+        fmt = fmt_hours if hours else fmt_pct
+        ratio = index["ratios"][metric]
+        rows.append({"metric": t(f"metric.{metric}"), "actual": fmt(summary.get(metric)), "target": fmt(target),
+                     "ratio": "—" if ratio is None else f"{ratio:.2f}"})
+    cols = st.columns([1, 3])
+    cols[0].metric(t("overview.city_index"), "—" if index["index"] is None else f"{index['index']:.2f}", border=True)
+    table = pd.DataFrame(rows).rename(columns={k: t(f"assess.index_{k}") for k in ("metric", "actual", "target",
+                                                                                     "ratio")})
+    cols[1].dataframe(table, hide_index=True, width="stretch")

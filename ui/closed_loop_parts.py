@@ -1,0 +1,125 @@
+"""Panels of the closed-loop page."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics import closed_loop
+from analytics.filters import Filters
+from ui import data, names
+from ui.charts import duration_chart, funnel_chart
+from ui.i18n import fmt_int, fmt_pct, t
+from ui.tables import masked, show_table
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def _funnel(db_key, f: Filters) -> dict:
+    return closed_loop.lifecycle_funnel(data.connection(), f)
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def _stages(db_key, f: Filters) -> pd.DataFrame:
+    return closed_loop.stage_durations(data.connection(), f)
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def _overdue(db_key, f: Filters) -> pd.DataFrame:
+    return closed_loop.overdue_cases(data.connection(), f)
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def _workers(db_key, f: Filters) -> pd.DataFrame:
+    return closed_loop.worker_metrics(data.connection(), f)
+
+
+def funnel_panel(key, f: Filters) -> None:
+    st.subheader(t("loop.funnel_title"))
+    counts = _funnel(key, f)
+    stages = list(closed_loop.STAGES)
+    st.plotly_chart(funnel_chart([t(f"stage.{s}") for s in stages], [counts[s] for s in stages]), width="stretch",
+                    config={"displayModeBar": False})
+    cols = st.columns(4)
+    for col, name in zip(cols, ("cancelled", "suspended", "rework", "self_handled")):
+        col.metric(t(f"loop.{name}"), fmt_int(counts[name]), border=True)
+
+
+def stage_panel(key, f: Filters) -> None:
+    st.subheader(t("loop.stage_title"))
+    frame = _stages(key, f).dropna(subset=["median_hours"])
+    if frame.empty:
+        st.info(t("overview.no_trend"))
+        return
+    frame = frame.assign(label=[f"{t('stage.' + a)} → {t('stage.' + b)}" for a, b in
+                                zip(frame["stage_from"], frame["stage_to"])])
+    st.plotly_chart(duration_chart(frame, t("loop.median_hours"), t("loop.p90_hours"), height=420), width="stretch",
+                    config={"displayModeBar": False})
+
+
+def department_panel(key, f: Filters) -> None:
+    st.subheader(t("loop.department_title"))
+    frame = data.department_table(key, f)
+    if frame.empty:
+        st.info(t("overview.no_trend"))
+        return
+    frame = frame.assign(department_label=[names.department_name(d) for d in frame["department"]])
+    frame = frame.sort_values("open_overdue", ascending=False)
+    show_table(frame, ["department_label", "dispatched", "handled", "handled_on_time", "on_time_handling_rate",
+                       "handled_with_rework", "open_overdue", "median_handling_hours", "p90_handling_hours"],
+               "departments.csv", "dl_departments")
+
+
+def overdue_panel(key, f: Filters) -> None:
+    frame = _overdue(key, f)
+    st.subheader(t("loop.overdue_title", count=fmt_int(len(frame))))
+    if frame.empty:
+        st.success(t("loop.no_overdue"))
+        return
+    frame = frame.assign(department_label=[names.department_name(d) if isinstance(d, str) else "—"
+                                           for d in frame["department"]],
+                         category_label=[names.category_label(c, n) for c, n in
+                                         zip(frame["category_code"], frame["category_name"])])
+    left, right = st.columns(2)
+    depts = left.multiselect(t("loop.filter_department"), sorted(frame["department_label"].unique()),
+                             key="overdue_departments", placeholder=t("common.choose"))
+    grids = right.multiselect(t("loop.filter_grid"), sorted(frame["grid_name"].dropna().unique()),
+                              key="overdue_grids", placeholder=t("common.choose"))
+    if depts:
+        frame = frame[frame["department_label"].isin(depts)]
+    if grids:
+        frame = frame[frame["grid_name"].isin(grids)]
+    frame = frame.assign(status_label=[t(f"case_status.{v}") for v in frame["status"]])
+    show_table(masked(frame), ["case_id", "hours_overdue", "due_at", "category_label", "department_label",
+                               "grid_name", "street_name", "status_label", "description"],
+               "overdue_cases.csv", "dl_overdue", height=360)
+
+
+def worker_panel(key, f: Filters) -> None:
+    st.subheader(t("loop.worker_title"))
+    frame = _workers(key, f)
+    if frame.empty or frame["reports"].sum() == 0:
+        st.info(t("overview.no_trend"))
+        return
+    total_valid = frame["valid_reports"].sum()
+    st.metric(t("metric.self_handled_rate"), fmt_pct(frame["self_handled"].sum() / total_valid if total_valid else None),
+              border=True)
+    frame = frame.sort_values(["self_handled_rate", "reports"], ascending=[True, False], na_position="last")
+    frame = frame.assign(role_label=[t("role.full_time") if ft else t("role.part_time") for ft in frame["full_time"]])
+    show_table(frame, ["worker_id", "grid_name", "role_label", "reports", "valid_reports", "self_handled",
+                       "valid_report_rate", "self_handled_rate"], "workers.csv", "dl_workers", height=320)
+
+
+def dispute_panel(key, f: Filters) -> None:
+    st.subheader(t("loop.dispute_title"))
+    s = data.summary(key, f)
+    levels = ("grid", "community", "street", "district")
+    values = [s[f"disputes_resolved_{lv}"] for lv in levels]
+    cols = st.columns(2)
+    cols[0].metric(t("metric.dispute_resolution_rate"), fmt_pct(s["dispute_resolution_rate"]), border=True)
+    cols[1].metric(t("metric.local_resolution_rate"), fmt_pct(s["local_resolution_rate"]), border=True)
+    if sum(values) == 0:
+        st.info(t("overview.no_trend"))
+        return
+    st.plotly_chart(funnel_chart([t(f"level.{lv}") for lv in levels], values, "#8e44ad", height=260, share="percent total"),
+                    width="stretch", config={"displayModeBar": False})
+    st.caption(t("loop.dispute_note"))
