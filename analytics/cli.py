@@ -1,7 +1,8 @@
 """``python -m analytics VERB ...``: the same code the pages call, for schedulers and checks.
 
-Verbs: ``demo`` (build the demo city), ``report`` (every metric for a filter set) and
-``scores`` (scorecards of grids, departments or grid workers).
+Verbs: ``demo`` (build the demo city), ``report`` (every metric for a filter set),
+``scores`` (scorecards of grids, departments or grid workers) and ``hotspots`` (Gi* and
+emerging-hotspot classes per area).
 Each verb takes ``--db PATH`` (else ``GRIDSCOPE_DB``, else ``data/gridscope.duckdb``)
 and ``--format json|csv|table``.
 """
@@ -67,10 +68,10 @@ def emit(result: Any, fmt: str, out=sys.stdout) -> None:
         out.write((frame.T if isinstance(result, dict) else frame).to_string() + "\n")
 
 
-def add_filter_args(parser: argparse.ArgumentParser) -> None:
+def add_filter_args(parser: argparse.ArgumentParser, level_flag: str = "--level") -> None:
     parser.add_argument("--start", type=_date, required=True, help="first day of the period (inclusive)")
     parser.add_argument("--end", type=_date, required=True, help="day after the period (exclusive)")
-    parser.add_argument("--level", choices=LEVELS, help="area level of --area")
+    parser.add_argument(level_flag, dest="area_level", choices=LEVELS, help="area level of --area")
     parser.add_argument("--area", help="area id at --level")
     parser.add_argument("--kind", choices=KINDS)
     parser.add_argument("--category-major")
@@ -79,9 +80,9 @@ def add_filter_args(parser: argparse.ArgumentParser) -> None:
 
 
 def filters_from(args: argparse.Namespace) -> Filters:
-    if args.area and not args.level:
-        raise ValueError("--area needs --level")
-    return Filters(args.start, args.end, args.level, args.area, args.kind, args.category_major,
+    if args.area and not args.area_level:
+        raise ValueError("--area needs its level")
+    return Filters(args.start, args.end, args.area_level, args.area, args.kind, args.category_major,
                    args.category, args.source)
 
 
@@ -116,6 +117,18 @@ def scores_verb(args: argparse.Namespace):
     return card[keep]
 
 
+@verb("hotspots")
+def hotspots_verb(args: argparse.Namespace):
+    from analytics.hotspot_report import hotspot_analysis
+
+    con = store.connect_read_only(store.db_path(args.db))
+    f = filters_from(args)
+    result = hotspot_analysis(con, f, args.level, args.step, args.measure, permutations=args.permutations)
+    print(f"analysed {result.analysed} located cases; excluded {result.excluded} unlocated cases; "
+          f"{result.steps} time steps", file=sys.stderr)
+    return result.table
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analytics", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="verb", required=True)
@@ -132,6 +145,12 @@ def build_parser() -> argparse.ArgumentParser:
     scores = sub.add_parser("scores", parents=[common], help="scorecards of grids, departments or grid workers")
     add_filter_args(scores)
     scores.add_argument("--entity", choices=("grid", "department", "worker"), default="grid")
+    hotspots = sub.add_parser("hotspots", parents=[common], help="Gi* hot/cold spots and emerging-hotspot classes")
+    add_filter_args(hotspots, level_flag="--area-level")
+    hotspots.add_argument("--level", choices=LEVELS, default="grid", help="the areas analysed (default grid)")
+    hotspots.add_argument("--step", choices=("week", "month"), default="month")
+    hotspots.add_argument("--measure", choices=("per_1000", "count"), default="per_1000")
+    hotspots.add_argument("--permutations", type=int, default=999)
     return parser
 
 

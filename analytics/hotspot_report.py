@@ -1,0 +1,107 @@
+"""The hotspot analysis of a filter set: per-area values, Gi* classes and emerging classes (page and CLI share it).
+
+Unlocated cases (no grid, or a location flag such as a placeholder point) are
+excluded from the spatial statistics and counted, so the page can say how many.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import duckdb
+import libpysal
+import pandas as pd
+from libpysal.weights import w_subset
+
+from analytics import queries
+from analytics.filters import Filters, area_filter_sql, case_filter_sql, level_columns, period_params
+from analytics.hotspots import contiguity_weights, emerging_hotspots, gi_star
+
+MEASURES = ("per_1000", "count")
+STEPS = ("week", "month")
+
+
+@dataclass(frozen=True)
+class HotspotResult:
+    table: pd.DataFrame        # one row per area
+    excluded: int              # cases in P left out of the spatial statistics (unlocated)
+    analysed: int              # cases in P that were analysed
+    steps: int                 # emerging-hotspot time steps (0 when too few)
+
+
+def weights_for(con: duckdb.DuckDBPyConnection, level: str) -> tuple[pd.DataFrame, libpysal.weights.W]:
+    """Area geometries and their contiguity weights at a level (cache this: it is the slow part)."""
+    geoms = queries.area_geometries(con, level)
+    return geoms, contiguity_weights(geoms)
+
+
+def _located_counts(con, f: Filters, level: str, step: str | None) -> pd.DataFrame:
+    id_col, _ = level_columns(level)
+    where, params = case_filter_sql(f)
+    bucket = f"date_trunc('{queries.grain_unit(step)}', c.reported_at)" if step else "NULL::TIMESTAMP"
+    sql = f"""
+        SELECT g.{id_col} AS area_id, {bucket} AS step, count(*) AS n
+        FROM cases c JOIN grids g ON g.grid_id = c.grid_id
+        WHERE c.reported_at >= $start AND c.reported_at < $end AND c.location_flag IS NULL AND {where}
+        GROUP BY ALL"""
+    return con.cursor().execute(sql, {**params, **period_params(f)}).df()
+
+
+def excluded_cases(con: duckdb.DuckDBPyConnection, f: Filters) -> int:
+    """Cases in P matching the filters (area aside) that have no usable location."""
+    where, params = case_filter_sql(dataclasses.replace(f, level=None, area=None))
+    sql = (f"SELECT count(*) FROM cases c WHERE c.reported_at >= $start AND c.reported_at < $end AND {where} "
+           "AND (c.grid_id IS NULL OR c.location_flag IS NOT NULL)")
+    return int(con.cursor().execute(sql, {**params, **period_params(f)}).fetchone()[0])
+
+
+def _population(con, level: str, f: Filters) -> pd.DataFrame:
+    id_col, name_col = level_columns(level)
+    sql = (f"SELECT {id_col} AS area_id, any_value({name_col}) AS area_name, sum(population) AS population "
+           f"FROM grids g WHERE {id_col} IS NOT NULL AND {area_filter_sql(f, 'g')} GROUP BY 1")
+    params = {"area": str(f.area)} if f.level is not None and f.area is not None else {}
+    return con.cursor().execute(sql, params).df().set_index("area_id")
+
+
+def _measure(counts: pd.Series, population: pd.Series, measure: str) -> pd.Series:
+    if measure == "count":
+        return counts.astype(float)
+    return counts.astype(float) / population.where(population > 0) * 1000
+
+
+def hotspot_analysis(con: duckdb.DuckDBPyConnection, f: Filters, level: str = "grid", step: str = "month",
+                     measure: str = "per_1000", geoms_weights=None, permutations: int = 999,
+                     seed: int = 12345) -> HotspotResult:
+    """Gi* over the whole period and emerging-hotspot classes over its steps, per area.
+
+    ``f.kind`` defaults to ``demand``. The area filter restricts the analysis to the areas inside it.
+    """
+    if measure not in MEASURES:
+        raise ValueError(f"unknown measure {measure!r}; expected one of {', '.join(MEASURES)}")
+    if step not in STEPS:
+        raise ValueError(f"unknown step {step!r}; expected one of {', '.join(STEPS)}")
+    f = f if f.kind else dataclasses.replace(f, kind="demand")
+    geoms, w = geoms_weights or weights_for(con, level)
+    areas = _population(con, level, f)
+    ids = [i for i in w.id_order if i in areas.index]
+    if len(ids) < 3:
+        raise ValueError("hotspots need at least 3 areas with boundaries in the selection")
+    if len(ids) < len(w.id_order):
+        w = w_subset(w, ids, silence_warnings=True)
+        w.transform = "B"
+    counts = _located_counts(con, f, level, step)
+    total = counts.groupby("area_id")["n"].sum().reindex(ids, fill_value=0)
+    pop = areas["population"].reindex(ids)
+    table = gi_star(_measure(total, pop, measure).fillna(0), w, permutations, seed)
+    table = table.join(areas[["area_name", "population"]]).assign(cases=total)
+    panel = counts.pivot_table(index="area_id", columns="step", values="n", aggfunc="sum", fill_value=0)
+    panel = panel.reindex(index=ids, fill_value=0).sort_index(axis=1)
+    steps = panel.shape[1]
+    if steps >= 4:
+        rates = panel.apply(lambda column: _measure(column, pop, measure)).fillna(0)
+        table = table.join(emerging_hotspots(rates, w))
+    else:
+        table["emerging"] = "too_few_steps"
+    table = table.reset_index().sort_values(["z"], ascending=False, kind="stable")
+    return HotspotResult(table.reset_index(drop=True), excluded_cases(con, f), int(total.sum()), steps)
