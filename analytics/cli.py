@@ -49,8 +49,9 @@ def _jsonable(value):
     return value
 
 
-def emit(result: Any, fmt: str, out=sys.stdout) -> None:
+def emit(result: Any, fmt: str, out=None) -> None:
     """Print a dict (one object) or a list of dicts / DataFrame in the chosen format."""
+    out = out or sys.stdout
     if isinstance(result, pd.DataFrame):
         records = result.to_dict("records")
     elif isinstance(result, dict):

@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m pip install --quiet --disable-pip-version-check -r requirements.txt
 python3 -m analytics demo --if-missing
-exec python3 -m streamlit run app.py --server.headless true --browser.gatherUsageStats false "$@"
+exec python3 -m ui.serve "$@"

@@ -86,4 +86,8 @@ def test_planted_emerging_hotspot_is_found_and_far_grids_are_not(demo_con):
                   (grids["centroid_lat"] - centre["centroid_lat"]) * 111)
     far = km[km > 2.0].index
     assert len(far) > 300
-    assert not table.loc[far, "emerging"].isin(EMERGING_HOT).any()
+    # each time step is tested at the 90 % level after FDR (as emerging-hotspot analysis does), so a stray
+    # single-step "new" far away can happen by chance; a pattern is planted only where it was planted
+    far_hot = table.loc[far, "emerging"].isin(EMERGING_HOT)
+    assert far_hot.sum() <= 0.01 * len(far), table.loc[far][far_hot]
+    assert not table.loc[far, "emerging"].isin({"consecutive_hot", "intensifying_hot"}).any()

@@ -6,16 +6,20 @@ import json
 import subprocess
 import sys
 
+from pathlib import Path
+
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from ui.navigation import PAGES
 
 TIMEOUT = 120
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
 def run_page(path: str, lang: str = "zh", query: dict | None = None) -> AppTest:
-    at = AppTest.from_file("app.py", default_timeout=TIMEOUT)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.query_params["lang"] = lang
     for key, value in (query or {}).items():
         at.query_params[key] = value
@@ -68,3 +72,46 @@ def test_overview_tiles_equal_report_command(demo_env):
                        ("Response rate", "response_rate")):
         assert tiles[label] == f"{report[key] * 100:.1f}%", label
     assert tiles["Median handling time"] == f"{report['median_handling_hours']:.1f} h"
+
+
+def cli_json(*args: str):
+    out = subprocess.run([sys.executable, "-m", "analytics", *args], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def test_assessment_scorecard_equals_scores_command(demo_env):
+    at = run_page("pages/assessment.py", "en")
+    f = at.session_state["filters"]
+    shown = at.dataframe[0].value.set_index("Id")
+    scores = {row["entity_id"]: row for row in cli_json("scores", "--start", f.start.isoformat(), "--end",
+                                                          f.end.isoformat(), "--entity", "grid")}
+    assert len(shown) == len(scores)
+    for entity_id, row in shown.iterrows():
+        expected = scores[entity_id]
+        if expected["score"] is None:
+            assert row["Grade"] == "not graded (too few cases)"
+            continue
+        assert row["Score"] == pytest.approx(round(expected["score"], 1))
+        assert row["Grade"] == expected["grade"] and row["Rank"] == expected["rank"]
+        assert row["Due to close"] == expected["due_to_close"]
+
+
+def test_closed_loop_numbers_equal_commands(demo_env):
+    at = run_page("pages/closed_loop.py", "en")
+    f = at.session_state["filters"]
+    period = ("--start", f.start.isoformat(), "--end", f.end.isoformat())
+    report = cli_json("report", *period)
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["Dispute resolution rate"] == f"{report['dispute_resolution_rate'] * 100:.1f}%"
+    assert tiles["Local resolution rate"] == f"{report['local_resolution_rate'] * 100:.1f}%"
+    departments = at.dataframe[0].value.set_index("Department")
+    by_name = {row["department_name_en"]: row for row in cli_json("scores", *period, "--entity", "department")}
+    for name, row in departments.iterrows():
+        expected = by_name[name]
+        assert (row["Dispatched"], row["Handled"], row["Open overdue"]) == (
+            expected["dispatched"], expected["handled"], expected["open_overdue"])
+        rate = expected["on_time_handling_rate"]
+        if rate is None:
+            assert pd.isna(row["On-time handling rate (%)"])
+        else:
+            assert row["On-time handling rate (%)"] == pytest.approx(round(rate * 100, 1))

@@ -68,3 +68,50 @@ def points_chart(frame: pd.DataFrame, components: list[str], labels: dict[str, s
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(range=[0, 100], gridcolor="#e5e7eb")
     return fig
+
+
+def band_chart(frame: pd.DataFrame, labels: dict[str, str], height: int = 320) -> go.Figure:
+    """Counts with the seasonal baseline and its band; spikes marked (``bucket``, ``count``, ``baseline``,
+    ``lower``, ``upper``, ``spike``)."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=frame["bucket"], y=frame["upper"], mode="lines", line=dict(width=0),
+                             showlegend=False, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=frame["bucket"], y=frame["lower"], mode="lines", line=dict(width=0),
+                             fill="tonexty", fillcolor="rgba(43,108,176,0.15)", name=labels["band"]))
+    fig.add_trace(go.Scatter(x=frame["bucket"], y=frame["baseline"], mode="lines", name=labels["baseline"],
+                             line=dict(color="#64748b", dash="dash")))
+    fig.add_trace(go.Scatter(x=frame["bucket"], y=frame["count"], mode="lines+markers", name=labels["count"],
+                             line=dict(color="#1f2933", width=2), marker=dict(size=4)))
+    spikes = frame[frame["spike"]]
+    fig.add_trace(go.Scatter(x=spikes["bucket"], y=spikes["count"], mode="markers", name=labels["spike"],
+                             marker=dict(color="#d63031", size=12, symbol="diamond")))
+    fig.update_layout(**{**LAYOUT, "height": height})
+    fig.update_yaxes(rangemode="tozero", gridcolor="#e5e7eb")
+    return fig
+
+
+def compare_chart(frame: pd.DataFrame, columns: dict[str, str], height: int = 300) -> go.Figure:
+    """Lines of several columns of one frame against ``bucket`` (e.g. this year and a year earlier)."""
+    fig = go.Figure()
+    palette = ["#c0392b", "#94a3b8", "#2b6cb0"]
+    for i, (column, label) in enumerate(columns.items()):
+        fig.add_trace(go.Scatter(x=frame["bucket"], y=frame[column], mode="lines+markers", name=label,
+                                 line=dict(color=palette[i % 3], width=2.5 if i == 0 else 2)))
+    fig.update_layout(**{**LAYOUT, "height": height})
+    fig.update_yaxes(rangemode="tozero", gridcolor="#e5e7eb")
+    return fig
+
+
+def before_after_chart(weekly: pd.DataFrame, before: float, after: float, labels: dict[str, str],
+                       height: int = 300) -> go.Figure:
+    """Weekly bars around an intervention, with the before and after means as lines."""
+    colours = ["#94a3b8" if w < 0 else "#2b6cb0" for w in weekly["week"]]
+    fig = go.Figure(go.Bar(x=weekly["week_start"], y=weekly["reported"], marker_color=colours, name=labels["weekly"]))
+    pivot = weekly.loc[weekly["week"] == 0, "week_start"].iloc[0]
+    first, last = weekly["week_start"].min(), weekly["week_start"].max()
+    fig.add_trace(go.Scatter(x=[first, pivot], y=[before, before], mode="lines", name=labels["before"],
+                             line=dict(color="#475569", dash="dash", width=2)))
+    fig.add_trace(go.Scatter(x=[pivot, last], y=[after, after], mode="lines", name=labels["after"],
+                             line=dict(color="#c0392b", dash="dash", width=2)))
+    fig.update_layout(**{**LAYOUT, "height": height})
+    return fig

@@ -35,19 +35,31 @@ def view_for(geoms: pd.DataFrame, width_px: int = 1000, height_px: int = 560) ->
                          pitch=0, bearing=0)
 
 
+def area_map(geoms: pd.DataFrame, values: pd.DataFrame, colour: pd.Series | str, tooltip_html: str,
+             keep: list[str], height: int = 560, layer_id: str = "areas") -> pdk.Deck:
+    """Areas filled with an RGB(A) list per row (``colour`` column of ``values`` after the join), with a tooltip.
+
+    ``keep`` names the joined columns the tooltip uses; nothing else is sent to the browser.
+    """
+    rows = polygon_rows(geoms, values)
+    rows["fill"] = rows[colour] if isinstance(colour, str) else colour
+    rows["fill"] = rows["fill"].map(lambda c: list(c) if isinstance(c, (list, tuple)) else [235, 238, 242, 200])
+    layer = pdk.Layer("PolygonLayer", data=rows[["polygon", "fill", *keep]], get_polygon="polygon",
+                      get_fill_color="fill", get_line_color=[255, 255, 255, 230], line_width_min_pixels=1,
+                      stroked=True, filled=True, pickable=True, auto_highlight=True, id=layer_id)
+    return pdk.Deck(layers=[layer], initial_view_state=view_for(geoms, height_px=height), map_provider=None,
+                    tooltip={"html": tooltip_html, "style": {"fontSize": "14px"}})
+
+
 def status_map(geoms: pd.DataFrame, scored: pd.DataFrame, status_labels: dict[str, str],
                tooltip_html: str, height: int = 560) -> pdk.Deck:
     """Areas coloured by status (green/amber/red/grey) with a tooltip per area."""
-    rows = polygon_rows(geoms, scored)
-    rows["status"] = rows["status"].fillna("grey")
-    rows["fill"] = rows["status"].map(lambda s: STATUS_COLORS[s] + [200])
-    rows["status_label"] = rows["status"].map(status_labels)
-    rows["score_text"] = rows["score"].map(lambda v: "—" if pd.isna(v) else f"{v:.1f}")
-    rows["grade_text"] = rows["grade"].fillna("—").astype(str)
-    keep = ["polygon", "fill", "area_id", "area_name", "status_label", "score_text", "grade_text",
-            "due_to_close", "open_overdue", "reported"]
-    layer = pdk.Layer("PolygonLayer", data=rows[keep], get_polygon="polygon", get_fill_color="fill",
-                      get_line_color=[255, 255, 255, 230], line_width_min_pixels=1, stroked=True, filled=True,
-                      pickable=True, auto_highlight=True, id="status-areas")
-    return pdk.Deck(layers=[layer], initial_view_state=view_for(geoms, height_px=height), map_provider=None,
-                    tooltip={"html": tooltip_html, "style": {"fontSize": "14px"}})
+    values = scored.assign(
+        status=scored["status"].fillna("grey"),
+        status_label=scored["status"].fillna("grey").map(status_labels),
+        score_text=scored["score"].map(lambda v: "—" if pd.isna(v) else f"{v:.1f}"),
+        grade_text=scored["grade"].fillna("—").astype(str))
+    values["fill"] = values["status"].map(lambda s: STATUS_COLORS[s] + [200])
+    keep = ["area_id", "area_name", "status_label", "score_text", "grade_text", "due_to_close", "open_overdue",
+            "reported"]
+    return area_map(geoms, values.drop(columns=["area_name"]), "fill", tooltip_html, keep, height, "status-areas")

@@ -15,6 +15,8 @@ class PageSpec:
 
 PAGES = (
     PageSpec("overview", "pages/overview.py", "overview", ":material/dashboard:"),
+    PageSpec("trends", "pages/trends.py", "trends", ":material/timeline:"),
+    PageSpec("hotspots", "pages/hotspots.py", "hotspots", ":material/local_fire_department:"),
     PageSpec("closed_loop", "pages/closed_loop.py", "closed-loop", ":material/published_with_changes:"),
     PageSpec("assessment", "pages/assessment.py", "assessment", ":material/military_tech:"),
     PageSpec("data", "pages/data.py", "data", ":material/database:"),

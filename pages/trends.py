@@ -1,0 +1,27 @@
+"""趋势分析 Trends: series by category, class, source, kind or area; baseline and spikes; YoY; theme tracker."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import data, trends_parts as parts
+from ui.i18n import t
+from ui.overview_parts import period_caption
+
+f = st.session_state.get("filters")
+st.title(t("page.trends"))
+if f is None:
+    st.info(t("app.no_data"))
+    st.stop()
+key = data.db_key()
+st.caption(period_caption(f))
+
+grain, split, level = parts.controls(f)
+parts.change_tiles(key, f)
+parts.series_panel(key, f, grain, split, level)
+band_col, yoy_col = st.columns(2, gap="medium")
+with band_col:
+    parts.baseline_panel(key, f, grain)
+with yoy_col:
+    parts.yoy_panel(key, f, grain)
+parts.theme_panel(key, f)

@@ -1,0 +1,152 @@
+"""Panels of the trends page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from analytics import trends
+from analytics.filters import LEVELS, Filters
+from ui import data, names
+from ui.charts import band_chart, before_after_chart, compare_chart, trend_chart
+from ui.filters import labels
+from ui.i18n import fmt_int, fmt_pct, t
+from ui.tables import csv_bytes
+
+GRAINS = ("day", "week", "month")
+SPLITS = ("kind", "category_major", "category", "source", "area", "none")
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def _series(db_key, f: Filters, grain: str, split: str, level: str | None) -> pd.DataFrame:
+    return trends.series(data.connection(), f, grain, split, level)
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def _band(db_key, f: Filters, grain: str) -> pd.DataFrame:
+    return trends.baseline_band(data.connection(), f, grain, data.config()["spikes"])
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def _yoy(db_key, f: Filters, grain: str) -> pd.DataFrame:
+    return trends.year_over_year(data.connection(), f, grain)
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def _changes(db_key, f: Filters) -> dict:
+    return trends.period_changes(data.connection(), f)
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def _theme(db_key, f: Filters, category: str, day: dt.date, weeks: int) -> dict:
+    return trends.theme_tracker(data.connection(), f, category, day, weeks)
+
+
+def controls(f: Filters) -> tuple[str, str, str | None]:
+    cols = st.columns([2, 3, 2])
+    default = "day" if f.days <= 45 else ("week" if f.days <= 200 else "month")
+    grain = cols[0].segmented_control(t("trend.grain"), GRAINS, default=default,
+                                      format_func=labels("grain", GRAINS).__getitem__, key="trend_grain") or default
+    split = cols[1].selectbox(t("trend.split"), SPLITS, format_func=labels("split", SPLITS).__getitem__,
+                              key="trend_split")
+    level = None
+    if split == "area":
+        level = cols[2].selectbox(t("filter.level"), LEVELS[:3], format_func=labels("level", LEVELS).__getitem__,
+                                  key="trend_level")
+    return grain, split, level
+
+
+def change_tiles(key, f: Filters) -> None:
+    c = _changes(key, f)
+    cols = st.columns(3)
+    cols[0].metric(t("metric.reported"), fmt_int(c["reported"]), border=True)
+    cols[1].metric(t("trend.pop"), fmt_pct(c["period_over_period"]), help=t("trend.pop_help", n=fmt_int(c["previous"])),
+                   border=True)
+    cols[2].metric(t("trend.yoy"), fmt_pct(c["year_over_year"]), help=t("trend.yoy_help", n=fmt_int(c["year_earlier"])),
+                   border=True)
+
+
+def _series_label(split: str, level: str | None, value: str) -> str:
+    if value == "other":
+        return t("trend.other")
+    if split == "kind":
+        return t(f"kind.{value}")
+    if split == "category":
+        return names.category_label(value)
+    if split == "area":
+        return names.area_label(level, value)
+    if split == "none":
+        return t("kind.all")
+    return value
+
+
+def series_panel(key, f: Filters, grain: str, split: str, level: str | None) -> None:
+    st.subheader(t("trend.series_title"))
+    frame = _series(key, f, grain, split, level)
+    if frame.empty:
+        st.info(t("overview.no_trend"))
+        return
+    label_of = {v: _series_label(split, level, v) for v in frame["series"].unique()}
+    fig = trend_chart(frame, label_of, t("metric.reported"))
+    if split != "kind":
+        for trace in fig.data:
+            trace.line.color = None
+    st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+    export = frame.assign(series=frame["series"].map(label_of)).rename(
+        columns={"bucket": t("col.bucket"), "series": t("col.series"), "reported": t("col.reported")})
+    st.download_button(t("common.download_csv"), csv_bytes(export), "trend_series.csv", "text/csv",
+                       key="dl_series", icon=":material/download:")
+
+
+def baseline_panel(key, f: Filters, grain: str) -> None:
+    st.subheader(t("trend.band_title"))
+    if grain == "month":
+        st.info(t("trend.band_month"))
+        return
+    frame = _band(key, f, grain)
+    keys = ("band", "baseline", "count", "spike")
+    st.plotly_chart(band_chart(frame, labels("trend", keys)), width="stretch", config={"displayModeBar": False})
+    spikes = frame[frame["spike"]]
+    st.caption(t("trend.spikes", n=len(spikes), k=data.config()["spikes"]["robust_sd"],
+                 minimum=data.config()["spikes"]["min_excess"]))
+    export = frame.rename(columns={c: t(f"col.{c}") for c in frame.columns})
+    st.download_button(t("common.download_csv"), csv_bytes(export), "trend_baseline.csv", "text/csv",
+                       key="dl_band", icon=":material/download:")
+
+
+def yoy_panel(key, f: Filters, grain: str) -> None:
+    st.subheader(t("trend.yoy_title"))
+    frame = _yoy(key, f, grain)
+    fig = compare_chart(frame, {"reported": t("trend.this_year"), "reported_year_earlier": t("trend.last_year")})
+    st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+    export = frame.rename(columns={c: t(f"col.{c}") for c in frame.columns})
+    st.download_button(t("common.download_csv"), csv_bytes(export), "trend_year_over_year.csv", "text/csv",
+                       key="dl_yoy", icon=":material/download:")
+
+
+def theme_panel(key, f: Filters) -> None:
+    st.subheader(t("trend.theme_title"))
+    top = data.top_categories(key, f, 30)
+    if top.empty:
+        st.info(t("overview.no_trend"))
+        return
+    options = {c: names.category_label(c, n) for c, n in zip(top["category_code"], top["category_name"])}
+    cols = st.columns([3, 2, 2])
+    category = cols[0].selectbox(t("trend.theme_category"), list(options), format_func=options.__getitem__,
+                                 key="theme_category")
+    default_day = f.start + dt.timedelta(days=f.days // 2)
+    day = cols[1].date_input(t("trend.theme_date"), value=default_day, key="theme_date")
+    weeks = cols[2].slider(t("trend.theme_weeks"), 4, 26, 8, key="theme_weeks")
+    result = _theme(key, f, category, day, weeks)
+    m = st.columns(3)
+    m[0].metric(t("trend.theme_before", weeks=weeks), f"{result['before_mean']:.1f}", border=True)
+    m[1].metric(t("trend.theme_after", weeks=weeks), f"{result['after_mean']:.1f}", border=True)
+    m[2].metric(t("trend.theme_change"), fmt_pct(result["change"]), border=True)
+    st.plotly_chart(before_after_chart(result["weekly"], result["before_mean"], result["after_mean"],
+                                       labels("trend", ("weekly", "before", "after"))),
+                    width="stretch", config={"displayModeBar": False})
+    export = result["weekly"].rename(columns={c: t(f"col.{c}") for c in result["weekly"].columns})
+    st.download_button(t("common.download_csv"), csv_bytes(export), "theme_tracker.csv", "text/csv",
+                       key="dl_theme", icon=":material/download:")
