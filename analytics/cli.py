@@ -126,7 +126,8 @@ def hotspots_verb(args: argparse.Namespace):
     f = filters_from(args)
     result = hotspot_analysis(con, f, args.level, args.step, args.measure, permutations=args.permutations)
     print(f"analysed {result.analysed} located cases; excluded {result.excluded} unlocated cases; "
-          f"{result.steps} time steps", file=sys.stderr)
+          f"{result.steps} time steps; {result.permutations or 'normal approximation, no'} permutations",
+          file=sys.stderr)
     return result.table
 
 
@@ -151,7 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     hotspots.add_argument("--level", choices=LEVELS, default="grid", help="the areas analysed (default grid)")
     hotspots.add_argument("--step", choices=("week", "month"), default="month")
     hotspots.add_argument("--measure", choices=("per_1000", "count"), default="per_1000")
-    hotspots.add_argument("--permutations", type=int, default=999)
+    hotspots.add_argument("--permutations", type=int, default=None,
+                          help="Gi* permutations (default 9999; the normal approximation above 2000 areas)")
     return parser
 
 

@@ -24,7 +24,8 @@ def _at(stage: str) -> str:
 FUNNEL_SQL = """
 SELECT count(*) AS reported,
        count(*) FILTER (WHERE c.filed_at < $end AND c.status <> 'cancelled') AS filed,
-       count(*) FILTER (WHERE c.dispatched_at < $end AND c.status <> 'cancelled') AS dispatched,
+       count(*) FILTER (WHERE (c.dispatched_at < $end OR (c.self_handled AND c.handled_at < $end))
+                        AND c.status <> 'cancelled') AS dispatched,
        count(*) FILTER (WHERE c.handled_at < $end AND c.status <> 'cancelled') AS handled,
        count(*) FILTER (WHERE c.closed_at < $end AND c.status <> 'cancelled') AS closed,
        count(*) FILTER (WHERE c.status = 'cancelled') AS cancelled,
@@ -37,7 +38,11 @@ WHERE c.reported_at >= $start AND c.reported_at < $end AND {where}
 
 
 def lifecycle_funnel(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, int]:
-    """Cases reported in P that reached each stage by the end of P, plus cancelled, suspended, rework."""
+    """Cases reported in P that reached each stage by the end of P, plus cancelled, suspended, rework.
+
+    Self-handled cases skip dispatch: they count as "dispatched" (to the grid worker) once handled, so the
+    funnel never widens.
+    """
     where, params = case_filter_sql(f)
     cur = con.cursor().execute(FUNNEL_SQL.format(where=where), {**params, **period_params(f)})
     names = [d[0] for d in cur.description]
@@ -61,7 +66,8 @@ def stage_durations(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
 OVERDUE_SQL = """
 SELECT c.case_id, c.kind, c.category_code, c.category_name, c.department, c.grid_id, g.grid_name,
        g.community_name, g.street_name, c.status, c.reported_at, c.due_at,
-       round(epoch($end - c.due_at) / 3600.0, 1) AS hours_overdue, c.description
+       round(epoch($end - c.due_at) / 3600.0, 1) AS hours_overdue,
+       round(epoch($end - c.due_at) / 86400.0, 1) AS days_overdue, c.description
 FROM cases c LEFT JOIN grids g ON g.grid_id = c.grid_id
 WHERE c.filed_at < $end AND c.status <> 'cancelled' AND (c.closed_at IS NULL OR c.closed_at >= $end)
   AND c.due_at < $end AND {where}

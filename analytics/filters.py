@@ -56,7 +56,15 @@ class Filters:
         return (self.end - self.start).days
 
     def previous(self) -> "Filters":
-        """The previous period of equal length (period over period)."""
+        """The previous period of equal length (period over period).
+
+        A period of whole calendar months compares with the same number of months before it
+        (December with November, a year with the year before); any other period with the same
+        number of days before it.
+        """
+        if self.start.day == 1 and self.end.day == 1 and self.end > self.start:
+            months = (self.end.year - self.start.year) * 12 + self.end.month - self.start.month
+            return replace(self, start=months_before(self.start, months), end=self.start)
         return replace(self, start=self.start - (self.end - self.start), end=self.start)
 
     def year_earlier(self) -> "Filters":
@@ -65,6 +73,12 @@ class Filters:
 
     def with_area(self, level: str | None, area: str | None) -> "Filters":
         return replace(self, level=level, area=area)
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The first of the month ``months`` before ``day`` (which is a first of month)."""
+    total = day.year * 12 + day.month - 1 - months
+    return dt.date(total // 12, total % 12 + 1, 1)
 
 
 def _minus_year(day: dt.date) -> dt.date:

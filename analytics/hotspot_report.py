@@ -19,6 +19,8 @@ from analytics.filters import Filters, area_filter_sql, case_filter_sql, level_c
 from analytics.hotspots import contiguity_weights, emerging_hotspots, gi_star
 
 MEASURES = ("per_1000", "count")
+PERMUTATIONS = 9999        # pseudo p-values down to 1e-4, so BH at 5 % can pass with a few hundred areas
+PERMUTATION_LIMIT = 2000   # above this many areas: the normal approximation of Gi* (no permutation p can pass BH)
 STEPS = ("week", "month")
 
 
@@ -28,6 +30,7 @@ class HotspotResult:
     excluded: int              # cases in P left out of the spatial statistics (unlocated)
     analysed: int              # cases in P that were analysed
     steps: int                 # emerging-hotspot time steps (0 when too few)
+    permutations: int          # 0 = normal approximation
 
 
 def weights_for(con: duckdb.DuckDBPyConnection, level: str) -> tuple[pd.DataFrame, libpysal.weights.W]:
@@ -71,11 +74,13 @@ def _measure(counts: pd.Series, population: pd.Series, measure: str) -> pd.Serie
 
 
 def hotspot_analysis(con: duckdb.DuckDBPyConnection, f: Filters, level: str = "grid", step: str = "month",
-                     measure: str = "per_1000", geoms_weights=None, permutations: int = 999,
+                     measure: str = "per_1000", geoms_weights=None, permutations: int | None = None,
                      seed: int = 12345) -> HotspotResult:
     """Gi* over the whole period and emerging-hotspot classes over its steps, per area.
 
     ``f.kind`` defaults to ``demand``. The area filter restricts the analysis to the areas inside it.
+    ``permutations`` defaults to :data:`PERMUTATIONS`, or 0 (the normal approximation) above
+    :data:`PERMUTATION_LIMIT` areas, where no permutation p-value could survive the FDR correction.
     """
     if measure not in MEASURES:
         raise ValueError(f"unknown measure {measure!r}; expected one of {', '.join(MEASURES)}")
@@ -93,6 +98,8 @@ def hotspot_analysis(con: duckdb.DuckDBPyConnection, f: Filters, level: str = "g
     counts = _located_counts(con, f, level, step)
     total = counts.groupby("area_id")["n"].sum().reindex(ids, fill_value=0)
     pop = areas["population"].reindex(ids)
+    if permutations is None:
+        permutations = PERMUTATIONS if len(ids) <= PERMUTATION_LIMIT else 0
     table = gi_star(_measure(total, pop, measure).fillna(0), w, permutations, seed)
     table = table.join(areas[["area_name", "population"]]).assign(cases=total)
     panel = counts.pivot_table(index="area_id", columns="step", values="n", aggfunc="sum", fill_value=0)
@@ -104,4 +111,4 @@ def hotspot_analysis(con: duckdb.DuckDBPyConnection, f: Filters, level: str = "g
     else:
         table["emerging"] = "too_few_steps"
     table = table.reset_index().sort_values(["z"], ascending=False, kind="stable")
-    return HotspotResult(table.reset_index(drop=True), excluded_cases(con, f), int(total.sum()), steps)
+    return HotspotResult(table.reset_index(drop=True), excluded_cases(con, f), int(total.sum()), steps, permutations)

@@ -159,7 +159,7 @@ def by_area(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | 
     weights = (cfg or {}).get("three_rates", {}).get("weights")
     rates = [derive_rates({k: _clean(v) for k, v in rec.items()}, weights)
              for rec in frame[list(AGGREGATES)].to_dict("records")]
-    derived = pd.DataFrame(rates, index=frame.index)
+    derived = pd.DataFrame(rates, index=frame.index, columns=["due_to_close", *RATE_KEYS])
     for column in ("due_to_close", *RATE_KEYS):
         frame[column] = pd.to_numeric(derived[column], errors="coerce")
     frame["reported_per_1000"] = frame["reported"] / frame["population"].where(frame["population"] > 0) * 1000

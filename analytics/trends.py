@@ -114,10 +114,12 @@ def period_changes(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
 
 
 def theme_tracker(con: duckdb.DuckDBPyConnection, f: Filters, category: str, intervention: dt.date,
-                  weeks: int = 12) -> dict:
+                  weeks: int = 12, data_span: tuple[dt.date, dt.date] | None = None) -> dict:
     """每月一题: mean weekly volume of one category in the ``weeks`` before and after an intervention date.
 
-    Weeks are counted from the intervention day (7-day windows), so no partial calendar week distorts the means.
+    Weeks are counted from the intervention day (7-day windows), so no partial calendar week distorts
+    the means. With ``data_span`` (first day, as-of day) the windows keep only whole weeks inside the
+    data, so weeks the data does not cover are not counted as zero.
     """
     scoped = dataclasses.replace(f, category=category, start=intervention - dt.timedelta(weeks=weeks),
                                  end=intervention + dt.timedelta(weeks=weeks))
@@ -126,9 +128,16 @@ def theme_tracker(con: duckdb.DuckDBPyConnection, f: Filters, category: str, int
               FROM cases c WHERE c.reported_at >= $start AND c.reported_at < $end AND {where} GROUP BY 1"""
     pivot = dt.datetime.combine(intervention, dt.time())
     counts = con.cursor().execute(sql, {**params, **period_params(scoped), "pivot": pivot}).df()
-    weekly = counts.set_index("week")["n"].reindex(range(-weeks, weeks), fill_value=0)
-    before, after = weekly[weekly.index < 0].mean(), weekly[weekly.index >= 0].mean()
+    first, last = -weeks, weeks
+    if data_span is not None:
+        first = max(first, -((intervention - data_span[0]).days // 7))
+        last = min(last, max((data_span[1] - intervention).days // 7, 0))
+    weekly = counts.set_index("week")["n"].reindex(range(first, last), fill_value=0)
+    before, after = weekly[weekly.index < 0], weekly[weekly.index >= 0]
+    before_mean = float(before.mean()) if len(before) else None
+    after_mean = float(after.mean()) if len(after) else None
     frame = weekly.rename("reported").rename_axis("week").reset_index()
     frame["week_start"] = [pivot + dt.timedelta(weeks=int(w)) for w in frame["week"]]
-    return {"before_mean": float(before), "after_mean": float(after),
-            "change": float((after - before) / before) if before else None, "weekly": frame}
+    change = (after_mean - before_mean) / before_mean if before_mean and after_mean is not None else None
+    return {"before_mean": before_mean, "after_mean": after_mean, "change": change, "weekly": frame,
+            "weeks_before": len(before), "weeks_after": len(after)}

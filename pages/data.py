@@ -6,7 +6,9 @@ import streamlit as st
 
 from ui import data, data_parts as parts
 from ui.i18n import t
+from ui.guard import ensure_frame
 
+ensure_frame()
 st.title(t("page.data"))
 key = data.db_key()
 loaded, dictionary, definitions = st.tabs([t("data.tab_loaded"), t("data.tab_dictionary"), t("data.tab_metrics")])

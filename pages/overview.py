@@ -6,7 +6,9 @@ import streamlit as st
 
 from ui import data, overview_parts as parts
 from ui.i18n import t
+from ui.guard import ensure_frame
 
+ensure_frame()
 f = st.session_state.get("filters")
 st.title(t("page.overview"))
 if f is None:

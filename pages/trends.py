@@ -7,7 +7,9 @@ import streamlit as st
 from ui import data, trends_parts as parts
 from ui.i18n import t
 from ui.overview_parts import period_caption
+from ui.guard import ensure_frame
 
+ensure_frame()
 f = st.session_state.get("filters")
 st.title(t("page.trends"))
 if f is None:

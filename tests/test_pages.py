@@ -112,6 +112,6 @@ def test_closed_loop_numbers_equal_commands(demo_env):
             expected["dispatched"], expected["handled"], expected["open_overdue"])
         rate = expected["on_time_handling_rate"]
         if rate is None:
-            assert pd.isna(row["On-time handling rate (%)"])
+            assert pd.isna(row["On-time handling rate"])
         else:
-            assert row["On-time handling rate (%)"] == pytest.approx(round(rate * 100, 1))
+            assert row["On-time handling rate"] == pytest.approx(round(rate * 100, 1))

@@ -35,6 +35,10 @@ def test_theme_tracker_before_and_after():
     assert r["before_mean"] == pytest.approx(2.0)
     assert r["after_mean"] == pytest.approx(0.5)
     assert r["change"] == pytest.approx(-0.75)
+    # the data ends 2025-03-17: only 2 whole weeks after the intervention exist (1 and 0 cases), not 4
+    clamped = theme_tracker(con, Filters(dt.date(2025, 1, 1), dt.date(2025, 6, 1)), "06010", dt.date(2025, 3, 3),
+                            weeks=4, data_span=(dt.date(2025, 1, 1), dt.date(2025, 3, 17)))
+    assert clamped["weeks_after"] == 2 and clamped["after_mean"] == pytest.approx(0.5)
 
 
 def test_year_over_year_and_period_changes():
@@ -45,7 +49,7 @@ def test_year_over_year_and_period_changes():
     yoy = year_over_year(con, march, "month")
     assert yoy[["reported", "reported_year_earlier"]].iloc[0].tolist() == [3, 2]
     changes = period_changes(con, march)
-    # previous equal period: 31 days before 1 March = 29 Jan .. 28 Feb, holding the 4 cases of 5 February
+    # previous period of a whole month: February, holding the 4 cases of 5 February
     assert (changes["reported"], changes["previous"], changes["year_earlier"]) == (3, 4, 2)
     assert changes["year_over_year"] == pytest.approx(0.5)
     assert changes["period_over_period"] == pytest.approx(-0.25)

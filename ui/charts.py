@@ -25,13 +25,12 @@ def top_categories_chart(top: pd.DataFrame, current: str, previous: str) -> go.F
     """Horizontal bars: this period's count per category, the previous period as a thin marker."""
     top = top.iloc[::-1]
     fig = go.Figure()
-    fig.add_trace(go.Bar(y=top["label"], x=top["reported"], orientation="h", name=current,
-                         marker_color=[KIND_COLORS.get(k, "#2b6cb0") for k in top["kind"]],
-                         text=top["reported"], textposition="outside"))
+    fig.add_trace(go.Bar(y=top["label"], x=top["reported"], orientation="h", name=current, marker_color="#2b6cb0",
+                         text=top["reported"], textposition="outside", cliponaxis=False))
     fig.add_trace(go.Scatter(y=top["label"], x=top["reported_previous"], mode="markers", name=previous,
                              marker=dict(symbol="line-ns-open", size=18, color="#111827", line=dict(width=2))))
-    fig.update_layout(**LAYOUT)
-    fig.update_xaxes(gridcolor="#e5e7eb")
+    fig.update_layout(**{**LAYOUT, "margin": dict(l=10, r=40, t=10, b=10)})
+    fig.update_xaxes(gridcolor="#e5e7eb", range=[0, max(top["reported"].max(), top["reported_previous"].max()) * 1.15])
     return fig
 
 
@@ -48,10 +47,12 @@ def duration_chart(frame: pd.DataFrame, median_label: str, p90_label: str, heigh
     """Median and p90 hours per lifecycle step (``label``, ``median_hours``, ``p90_hours``)."""
     fig = go.Figure()
     fig.add_trace(go.Bar(y=frame["label"], x=frame["median_hours"], orientation="h", name=median_label,
-                         marker_color="#2b6cb0", text=frame["median_hours"].round(1), textposition="outside"))
+                         marker_color="#2b6cb0", text=frame["median_hours"].round(1), textposition="outside",
+                         cliponaxis=False))
     fig.add_trace(go.Bar(y=frame["label"], x=frame["p90_hours"], orientation="h", name=p90_label,
-                         marker_color="#93c5fd", text=frame["p90_hours"].round(1), textposition="outside"))
-    fig.update_layout(barmode="group", **{**LAYOUT, "height": height})
+                         marker_color="#93c5fd", text=frame["p90_hours"].round(1), textposition="outside",
+                         cliponaxis=False))
+    fig.update_layout(barmode="group", **{**LAYOUT, "height": height, "margin": dict(l=10, r=50, t=10, b=10)})
     fig.update_yaxes(autorange="reversed")
     return fig
 
@@ -61,10 +62,11 @@ def points_chart(frame: pd.DataFrame, components: list[str], labels: dict[str, s
     palette = ["#2b6cb0", "#38a169", "#d69e2e", "#805ad5"]
     fig = go.Figure()
     for i, name in enumerate(components):
-        fig.add_trace(go.Bar(y=frame["label"], x=frame[f"points_{name}"], orientation="h", name=labels[name],
-                             marker_color=palette[i % len(palette)]))
+        fig.add_trace(go.Bar(y=frame["label"], x=frame[f"points_{name}"].fillna(0), orientation="h",
+                             name=labels[name], marker_color=palette[i % len(palette)]))
     fig.update_layout(barmode="stack", **{**LAYOUT, "height": height,
-                                          "legend": dict(orientation="h", y=-0.08, x=0, yanchor="top")})
+                                          "legend": dict(orientation="h", y=-0.08, x=0, yanchor="top",
+                                                         traceorder="normal")})
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(range=[0, 100], gridcolor="#e5e7eb")
     return fig

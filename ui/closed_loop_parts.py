@@ -37,7 +37,8 @@ def funnel_panel(key, f: Filters) -> None:
     st.subheader(t("loop.funnel_title"))
     counts = _funnel(key, f)
     stages = list(closed_loop.STAGES)
-    st.plotly_chart(funnel_chart([t(f"stage.{s}") for s in stages], [counts[s] for s in stages]), width="stretch",
+    names = [t("loop.funnel_dispatched") if s == "dispatched" else t(f"stage.{s}") for s in stages]
+    st.plotly_chart(funnel_chart(names, [counts[s] for s in stages]), width="stretch",
                     config={"displayModeBar": False})
     cols = st.columns(4)
     for col, name in zip(cols, ("cancelled", "suspended", "rework", "self_handled")):
@@ -89,7 +90,7 @@ def overdue_panel(key, f: Filters) -> None:
     if grids:
         frame = frame[frame["grid_name"].isin(grids)]
     frame = frame.assign(status_label=[t(f"case_status.{v}") for v in frame["status"]])
-    show_table(masked(frame), ["case_id", "hours_overdue", "due_at", "category_label", "department_label",
+    show_table(masked(frame), ["case_id", "days_overdue", "due_at", "category_label", "department_label",
                                "grid_name", "street_name", "status_label", "description"],
                "overdue_cases.csv", "dl_overdue", height=360)
 
@@ -101,8 +102,11 @@ def worker_panel(key, f: Filters) -> None:
         st.info(t("overview.no_trend"))
         return
     total_valid = frame["valid_reports"].sum()
-    st.metric(t("metric.self_handled_rate"), fmt_pct(frame["self_handled"].sum() / total_valid if total_valid else None),
-              border=True)
+    cols = st.columns(3)
+    cols[0].metric(t("metric.self_handled_rate"), fmt_pct(frame["self_handled"].sum() / total_valid if total_valid
+                                                          else None), border=True)
+    cols[1].metric(t("loop.workers_reporting"), fmt_int(int((frame["reports"] > 0).sum())), border=True)
+    cols[2].metric(t("col.valid_reports"), fmt_int(int(total_valid)), border=True)
     frame = frame.sort_values(["self_handled_rate", "reports"], ascending=[True, False], na_position="last")
     frame = frame.assign(role_label=[t("role.full_time") if ft else t("role.part_time") for ft in frame["full_time"]])
     show_table(frame, ["worker_id", "grid_name", "role_label", "reports", "valid_reports", "self_handled",

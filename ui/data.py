@@ -77,6 +77,14 @@ def volume_series(db_key: tuple, f: Filters, grain: str, by: str | None) -> pd.D
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def trend_series(db_key: tuple, f: Filters, grain: str, split: str) -> pd.DataFrame:
+    """Complete series (empty buckets are 0) from :func:`analytics.trends.series`."""
+    from analytics import trends
+
+    return trends.series(connection(), f, grain, split)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def top_categories(db_key: tuple, f: Filters, limit: int) -> pd.DataFrame:
     return queries.top_categories(connection(), f, limit)
 
@@ -89,6 +97,14 @@ def alert_list(db_key: tuple, f: Filters) -> pd.DataFrame:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def department_table(db_key: tuple, f: Filters) -> pd.DataFrame:
     return departments.department_metrics(connection(), f)
+
+
+@st.cache_resource(show_spinner=False)
+def weights(db_key: tuple, level: str):
+    """Area geometries and contiguity weights of a level (shared by the hotspot and profile pages)."""
+    from analytics.hotspot_report import weights_for
+
+    return weights_for(connection(), level)
 
 
 def city_index_of(summary_row: dict) -> dict:

@@ -8,7 +8,7 @@ import streamlit as st
 from analytics import metrics
 from analytics.schema import TABLES_SQL
 from ui import data
-from ui.i18n import fmt_int, t
+from ui.i18n import current_language, fmt_date, fmt_int, t
 
 SHOWN_META = ("dataset", "city_name", "timezone", "loaded_at", "source_files", "schema_version", "data_start",
               "data_end")
@@ -32,11 +32,16 @@ def loaded_panel(key) -> None:
     cols[1].metric(t("data.grids"), fmt_int(int(counts.get("grids", 0))), border=True)
     cols[2].metric(t("data.rejects"), fmt_int(int(counts.get("rejects", 0))), border=True)
     if span:
-        st.write(t("data.range", start=str(span[0]), end=str(span[1])))
-    rows = [(t(f"meta.{k}"), meta[k]) for k in SHOWN_META if k in meta]
+        st.write(t("data.range", start=fmt_date(span[0]), end=fmt_date(span[1])))
+    english = current_language() == "en"
+    shown = {**meta, "city_name": meta.get("city_name_en", meta.get("city_name")) if english else meta.get("city_name"),
+             "loaded_at": meta.get("loaded_at", "").replace("T", " ")[:19]}
+    rows = [(t(f"meta.{k}"), shown[k]) for k in SHOWN_META if shown.get(k)]
     st.dataframe(pd.DataFrame(rows, columns=[t("data.key"), t("data.value")]), hide_index=True, width="stretch")
-    st.dataframe(table_counts(key).rename(columns={"table": t("data.table"), "rows": t("data.rows")}),
-                 hide_index=True, width="content")
+    counts = table_counts(key)
+    counts = counts.assign(table=[f"{t('table.' + name)} ({name})" for name in counts["table"]])
+    st.dataframe(counts.rename(columns={"table": t("data.table"), "rows": t("data.rows")}), hide_index=True,
+                 width="content")
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)

@@ -11,7 +11,7 @@ import datetime as dt
 
 import streamlit as st
 
-from analytics.filters import KINDS, LEVELS, Filters
+from analytics.filters import KINDS, LEVELS, Filters, months_before
 from ui import data
 from ui.i18n import t
 
@@ -20,16 +20,10 @@ MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
 OVERRIDE_KEYS = ("level", "area", "kind", "start", "end")
 
 
-def months_back(day: dt.date, months: int) -> dt.date:
-    """The same day of the month ``months`` earlier (clamped to the 1st, periods start on month starts)."""
-    total = day.year * 12 + day.month - 1 - months
-    return dt.date(total // 12, total % 12 + 1, 1)
-
-
 def preset_period(preset: str, data_end: dt.date) -> tuple[dt.date, dt.date]:
     """``[start, end)`` of a preset: whole months, ending with the last complete month of data."""
     end = dt.date(data_end.year, data_end.month, 1)
-    return months_back(end, MONTHS[preset]), end
+    return months_before(end, MONTHS[preset]), end
 
 
 def labels(prefix: str, keys) -> dict[str, str]:

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 import streamlit as st
 
 from analytics.filters import Filters
-from analytics.hotspot_report import MEASURES, STEPS, HotspotResult, hotspot_analysis, weights_for
+from analytics.hotspot_report import MEASURES, STEPS, HotspotResult, hotspot_analysis
 from analytics.hotspots import EMERGING_CLASSES
 from ui import data
-from ui.filters import labels, months_back
+from analytics.filters import months_before
+from ui.filters import labels
 from ui.i18n import fmt_int, t
 from ui.maps import area_map
 from ui.tables import show_table
@@ -50,21 +51,17 @@ def controls(f: Filters) -> Choice:
                              key="hot_step")
     window = cols[3].selectbox(t("hot.window"), WINDOWS, format_func=labels("hot.window", WINDOWS).__getitem__,
                                key="hot_window")
-    scoped = f if window == "period" else dataclasses.replace(f, start=months_back(f.end, 12))
-    if window != "period" and f.end.day != 1:
-        scoped = dataclasses.replace(scoped, start=f.end - dt.timedelta(days=365))
+    scoped = f
+    if window != "period":  # twelve whole months ending with the period (a year of days otherwise)
+        start = months_before(f.end, 12) if f.end.day == 1 else f.end - dt.timedelta(days=365)
+        scoped = dataclasses.replace(f, start=start)
     return Choice(scoped, level, measure, step)
-
-
-@st.cache_resource(show_spinner=False)
-def _weights(db_key, level: str):
-    return weights_for(data.connection(), level)
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
 def _analysis(db_key, choice: Choice) -> HotspotResult:
     return hotspot_analysis(data.connection(), choice.filters, choice.level, choice.step, choice.measure,
-                            geoms_weights=_weights(db_key, choice.level))
+                            geoms_weights=data.weights(db_key, choice.level))
 
 
 def analysis(key, choice: Choice) -> HotspotResult | None:
@@ -84,7 +81,7 @@ def _chips(entries: list[tuple[list[int], str]]) -> str:
     chips = "".join(f"<div style='display:flex;align-items:center;margin:2px 0'><span style='flex:none;width:14px;"
                     f"height:14px;border-radius:3px;margin-right:6px;background:rgb({c[0]},{c[1]},{c[2]})'></span>"
                     f"<span>{html.escape(text)}</span></div>" for c, text in entries)
-    return f"<div style='font-size:13px;line-height:1.3'>{chips}</div>"
+    return f"<div style='font-size:13px;line-height:1.3;margin-bottom:10px'>{chips}</div>"
 
 
 def _band_label(band: int) -> str:
@@ -93,7 +90,7 @@ def _band_label(band: int) -> str:
 
 def gi_map(key, result: HotspotResult, choice: Choice) -> None:
     st.subheader(t("hot.gi_title"))
-    geoms, _ = _weights(key, choice.level)
+    geoms, _ = data.weights(key, choice.level)
     table = result.table.assign(fill=result.table["band"].map(BAND_COLOURS),
                                 band_text=result.table["band"].map(_band_label),
                                 value_text=result.table["value"].round(1).astype(str),
@@ -109,12 +106,14 @@ def gi_map(key, result: HotspotResult, choice: Choice) -> None:
                         for b in (99, 95, 90, -90, -95, -99)]), unsafe_allow_html=True)
     if not (result.table["band"] != 0).any():
         st.caption(t("hot.none_significant"))
-    st.caption(t("hot.gi_note"))
+    method = (t("hot.method_permutations", n=f"{result.permutations:,}") if result.permutations
+              else t("hot.method_normal"))
+    st.caption(t("hot.gi_note", method=method))
 
 
 def emerging_map(key, result: HotspotResult, choice: Choice) -> None:
     st.subheader(t("hot.emerging_title"))
-    geoms, _ = _weights(key, choice.level)
+    geoms, _ = data.weights(key, choice.level)
     table = result.table.assign(fill=result.table["emerging"].map(EMERGING_COLOURS),
                                 emerging_text=[t(f"emerging.{c}") for c in result.table["emerging"]])
     tooltip = f"<b>{{area_name}}</b><br/>{{emerging_text}}"

@@ -65,3 +65,15 @@ def fmt_hours(value) -> str:
 
 def fmt_date(day) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if current_language() == "zh" else day.strftime("%d %b %Y")
+
+
+def date_tickformat(grain: str) -> str:
+    """d3 time format for chart axes: Chinese dates in zh (plotly's own month names are English)."""
+    zh = current_language() == "zh"
+    if grain == "month":
+        return "%Y年%-m月" if zh else "%b %Y"
+    return "%-m月%-d日" if zh else "%-d %b"
+
+
+def fmt_signed_pct(value, digits: int = 1) -> str:
+    return "—" if value is None or value != value else f"{value * 100:+.{digits}f}%"

@@ -16,8 +16,11 @@ def _lookups(db_key: tuple) -> dict[str, dict[str, str]]:
                         "FROM departments").fetchall()
     cats = con.execute("SELECT category_code, category_name, coalesce(category_name_en, category_name) "
                        "FROM categories").fetchall()
+    majors = con.execute("SELECT category_major, any_value(coalesce(category_major_en, category_major)) "
+                         "FROM categories GROUP BY 1").fetchall()
     return {"department_zh": {d: zh for d, zh, _ in depts}, "department_en": {d: en for d, _, en in depts},
-            "category_zh": {c: zh for c, zh, _ in cats}, "category_en": {c: en for c, _, en in cats}}
+            "category_zh": {c: zh for c, zh, _ in cats}, "category_en": {c: en for c, _, en in cats},
+            "major_zh": {m: m for m, _ in majors}, "major_en": {m: en for m, en in majors}}
 
 
 def _lang() -> str:
@@ -30,6 +33,10 @@ def department_name(code: str, fallback: str | None = None) -> str:
 
 def category_label(code: str, fallback: str | None = None) -> str:
     return _lookups(data.db_key())[f"category_{_lang()}"].get(code, fallback or code)
+
+
+def major_label(major: str) -> str:
+    return _lookups(data.db_key())[f"major_{_lang()}"].get(major, major)
 
 
 def subject_name(subject_type: str, subject_id: str, fallback: str) -> str:

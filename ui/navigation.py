@@ -15,6 +15,8 @@ class PageSpec:
 
 PAGES = (
     PageSpec("overview", "pages/overview.py", "overview", ":material/dashboard:"),
+    PageSpec("grid_map", "pages/grid_map.py", "grid-map", ":material/map:"),
+    PageSpec("profile", "pages/profile.py", "profile", ":material/badge:"),
     PageSpec("trends", "pages/trends.py", "trends", ":material/timeline:"),
     PageSpec("hotspots", "pages/hotspots.py", "hotspots", ":material/local_fire_department:"),
     PageSpec("closed_loop", "pages/closed_loop.py", "closed-loop", ":material/published_with_changes:"),

@@ -13,7 +13,7 @@ from analytics.filters import Filters
 from analytics.scoring import STATUS_COLORS
 from ui import data, names
 from ui.charts import top_categories_chart, trend_chart
-from ui.i18n import fmt_date, fmt_hours, fmt_int, fmt_pct, t
+from ui.i18n import date_tickformat, fmt_date, fmt_hours, fmt_int, fmt_pct, t
 from ui.maps import status_map
 from ui.tiles import kpi_tiles
 
@@ -96,19 +96,27 @@ def city_index_panel(current: dict) -> None:
     st.metric(t("overview.city_index"), value, help=t("overview.city_index_help"), border=True)
 
 
+def trend_window(f: Filters) -> tuple[Filters, str]:
+    """The last 26 complete weeks (periods up to a quarter) or 24 complete months ending with the period."""
+    if f.days <= 92:
+        end = f.end - dt.timedelta(days=f.end.weekday())          # the Monday starting the period's last week
+        return dataclasses.replace(f, start=end - dt.timedelta(weeks=26), end=end), "week"
+    end = dt.date(f.end.year, f.end.month, 1)
+    return dataclasses.replace(f, start=dt.date(end.year - 2, end.month, 1), end=end), "month"
+
+
 def trend_panel(key, f: Filters) -> None:
-    weekly = f.days <= 92
-    start = f.end - dt.timedelta(weeks=26) if weekly else dt.date(f.end.year - 2, f.end.month, 1)
-    start -= dt.timedelta(days=start.weekday()) if weekly else dt.timedelta(0)
-    window = dataclasses.replace(f, start=start)
-    series = data.volume_series(key, window, "week" if weekly else "month", "kind")
+    window, grain = trend_window(f)
+    weekly = grain == "week"
+    series = data.trend_series(key, window, grain, "kind")
     labels = {k: t(f"kind.{k}") for k in ("incident", "demand", "dispute")}
     st.subheader(t("overview.trend_weekly") if weekly else t("overview.trend_monthly"))
     if series.empty:
         st.info(t("overview.no_trend"))
         return
-    st.plotly_chart(trend_chart(series, labels, t("metric.reported")), width="stretch",
-                    config={"displayModeBar": False})
+    fig = trend_chart(series, labels, t("metric.reported"))
+    fig.update_xaxes(tickformat=date_tickformat(grain))
+    st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
 
 
 def top_categories_panel(key, f: Filters) -> None:

@@ -10,8 +10,8 @@ CSS = """
 [data-testid="stMetricValue"] {font-size: 1.9rem; white-space: nowrap;}
 [data-testid="stMetricValue"] > div {overflow: visible; text-overflow: clip;}
 [data-testid="stMetric"] {padding: 0.55rem 0.8rem;}
-[data-testid="stMetricLabel"] p {white-space: normal; overflow: visible; line-height: 1.25; font-size: 0.95rem;}
-[data-testid="stMetricLabel"] {min-height: 2.4rem;}
+[data-testid="stMetricLabel"] p {white-space: normal; overflow: visible; line-height: 1.2; font-size: 0.92rem;}
+[data-testid="stMetricLabel"] {height: 2.3rem; align-items: flex-start; overflow: hidden;}
 h1 {padding-top: 0; padding-bottom: 0.2rem;}
 h3 {padding-top: 0.3rem; padding-bottom: 0.2rem;}
 </style>

@@ -28,6 +28,18 @@ def localized(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return out.rename(columns={c: t(f"col.{c}") for c in columns})
 
 
+def number_format(column: str, values: pd.Series) -> str:
+    """Display format of a numeric column: rates as 12.3%, hours/scores/per-1,000 with one decimal, counts whole."""
+    if column.endswith(RATE_SUFFIX):
+        return "%.1f%%"
+    if pd.api.types.is_integer_dtype(values):
+        return "%d"
+    if column in ("p", "p_fdr"):
+        return "%.4f"
+    return "%.1f" if column.endswith(("_hours", "_overdue", "_1000")) or column in ("score", "value_count", "z") \
+        else "%.2f"
+
+
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """CSV as UTF-8 with a byte-order mark, so Excel opens Chinese text correctly."""
     return frame.to_csv(index=False).encode("utf-8-sig")
@@ -36,7 +48,8 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 def show_table(frame: pd.DataFrame, columns: list[str], filename: str, key: str, height: int | None = None) -> None:
     """A sortable table with a CSV download of exactly what is shown."""
     table = localized(frame, columns)
-    config = {t(f"col.{c}"): st.column_config.NumberColumn(format="%.1f%%") for c in columns if c.endswith(RATE_SUFFIX)}
+    config = {t(f"col.{c}"): st.column_config.NumberColumn(format=number_format(c, frame[c]))
+              for c in columns if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])}
     st.dataframe(table, hide_index=True, width="stretch", height=height or "auto", column_config=config)
     st.download_button(t("common.download_csv"), csv_bytes(table), file_name=filename, mime="text/csv", key=key,
                        icon=":material/download:")

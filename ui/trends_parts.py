@@ -12,7 +12,7 @@ from analytics.filters import LEVELS, Filters
 from ui import data, names
 from ui.charts import band_chart, before_after_chart, compare_chart, trend_chart
 from ui.filters import labels
-from ui.i18n import fmt_int, fmt_pct, t
+from ui.i18n import date_tickformat, fmt_int, fmt_signed_pct, t
 from ui.tables import csv_bytes
 
 GRAINS = ("day", "week", "month")
@@ -40,8 +40,8 @@ def _changes(db_key, f: Filters) -> dict:
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
-def _theme(db_key, f: Filters, category: str, day: dt.date, weeks: int) -> dict:
-    return trends.theme_tracker(data.connection(), f, category, day, weeks)
+def _theme(db_key, f: Filters, category: str, day: dt.date, weeks: int, span) -> dict:
+    return trends.theme_tracker(data.connection(), f, category, day, weeks, span)
 
 
 def controls(f: Filters) -> tuple[str, str, str | None]:
@@ -62,9 +62,9 @@ def change_tiles(key, f: Filters) -> None:
     c = _changes(key, f)
     cols = st.columns(3)
     cols[0].metric(t("metric.reported"), fmt_int(c["reported"]), border=True)
-    cols[1].metric(t("trend.pop"), fmt_pct(c["period_over_period"]), help=t("trend.pop_help", n=fmt_int(c["previous"])),
+    cols[1].metric(t("trend.pop"), fmt_signed_pct(c["period_over_period"]), help=t("trend.pop_help", n=fmt_int(c["previous"])),
                    border=True)
-    cols[2].metric(t("trend.yoy"), fmt_pct(c["year_over_year"]), help=t("trend.yoy_help", n=fmt_int(c["year_earlier"])),
+    cols[2].metric(t("trend.yoy"), fmt_signed_pct(c["year_over_year"]), help=t("trend.yoy_help", n=fmt_int(c["year_earlier"])),
                    border=True)
 
 
@@ -90,6 +90,7 @@ def series_panel(key, f: Filters, grain: str, split: str, level: str | None) -> 
         return
     label_of = {v: _series_label(split, level, v) for v in frame["series"].unique()}
     fig = trend_chart(frame, label_of, t("metric.reported"))
+    fig.update_xaxes(tickformat=date_tickformat(grain))
     if split != "kind":
         for trace in fig.data:
             trace.line.color = None
@@ -106,8 +107,11 @@ def baseline_panel(key, f: Filters, grain: str) -> None:
         st.info(t("trend.band_month"))
         return
     frame = _band(key, f, grain)
-    keys = ("band", "baseline", "count", "spike")
-    st.plotly_chart(band_chart(frame, labels("trend", keys)), width="stretch", config={"displayModeBar": False})
+    rules = data.config()["spikes"]
+    names = {**labels("trend", ("baseline", "count", "spike")), "band": t("trend.band", k=rules["robust_sd"])}
+    fig = band_chart(frame, names)
+    fig.update_xaxes(tickformat=date_tickformat(grain))
+    st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
     spikes = frame[frame["spike"]]
     st.caption(t("trend.spikes", n=len(spikes), k=data.config()["spikes"]["robust_sd"],
                  minimum=data.config()["spikes"]["min_excess"]))
@@ -120,6 +124,7 @@ def yoy_panel(key, f: Filters, grain: str) -> None:
     st.subheader(t("trend.yoy_title"))
     frame = _yoy(key, f, grain)
     fig = compare_chart(frame, {"reported": t("trend.this_year"), "reported_year_earlier": t("trend.last_year")})
+    fig.update_xaxes(tickformat=date_tickformat(grain))
     st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
     export = frame.rename(columns={c: t(f"col.{c}") for c in frame.columns})
     st.download_button(t("common.download_csv"), csv_bytes(export), "trend_year_over_year.csv", "text/csv",
@@ -139,11 +144,17 @@ def theme_panel(key, f: Filters) -> None:
     default_day = f.start + dt.timedelta(days=f.days // 2)
     day = cols[1].date_input(t("trend.theme_date"), value=default_day, key="theme_date")
     weeks = cols[2].slider(t("trend.theme_weeks"), 4, 26, 8, key="theme_weeks")
-    result = _theme(key, f, category, day, weeks)
+    span = data.data_range(key)
+    result = _theme(key, f, category, day, weeks, span)
+    if result["weeks_after"] < weeks or result["weeks_before"] < weeks:
+        st.caption(t("trend.theme_clamped", before=result["weeks_before"], after=result["weeks_after"]))
+    if not result["weeks_after"] or not result["weeks_before"]:
+        st.warning(t("trend.theme_no_data"))
+        return
     m = st.columns(3)
-    m[0].metric(t("trend.theme_before", weeks=weeks), f"{result['before_mean']:.1f}", border=True)
-    m[1].metric(t("trend.theme_after", weeks=weeks), f"{result['after_mean']:.1f}", border=True)
-    m[2].metric(t("trend.theme_change"), fmt_pct(result["change"]), border=True)
+    m[0].metric(t("trend.theme_before", weeks=result["weeks_before"]), f"{result['before_mean']:.1f}", border=True)
+    m[1].metric(t("trend.theme_after", weeks=result["weeks_after"]), f"{result['after_mean']:.1f}", border=True)
+    m[2].metric(t("trend.theme_change"), fmt_signed_pct(result["change"]), border=True)
     st.plotly_chart(before_after_chart(result["weekly"], result["before_mean"], result["after_mean"],
                                        labels("trend", ("weekly", "before", "after"))),
                     width="stretch", config={"displayModeBar": False})

@@ -1,0 +1,93 @@
+"""Atomic database builds: write a temporary file beside the target, then ``os.replace``.
+
+A failure at any point (a bad file, a full disk, a killed process) leaves the
+previous database byte-identical, and the app keeps serving it. The temporary
+file is ``<target>.tmp-import-<pid>``; one left behind by a killed import is never
+opened by the app (it only opens the target) and is removed by the next import
+once its process is gone.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from analytics.ingest.errors import IngestError
+
+TEMP_MARK = ".tmp-import-"
+
+
+def temp_path(target: Path, pid: int | None = None) -> Path:
+    return target.with_name(f"{target.name}{TEMP_MARK}{pid or os.getpid()}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale(target: Path) -> list[Path]:
+    """Remove temporary files (and their WAL) of earlier imports whose process no longer runs."""
+    removed = []
+    for path in target.parent.glob(f"{target.name}{TEMP_MARK}*"):
+        pid_text = path.name[len(target.name) + len(TEMP_MARK):].removesuffix(".wal")
+        if pid_text.isdigit() and int(pid_text) != os.getpid() and not _alive(int(pid_text)):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Insert a frame into an existing table by column name (``table`` is one of ours, never user input)."""
+    con.register("ingest_frame", frame)
+    listed = ", ".join(f'"{c}"' for c in frame.columns)
+    con.execute(f"INSERT INTO {table} ({listed}) SELECT {listed} FROM ingest_frame")
+    con.unregister("ingest_frame")
+
+
+def build_atomically(target: Path, fill: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
+    """Create the temporary database, let ``fill`` read the inputs and write it, then replace ``target``.
+
+    The temporary file exists for the whole run, so a killed process leaves it behind,
+    never a half-written target. Any exception removes the temporary file and propagates;
+    DuckDB and OS errors become :class:`IngestError`.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale(target)
+    temporary = temp_path(target)
+    for leftover in (temporary, Path(f"{temporary}.wal")):
+        leftover.unlink(missing_ok=True)
+    try:
+        con = duckdb.connect(str(temporary))
+        try:
+            con.execute("SET preserve_insertion_order = true")
+            fill(con)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        _fsync(temporary)
+        os.replace(temporary, target)
+        _fsync(target.parent)
+    except (duckdb.Error, OSError) as exc:
+        raise IngestError(f"could not write the database {target}: {exc}") from exc
+    finally:
+        for leftover in (temporary, Path(f"{temporary}.wal")):
+            if leftover.exists():
+                leftover.unlink()

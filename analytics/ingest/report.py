@@ -1,0 +1,112 @@
+"""The validation report: counts per reason with a sample, as a table and as readable text.
+
+Stored in the database as ``import_report(reason, kind, rows, sample, field)``
+where ``kind`` is ``rejected`` (rows in ``rejects``), ``flagged`` (loaded cases
+whose ``field`` — ``location_flag`` or ``quality_flags`` — carries ``reason``),
+``repaired`` (boundary geometries fixed by ``make_valid``) or ``note`` (e.g. a
+mapped column absent from a file).
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+REPORT_SQL = """
+    CREATE TABLE import_report (
+        reason TEXT,
+        kind TEXT,
+        rows BIGINT,
+        sample TEXT,
+        field TEXT
+    )"""
+REPORT_COLUMNS = ["reason", "kind", "rows", "sample", "field"]
+KIND_ORDER = {"rejected": 0, "flagged": 1, "repaired": 2, "note": 3}
+SAMPLE_IDS = 5
+SAMPLE_CHARS = 300
+
+
+def rejected_rows(rejects: pd.DataFrame) -> list[dict]:
+    rows = []
+    for reason, group in rejects.groupby("reason", sort=True):
+        first = group.iloc[0]
+        sample = f"{first['source']} row {first['row_number']}: {first['raw']}"[:SAMPLE_CHARS]
+        rows.append({"reason": reason, "kind": "rejected", "rows": len(group), "sample": sample, "field": None})
+    return rows
+
+
+def flagged_rows(cases: pd.DataFrame) -> list[dict]:
+    """One row per location flag and per quality flag, sampled by the first case ids (in load order)."""
+    rows = []
+    located = cases.loc[cases["location_flag"].notna(), ["case_id", "location_flag"]]
+    for flag, group in located.groupby("location_flag", sort=True):
+        rows.append({"reason": flag, "kind": "flagged", "rows": len(group), "field": "location_flag",
+                     "sample": ", ".join(group["case_id"].head(SAMPLE_IDS))})
+    quality = cases.loc[cases["quality_flags"].notna(), ["case_id", "quality_flags"]]
+    exploded = quality.assign(flag=quality["quality_flags"].str.split(",")).explode("flag")
+    for flag, group in exploded.groupby("flag", sort=True):
+        rows.append({"reason": flag, "kind": "flagged", "rows": len(group), "field": "quality_flags",
+                     "sample": ", ".join(group["case_id"].head(SAMPLE_IDS))})
+    return rows
+
+
+def repaired_rows(repaired: dict[str, list[str]]) -> list[dict]:
+    return [{"reason": "geometry_repaired", "kind": "repaired", "rows": len(ids), "field": "geometry",
+             "sample": f"{name}: {', '.join(ids[:SAMPLE_IDS])}"} for name, ids in repaired.items() if ids]
+
+
+def note_rows(notes: list[str]) -> list[dict]:
+    return [{"reason": "note", "kind": "note", "rows": None, "sample": note, "field": None} for note in notes]
+
+
+def build_report(rejects: pd.DataFrame, cases: pd.DataFrame, repaired: dict[str, list[str]],
+                 notes: list[str]) -> pd.DataFrame:
+    rows = rejected_rows(rejects) + flagged_rows(cases) + repaired_rows(repaired) + note_rows(notes)
+    frame = pd.DataFrame(rows, columns=REPORT_COLUMNS)
+    return frame.astype({"rows": "Int64"})
+
+
+def store_report(con: duckdb.DuckDBPyConnection, report: pd.DataFrame) -> None:
+    con.execute(REPORT_SQL)
+    con.register("report_frame", report)
+    con.execute(f"INSERT INTO import_report SELECT {', '.join(REPORT_COLUMNS)} FROM report_frame")
+    con.unregister("report_frame")
+
+
+def load_report(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The stored validation report (empty when the database was not made by an import)."""
+    cur = con.cursor()
+    present = cur.execute("SELECT count(*) FROM information_schema.tables "
+                          "WHERE table_name = 'import_report'").fetchone()[0]
+    if not present:
+        return pd.DataFrame(columns=REPORT_COLUMNS)
+    frame = cur.execute(f"SELECT {', '.join(REPORT_COLUMNS)} FROM import_report").df()
+    order = frame["kind"].map(KIND_ORDER).fillna(9)
+    return frame.assign(_o=order).sort_values(["_o", "field", "reason"], na_position="first",
+                                              kind="stable").drop(columns="_o").reset_index(drop=True)
+
+
+def format_report(report: pd.DataFrame, summary: dict) -> str:
+    """Readable text: totals, then each reason with its count and a sample."""
+    lines = [f"import {summary['dataset']} ({summary['mapping']}): {summary['files']} file(s), "
+             f"{summary['rows_in']:,} rows in",
+             f"  cases loaded   {summary['rows_loaded']:>12,}",
+             f"  rejected       {summary['rows_rejected']:>12,}",
+             f"  grids          {summary['grids']:>12,}  ({summary['grid_source']})"]
+    titles = {"rejected": "rejected (kept in the rejects table with the raw row):",
+              "flagged": "flagged (loaded; see location_flag / quality_flags):",
+              "repaired": "boundary geometries repaired (make_valid):", "note": "notes:"}
+    for kind, title in titles.items():
+        part = report[report["kind"] == kind]
+        if part.empty:
+            continue
+        lines.append(title)
+        for row in part.itertuples(index=False):
+            if kind == "note":
+                lines.append(f"  {row.sample}")
+                continue
+            label = row.reason if kind != "flagged" else f"{row.field}={row.reason}"
+            lines.append(f"  {label:<40} {int(row.rows):>10,}  e.g. {row.sample[:120]}")
+    if report[report["kind"].isin(["rejected", "flagged"])].empty:
+        lines.append("no rejected or flagged rows")
+    return "\n".join(lines)

@@ -1,0 +1,39 @@
+"""网格档案 Area profile: KPIs against the city median with rank, trend, category mix, lifecycle times,
+open and overdue cases, grid workers, population and neighbouring areas."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import data, profile_parts as parts
+from ui.i18n import t
+from ui.overview_parts import period_caption
+from ui.guard import ensure_frame
+
+ensure_frame()
+f = st.session_state.get("filters")
+st.title(t("page.profile"))
+if f is None:
+    st.info(t("app.no_data"))
+    st.stop()
+key = data.db_key()
+level, area = parts.choose_area(key, f)
+info = parts.header(key, level, area)
+if info is None:
+    st.stop()
+st.caption(period_caption(f))
+area_f = parts.area_filters(f, level, area)
+parts.kpi_panel(key, f, level, area)
+left, right = st.columns(2, gap="medium")
+with left:
+    parts.trend_panel(key, area_f)
+    parts.stage_panel(key, f, area_f)
+with right:
+    parts.mix_panel(key, area_f)
+    parts.population_panel(info)
+parts.cases_panel(key, area_f)
+workers_col, neighbours_col = st.columns([2, 3], gap="medium")
+with workers_col:
+    parts.workers_panel(key, area_f)
+with neighbours_col:
+    parts.neighbours_panel(key, f, level, area)

@@ -1,0 +1,1 @@
+"""Headless-browser tests: the real server, the real Chromium, every registered page."""

@@ -1,0 +1,80 @@
+"""Every registered page in both languages, in a real browser: it finishes, shows no error box,
+has a translated title and never reaches beyond this machine."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from scripts.browser import ERROR_BOX, EXCEPTION, error_texts, external_requests, open_page, page_url
+from ui.i18n import catalog
+from ui.navigation import PAGES
+
+pytestmark = pytest.mark.e2e
+
+LANGS = ("zh", "en")
+CJK = re.compile(r"[\u3400-\u9fff]")
+MISSING_KEY = "⟦"
+HOSTILE_AREA = "x'; DROP TABLE cases;--"
+WARNING_BOX = '[data-testid="stAlertContentWarning"]'
+
+
+@pytest.fixture()
+def visit(browser, base_url):
+    """Open a URL (relative to the server) in a fresh 1920×1080 page; return the page and its requests."""
+    pages = []
+
+    def _visit(url: str):
+        requests: list[str] = []
+        page = open_page(browser, url if url.startswith("http") else base_url + url, requests=requests)
+        pages.append(page)
+        return page, requests
+
+    yield _visit
+    for page in pages:
+        page.close()
+
+
+def assert_clean(page, requests) -> str:
+    """The checks every page passes; returns the page title."""
+    assert page.locator(f"{EXCEPTION}, {ERROR_BOX}").count() == 0, error_texts(page)
+    title = page.locator('[data-testid="stMainBlockContainer"] h1').first
+    assert title.count() == 1, "the page has no h1 title"
+    text = title.inner_text().strip()
+    assert text, "the h1 title is empty"
+    body = page.inner_text("body")
+    assert MISSING_KEY not in body, [line for line in body.splitlines() if MISSING_KEY in line]
+    assert external_requests(requests) == []
+    return text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("spec", PAGES, ids=[p.key for p in PAGES])
+def test_page_renders(visit, base_url, spec, lang):
+    page, requests = visit(page_url(base_url, spec.url_path, lang))
+    title = assert_clean(page, requests)
+    if lang == "zh":
+        assert CJK.search(title), f"zh title without a Chinese character: {title!r}"
+    else:
+        assert title.isascii(), f"en title is not ASCII: {title!r}"
+    links = [link.inner_text() for link in page.locator('[data-testid="stSidebarNavLink"]').all()]
+    titles = [catalog(lang)[f"page.{p.key}"] for p in PAGES]
+    # Exactly the registered pages (a legacy pages/ listing would show "app" and file names).
+    assert [link.splitlines()[-1].strip() for link in links] == titles, links
+    if spec.key == "overview":
+        assert page.locator('[data-testid="stDeckGlJsonChart"] canvas').count() >= 1, "no map canvas"
+        assert page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').count() >= 1, "no plotly chart"
+        assert page.locator('[data-testid="stMetric"]').count() >= 8, "fewer than 8 KPI tiles"
+
+
+def test_root_is_the_first_page(visit, base_url):
+    page, requests = visit(f"{base_url}/?lang=en")
+    assert assert_clean(page, requests) == catalog("en")[f"page.{PAGES[0].key}"]
+
+
+def test_hostile_deep_link_renders_empty_overview(visit, base_url):
+    page, requests = visit(page_url(base_url, "overview", "zh", level="street", area=HOSTILE_AREA))
+    assert_clean(page, requests)
+    # The value was taken as an area id that matches nothing: an empty-result warning, not an error.
+    assert page.locator(WARNING_BOX).count() >= 1, "no empty-result warning for an unknown area"

@@ -1,0 +1,177 @@
+"""Panels of the area-profile page."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics import closed_loop, profile
+from analytics.filters import LEVELS, Filters
+from ui import data, names
+from ui.charts import LAYOUT, trend_chart
+from ui.filters import labels
+from ui.i18n import date_tickformat, fmt_hours, fmt_int, fmt_pct, t
+from ui.tables import masked, show_table
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def _info(db_key, level: str, area: str):
+    return profile.area_info(data.connection(), level, area)
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def _peers(db_key, f: Filters, level: str) -> pd.DataFrame:
+    return profile.peers(data.connection(), f, level, data.config())
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def _call(db_key, name: str, f: Filters):
+    functions = {"open_cases": profile.open_cases, "category_mix": profile.category_mix,
+                 "stages": closed_loop.stage_durations, "workers": closed_loop.worker_metrics}
+    return functions[name](data.connection(), f)
+
+
+def area_filters(f: Filters, level: str, area: str) -> Filters:
+    return dataclasses.replace(f, level=level, area=area)
+
+
+def choose_area(key, f: Filters) -> tuple[str, str]:
+    """The area to profile: the sidebar/deep-link area when there is one, else the user's pick."""
+    cols = st.columns([1, 3])
+    default_level = f.level if f.level in LEVELS and f.area else "grid"
+    level = cols[0].selectbox(t("filter.level"), LEVELS, index=LEVELS.index(default_level), key="profile_level",
+                              format_func=labels("level", LEVELS).__getitem__)
+    options = data.areas(key, level, None, None)
+    ids = list(options["area_id"])
+    names = dict(zip(options["area_id"], options["area_name"]))
+    index = ids.index(f.area) if level == f.level and f.area in ids else 0
+    area = cols[1].selectbox(t("filter.area"), ids, index=index, key=f"profile_area_{level}_{f.area}",
+                             format_func={a: f"{names[a]} · {a}" for a in ids}.__getitem__)
+    return level, area
+
+
+def header(key, level: str, area: str):
+    info = _info(key, level, area)
+    if info is None:
+        st.warning(t("map.unknown_area"))
+        return None
+    path = " › ".join([t("level.city"), *[name for _, _, name in reversed(info["parents"])], info["name"]])
+    st.subheader(f"{info['name']}（{t('level.' + level)}）" if st.session_state.get("lang") != "en"
+                 else f"{info['name']} ({t('level.' + level)})")
+    st.caption(path)
+    return info
+
+
+def _value(name: str, value) -> str:
+    if value is None or pd.isna(value):
+        return "—"
+    if name.endswith("_rate"):
+        return fmt_pct(value)
+    if name.endswith("_hours"):
+        return fmt_hours(value)
+    if name == "reported_per_1000":
+        return f"{value:.1f}"
+    return fmt_int(value)
+
+
+def kpi_panel(key, f: Filters, level: str, area: str) -> None:
+    context = profile.kpi_context(_peers(key, f, level), area)
+    cols = st.columns(4) + st.columns(4)
+    for col, row in zip(cols, context.itertuples()):
+        rank = "—" if row.rank is None or pd.isna(row.rank) else f"{int(row.rank)}/{row.ranked}"
+        col.metric(t(f"metric.{row.metric}"), _value(row.metric, row.value),
+                   t("profile.vs_median", median=_value(row.metric, row.city_median), rank=rank),
+                   delta_color="off", delta_arrow="off", border=True, help=t("profile.rank_help"))
+
+
+def trend_panel(key, area_f: Filters) -> None:
+    st.subheader(t("profile.trend"))
+    start = area_f.end - dt.timedelta(weeks=26)
+    window = dataclasses.replace(area_f, start=start - dt.timedelta(days=start.weekday()))
+    window = dataclasses.replace(window, end=area_f.end - dt.timedelta(days=area_f.end.weekday()))
+    series = data.trend_series(key, window, "week", "kind")
+    if series.empty:
+        st.info(t("overview.no_trend"))
+        return
+    fig = trend_chart(series, {k: t(f"kind.{k}") for k in ("incident", "demand", "dispute")}, t("metric.reported"))
+    fig.update_xaxes(tickformat=date_tickformat("week"))
+    st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+
+
+def mix_panel(key, area_f: Filters) -> None:
+    st.subheader(t("profile.mix"))
+    mix = _call(key, "category_mix", area_f)
+    if mix.empty:
+        st.info(t("overview.no_trend"))
+        return
+    mix = mix.iloc[::-1].assign(category_major=lambda m: [names.major_label(v) for v in m["category_major"]])
+    fig = go.Figure(go.Bar(y=mix["category_major"], x=mix["reported"], orientation="h", marker_color="#2b6cb0",
+                           text=[f"{n} ({s:.0%})" for n, s in zip(mix["reported"], mix["share"])],
+                           textposition="outside", cliponaxis=False))
+    fig.update_layout(**{**LAYOUT, "margin": dict(l=10, r=70, t=10, b=10)})
+    st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+
+
+def stage_panel(key, f: Filters, area_f: Filters) -> None:
+    st.subheader(t("profile.stages"))
+    here, city = _call(key, "stages", area_f), _call(key, "stages", dataclasses.replace(f, level=None, area=None))
+    table = here.merge(city, on=["stage_from", "stage_to"], suffixes=("", "_city"))
+    table["stage"] = [f"{t('stage.' + a)} → {t('stage.' + b)}" for a, b in zip(table["stage_from"], table["stage_to"])]
+    for column in ("median_hours", "p90_hours", "median_hours_city"):
+        table[column] = table[column].round(1)
+    st.dataframe(table[["stage", "cases", "median_hours", "p90_hours", "median_hours_city"]].rename(
+        columns={c: t(f"col.{c}") for c in ("stage", "cases", "median_hours", "p90_hours", "median_hours_city")}),
+        hide_index=True, width="stretch")
+
+
+def population_panel(info: dict) -> None:
+    st.subheader(t("profile.population"))
+    population = info.get("population")
+    cols = st.columns(4)
+    cols[0].metric(t("profile.residents"), fmt_int(population), border=True)
+    cols[1].metric(t("profile.households"), fmt_int(info.get("households")), border=True)
+    share = (lambda v: fmt_pct(v / population) if population and v is not None and not pd.isna(v) else "—")
+    cols[2].metric(t("profile.elderly"), share(info.get("elderly")), border=True)
+    cols[3].metric(t("profile.children"), share(info.get("children")), border=True)
+    area_km2 = info.get("area_km2")
+    if area_km2 and population:
+        st.caption(t("profile.density", area=f"{area_km2:.2f}", density=fmt_int(round(population / area_km2)),
+                     grids=info["grids"]))
+
+
+def cases_panel(key, area_f: Filters) -> None:
+    cases = _call(key, "open_cases", area_f)
+    overdue = int(cases["overdue"].fillna(False).sum()) if not cases.empty else 0
+    st.subheader(t("profile.open_cases", total=fmt_int(len(cases)), overdue=fmt_int(overdue)))
+    if cases.empty:
+        st.success(t("profile.no_open"))
+        return
+    cases = cases.assign(status_label=[t(f"case_status.{s}") for s in cases["status"]],
+                         overdue_label=[t("profile.yes") if o else t("profile.no") for o in cases["overdue"]])
+    show_table(masked(cases), ["case_id", "overdue_label", "hours_overdue", "due_at", "category_name", "grid_name",
+                               "status_label", "description"], "open_cases.csv", "dl_profile_cases", height=320)
+
+
+def workers_panel(key, area_f: Filters) -> None:
+    st.subheader(t("profile.workers"))
+    workers = _call(key, "workers", area_f)
+    if workers.empty:
+        st.info(t("profile.no_workers"))
+        return
+    workers = workers.assign(role_label=[t("role.full_time") if ft else t("role.part_time") for ft in workers["full_time"]])
+    show_table(workers, ["worker_id", "grid_name", "role_label", "reports", "self_handled", "self_handled_rate"],
+               "profile_workers.csv", "dl_profile_workers", height=280)
+
+
+def neighbours_panel(key, f: Filters, level: str, area: str) -> None:
+    st.subheader(t("profile.neighbours"))
+    _, w = data.weights(key, level)
+    ids = [area, *profile.neighbours(w, area)]
+    peers = _peers(key, f, level).set_index("area_id").reindex(ids).reset_index()
+    peers["area_name"] = [f"★ {n}" if i == area else n for i, n in zip(peers["area_id"], peers["area_name"])]
+    show_table(peers, ["area_name", "reported", "reported_per_1000", "closure_rate", "on_time_closure_rate",
+                       "open_overdue", "satisfaction_rate"], "neighbours.csv", "dl_neighbours", height=280)
