@@ -1,8 +1,8 @@
 """``python -m analytics VERB ...``: the same code the pages call, for schedulers and checks.
 
-Verbs: ``demo`` (build the demo city), ``report`` (every metric for a filter set),
-``scores`` (scorecards of grids, departments or grid workers) and ``hotspots`` (Gi* and
-emerging-hotspot classes per area).
+Verbs: ``demo`` (build the demo city), ``import`` (load real data, ``docs/import.md``),
+``report`` (every metric for a filter set), ``scores`` (scorecards of grids, departments or
+grid workers) and ``hotspots`` (Gi* and emerging-hotspot classes per area).
 Each verb takes ``--db PATH`` (else ``GRIDSCOPE_DB``, else ``data/gridscope.duckdb``)
 and ``--format json|csv|table``.
 """
@@ -21,6 +21,7 @@ import pandas as pd
 from analytics import store
 from analytics.config import load_config
 from analytics.filters import KINDS, LEVELS, Filters
+from analytics.ingest.cli_args import add_import_args
 
 VERBS: dict[str, Callable[[argparse.Namespace], Any]] = {}
 
@@ -100,6 +101,13 @@ def demo_verb(args: argparse.Namespace):
                       progress=lambda line: print(line, file=sys.stderr))
 
 
+@verb("import")
+def import_verb(args: argparse.Namespace):
+    from analytics.ingest.cli_args import run_from_args
+
+    return run_from_args(args)
+
+
 @verb("report")
 def report_verb(args: argparse.Namespace):
     from analytics.metrics import summary
@@ -142,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--grids", type=int, default=400)
     demo.add_argument("--if-missing", action="store_true", help="do nothing when the database exists")
+    imported = sub.add_parser("import", parents=[common], help="load real data (see docs/import.md)")
+    add_import_args(imported)
     report = sub.add_parser("report", parents=[common], help="every metric of metrics.md for a filter set")
     add_filter_args(report)
     scores = sub.add_parser("scores", parents=[common], help="scorecards of grids, departments or grid workers")

@@ -115,3 +115,46 @@ def test_closed_loop_numbers_equal_commands(demo_env):
             assert pd.isna(row["On-time handling rate"])
         else:
             assert row["On-time handling rate"] == pytest.approx(round(rate * 100, 1))
+
+
+def some_grid(demo_db) -> str:
+    import duckdb
+
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        return con.execute("SELECT grid_id FROM cases WHERE reported_at >= '2025-12-01' GROUP BY 1 "
+                           "ORDER BY count(*) DESC, grid_id LIMIT 1").fetchone()[0]
+
+
+def test_map_selection_drives_the_side_panel(demo_env):
+    grid = some_grid(demo_env)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["lang"] = "en"
+    at.run()
+    at.switch_page("pages/grid_map.py")
+    at.session_state["map_level"] = "grid"
+    at.session_state["map_selected"] = ("grid", grid)   # what a click on the map sets
+    at.run()
+    assert not at.exception
+    f = at.session_state["filters"]
+    report = cli_json("report", "--start", f.start.isoformat(), "--end", f.end.isoformat(), "--level", "grid",
+                      "--area", grid)
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["Reported"] == f"{report['reported']:,}"
+    assert tiles["Closure rate"] == f"{report['closure_rate'] * 100:.1f}%"
+    assert tiles["On-time closure rate"] == f"{report['on_time_closure_rate'] * 100:.1f}%"
+    assert tiles["Open overdue"] == f"{report['open_overdue']:,}"
+
+
+def test_profile_shows_the_areas_numbers(demo_env):
+    grid = some_grid(demo_env)
+    at = run_page("pages/profile.py", "en", query={"level": "grid", "area": grid})
+    assert not at.exception
+    f = at.session_state["filters"]
+    assert (f.level, f.area) == ("grid", grid)
+    report = cli_json("report", "--start", f.start.isoformat(), "--end", f.end.isoformat(), "--level", "grid",
+                      "--area", grid)
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["Reported"] == f"{report['reported']:,}"
+    assert tiles["On-time closure rate"] == f"{report['on_time_closure_rate'] * 100:.1f}%"
+    assert tiles["Open overdue"] == f"{report['open_overdue']:,}"
+    assert tiles["Median handling time"] == f"{report['median_handling_hours']:.1f} h"

@@ -6,6 +6,7 @@ finished import (which replaces the file) is picked up on the next run.
 
 from __future__ import annotations
 
+import logging
 import os
 
 import duckdb
@@ -18,6 +19,7 @@ from analytics.filters import Filters
 from analytics.scoring import add_scores, city_index
 
 TTL = 600
+LOG = logging.getLogger("gridscope")
 
 
 def _db_key() -> tuple[str, float]:
@@ -105,6 +107,27 @@ def weights(db_key: tuple, level: str):
     from analytics.hotspot_report import weights_for
 
     return weights_for(connection(), level)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def basemap(db_key: tuple, tile_url: str):
+    """The configured tile server's image of the whole territory, or None (no URL, or the server failed)."""
+    if not tile_url:
+        return None
+    from analytics.basemap import compose
+
+    grids = geometries(db_key, "grid")
+    bbox = (grids["centroid_lon"].min() - 0.02, grids["centroid_lat"].min() - 0.02,
+            grids["centroid_lon"].max() + 0.02, grids["centroid_lat"].max() + 0.02)
+    try:
+        return compose(tile_url, tuple(float(v) for v in bbox))
+    except (OSError, ValueError) as exc:
+        LOG.warning("base map from %s not available: %s", tile_url, exc)
+        return None
+
+
+def base_layer_for(key) -> tuple[str, list[float]] | None:
+    return basemap(key, str(config()["map"].get("tile_url", "")))
 
 
 def city_index_of(summary_row: dict) -> dict:

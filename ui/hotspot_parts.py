@@ -99,7 +99,8 @@ def gi_map(key, result: HotspotResult, choice: Choice) -> None:
     tooltip = (f"<b>{{area_name}}</b><br/>{value_label}: {{value_text}}<br/>"
                f"Gi* z: {{z_text}}<br/>{{band_text}}")
     deck = area_map(geoms, table.drop(columns=["area_name"]), "fill", tooltip,
-                    ["area_name", "value_text", "z_text", "band_text"], height=460, layer_id="gi-star")
+                    ["area_name", "value_text", "z_text", "band_text"], height=460, layer_id="gi-star",
+                    base=data.base_layer_for(key))
     st.pydeck_chart(deck, height=460, key="hot_gi_map")
     counts = result.table["band"].value_counts()
     st.markdown(_chips([(BAND_COLOURS[b], f"{_band_label(b)} ({int(counts.get(b, 0))})")
@@ -118,7 +119,7 @@ def emerging_map(key, result: HotspotResult, choice: Choice) -> None:
                                 emerging_text=[t(f"emerging.{c}") for c in result.table["emerging"]])
     tooltip = f"<b>{{area_name}}</b><br/>{{emerging_text}}"
     deck = area_map(geoms, table.drop(columns=["area_name"]), "fill", tooltip, ["area_name", "emerging_text"],
-                    height=460, layer_id="emerging")
+                    height=460, layer_id="emerging", base=data.base_layer_for(key))
     st.pydeck_chart(deck, height=460, key="hot_emerging_map")
     counts = result.table["emerging"].value_counts()
     present = [c for c in EMERGING_CLASSES if c != "none" and counts.get(c, 0)]

@@ -16,7 +16,7 @@ from analytics.scoring import STATUS_COLORS
 from ui import data
 from ui.filters import labels
 from ui.i18n import fmt_hours, fmt_int, fmt_pct, t
-from ui.maps import polygon_rows, view_for
+from ui.maps import polygon_rows, view_for, with_base
 
 LAYER_ID = "choropleth"
 LAYERS = ("labels", "points", "hexagons", "heat")
@@ -104,7 +104,7 @@ def _deck(key, f: Filters, level: str, metric: str, layers: list[str], scored: p
     deck_layers = [pdk.Layer("PolygonLayer", data=rows[["polygon", "fill", "area_id", "area_name", "value_text"]],
                              id=LAYER_ID, get_polygon="polygon", get_fill_color="fill", pickable=True, stroked=True,
                              get_line_color=[255, 255, 255, 230], line_width_min_pixels=1, auto_highlight=True)]
-    deck_layers += _extra_layers(key, f, layers, geoms)
+    deck_layers = with_base(deck_layers + _extra_layers(key, f, layers, geoms), data.base_layer_for(key))
     tooltip = {"html": f"<b>{{area_name}}</b><br/>{t('map_metric.' + metric)}: {{value_text}}",
                "style": {"fontSize": "14px"}}
     return pdk.Deck(layers=deck_layers, initial_view_state=view_for(geoms, height_px=620), map_provider=None,

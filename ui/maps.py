@@ -35,8 +35,18 @@ def view_for(geoms: pd.DataFrame, width_px: int = 1000, height_px: int = 560) ->
                          pitch=0, bearing=0)
 
 
+def bitmap_layer(image: str, bounds: list[float]) -> pdk.Layer:
+    """A stitched base-map image (data URL) under the areas."""
+    return pdk.Layer("BitmapLayer", image=image, bounds=bounds, id="basemap", opacity=0.9)
+
+
+def with_base(layers: list[pdk.Layer], base: tuple[str, list[float]] | None) -> list[pdk.Layer]:
+    return ([bitmap_layer(*base)] if base else []) + layers
+
+
 def area_map(geoms: pd.DataFrame, values: pd.DataFrame, colour: pd.Series | str, tooltip_html: str,
-             keep: list[str], height: int = 560, layer_id: str = "areas") -> pdk.Deck:
+             keep: list[str], height: int = 560, layer_id: str = "areas",
+             base: tuple[str, list[float]] | None = None) -> pdk.Deck:
     """Areas filled with an RGB(A) list per row (``colour`` column of ``values`` after the join), with a tooltip.
 
     ``keep`` names the joined columns the tooltip uses; nothing else is sent to the browser.
@@ -47,12 +57,12 @@ def area_map(geoms: pd.DataFrame, values: pd.DataFrame, colour: pd.Series | str,
     layer = pdk.Layer("PolygonLayer", data=rows[["polygon", "fill", *keep]], get_polygon="polygon",
                       get_fill_color="fill", get_line_color=[255, 255, 255, 230], line_width_min_pixels=1,
                       stroked=True, filled=True, pickable=True, auto_highlight=True, id=layer_id)
-    return pdk.Deck(layers=[layer], initial_view_state=view_for(geoms, height_px=height), map_provider=None,
-                    tooltip={"html": tooltip_html, "style": {"fontSize": "14px"}})
+    return pdk.Deck(layers=with_base([layer], base), initial_view_state=view_for(geoms, height_px=height),
+                    map_provider=None, tooltip={"html": tooltip_html, "style": {"fontSize": "14px"}})
 
 
 def status_map(geoms: pd.DataFrame, scored: pd.DataFrame, status_labels: dict[str, str],
-               tooltip_html: str, height: int = 560) -> pdk.Deck:
+               tooltip_html: str, height: int = 560, base: tuple[str, list[float]] | None = None) -> pdk.Deck:
     """Areas coloured by status (green/amber/red/grey) with a tooltip per area."""
     values = scored.assign(
         status=scored["status"].fillna("grey"),
@@ -62,4 +72,5 @@ def status_map(geoms: pd.DataFrame, scored: pd.DataFrame, status_labels: dict[st
     values["fill"] = values["status"].map(lambda s: STATUS_COLORS[s] + [200])
     keep = ["area_id", "area_name", "status_label", "score_text", "grade_text", "due_to_close", "open_overdue",
             "reported"]
-    return area_map(geoms, values.drop(columns=["area_name"]), "fill", tooltip_html, keep, height, "status-areas")
+    return area_map(geoms, values.drop(columns=["area_name"]), "fill", tooltip_html, keep, height, "status-areas",
+                    base)

@@ -58,7 +58,7 @@ def status_map_panel(key, f: Filters) -> None:
     tooltip = (f"<b>{{area_name}}</b><br/>{t('map.status')}: {{status_label}}<br/>"
                f"{t('map.score')}: {{score_text}} ({{grade_text}})<br/>{t('metric.due_to_close')}: {{due_to_close}}"
                f"<br/>{t('metric.open_overdue')}: {{open_overdue}}")
-    st.pydeck_chart(status_map(geoms, scored, labels, tooltip, height=470), height=470, key="overview_map")
+    st.pydeck_chart(status_map(geoms, scored, labels, tooltip, height=470, base=data.base_layer_for(key)), height=470, key="overview_map")
     st.caption(t("overview.map_note", minimum=data.config()["status"]["min_due_to_close"]))
 
 

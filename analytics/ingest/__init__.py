@@ -9,16 +9,23 @@ The API the command line and the Data page use:
 - :func:`list_presets` / :func:`load_mapping` (shipped presets and mapping files).
 
 Every problem a user can cause raises :class:`IngestError` (a ``ValueError``).
-See ``docs/import.md`` for the mapping format and the command.
+See ``docs/import.md`` for the mapping format and the command. Names are imported
+lazily so that ``python -m analytics`` starts without loading geopandas.
 """
 
-from analytics.ingest.boundaries import BoundarySpec, Layer
-from analytics.ingest.errors import IngestError
-from analytics.ingest.inspect import FileInfo, inspect_file
-from analytics.ingest.mapping import Mapping, list_presets, load_mapping, suggest_preset
-from analytics.ingest.pipeline import ImportResult, ImportSpec, preview, run_import
-from analytics.ingest.report import format_report, load_report
+from importlib import import_module
 
-__all__ = ["BoundarySpec", "FileInfo", "ImportResult", "ImportSpec", "IngestError", "Layer", "Mapping",
-           "format_report", "inspect_file", "list_presets", "load_mapping", "load_report", "preview",
-           "run_import", "suggest_preset"]
+_HOME = {
+    "BoundarySpec": "boundaries", "Layer": "boundaries", "IngestError": "errors",
+    "FileInfo": "inspect", "inspect_file": "inspect",
+    "Mapping": "mapping", "list_presets": "mapping", "load_mapping": "mapping", "suggest_preset": "mapping",
+    "ImportResult": "pipeline", "ImportSpec": "pipeline", "preview": "pipeline", "run_import": "pipeline",
+    "format_report": "report", "load_report": "report",
+}
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str):
+    if name not in _HOME:
+        raise AttributeError(f"module 'analytics.ingest' has no attribute {name!r}")
+    return getattr(import_module(f"analytics.ingest.{_HOME[name]}"), name)

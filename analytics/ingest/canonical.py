@@ -1,38 +1,49 @@
 """Apply a :class:`~analytics.ingest.mapping.Mapping` to a file read as text.
 
+The mapping becomes one SQL statement (built by the small ``*_sql`` functions
+below) that DuckDB runs over the file's Arrow table: trimming, null values,
+transforms, value maps, constants, time parsing, numbers and booleans, the
+lifecycle defaults and the reject reason of each row. Identifiers are positional
+(``c0``, ``c1`` …) and every value from a mapping file is an escaped SQL literal.
+
 The result has every canonical ``cases`` column (plus ``department_name``), typed,
-and a reject reason per row where the row cannot become a case (no id, no or an
-unparseable report time, an unknown kind). Data-quality flags and locations are
-added later (``validate`` and ``locate``); duplicates are judged across files.
+a reject reason per row where the row cannot become a case (no id, no or an
+unparseable report time, an unknown kind) and ``parse_flags`` naming times that
+were given but could not be read. Duplicates are judged later, across files.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
+import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from analytics.ingest.errors import IngestError
-from analytics.ingest.mapping import BOOL_COLUMNS, MAPPABLE, TEXT_COLUMNS, TIME_COLUMNS, Mapping
+from analytics.ingest.mapping import BOOL_COLUMNS, TEXT_COLUMNS, TIME_COLUMNS, Mapping, ValueMap
 from analytics.ingest.readers import CaseFile
-from analytics.ingest.times import parse_times
+from analytics.ingest.times import check_timezone, format_sql
 
 KINDS = ("incident", "demand", "dispute")
-TRUE_WORDS = {"true", "t", "yes", "y", "1", "是"}
-FALSE_WORDS = {"false", "f", "no", "n", "0", "否"}
+TRUE_WORDS = ("true", "t", "yes", "y", "1", "是")
+FALSE_WORDS = ("false", "f", "no", "n", "0", "否")
 REQUIRED = ("case_id", "reported_at")
 
 
 @dataclass
 class MappedFile:
-    """Canonical columns of one file, with the row numbers, reject reasons and notes."""
+    """Canonical columns of one file (index = position in the file), reject reasons and notes."""
 
-    cases: pd.DataFrame                                    # canonical columns; index = position in the file
-    reject_reason: pd.Series                               # str reason or NA per row
-    unparseable: dict[str, pd.Series] = field(default_factory=dict)  # time column -> bad-value mask
+    cases: pd.DataFrame
+    reject_reason: pd.Series
     notes: list[str] = field(default_factory=list)
     used_columns: dict[str, str] = field(default_factory=dict)       # canonical -> source column
+
+
+def lit(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def resolve_columns(mapping: Mapping, available: list[str], label: str) -> tuple[dict[str, str], list[str]]:
@@ -51,109 +62,121 @@ def resolve_columns(mapping: Mapping, available: list[str], label: str) -> tuple
     return used, notes
 
 
-def _clean(text: pd.Series, null_values: tuple[str, ...]) -> pd.Series:
-    text = text.astype("str").str.strip()
-    missing = text.eq("") | (text.isin(null_values) if null_values else False)
-    return text.mask(missing)
+def clean_sql(column: str, null_values: tuple[str, ...]) -> str:
+    """Trimmed text, NULL when empty or one of the mapping's null values."""
+    text = f"nullif(trim({column}), '')"
+    if not null_values:
+        return text
+    return f"CASE WHEN trim({column}) IN ({', '.join(lit(v) for v in null_values)}) THEN NULL ELSE {text} END"
 
 
-def _translate(text: pd.Series, vmap) -> pd.Series:
-    """Map each distinct value once; unlisted values take ``default`` (or stay), missing stay missing."""
-    codes, uniques = pd.factorize(text)
-    if len(uniques) == 0:
-        return pd.Series(None, index=text.index, dtype="str")
-    originals = pd.Series(uniques, dtype="str")
-    mapped = originals.str.strip().str.casefold().map(vmap.table)
-    mapped = mapped.fillna(originals if vmap.default is None else vmap.default).to_numpy(object)
-    out = mapped[codes]
-    out[codes < 0] = None
-    return pd.Series(out, index=text.index, dtype="str")
+def value_map_sql(text: str, vmap: ValueMap) -> str:
+    """Translate with a value map (keys match case-insensitively); missing values stay missing."""
+    fallback = lit(vmap.default) if vmap.default is not None else text
+    whens = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in sorted(vmap.table.items()))
+    mapped = f"CASE lower({text}) {whens} ELSE {fallback} END" if whens else fallback
+    return f"CASE WHEN {text} IS NULL THEN NULL ELSE {mapped} END"
 
 
-def _texts(raw: pd.DataFrame, mapping: Mapping, used: dict[str, str]) -> dict[str, pd.Series]:
-    texts = {target: _clean(raw[source], mapping.null_values) for target, source in used.items()}
-    for target, transform in mapping.transforms.items():
-        if target in texts:
-            parts = texts[target].str.split(transform.split, regex=False).str[transform.part]
-            texts[target] = parts.str.strip().mask(lambda s: s.eq(""))
-    for target, vmap in mapping.values.items():
-        source = next((c for c in vmap.column if c in raw.columns), None)
-        text = _clean(raw[source], mapping.null_values) if source else texts.get(target)
-        if text is None and vmap.default is not None:
-            texts[target] = pd.Series(vmap.default, index=raw.index, dtype="str")
-        elif text is not None:
-            texts[target] = _translate(text, vmap)
-    for target, value in mapping.constants.items():
-        current = texts.get(target)
-        texts[target] = (pd.Series(value, index=raw.index, dtype="str") if current is None
-                         else current.fillna(value))
-    return texts
+def text_sql(target: str, mapping: Mapping, columns: dict[str, str]) -> str | None:
+    """The text of one canonical column before typing (None when the mapping gives nothing)."""
+    text = clean_sql(columns[target], mapping.null_values) if target in columns else None
+    transform = mapping.transforms.get(target)
+    if text is not None and transform is not None:
+        index = transform.part + 1 if transform.part >= 0 else transform.part
+        text = f"nullif(trim(string_split({text}, {lit(transform.split)})[{index}]), '')"
+    vmap = mapping.values.get(target)
+    if vmap is not None:
+        other = next((columns[c] for c in vmap.column if c in columns), None)
+        source = clean_sql(other, mapping.null_values) if other else text
+        if source is not None:
+            text = value_map_sql(source, vmap)
+        elif vmap.default is not None:
+            text = lit(vmap.default)
+    if target in mapping.constants:
+        text = f"coalesce({text}, {lit(mapping.constants[target])})" if text else lit(mapping.constants[target])
+    return text
 
 
-def _booleans(text: pd.Series) -> pd.Series:
-    low = text.str.casefold()
-    out = pd.Series(pd.NA, index=text.index, dtype="boolean")
-    out[low.isin(TRUE_WORDS)] = True
-    out[low.isin(FALSE_WORDS)] = False
-    return out
-
-
-def _typed(texts: dict[str, pd.Series], mapping: Mapping, index: pd.Index):
-    cases = pd.DataFrame(index=index)
+def typed_sql(mapping: Mapping, texts: dict[str, str]) -> list[str]:
+    """SELECT items of the typed columns, reading the ``t_<name>`` texts."""
+    items = []
     for name in TEXT_COLUMNS:
-        cases[name] = texts.get(name, pd.Series(None, index=index, dtype="str")).astype("str")
-    to_parse = {name: (texts[name], mapping.formats_for(name)) for name in TIME_COLUMNS if name in texts}
-    parsed = parse_times(to_parse, mapping.timezone)
-    unparseable = {}
+        items.append(f"t_{name} AS {name}" if name in texts else f"NULL::VARCHAR AS {name}")
     for name in TIME_COLUMNS:
-        if name in parsed:
-            cases[name] = parsed[name]
-            bad = texts[name].notna() & parsed[name].isna()
-            if bad.any():
-                unparseable[name] = bad
+        if name in texts:
+            formats = [format_sql(f"t_{name}", fmt, mapping.timezone) for fmt in mapping.formats_for(name)]
+            items.append(f"coalesce({', '.join(formats)})::TIMESTAMP AS {name}")
         else:
-            cases[name] = pd.Series(pd.NaT, index=index, dtype="datetime64[us]")
+            items.append(f"NULL::TIMESTAMP AS {name}")
     for name in ("lon", "lat"):
-        cases[name] = pd.to_numeric(texts.get(name, pd.Series(None, index=index, dtype="str")), errors="coerce")
-    rework = pd.to_numeric(texts.get("rework_count", pd.Series(None, index=index, dtype="str")), errors="coerce")
-    cases["rework_count"] = rework.fillna(0).round().astype("int32")
+        items.append(f"TRY_CAST(t_{name} AS DOUBLE) AS {name}" if name in texts else f"NULL::DOUBLE AS {name}")
+    rework = "coalesce(round(TRY_CAST(t_rework_count AS DOUBLE))::INTEGER, 0)" if "rework_count" in texts else "0"
+    items.append(f"{rework} AS rework_count")
+    words = lambda ws: ", ".join(lit(w) for w in ws)  # noqa: E731
     for name in BOOL_COLUMNS:
-        cases[name] = _booleans(texts[name]) if name in texts else pd.Series(pd.NA, index=index, dtype="boolean")
-    return cases, unparseable
+        items.append(f"CASE WHEN lower(t_{name}) IN ({words(TRUE_WORDS)}) THEN true "
+                     f"WHEN lower(t_{name}) IN ({words(FALSE_WORDS)}) THEN false END AS {name}"
+                     if name in texts else f"NULL::BOOLEAN AS {name}")
+    bad = [f"CASE WHEN t_{n} IS NOT NULL AND {n} IS NULL THEN 'unparseable_{n}' END"
+           for n in TIME_COLUMNS if n in texts and n != "reported_at"]
+    items.append(f"nullif(concat_ws(',', {', '.join(bad)}), '') AS parse_flags" if bad
+                 else "NULL::VARCHAR AS parse_flags")
+    items.append("t_reported_at AS reported_text")
+    return items
 
 
-def _lifecycle(cases: pd.DataFrame, mapping: Mapping) -> None:
-    """Status from the closure time where the source has none; filed = reported unless given."""
-    derived = np.where(cases["closed_at"].notna(), "closed", "filed")
-    cases["status"] = cases["status"].str.casefold().fillna(pd.Series(derived, index=cases.index))
+def final_sql(mapping: Mapping) -> str:
+    """Lifecycle defaults and the reject reason (a missing id is reported first)."""
+    closed = "closed_at"
     if mapping.closed_at_requires_status:
-        cases.loc[~cases["status"].isin(mapping.closed_at_requires_status), "closed_at"] = pd.NaT
-    cases["filed_at"] = cases["filed_at"].fillna(cases["reported_at"])
-    cases["kind"] = cases["kind"].str.casefold()
+        allowed = ", ".join(lit(s.lower()) for s in mapping.closed_at_requires_status)
+        closed = f"CASE WHEN lower(status) IN ({allowed}) THEN closed_at END"
+    return f"""
+        SELECT * REPLACE (
+            lower(kind) AS kind,
+            lower(coalesce(status, CASE WHEN closed_at IS NOT NULL THEN 'closed' ELSE 'filed' END)) AS status,
+            coalesce(filed_at, reported_at) AS filed_at,
+            {closed} AS closed_at),
+          CASE WHEN case_id IS NULL THEN 'missing_id'
+               WHEN reported_text IS NULL THEN 'missing_reported_at'
+               WHEN reported_at IS NULL THEN 'unparseable_reported_at'
+               WHEN lower(kind) IS NULL OR lower(kind) NOT IN ({', '.join(lit(k) for k in KINDS)})
+                    THEN 'invalid_kind'
+          END AS reject_reason
+        FROM typed"""
 
 
-def _reasons(cases: pd.DataFrame, unparseable: dict[str, pd.Series]) -> pd.Series:
-    reason = pd.Series(None, index=cases.index, dtype="str")
-    checks = [("invalid_kind", ~cases["kind"].isin(KINDS)),
-              ("missing_reported_at", cases["reported_at"].isna()),
-              ("unparseable_reported_at", unparseable.get("reported_at", pd.Series(False, index=cases.index))),
-              ("missing_id", cases["case_id"].isna())]
-    for name, mask in checks:  # the last matching check wins, so a missing id is reported first
-        reason = reason.mask(mask, name)
-    return reason
+def mapping_sql(mapping: Mapping, columns: dict[str, str]) -> str:
+    """The whole statement over the registered table ``raw_rows`` (positional columns + ``_pos``)."""
+    texts = {name: sql for name in {*TEXT_COLUMNS, *TIME_COLUMNS, *BOOL_COLUMNS, "lon", "lat", "rework_count"}
+             if (sql := text_sql(name, mapping, columns)) is not None}
+    text_items = ", ".join(f"{sql} AS t_{name}" for name, sql in sorted(texts.items()))
+    return (f"WITH texts AS (SELECT _pos, {text_items} FROM raw_rows), "
+            f"typed AS (SELECT _pos, {', '.join(typed_sql(mapping, texts))} FROM texts) "
+            f"{final_sql(mapping)} ORDER BY _pos")
 
 
 def map_file(case_file: CaseFile, mapping: Mapping) -> MappedFile:
     """Canonical, typed columns of one case file and the reason each unusable row is rejected."""
+    check_timezone(mapping.timezone)
     raw = case_file.frame
     used, notes = resolve_columns(mapping, list(raw.columns), case_file.name)
-    texts = _texts(raw, mapping, used)
-    if "kind" not in texts:
-        texts["kind"] = pd.Series("demand", index=raw.index, dtype="str")
+    if "kind" not in used and "kind" not in mapping.constants and "kind" not in mapping.values:
+        mapping = mapping.with_overrides(constants={**mapping.constants, "kind": "demand"})
         notes.append(f"{case_file.name}: the mapping gives no `kind`; every case is a demand")
-    cases, unparseable = _typed(texts, mapping, raw.index)
-    _lifecycle(cases, mapping)
-    reason = _reasons(cases, unparseable)
-    unparseable.pop("reported_at", None)
-    assert set(cases.columns) >= set(MAPPABLE)
-    return MappedFile(cases, reason, unparseable, notes, used)
+    positional = {name: f"c{i}" for i, name in enumerate(raw.columns)}
+    table = pa.Table.from_pandas(raw, preserve_index=False)
+    table = table.rename_columns(list(positional.values())).append_column("_pos", pa.array(range(len(raw))))
+    con = duckdb.connect()
+    try:
+        con.register("raw_rows", table)
+        sql = mapping_sql(mapping, {t: positional[s] for t, s in used.items()})
+        out = con.sql(sql).to_arrow_table().to_pandas()   # much faster than .df() for text
+    except duckdb.Error as exc:
+        raise IngestError(f"{case_file.name}: the mapping cannot be applied: {exc}") from None
+    finally:
+        con.close()
+    out.index = raw.index
+    reason = out.pop("reject_reason")
+    return MappedFile(out.drop(columns=["_pos", "reported_text"]), reason, notes, used)

@@ -36,8 +36,8 @@ def cells_of(lon: np.ndarray, lat: np.ndarray, resolution: int) -> np.ndarray:
     ok = ~(np.isnan(lon) | np.isnan(lat))
     if not ok.any():
         return out
-    pairs, inverse = np.unique(np.column_stack([lat[ok], lon[ok]]), axis=0, return_inverse=True)
-    unique_cells = np.array([h3.latlng_to_cell(a, b, resolution) for a, b in pairs], dtype=object)
+    pairs, inverse = np.unique(lon[ok] + 1j * lat[ok], return_inverse=True)
+    unique_cells = np.array([h3.latlng_to_cell(p.imag, p.real, resolution) for p in pairs], dtype=object)
     out[ok] = unique_cells[inverse.ravel()]
     return out
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from analytics.ingest.errors import IngestError
 
@@ -54,11 +55,17 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    """Insert a frame into an existing table by column name (``table`` is one of ours, never user input)."""
-    con.register("ingest_frame", frame)
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame,
+                 order_by: tuple[str, ...] = ()) -> None:
+    """Insert a frame into an existing table by column name, optionally sorted.
+
+    ``table`` and ``order_by`` are our own identifiers, never user input. The frame goes
+    through Arrow, which DuckDB scans several times faster than pandas' ``str`` columns.
+    """
+    con.register("ingest_frame", pa.Table.from_pandas(frame, preserve_index=False))
     listed = ", ".join(f'"{c}"' for c in frame.columns)
-    con.execute(f"INSERT INTO {table} ({listed}) SELECT {listed} FROM ingest_frame")
+    order = f" ORDER BY {', '.join(order_by)}" if order_by else ""
+    con.execute(f"INSERT INTO {table} ({listed}) SELECT {listed} FROM ingest_frame{order}")
     con.unregister("ingest_frame")
 
 
@@ -78,7 +85,9 @@ def build_atomically(target: Path, fill: Callable[[duckdb.DuckDBPyConnection], N
         con = duckdb.connect(str(temporary))
         try:
             con.execute("SET preserve_insertion_order = true")
+            con.execute("BEGIN TRANSACTION")
             fill(con)
+            con.execute("COMMIT")
             con.execute("CHECKPOINT")
         finally:
             con.close()

@@ -45,9 +45,9 @@ def join_points(lon: np.ndarray, lat: np.ndarray, grid_geoms: np.ndarray) -> np.
     ok = ~(np.isnan(lon) | np.isnan(lat))
     if not ok.any() or len(grid_geoms) == 0:
         return out
-    pairs, inverse = np.unique(np.column_stack([lon[ok], lat[ok]]), axis=0, return_inverse=True)
+    pairs, inverse = np.unique(lon[ok] + 1j * lat[ok], return_inverse=True)  # distinct points, fast
     tree = shapely.STRtree(grid_geoms)
-    point_idx, grid_idx = tree.query(shapely.points(pairs), predicate="intersects")
+    point_idx, grid_idx = tree.query(shapely.points(pairs.real, pairs.imag), predicate="intersects")
     best = np.full(len(pairs), np.iinfo(np.int64).max)
     np.minimum.at(best, point_idx, grid_idx)   # smallest grid index (grids are sorted by id)
     best[best == np.iinfo(np.int64).max] = -1

@@ -29,7 +29,7 @@ from analytics.ingest.readers import CaseFile, read_case_file
 from analytics.ingest.report import build_report, format_report, store_report
 from analytics.ingest.load import build_atomically, insert_frame
 from analytics.ingest.times import check_timezone
-from analytics.ingest.validate import file_rejects, join_flags, mark_duplicates, quality_masks
+from analytics.ingest.validate import file_rejects, join_flags, mark_duplicates, merge_flags, quality_masks
 from analytics.schema import create_schema, write_meta
 
 CASE_COLUMNS = ["case_id", "kind", "category_code", "category_name", "category_major", "source", "grid_id",
@@ -97,14 +97,10 @@ def read_and_map(paths, mapping: Mapping, nrows: int | None = None) -> list[tupl
 
 
 def _accepted(files: list[tuple[CaseFile, MappedFile]]) -> pd.DataFrame:
-    parts = []
-    for _, mapped in files:
-        keep = mapped.reject_reason.isna()
-        masks = {f"unparseable_{name}": mask[keep] for name, mask in mapped.unparseable.items()}
-        part = mapped.cases[keep].copy()
-        part["quality_flags"] = join_flags(part["quality_flags"], masks)
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True)
+    """The rows that become cases, in file order; flags of the source and of time parsing merged."""
+    cases = pd.concat([m.cases[m.reject_reason.isna()] for _, m in files], ignore_index=True)
+    cases["quality_flags"] = merge_flags(cases.pop("quality_flags"), cases.pop("parse_flags"))
+    return cases
 
 
 def _grids(spec: ImportSpec, mapping: Mapping, cases: pd.DataFrame, lon, lat):
@@ -143,15 +139,13 @@ def locate(spec: ImportSpec, mapping: Mapping, cases: pd.DataFrame):
     return grids, repaired, grid_source
 
 
-def _write(con: duckdb.DuckDBPyConnection, cases, rejects, grids, report, meta) -> None:
+def _write(con: duckdb.DuckDBPyConnection, cases, rejects, grids) -> None:
+    """The canonical tables, each in a deterministic order."""
     create_schema(con)
     insert_frame(con, "grids", grids)
-    insert_frame(con, "cases", cases[CASE_COLUMNS])
-    insert_frame(con, "rejects", rejects)
-    insert_frame(con, "categories", tables.categories_of(cases))
-    insert_frame(con, "departments", tables.departments_of(cases))
-    store_report(con, report)
-    write_meta(con, meta)
+    insert_frame(con, "cases", cases[CASE_COLUMNS], order_by=("reported_at", "case_id"))
+    insert_frame(con, "rejects", rejects, order_by=("source", "row_number"))
+    tables.write_reference(con, cases[["department", "department_name"]])
 
 
 def _file_info(files, spec: ImportSpec) -> list[dict]:
@@ -182,20 +176,20 @@ def run_import(spec: ImportSpec, progress: Callable[[str], None] | None = None) 
         cases = _accepted(files)
         grids, repaired, grid_source = locate(spec, mapping, cases)
         cases["quality_flags"] = join_flags(cases["quality_flags"], quality_masks(cases))
-        cases = cases.sort_values(["reported_at", "case_id"], kind="stable", ignore_index=True)
-        rejects = rejects.sort_values(["source", "row_number"], kind="stable", ignore_index=True)
         rows_in = sum(f.rows_in for f, _ in files)
         if rows_in != len(cases) + len(rejects):
             raise IngestError(f"internal check failed: {rows_in} rows in but {len(cases)} cases + "
                               f"{len(rejects)} rejects")
+        _write(con, cases, rejects, grids)
         notes = [note for _, m in files for note in m.notes]
-        report = build_report(rejects, cases, repaired, notes)
+        report = build_report(con, rejects, repaired, notes)
+        store_report(con, report)
         meta = tables.import_meta(
             dataset=mapping.name, mapping_origin=mapping.origin, city_name=mapping.city_name,
             city_name_en=mapping.city_name_en, timezone=mapping.timezone, files=_file_info(files, spec),
             grid_source=grid_source, rows_in=rows_in, rows_loaded=len(cases), rows_rejected=len(rejects),
             reported=cases["reported_at"])
-        _write(con, cases, rejects, grids, report, meta)
+        write_meta(con, meta)
         result.update(rows_in=rows_in, rows_loaded=len(cases), rows_rejected=len(rejects), grids=len(grids),
                       report=report, meta=meta, grid_source=grid_source, files=len(files))
 
@@ -213,7 +207,7 @@ def run_import(spec: ImportSpec, progress: Callable[[str], None] | None = None) 
 def preview(files, mapping: str | Path | Mapping = "canonical", rows: int = 20,
             timezone: str | None = None) -> pd.DataFrame:
     """The first ``rows`` records of each file, mapped to canonical columns, with the reject reason
-    (``reject_reason``) and the location flag each would get (before the grid join); ``source`` and
+    (``reject_reason``) and the location flag each would get (before the grid join); ``file`` and
     ``row_number`` say where each came from. Nothing is written."""
     spec = ImportSpec(db="", cases=list(files), mapping=mapping, timezone=timezone)
     mapping_ = resolve_mapping(spec)
@@ -222,9 +216,10 @@ def preview(files, mapping: str | Path | Mapping = "canonical", rows: int = 20,
         frame = mapped.cases.copy()
         lon, lat, flag = check_points(frame["lon"], frame["lat"], mapping_.coords, mapping_.placeholders)
         frame["lon"], frame["lat"], frame["location_flag"] = lon, lat, pd.Series(flag, dtype="str")
-        frame["quality_flags"] = join_flags(frame["quality_flags"], quality_masks(frame))
+        frame["quality_flags"] = join_flags(merge_flags(frame["quality_flags"], frame.pop("parse_flags")),
+                                            quality_masks(frame))
         frame.insert(0, "row_number", case_file.row_numbers.to_numpy())
-        frame.insert(0, "source", case_file.name)
+        frame.insert(0, "file", case_file.name)
         frame["reject_reason"] = mapped.reject_reason
         parts.append(frame)
     return pd.concat(parts, ignore_index=True)

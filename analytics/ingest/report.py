@@ -24,6 +24,17 @@ REPORT_COLUMNS = ["reason", "kind", "rows", "sample", "field"]
 KIND_ORDER = {"rejected": 0, "flagged": 1, "repaired": 2, "note": 3}
 SAMPLE_IDS = 5
 SAMPLE_CHARS = 300
+FIRST_IDS = "array_to_string(list(case_id ORDER BY reported_at, case_id)[1:$n], ', ')"
+FLAGGED_SQL = f"""
+    SELECT location_flag AS reason, 'flagged' AS kind, count(*) AS rows, {FIRST_IDS} AS sample,
+           'location_flag' AS field
+    FROM cases WHERE location_flag IS NOT NULL GROUP BY location_flag
+    UNION ALL
+    SELECT flag, 'flagged', count(*), {FIRST_IDS}, 'quality_flags'
+    FROM (SELECT case_id, reported_at, unnest(string_split(quality_flags, ',')) AS flag
+          FROM cases WHERE quality_flags IS NOT NULL)
+    GROUP BY flag
+    ORDER BY field, reason"""
 
 
 def rejected_rows(rejects: pd.DataFrame) -> list[dict]:
@@ -35,19 +46,9 @@ def rejected_rows(rejects: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def flagged_rows(cases: pd.DataFrame) -> list[dict]:
-    """One row per location flag and per quality flag, sampled by the first case ids (in load order)."""
-    rows = []
-    located = cases.loc[cases["location_flag"].notna(), ["case_id", "location_flag"]]
-    for flag, group in located.groupby("location_flag", sort=True):
-        rows.append({"reason": flag, "kind": "flagged", "rows": len(group), "field": "location_flag",
-                     "sample": ", ".join(group["case_id"].head(SAMPLE_IDS))})
-    quality = cases.loc[cases["quality_flags"].notna(), ["case_id", "quality_flags"]]
-    exploded = quality.assign(flag=quality["quality_flags"].str.split(",")).explode("flag")
-    for flag, group in exploded.groupby("flag", sort=True):
-        rows.append({"reason": flag, "kind": "flagged", "rows": len(group), "field": "quality_flags",
-                     "sample": ", ".join(group["case_id"].head(SAMPLE_IDS))})
-    return rows
+def flagged_rows(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """One row per location flag and per quality flag of the loaded cases, sampled by the first case ids."""
+    return con.execute(FLAGGED_SQL, {"n": SAMPLE_IDS}).df().to_dict("records")
 
 
 def repaired_rows(repaired: dict[str, list[str]]) -> list[dict]:
@@ -59,9 +60,10 @@ def note_rows(notes: list[str]) -> list[dict]:
     return [{"reason": "note", "kind": "note", "rows": None, "sample": note, "field": None} for note in notes]
 
 
-def build_report(rejects: pd.DataFrame, cases: pd.DataFrame, repaired: dict[str, list[str]],
+def build_report(con: duckdb.DuckDBPyConnection, rejects: pd.DataFrame, repaired: dict[str, list[str]],
                  notes: list[str]) -> pd.DataFrame:
-    rows = rejected_rows(rejects) + flagged_rows(cases) + repaired_rows(repaired) + note_rows(notes)
+    """The report rows; flags are counted in SQL over the ``cases`` table already written to ``con``."""
+    rows = rejected_rows(rejects) + flagged_rows(con) + repaired_rows(repaired) + note_rows(notes)
     frame = pd.DataFrame(rows, columns=REPORT_COLUMNS)
     return frame.astype({"rows": "Int64"})
 

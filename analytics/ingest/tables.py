@@ -5,33 +5,37 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import duckdb
 import pandas as pd
 
 from analytics.schema import SCHEMA_VERSION
 
-CATEGORY_KEYS = ["kind", "category_code", "category_name", "category_major"]
+CATEGORIES_SQL = """
+    INSERT INTO categories (kind, category_code, category_name, category_major, deadline_hours, deadline_basis)
+    SELECT kind, category_code, category_name, category_major, hours,
+           CASE WHEN hours IS NOT NULL THEN 'calendar' END
+    FROM (SELECT kind, category_code, category_name, category_major,
+                 round(median(CASE WHEN due_at >= reported_at
+                                   THEN epoch(due_at - reported_at) / 3600 END), 1) AS hours
+          FROM cases WHERE category_code IS NOT NULL OR category_name IS NOT NULL
+          GROUP BY ALL)
+    ORDER BY kind, category_code NULLS FIRST, category_name NULLS FIRST, category_major NULLS FIRST"""
+
+DEPARTMENTS_SQL = """
+    INSERT INTO departments (department, department_name)
+    SELECT department, first(name ORDER BY n DESC, name) FROM (
+        SELECT department, coalesce(department_name, department) AS name, count(*) AS n
+        FROM mapped_departments GROUP BY ALL)
+    GROUP BY department ORDER BY department"""
 
 
-def categories_of(cases: pd.DataFrame) -> pd.DataFrame:
-    """Distinct (kind, code, name, major) with the median of the source's own deadlines (calendar hours)."""
-    keyed = cases[CATEGORY_KEYS + ["reported_at", "due_at"]]
-    keyed = keyed[keyed["category_code"].notna() | keyed["category_name"].notna()]
-    hours = (keyed["due_at"] - keyed["reported_at"]).dt.total_seconds() / 3600
-    frame = keyed[CATEGORY_KEYS].assign(hours=hours.where(hours >= 0))
-    grouped = frame.groupby(CATEGORY_KEYS, dropna=False, sort=True)["hours"].median().reset_index()
-    grouped["deadline_hours"] = grouped["hours"].round(1)
-    grouped["deadline_basis"] = grouped["deadline_hours"].notna().map({True: "calendar", False: None})
-    return grouped[CATEGORY_KEYS + ["deadline_hours", "deadline_basis"]].astype(
-        {"deadline_basis": "str"}).reset_index(drop=True)
-
-
-def departments_of(cases: pd.DataFrame) -> pd.DataFrame:
-    """Distinct departments, each with its most frequent name (ties: the first in sort order)."""
-    rows = cases.loc[cases["department"].notna(), ["department", "department_name"]]
-    rows = rows.assign(department_name=rows["department_name"].fillna(rows["department"]))
-    counts = rows.value_counts(["department", "department_name"]).reset_index(name="n")
-    counts = counts.sort_values(["department", "n", "department_name"], ascending=[True, False, True])
-    return counts.drop_duplicates("department")[["department", "department_name"]].reset_index(drop=True)
+def write_reference(con: duckdb.DuckDBPyConnection, departments: pd.DataFrame) -> None:
+    """``categories`` from the loaded cases (with the median of the source's own deadlines, in
+    calendar hours) and ``departments`` with each one's most frequent name (ties: the first by name)."""
+    con.execute(CATEGORIES_SQL)
+    con.register("mapped_departments", departments[departments["department"].notna()])
+    con.execute(DEPARTMENTS_SQL)
+    con.unregister("mapped_departments")
 
 
 def data_span(reported: pd.Series) -> tuple[str | None, str | None]:

@@ -61,9 +61,17 @@ def quality_masks(cases: pd.DataFrame) -> dict[str, pd.Series]:
             "closed_within_10min": ((took >= pd.Timedelta(0)) & (took < SUSPECT_CLOSURE)).fillna(False)}
 
 
+def merge_flags(first: pd.Series, second: pd.Series) -> pd.Series:
+    """Two comma-separated flag columns as one (NULL when both are empty)."""
+    a, b = first.to_numpy(object), second.to_numpy(object)
+    a_ok, b_ok = pd.notna(a), pd.notna(b)
+    out = np.where(a_ok & b_ok, a.astype(str) + "," + b.astype(str), np.where(a_ok, a, np.where(b_ok, b, None)))
+    return pd.Series(out, index=first.index, dtype="str")
+
+
 def join_flags(existing: pd.Series, masks: dict[str, pd.Series]) -> pd.Series:
     """Comma-separated flag names per row (source flags first), NULL when none."""
-    out = existing.fillna("").to_numpy(object)
+    out = np.where(pd.notna(existing.to_numpy(object)), existing.to_numpy(object), "").astype(object)
     for name, mask in masks.items():
         hit = mask.to_numpy(bool)
         if hit.any():

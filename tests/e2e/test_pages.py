@@ -78,3 +78,31 @@ def test_hostile_deep_link_renders_empty_overview(visit, base_url):
     assert_clean(page, requests)
     # The value was taken as an area id that matches nothing: an empty-result warning, not an error.
     assert page.locator(WARNING_BOX).count() >= 1, "no empty-result warning for an unknown area"
+
+
+def test_clicking_a_polygon_selects_it(visit, base_url):
+    """Grid map: a click on a polygon reruns the map panel and the side panel shows that area."""
+    page, requests = visit(page_url(base_url, "grid-map", "en"))
+    hint = page.get_by_text("Click an area on the map to see its figures.")
+    assert hint.count() == 1
+    canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
+    box = canvas.bounding_box()
+    # the territory is centred in the view: the centre of the canvas lies on some grid polygon
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    link = page.get_by_text("Open the profile")
+    for _ in range(3):  # deck.gl picks what is under the pointer once it has drawn: hover, then click
+        page.mouse.move(x, y)
+        page.wait_for_timeout(1500)
+        page.mouse.click(x, y)
+        try:
+            link.wait_for(timeout=15_000)
+            break
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError: try once more
+            continue
+    link.wait_for(timeout=5_000)
+    assert hint.count() == 0
+    side = page.locator('[data-testid="stMainBlockContainer"] h3').all_inner_texts()
+    assert any("网格" in text or "Grid" in text for text in side), side
+    assert page.locator('[data-testid="stMetric"]').count() >= 6
+    assert external_requests(requests) == []
+    assert page.locator(f"{EXCEPTION}, {ERROR_BOX}").count() == 0, error_texts(page)
