@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from analytics.store import StoreError, db_path
-from ui import data
+from ui import data, present
 from ui.filters import sidebar_filters
 from ui.i18n import LANGUAGES, current_language, t
 from ui.navigation import PAGES
@@ -42,6 +42,9 @@ def dataset_badge() -> None:
 
 def main() -> None:
     apply_layout_css()
+    presenting = present.is_presenting()
+    if presenting:
+        present.apply()
     language_switch()
     pages = [st.Page(p.path, title=t(f"page.{p.key}"), icon=p.icon, url_path=p.url_path,
                      default=(i == 0)) for i, p in enumerate(PAGES)]
@@ -50,10 +53,13 @@ def main() -> None:
         data.connection()
         dataset_badge()
         st.session_state["filters"] = sidebar_filters()
+        st.sidebar.toggle(t("present.toggle"), key="present_toggle", help=t("present.toggle_help"))
     except StoreError:
         st.error(t("app.no_database", path=str(db_path())))
         st.code("python -m analytics demo --if-missing", language="bash")
         st.stop()
+    if presenting:
+        present.ticker(navigation.url_path or PAGES[0].url_path)
     try:
         navigation.run()
     except Exception:  # a page failed: a clear message, never a traceback (the log keeps the details)

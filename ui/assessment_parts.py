@@ -8,7 +8,7 @@ import streamlit as st
 from analytics.filters import Filters
 from analytics.scorecards import scorecard as build_scorecard
 from analytics.scoring import ENTITIES
-from ui import data, names
+from ui import data, names, present
 from ui.charts import points_chart
 from ui.i18n import fmt_hours, fmt_pct, t
 from ui.filters import labels
@@ -79,8 +79,7 @@ def breakdown_chart(card: pd.DataFrame, entity: str, weights: dict[str, float]) 
                                   zip(lowest["entity_name"], lowest["score"], lowest["grade"])])
     components = [c for c in ENTITIES[entity][0] if weights.get(c, 0) > 0]
     labels = {c: t(f"component.{c}") for c in components}
-    st.plotly_chart(points_chart(lowest, components, labels, height=460), width="stretch",
-                    config={"displayModeBar": False})
+    present.plot(points_chart(lowest, components, labels, height=460))
     st.caption(t("assess.breakdown_note"))
 
 

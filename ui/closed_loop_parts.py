@@ -7,7 +7,7 @@ import streamlit as st
 
 from analytics import closed_loop
 from analytics.filters import Filters
-from ui import data, names
+from ui import data, names, present
 from ui.charts import duration_chart, funnel_chart
 from ui.i18n import fmt_int, fmt_pct, t
 from ui.tables import masked, show_table
@@ -38,8 +38,7 @@ def funnel_panel(key, f: Filters) -> None:
     counts = _funnel(key, f)
     stages = list(closed_loop.STAGES)
     names = [t("loop.funnel_dispatched") if s == "dispatched" else t(f"stage.{s}") for s in stages]
-    st.plotly_chart(funnel_chart(names, [counts[s] for s in stages]), width="stretch",
-                    config={"displayModeBar": False})
+    present.plot(funnel_chart(names, [counts[s] for s in stages]))
     cols = st.columns(4)
     for col, name in zip(cols, ("cancelled", "suspended", "rework", "self_handled")):
         col.metric(t(f"loop.{name}"), fmt_int(counts[name]), border=True)
@@ -53,8 +52,7 @@ def stage_panel(key, f: Filters) -> None:
         return
     frame = frame.assign(label=[f"{t('stage.' + a)} → {t('stage.' + b)}" for a, b in
                                 zip(frame["stage_from"], frame["stage_to"])])
-    st.plotly_chart(duration_chart(frame, t("loop.median_hours"), t("loop.p90_hours"), height=420), width="stretch",
-                    config={"displayModeBar": False})
+    present.plot(duration_chart(frame, t("loop.median_hours"), t("loop.p90_hours"), height=420))
 
 
 def department_panel(key, f: Filters) -> None:
@@ -124,6 +122,5 @@ def dispute_panel(key, f: Filters) -> None:
     if sum(values) == 0:
         st.info(t("overview.no_trend"))
         return
-    st.plotly_chart(funnel_chart([t(f"level.{lv}") for lv in levels], values, "#8e44ad", height=260, share="percent total"),
-                    width="stretch", config={"displayModeBar": False})
+    present.plot(funnel_chart([t(f"level.{lv}") for lv in levels], values, "#8e44ad", height=260, share="percent total"))
     st.caption(t("loop.dispute_note"))

@@ -134,6 +134,11 @@ def city_index_of(summary_row: dict) -> dict:
     return city_index(summary_row, config())
 
 
+def clear_caches() -> None:
+    """Drop cached query results (the presentation mode's timed refresh)."""
+    st.cache_data.clear()
+
+
 def db_key() -> tuple[str, float]:
     """Cache key part that changes when the database file is replaced."""
     return _db_key()

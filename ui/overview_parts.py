@@ -11,7 +11,7 @@ import streamlit as st
 
 from analytics.filters import Filters
 from analytics.scoring import STATUS_COLORS
-from ui import data, names
+from ui import data, names, present
 from ui.charts import top_categories_chart, trend_chart
 from ui.i18n import date_tickformat, fmt_date, fmt_hours, fmt_int, fmt_pct, t
 from ui.maps import status_map
@@ -44,7 +44,7 @@ def _status_legend(scored: pd.DataFrame) -> str:
     return "<div style='font-size:15px'>" + "".join(chips) + "</div>"
 
 
-def status_map_panel(key, f: Filters) -> None:
+def status_map_panel(key, f: Filters, height: int = 470) -> None:
     level = "grid"
     scored = data.scored_areas(key, f, level)
     geoms = data.geometries(key, level)
@@ -58,7 +58,8 @@ def status_map_panel(key, f: Filters) -> None:
     tooltip = (f"<b>{{area_name}}</b><br/>{t('map.status')}: {{status_label}}<br/>"
                f"{t('map.score')}: {{score_text}} ({{grade_text}})<br/>{t('metric.due_to_close')}: {{due_to_close}}"
                f"<br/>{t('metric.open_overdue')}: {{open_overdue}}")
-    st.pydeck_chart(status_map(geoms, scored, labels, tooltip, height=470, base=data.base_layer_for(key)), height=470, key="overview_map")
+    st.pydeck_chart(status_map(geoms, scored, labels, tooltip, height=height, base=data.base_layer_for(key)),
+                    height=height, key="overview_map")
     st.caption(t("overview.map_note", minimum=data.config()["status"]["min_due_to_close"]))
 
 
@@ -74,17 +75,18 @@ def _alert_text(row) -> str:
     return t("alert.text.spike", day=row.day, value=fmt_int(row.value), previous=fmt_int(round(row.previous)))
 
 
-def alert_panel(key, f: Filters) -> None:
+def alert_panel(key, f: Filters, height: int = 400) -> None:
     st.subheader(t("overview.alerts_title"))
     alerts = data.alert_list(key, f)
     if alerts.empty:
         st.success(t("overview.no_alerts"))
         return
-    with st.container(height=400, border=False):
+    with st.container(height=height, border=False):
         for row in alerts.itertuples():
             subject = names.subject_name(row.subject_type, row.subject_id, row.subject_name)
             colour = "#d63031" if row.alert in ("overdue_grid", "on_time_drop", "spike") else "#e67e22"
-            st.markdown(f"<div style='padding:2px 0 6px 0;border-bottom:1px solid #e5e7eb;font-size:15px'>"
+            st.markdown(f"<div class='gs-alert' style='padding:2px 0 6px 0;border-bottom:1px solid #e5e7eb;"
+                        f"font-size:15px'>"
                         f"<span style='color:{colour};font-weight:600'>● {html.escape(t(f'alert.{row.alert}'))}"
                         f"</span> · <b>{html.escape(str(subject))}</b><br/><span style='color:#4b5563'>"
                         f"{html.escape(_alert_text(row))}</span></div>", unsafe_allow_html=True)
@@ -99,13 +101,13 @@ def city_index_panel(current: dict) -> None:
 def trend_window(f: Filters) -> tuple[Filters, str]:
     """The last 26 complete weeks (periods up to a quarter) or 24 complete months ending with the period."""
     if f.days <= 92:
-        end = f.end - dt.timedelta(days=f.end.weekday())          # the Monday starting the period's last week
+        end = f.end - dt.timedelta(days=f.end.weekday())  # whole weeks only: stop at the Monday on or before the end
         return dataclasses.replace(f, start=end - dt.timedelta(weeks=26), end=end), "week"
     end = dt.date(f.end.year, f.end.month, 1)
     return dataclasses.replace(f, start=dt.date(end.year - 2, end.month, 1), end=end), "month"
 
 
-def trend_panel(key, f: Filters) -> None:
+def trend_panel(key, f: Filters, height: int = 300) -> None:
     window, grain = trend_window(f)
     weekly = grain == "week"
     series = data.trend_series(key, window, grain, "kind")
@@ -116,10 +118,10 @@ def trend_panel(key, f: Filters) -> None:
         return
     fig = trend_chart(series, labels, t("metric.reported"))
     fig.update_xaxes(tickformat=date_tickformat(grain))
-    st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+    present.plot(fig, height)
 
 
-def top_categories_panel(key, f: Filters) -> None:
+def top_categories_panel(key, f: Filters, height: int = 300) -> None:
     top = data.top_categories(key, f, 8)
     st.subheader(t("overview.top_title"))
     if top.empty:
@@ -127,4 +129,41 @@ def top_categories_panel(key, f: Filters) -> None:
         return
     top = top.assign(label=[names.category_label(c, n) for c, n in zip(top["category_code"], top["category_name"])])
     fig = top_categories_chart(top, t("overview.this_period"), t("overview.prev_period"))
-    st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+    present.plot(fig, height)
+
+
+def briefing_html(key, f: Filters, current: dict, previous: dict) -> str:
+    """The overview for these filters as a one-page, offline HTML briefing."""
+    from ui.briefing import render, svg_map
+    from ui.tiles import OVERVIEW_TILES, tile_delta, tile_value
+
+    scored = data.scored_areas(key, f, "grid")
+    geoms = data.geometries(key, "grid")
+    geoms = geoms[geoms["area_id"].isin(scored["area_id"])]
+    status = scored.set_index("area_id")["status"]
+    tiles = [(t(f"metric.{tile.key}"), tile_value(tile, current.get(tile.key)),
+              tile_delta(tile, current.get(tile.key), previous.get(tile.key)) or "") for tile in OVERVIEW_TILES]
+    counts = status.value_counts()
+    legend = [("rgb({},{},{})".format(*STATUS_COLORS[s]), f"{t('status.' + s)} {int(counts.get(s, 0))}")
+              for s in STATUS_ORDER]
+    top = data.top_categories(key, f, 10)
+    top_rows = [(names.category_label(c, n), fmt_int(r), fmt_int(p)) for c, n, r, p in
+                zip(top["category_code"], top["category_name"], top["reported"], top["reported_previous"])]
+    alerts = [f"{t('alert.' + row.alert)} · {names.subject_name(row.subject_type, row.subject_id, row.subject_name)}"
+              f" · {_alert_text(row)}" for row in data.alert_list(key, f).itertuples()]
+    notes = [f"{t('metric.' + tile.key)}: {t('metric_help.' + tile.key)}" for tile in OVERVIEW_TILES]
+    meta = data.meta(key)
+    city = meta.get("city_name_en" if st.session_state.get("lang") == "en" else "city_name", "")
+    return render(f"{city} · {t('page.overview')}", period_caption(f), tiles, svg_map(geoms, status), legend,
+                  top_rows, (t("col.category_name"), t("overview.this_period"), t("overview.prev_period")), alerts,
+                  {"map": t("overview.map_title"), "top": t("overview.top_title"), "alerts": t("overview.alerts_title")},
+                  notes + [t("overview.map_note", minimum=data.config()["status"]["min_due_to_close"])],
+                  dt.datetime.now())
+
+
+def briefing_download(key, f: Filters, current: dict, previous: dict) -> None:
+    if present.is_presenting():
+        return
+    st.download_button(t("overview.briefing"), briefing_html(key, f, current, previous).encode("utf-8"),
+                       file_name=f"briefing_{f.start}_{f.end}.html", mime="text/html", icon=":material/description:",
+                       key="dl_briefing")

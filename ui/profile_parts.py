@@ -11,7 +11,7 @@ import streamlit as st
 
 from analytics import closed_loop, profile
 from analytics.filters import LEVELS, Filters
-from ui import data, names
+from ui import data, names, present
 from ui.charts import LAYOUT, trend_chart
 from ui.filters import labels
 from ui.i18n import date_tickformat, fmt_hours, fmt_int, fmt_pct, t
@@ -99,7 +99,7 @@ def trend_panel(key, area_f: Filters) -> None:
         return
     fig = trend_chart(series, {k: t(f"kind.{k}") for k in ("incident", "demand", "dispute")}, t("metric.reported"))
     fig.update_xaxes(tickformat=date_tickformat("week"))
-    st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+    present.plot(fig)
 
 
 def mix_panel(key, area_f: Filters) -> None:
@@ -113,7 +113,7 @@ def mix_panel(key, area_f: Filters) -> None:
                            text=[f"{n} ({s:.0%})" for n, s in zip(mix["reported"], mix["share"])],
                            textposition="outside", cliponaxis=False))
     fig.update_layout(**{**LAYOUT, "margin": dict(l=10, r=70, t=10, b=10)})
-    st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+    present.plot(fig)
 
 
 def stage_panel(key, f: Filters, area_f: Filters) -> None:

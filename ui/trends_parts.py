@@ -9,7 +9,7 @@ import streamlit as st
 
 from analytics import trends
 from analytics.filters import LEVELS, Filters
-from ui import data, names
+from ui import data, names, present
 from ui.charts import band_chart, before_after_chart, compare_chart, trend_chart
 from ui.filters import labels
 from ui.i18n import date_tickformat, fmt_int, fmt_signed_pct, t
@@ -94,7 +94,7 @@ def series_panel(key, f: Filters, grain: str, split: str, level: str | None) -> 
     if split != "kind":
         for trace in fig.data:
             trace.line.color = None
-    st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+    present.plot(fig)
     export = frame.assign(series=frame["series"].map(label_of)).rename(
         columns={"bucket": t("col.bucket"), "series": t("col.series"), "reported": t("col.reported")})
     st.download_button(t("common.download_csv"), csv_bytes(export), "trend_series.csv", "text/csv",
@@ -111,7 +111,7 @@ def baseline_panel(key, f: Filters, grain: str) -> None:
     names = {**labels("trend", ("baseline", "count", "spike")), "band": t("trend.band", k=rules["robust_sd"])}
     fig = band_chart(frame, names)
     fig.update_xaxes(tickformat=date_tickformat(grain))
-    st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+    present.plot(fig)
     spikes = frame[frame["spike"]]
     st.caption(t("trend.spikes", n=len(spikes), k=data.config()["spikes"]["robust_sd"],
                  minimum=data.config()["spikes"]["min_excess"]))
@@ -125,7 +125,7 @@ def yoy_panel(key, f: Filters, grain: str) -> None:
     frame = _yoy(key, f, grain)
     fig = compare_chart(frame, {"reported": t("trend.this_year"), "reported_year_earlier": t("trend.last_year")})
     fig.update_xaxes(tickformat=date_tickformat(grain))
-    st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+    present.plot(fig)
     export = frame.rename(columns={c: t(f"col.{c}") for c in frame.columns})
     st.download_button(t("common.download_csv"), csv_bytes(export), "trend_year_over_year.csv", "text/csv",
                        key="dl_yoy", icon=":material/download:")
@@ -155,9 +155,8 @@ def theme_panel(key, f: Filters) -> None:
     m[0].metric(t("trend.theme_before", weeks=result["weeks_before"]), f"{result['before_mean']:.1f}", border=True)
     m[1].metric(t("trend.theme_after", weeks=result["weeks_after"]), f"{result['after_mean']:.1f}", border=True)
     m[2].metric(t("trend.theme_change"), fmt_signed_pct(result["change"]), border=True)
-    st.plotly_chart(before_after_chart(result["weekly"], result["before_mean"], result["after_mean"],
-                                       labels("trend", ("weekly", "before", "after"))),
-                    width="stretch", config={"displayModeBar": False})
+    present.plot(before_after_chart(result["weekly"], result["before_mean"], result["after_mean"],
+                                       labels("trend", ("weekly", "before", "after"))))
     export = result["weekly"].rename(columns={c: t(f"col.{c}") for c in result["weekly"].columns})
     st.download_button(t("common.download_csv"), csv_bytes(export), "theme_tracker.csv", "text/csv",
                        key="dl_theme", icon=":material/download:")

@@ -1,0 +1,105 @@
+"""Presentation mode (演示模式): big type, dark, no chrome; rotation through pages; timed data refresh.
+
+Turned on by the URL parameter ``present=1`` (or the sidebar toggle). ``rotate=overview,grid-map``
+names the pages to cycle through and ``every=30`` the seconds per page (default from the
+configuration); a visible countdown says what comes next. Data is re-read every
+``[presentation] refresh_seconds`` without reloading the page.
+"""
+
+from __future__ import annotations
+
+import time
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from ui import data
+from ui.i18n import t
+from ui.navigation import PAGES
+
+DARK_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
+[data-testid="stToolbar"], [data-testid="stDecoration"], footer {display: none !important;}
+.stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {background: #0b1220 !important; color: #e5e7eb;}
+.block-container {padding: 0.8rem 1.6rem 0.4rem 1.6rem !important; max-width: 100% !important;}
+h1 {font-size: 2.1rem !important; color: #f8fafc !important; padding: 0 !important;}
+h2, h3 {color: #e2e8f0 !important; font-size: 1.35rem !important; padding: 0.1rem 0 !important;}
+p, span, label, div[data-testid="stCaptionContainer"] {color: #cbd5e1;}
+[data-testid="stMetric"] {background: #111a2e; border-color: #1e293b !important; padding: 0.4rem 0.8rem;}
+[data-testid="stMetricValue"] {color: #f8fafc !important; font-size: 2.3rem !important;}
+[data-testid="stMetricLabel"] p {color: #94a3b8 !important; font-size: 1.05rem !important;}
+[data-testid="stVerticalBlock"] {gap: 0.55rem;}
+[data-testid="stMetricDelta"] {background: transparent !important;}
+[data-testid="stMetricDelta"] div {color: #cbd5e1 !important;}
+.gs-alert {border-bottom-color: #1e293b !important;}
+.gs-countdown {position: fixed; top: 10px; right: 18px; z-index: 1000; background: #1e293b; color: #f1f5f9;
+  padding: 6px 14px; border-radius: 16px; font-size: 15px;}
+</style>
+"""
+
+
+def is_presenting() -> bool:
+    return st.query_params.get("present") == "1" or bool(st.session_state.get("present_toggle"))
+
+
+def apply() -> None:
+    """Hide the chrome and switch to the dark large-type look."""
+    st.markdown(DARK_CSS, unsafe_allow_html=True)
+
+
+def style_figure(fig: go.Figure) -> go.Figure:
+    if is_presenting():
+        fig.update_layout(paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="#111a2e", font=dict(color="#e2e8f0", size=15),
+                          legend=dict(font=dict(color="#e2e8f0")))
+        fig.for_each_trace(lambda trace: trace.update(marker=dict(color="#f8fafc", line=dict(color="#f8fafc")))
+                           if getattr(trace, "mode", None) == "markers" and trace.marker.symbol == "line-ns-open"
+                           else None)
+        fig.update_xaxes(gridcolor="#243049", linecolor="#334155")
+        fig.update_yaxes(gridcolor="#243049", linecolor="#334155")
+    return fig
+
+
+def plot(fig: go.Figure, height: int | None = None) -> None:
+    """``st.plotly_chart`` in the house way (no mode bar), dark in presentation mode."""
+    if height is not None:
+        fig.update_layout(height=height)
+    st.plotly_chart(style_figure(fig), width="stretch", config={"displayModeBar": False})
+
+
+def rotation() -> tuple[list[str], int]:
+    """The pages to rotate through (url paths known to the registry) and the seconds per page."""
+    known = {p.url_path for p in PAGES}
+    wanted = [p for p in str(st.query_params.get("rotate", "")).split(",") if p in known]
+    try:
+        every = max(5, int(st.query_params.get("every", data.config()["presentation"]["rotate_seconds"])))
+    except ValueError:
+        every = int(data.config()["presentation"]["rotate_seconds"])
+    return wanted, every
+
+
+@st.fragment(run_every=1)
+def ticker(current_url_path: str) -> None:
+    """Countdown to the next page of the rotation, and the timed data refresh."""
+    now = time.monotonic()
+    refresh = int(data.config()["presentation"]["refresh_seconds"])
+    last = st.session_state.setdefault("present_refreshed", now)
+    if now - last >= refresh:
+        st.session_state["present_refreshed"] = now
+        data.clear_caches()
+        st.rerun(scope="app")
+    pages, every = rotation()
+    if len(pages) < 2:
+        return
+    started = st.session_state.setdefault("present_page_started", (current_url_path, now))
+    if started[0] != current_url_path:
+        started = st.session_state["present_page_started"] = (current_url_path, now)
+    remaining = every - int(now - started[1])
+    position = pages.index(current_url_path) if current_url_path in pages else -1
+    following = pages[(position + 1) % len(pages)]
+    spec = next(p for p in PAGES if p.url_path == following)
+    st.markdown(f"<div class='gs-countdown'>{t('present.next', page=t('page.' + spec.key), seconds=max(remaining, 0))}"
+                "</div>", unsafe_allow_html=True)
+    if remaining <= 0:
+        params = {k: st.query_params[k] for k in ("present", "rotate", "every", "lang") if k in st.query_params}
+        st.switch_page(spec.path, query_params=params)
