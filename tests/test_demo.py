@@ -194,8 +194,9 @@ def test_weekly_pattern_and_spring_festival(con):
     by_day = frame(con, """SELECT isodow(reported_at) AS dow, count(*) AS n FROM cases WHERE kind = 'incident'
                            GROUP BY 1""").set_index("dow")["n"]
     assert by_day[[6, 7]].mean() < 0.75 * by_day[[1, 2, 3, 4, 5]].mean()
-    festival = scalar(con, "SELECT count(*) FROM cases WHERE reported_at >= '2025-01-28' AND reported_at < '2025-02-05'")
-    before = scalar(con, "SELECT count(*) FROM cases WHERE reported_at >= '2025-01-06' AND reported_at < '2025-01-14'")
+    window = "SELECT count(*) FROM cases WHERE reported_at >= $start AND reported_at < $end"
+    festival = scalar(con, window, start="2025-01-28", end="2025-02-05")
+    before = scalar(con, window, start="2025-01-06", end="2025-01-14")
     assert festival < 0.6 * before
 
 
@@ -245,7 +246,7 @@ def test_self_handling_and_routing(con):
                           OR closed_at IS NULL OR department IS NOT NULL)""") == 0
     share = scalar(con, "SELECT avg(self_handled::INT) FROM cases WHERE kind = 'incident' AND source = 'patrol'")
     assert 0.35 <= share <= 0.45
-    assert scalar(con, """SELECT count(*) FROM cases WHERE (source = 'patrol') <> (reporter_worker_id IS NOT NULL)""") == 0
+    assert scalar(con, "SELECT count(*) FROM cases WHERE (source = 'patrol') <> (reporter_worker_id IS NOT NULL)") == 0
     assert scalar(con, """SELECT count(*) FROM cases c ANTI JOIN workers w ON c.reporter_worker_id = w.worker_id
                           WHERE c.reporter_worker_id IS NOT NULL""") == 0
     assert scalar(con, "SELECT count(*) FROM cases c ANTI JOIN grids g USING (grid_id)") == 0

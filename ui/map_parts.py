@@ -16,7 +16,7 @@ from analytics.scoring import STATUS_COLORS
 from ui import data
 from ui.filters import labels
 from ui.i18n import fmt_hours, fmt_int, fmt_pct, t
-from ui.maps import polygon_rows, view_for, with_base
+from ui.maps import CompactDeck, polygon_rows, view_for, with_base
 
 LAYER_ID = "choropleth"
 LAYERS = ("labels", "points", "hexagons", "heat")
@@ -107,7 +107,7 @@ def _deck(key, f: Filters, level: str, metric: str, layers: list[str], scored: p
     deck_layers = with_base(deck_layers + _extra_layers(key, f, layers, geoms), data.base_layer_for(key))
     tooltip = {"html": f"<b>{{area_name}}</b><br/>{t('map_metric.' + metric)}: {{value_text}}",
                "style": {"fontSize": "14px"}}
-    return pdk.Deck(layers=deck_layers, initial_view_state=view_for(geoms, height_px=620), map_provider=None,
+    return CompactDeck(layers=deck_layers, initial_view_state=view_for(geoms, height_px=620), map_provider=None,
                     tooltip=tooltip)
 
 

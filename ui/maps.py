@@ -6,6 +6,7 @@ polygons on a plain background read as the map.
 
 from __future__ import annotations
 
+import json
 import math
 
 import pandas as pd
@@ -15,10 +16,25 @@ from analytics.geo import polygon_rings
 from analytics.scoring import STATUS_COLORS
 
 
+class CompactDeck(pdk.Deck):
+    """A ``pdk.Deck`` whose JSON has no indentation: pydeck indents by 2 spaces, which more than
+    doubles what a map of thousands of grids sends to the browser."""
+
+    def to_json(self) -> str:
+        from pydeck.bindings.json_tools import default_serialize
+
+        return json.dumps(self, default=default_serialize, separators=(",", ":"))
+
+
+def _rounded(rings: list, digits: int = 5) -> list:
+    """Coordinates to 5 decimals (about 1 m): enough for a grid map, and a third of the characters."""
+    return [[[round(x, digits), round(y, digits)] for x, y in ring] for ring in rings]
+
+
 def polygon_rows(geoms: pd.DataFrame, values: pd.DataFrame, on: str = "area_id") -> pd.DataFrame:
     """One row per outer ring (MultiPolygons exploded), with the columns of ``values`` joined on ``on``."""
     merged = geoms.merge(values, on=on, how="left", suffixes=("", "_v"))
-    merged["polygon"] = merged["geometry"].map(polygon_rings)
+    merged["polygon"] = merged["geometry"].map(lambda g: _rounded(polygon_rings(g)))
     return merged.explode("polygon", ignore_index=True).dropna(subset=["polygon"]).drop(columns=["geometry"])
 
 
@@ -57,7 +73,7 @@ def area_map(geoms: pd.DataFrame, values: pd.DataFrame, colour: pd.Series | str,
     layer = pdk.Layer("PolygonLayer", data=rows[["polygon", "fill", *keep]], get_polygon="polygon",
                       get_fill_color="fill", get_line_color=[255, 255, 255, 230], line_width_min_pixels=1,
                       stroked=True, filled=True, pickable=True, auto_highlight=True, id=layer_id)
-    return pdk.Deck(layers=with_base([layer], base), initial_view_state=view_for(geoms, height_px=height),
+    return CompactDeck(layers=with_base([layer], base), initial_view_state=view_for(geoms, height_px=height),
                     map_provider=None, tooltip={"html": tooltip_html, "style": {"fontSize": "14px"}})
 
 

@@ -119,7 +119,8 @@ def grid_polygons(count: int, seed: int, max_attempts: int = 20) -> np.ndarray:
         outline = city_outline(rng)
         local = noded_tiles(seed_points(outline, count, rng), outline)
         tiles = to_lonlat(local)
-        single = shapely.get_type_id(tiles) == 3
-        if single.all() and shapely.is_valid(local).all() and shapely.is_valid(tiles).all() and tiling_error(tiles) < 1e-12:
+        single = (shapely.get_type_id(tiles) == 3).all()
+        valid = shapely.is_valid(local).all() and shapely.is_valid(tiles).all()
+        if single and valid and tiling_error(tiles) < 1e-12:
             return tiles
     raise RuntimeError(f"could not tile the demo city with {count} grids")

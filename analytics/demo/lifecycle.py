@@ -95,32 +95,42 @@ def _self_handled_times(frame: pd.DataFrame, share: float, rng: np.random.Genera
     return filed, closed
 
 
+def _stage_times(filed: np.ndarray, closed: np.ndarray, dispatch: np.ndarray,
+                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(dispatched_at, handled_at) between filing and closure.
+
+    Dispatch comes minutes after filing (at most a quarter of the span); the
+    handling is reported hours before the closure (verification, at most 30 %
+    of what is left). Self-handled cases are handled minutes before closure.
+    """
+    span = (closed - filed).astype(np.int64)
+    lag = np.minimum(_minutes(rng, 25, 0.9, filed.size), span // 4).astype("timedelta64[s]")
+    dispatched = np.where(dispatch, filed + lag, NAT)
+    remaining = (closed - np.where(dispatch, dispatched, filed)).astype(np.int64)
+    verify = np.where(dispatch, np.minimum(_minutes(rng, 120, 0.8, filed.size), remaining * 3 // 10),
+                      np.minimum(300, span // 2))
+    return dispatched, closed - verify.astype("timedelta64[s]")
+
+
 def timeline(frame: pd.DataFrame, taxonomy: Taxonomy, plan: Plan, cal: WorkCalendar,
              rng: np.random.Generator) -> pd.DataFrame:
-    """Add filed/dispatched/handled/closed/due times, department, rework and lifecycle flags."""
+    """Add filed/dispatched/handled/closed times, department, deadline and rework (before the as-of cut)."""
     n, cats = len(frame), taxonomy.categories
     lag = np.vectorize(FILING_LAG_MIN.get, otypes=[float])(frame["source"].to_numpy(dtype=object))
     frame = frame.assign(filed_at=frame["reported_at"].to_numpy()
                          + np.clip(_minutes(rng, lag, 0.8, n), 60, 86_400).astype("timedelta64[s]"))
     frame = _routing(frame, cats, plan, rng)
-    cat = frame["category"].to_numpy()
+    kind, cat = frame["kind"].to_numpy(dtype=object), frame["category"].to_numpy()
     hours = cats["deadline_hours"].to_numpy(float)[cat]
     working = cats["deadline_basis"].to_numpy(dtype=object)[cat] == "working"
     dispatch = ~frame["self_handled"].to_numpy()
-    rework = np.where(dispatch & (frame["kind"].to_numpy(dtype=object) != "dispute")
-                      & (rng.random(n) < REWORK_RATE), 1 + (rng.random(n) < 0.2), 0)
+    rework = np.where(dispatch & (kind != "dispute") & (rng.random(n) < REWORK_RATE), 1 + (rng.random(n) < 0.2), 0)
     share = _handling_share(frame, taxonomy, plan, rng) * (1 + 0.5 * rework)
     filed = frame["filed_at"].to_numpy().copy()
     closed = _add(filed, np.maximum(0.5, hours * share), working, cal)
-    own = np.flatnonzero(~dispatch & (frame["kind"].to_numpy(dtype=object) == "incident"))
-    quick_filed, quick_closed = _self_handled_times(frame.iloc[own], own.size / max(n, 1), rng)
-    filed[own], closed[own] = quick_filed, quick_closed
-    span = (closed - filed).astype(np.int64)
-    dispatched = np.where(dispatch, filed + np.minimum(_minutes(rng, 25, 0.9, n), span // 4)
-                          .astype("timedelta64[s]"), NAT)
-    verify = np.where(dispatch, np.minimum(_minutes(rng, 120, 0.8, n), (closed - np.where(
-        dispatch, dispatched, filed)).astype(np.int64) * 3 // 10), np.minimum(300, span // 2))
-    handled = closed - verify.astype("timedelta64[s]")
+    own = np.flatnonzero(~dispatch & (kind == "incident"))
+    filed[own], closed[own] = _self_handled_times(frame.iloc[own], own.size / max(n, 1), rng)
+    dispatched, handled = _stage_times(filed, closed, dispatch, rng)
+    basis = text_column(np.where(working, "working", "calendar"))
     return frame.assign(filed_at=filed, dispatched_at=dispatched, handled_at=handled, closed_at=closed,
-                        deadline_hours=hours, deadline_basis=text_column(np.where(working, "working", "calendar")),
-                        rework_count=rework.astype(np.int32))
+                        deadline_hours=hours, deadline_basis=basis, rework_count=rework.astype(np.int32))
