@@ -40,8 +40,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--db", help="database (default: GRIDSCOPE_DB, else data/gridscope.duckdb)")
     parser.add_argument("--out", type=Path, default=Path("screenshots"), help="output folder (default: screenshots/)")
     parser.add_argument("--langs", type=_choices(LANGUAGES), default=list(LANGUAGES), help="default: zh,en")
-    parser.add_argument("--modes", type=_choices(tuple(MODES)), default=["normal"],
-                        help="display modes, comma-separated (default: normal; 'present' is reserved)")
+    parser.add_argument("--modes", type=_choices(tuple(MODES)), default=["normal", "present"],
+                        help="display modes, comma-separated (default: normal,present)")
     parser.add_argument("--width", type=int, default=1920)
     parser.add_argument("--height", type=int, default=1080)
     parser.add_argument("--full-page", action="store_true", help="also write the whole scrolled page")

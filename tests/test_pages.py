@@ -158,3 +158,20 @@ def test_profile_shows_the_areas_numbers(demo_env):
     assert tiles["On-time closure rate"] == f"{report['on_time_closure_rate'] * 100:.1f}%"
     assert tiles["Open overdue"] == f"{report['open_overdue']:,}"
     assert tiles["Median handling time"] == f"{report['median_handling_hours']:.1f} h"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.key for p in PAGES])
+def test_no_personal_data_on_any_page(demo_env, page):
+    """No name, phone number, ID number or address planted in the demo's raw descriptions is rendered."""
+    import duckdb
+
+    with duckdb.connect(str(demo_env), read_only=True) as con:
+        planted = [v for (v,) in con.execute("SELECT DISTINCT value FROM pii_planted").fetchall()]
+    at = run_page(page.path, "zh", query={"level": "grid", "area": some_grid(demo_env)}
+                  if page.key == "profile" else None)
+    shown = [df.value.to_csv() for df in at.dataframe]
+    shown += [str(m.value) for m in at.markdown] + [str(c.value) for c in at.caption]
+    text = "\n".join(shown)
+    assert not [v for v in planted if v in text]
+    if page.key in ("closed_loop", "profile"):
+        assert "描述" in text or any("描述" in df.value.columns.str.cat() for df in at.dataframe)

@@ -155,8 +155,10 @@ def theme_panel(key, f: Filters) -> None:
     m[0].metric(t("trend.theme_before", weeks=result["weeks_before"]), f"{result['before_mean']:.1f}", border=True)
     m[1].metric(t("trend.theme_after", weeks=result["weeks_after"]), f"{result['after_mean']:.1f}", border=True)
     m[2].metric(t("trend.theme_change"), fmt_signed_pct(result["change"]), border=True)
-    present.plot(before_after_chart(result["weekly"], result["before_mean"], result["after_mean"],
-                                       labels("trend", ("weekly", "before", "after"))))
+    fig = before_after_chart(result["weekly"], result["before_mean"], result["after_mean"],
+                             labels("trend", ("weekly", "before", "after")))
+    fig.update_xaxes(tickformat=date_tickformat("week"))
+    present.plot(fig)
     export = result["weekly"].rename(columns={c: t(f"col.{c}") for c in result["weekly"].columns})
     st.download_button(t("common.download_csv"), csv_bytes(export), "theme_tracker.csv", "text/csv",
                        key="dl_theme", icon=":material/download:")
