@@ -11,6 +11,7 @@ equal-area projection).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,7 +71,9 @@ def _read(layer: Layer) -> gpd.GeoDataFrame:
     if not layer.path.exists():
         raise IngestError(f"boundary file not found: {layer.path}")
     try:
-        frame = gpd.read_file(layer.path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)   # GDAL's notes; a real failure raises
+            frame = gpd.read_file(layer.path)
     except Exception as exc:  # pyogrio/GDAL/GEOS raise many types; all mean "cannot read this file"
         raise IngestError(f"{layer.path.name}: cannot read the boundary file: {exc}") from None
     if frame.empty:
@@ -79,6 +82,10 @@ def _read(layer: Layer) -> gpd.GeoDataFrame:
         if name and name not in frame.columns:
             fields = ", ".join(c for c in frame.columns if c != "geometry")
             raise IngestError(f"{layer.path.name}: no field {name!r}; its fields are: {fields}")
+    missing = frame.geometry.isna() | frame.geometry.is_empty
+    if missing.any():
+        raise IngestError(f"{layer.path.name}: feature {_id_text(frame[layer.id_field])[missing].iloc[0]!r} "
+                          "has no geometry (or an unreadable one)")
     return frame
 
 
@@ -108,9 +115,6 @@ def polygonal(geom):
 
 
 def _repair(ids: np.ndarray, geoms: np.ndarray, name: str) -> tuple[np.ndarray, list[str]]:
-    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    if missing.any():
-        raise IngestError(f"{name}: feature {ids[missing][0]!r} has no geometry (or an unreadable one)")
     invalid = ~shapely.is_valid(geoms)
     geoms = geoms.copy()
     for i in np.flatnonzero(invalid | ~np.isin(shapely.get_type_id(geoms), (3, 6))):

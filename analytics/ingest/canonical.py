@@ -7,9 +7,10 @@ lifecycle defaults and the reject reason of each row. Identifiers are positional
 (``c0``, ``c1`` …) and every value from a mapping file is an escaped SQL literal.
 
 The result has every canonical ``cases`` column (plus ``department_name``), typed,
-a reject reason per row where the row cannot become a case (no id, no or an
-unparseable report time, an unknown kind) and ``parse_flags`` naming times that
-were given but could not be read. Duplicates are judged later, across files.
+with ``quality_flags`` (the source's own, ``unparseable_<column>`` for a time that
+was given but could not be read, ``closed_before_reported``, ``closed_within_10min``)
+and a reject reason per row where the row cannot become a case (no id, no or an
+unparseable report time, an unknown kind). Duplicates are judged later, across files.
 """
 
 from __future__ import annotations
@@ -78,17 +79,19 @@ def value_map_sql(text: str, vmap: ValueMap) -> str:
     return f"CASE WHEN {text} IS NULL THEN NULL ELSE {mapped} END"
 
 
-def text_sql(target: str, mapping: Mapping, columns: dict[str, str]) -> str | None:
-    """The text of one canonical column before typing (None when the mapping gives nothing)."""
-    text = clean_sql(columns[target], mapping.null_values) if target in columns else None
+def text_sql(target: str, mapping: Mapping, columns: dict[str, str], sources: dict[str, str]) -> str | None:
+    """The text of one canonical column before typing (None when the mapping gives nothing).
+
+    ``columns`` maps canonical names, ``sources`` source names, to the cleaned SQL columns.
+    """
+    text = columns.get(target)
     transform = mapping.transforms.get(target)
     if text is not None and transform is not None:
         index = transform.part + 1 if transform.part >= 0 else transform.part
         text = f"nullif(trim(string_split({text}, {lit(transform.split)})[{index}]), '')"
     vmap = mapping.values.get(target)
     if vmap is not None:
-        other = next((columns[c] for c in vmap.column if c in columns), None)
-        source = clean_sql(other, mapping.null_values) if other else text
+        source = next((sources[c] for c in vmap.column if c in sources), None) or text
         if source is not None:
             text = value_map_sql(source, vmap)
         elif vmap.default is not None:
@@ -126,8 +129,9 @@ def typed_sql(mapping: Mapping, texts: dict[str, str]) -> list[str]:
     return items
 
 
-def final_sql(mapping: Mapping) -> str:
-    """Lifecycle defaults and the reject reason (a missing id is reported first)."""
+def lifecycle_sql(mapping: Mapping) -> str:
+    """Status from the closure where the source has none; filed = reported unless given; the rule that
+    a closure time needs a closed status."""
     closed = "closed_at"
     if mapping.closed_at_requires_status:
         allowed = ", ".join(lit(s.lower()) for s in mapping.closed_at_requires_status)
@@ -137,24 +141,48 @@ def final_sql(mapping: Mapping) -> str:
             lower(kind) AS kind,
             lower(coalesce(status, CASE WHEN closed_at IS NOT NULL THEN 'closed' ELSE 'filed' END)) AS status,
             coalesce(filed_at, reported_at) AS filed_at,
-            {closed} AS closed_at),
-          CASE WHEN case_id IS NULL THEN 'missing_id'
-               WHEN reported_text IS NULL THEN 'missing_reported_at'
-               WHEN reported_at IS NULL THEN 'unparseable_reported_at'
-               WHEN lower(kind) IS NULL OR lower(kind) NOT IN ({', '.join(lit(k) for k in KINDS)})
-                    THEN 'invalid_kind'
-          END AS reject_reason
+            {closed} AS closed_at)
         FROM typed"""
 
 
-def mapping_sql(mapping: Mapping, columns: dict[str, str]) -> str:
-    """The whole statement over the registered table ``raw_rows`` (positional columns + ``_pos``)."""
+def _new_flag(flag: str, condition: str) -> str:
+    present = f"list_contains(string_split(coalesce(quality_flags, ''), ','), {lit(flag)})"
+    return f"CASE WHEN {condition} AND NOT {present} THEN {lit(flag)} END"
+
+
+FINAL_SQL = f"""
+    SELECT * EXCLUDE (parse_flags, reported_text) REPLACE (
+        nullif(concat_ws(',', quality_flags, parse_flags,
+            {_new_flag("closed_before_reported", "closed_at < reported_at")},
+            {_new_flag("closed_within_10min", "closed_at >= reported_at AND "
+                                              "closed_at < reported_at + INTERVAL 10 MINUTE")}), '')
+        AS quality_flags),
+      CASE WHEN case_id IS NULL THEN 'missing_id'
+           WHEN reported_text IS NULL THEN 'missing_reported_at'
+           WHEN reported_at IS NULL THEN 'unparseable_reported_at'
+           WHEN kind IS NULL OR kind NOT IN ({', '.join(lit(k) for k in KINDS)}) THEN 'invalid_kind'
+      END AS reject_reason
+    FROM lifecycle"""
+
+
+def mapping_sql(mapping: Mapping, used: dict[str, str], available: list[str]) -> str:
+    """The whole statement over the registered table ``raw_rows`` (positional ``c<i>`` + ``_pos``).
+
+    Each source column in use is trimmed and nulled once (``s<i>``), then read by the canonical texts.
+    """
+    index = {name: i for i, name in enumerate(available)}
+    wanted = set(used.values()) | {c for v in mapping.values.values() for c in v.column if c in index}
+    cleaned = ", ".join(f"{clean_sql(f'c{index[c]}', mapping.null_values)} AS s{index[c]}"
+                        for c in sorted(wanted, key=index.get))
+    columns = {target: f"s{index[source]}" for target, source in used.items()}
+    sources = {name: f"s{index[name]}" for name in wanted}
     texts = {name: sql for name in {*TEXT_COLUMNS, *TIME_COLUMNS, *BOOL_COLUMNS, "lon", "lat", "rework_count"}
-             if (sql := text_sql(name, mapping, columns)) is not None}
+             if (sql := text_sql(name, mapping, columns, sources)) is not None}
     text_items = ", ".join(f"{sql} AS t_{name}" for name, sql in sorted(texts.items()))
-    return (f"WITH texts AS (SELECT _pos, {text_items} FROM raw_rows), "
-            f"typed AS (SELECT _pos, {', '.join(typed_sql(mapping, texts))} FROM texts) "
-            f"{final_sql(mapping)} ORDER BY _pos")
+    return (f"WITH cleaned AS (SELECT _pos{', ' if cleaned else ''}{cleaned} FROM raw_rows), "
+            f"texts AS (SELECT _pos, {text_items} FROM cleaned), "
+            f"typed AS (SELECT _pos, {', '.join(typed_sql(mapping, texts))} FROM texts), "
+            f"lifecycle AS ({lifecycle_sql(mapping)}) {FINAL_SQL}")
 
 
 def map_file(case_file: CaseFile, mapping: Mapping) -> MappedFile:
@@ -165,18 +193,20 @@ def map_file(case_file: CaseFile, mapping: Mapping) -> MappedFile:
     if "kind" not in used and "kind" not in mapping.constants and "kind" not in mapping.values:
         mapping = mapping.with_overrides(constants={**mapping.constants, "kind": "demand"})
         notes.append(f"{case_file.name}: the mapping gives no `kind`; every case is a demand")
-    positional = {name: f"c{i}" for i, name in enumerate(raw.columns)}
     table = pa.Table.from_pandas(raw, preserve_index=False)
-    table = table.rename_columns(list(positional.values())).append_column("_pos", pa.array(range(len(raw))))
+    table = table.rename_columns([f"c{i}" for i in range(table.num_columns)])
+    table = table.append_column("_pos", pa.array(range(len(raw))))
     con = duckdb.connect()
     try:
         con.register("raw_rows", table)
-        sql = mapping_sql(mapping, {t: positional[s] for t, s in used.items()})
+        sql = mapping_sql(mapping, used, list(raw.columns))
         out = con.sql(sql).to_arrow_table().to_pandas()   # much faster than .df() for text
     except duckdb.Error as exc:
         raise IngestError(f"{case_file.name}: the mapping cannot be applied: {exc}") from None
     finally:
         con.close()
+    if not out["_pos"].is_monotonic_increasing:   # DuckDB keeps the scan order; make sure of it
+        out = out.sort_values("_pos", ignore_index=True)
     out.index = raw.index
     reason = out.pop("reject_reason")
-    return MappedFile(out.drop(columns=["_pos", "reported_text"]), reason, notes, used)
+    return MappedFile(out.drop(columns=["_pos"]), reason, notes, used)

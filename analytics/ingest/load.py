@@ -55,17 +55,15 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame,
-                 order_by: tuple[str, ...] = ()) -> None:
-    """Insert a frame into an existing table by column name, optionally sorted.
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Insert a frame into an existing table by column name, in the frame's order.
 
-    ``table`` and ``order_by`` are our own identifiers, never user input. The frame goes
-    through Arrow, which DuckDB scans several times faster than pandas' ``str`` columns.
+    ``table`` is one of our own tables, never user input. The frame goes through Arrow, which
+    DuckDB scans several times faster than pandas' ``str`` columns.
     """
     con.register("ingest_frame", pa.Table.from_pandas(frame, preserve_index=False))
     listed = ", ".join(f'"{c}"' for c in frame.columns)
-    order = f" ORDER BY {', '.join(order_by)}" if order_by else ""
-    con.execute(f"INSERT INTO {table} ({listed}) SELECT {listed} FROM ingest_frame{order}")
+    con.execute(f"INSERT INTO {table} ({listed}) SELECT {listed} FROM ingest_frame")
     con.unregister("ingest_frame")
 
 

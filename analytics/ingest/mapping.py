@@ -105,7 +105,7 @@ def _value_maps(section: dict, origin: str) -> dict[str, ValueMap]:
         if not isinstance(spec, dict):
             raise IngestError(f"{where}: expected a table with `map` and optional `default`, `column`")
         _check_keys(spec, {"map", "default", "column"}, where)
-        table = {str(k).strip().casefold(): str(v) for k, v in spec.get("map", {}).items()}
+        table = {str(k).strip().lower(): str(v) for k, v in spec.get("map", {}).items()}
         column = _names(spec["column"], where) if "column" in spec else ()
         maps[target] = ValueMap(table, spec.get("default"), column)
     return maps

@@ -2,6 +2,7 @@
 
 Examples
 --------
+>>> from analytics.ingest import Layer
 >>> spec = ImportSpec(db="/tmp/boston.duckdb", cases=["boston311_2015.parquet"], mapping="boston311",
 ...                   boundaries=BoundarySpec(Layer(Path("precincts.geojson"), "WARD_PRECINCT")))
 >>> result = run_import(spec)                                     # doctest: +SKIP
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,24 +22,17 @@ import numpy as np
 import pandas as pd
 
 from analytics.ingest import hexgrid, tables
-from analytics.ingest.boundaries import GRID_COLUMNS, BoundarySpec, Layer, build_grids
+from analytics.ingest.boundaries import GRID_COLUMNS, BoundarySpec, build_grids
 from analytics.ingest.canonical import MappedFile, map_file
 from analytics.ingest.errors import IngestError
 from analytics.ingest.locate import check_points, join_points
 from analytics.ingest.mapping import Mapping, load_mapping
-from analytics.ingest.readers import CaseFile, read_case_file
-from analytics.ingest.report import build_report, format_report, store_report
 from analytics.ingest.load import build_atomically, insert_frame
+from analytics.ingest.readers import CaseFile, read_case_file, sha256_of
+from analytics.ingest.report import build_report, format_report, store_report
 from analytics.ingest.times import check_timezone
-from analytics.ingest.validate import file_rejects, join_flags, mark_duplicates, merge_flags, quality_masks
+from analytics.ingest.validate import file_rejects, mark_duplicates
 from analytics.schema import create_schema, write_meta
-
-CASE_COLUMNS = ["case_id", "kind", "category_code", "category_name", "category_major", "source", "grid_id",
-                "lon", "lat", "location_flag", "reported_at", "filed_at", "dispatched_at", "handled_at",
-                "closed_at", "due_at", "status", "department", "reporter_worker_id", "self_handled",
-                "rework_count", "resolution_level", "callback_valid", "callback_contacted", "callback_solved",
-                "satisfaction", "quality_flags", "description"]
-
 
 @dataclass(frozen=True)
 class ImportSpec:
@@ -79,14 +74,20 @@ class ImportResult:
 
 
 def resolve_mapping(spec: ImportSpec) -> Mapping:
+    """The mapping with the spec's overrides applied, after checking the options that need no file."""
     mapping = spec.mapping if isinstance(spec.mapping, Mapping) else load_mapping(spec.mapping)
     mapping = mapping.with_overrides(timezone=spec.timezone, coords=spec.coords, name=spec.dataset,
                                      city_name=spec.city_name, city_name_en=spec.city_name_en)
     check_timezone(mapping.timezone)
+    if spec.boundaries is not None and spec.h3_resolution is not None:
+        raise IngestError("give either boundaries or --h3, not both")
+    if spec.h3_resolution is not None:
+        hexgrid.check_resolution(spec.h3_resolution)
     return mapping
 
 
 def read_and_map(paths, mapping: Mapping, nrows: int | None = None) -> list[tuple[CaseFile, MappedFile]]:
+    """Each file read as text and mapped to canonical columns, in the order given."""
     if not paths:
         raise IngestError("no case files given")
     out = []
@@ -97,26 +98,22 @@ def read_and_map(paths, mapping: Mapping, nrows: int | None = None) -> list[tupl
 
 
 def _accepted(files: list[tuple[CaseFile, MappedFile]]) -> pd.DataFrame:
-    """The rows that become cases, in file order; flags of the source and of time parsing merged."""
-    cases = pd.concat([m.cases[m.reject_reason.isna()] for _, m in files], ignore_index=True)
-    cases["quality_flags"] = merge_flags(cases.pop("quality_flags"), cases.pop("parse_flags"))
-    return cases
+    """The rows that become cases, in file and row order (no copy when nothing was rejected)."""
+    parts = [m.cases if m.reject_reason.isna().all() else m.cases[m.reject_reason.isna()] for _, m in files]
+    return parts[0].reset_index(drop=True) if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
 
-def _grids(spec: ImportSpec, mapping: Mapping, cases: pd.DataFrame, lon, lat):
-    """(grids frame, geometries or None, per-case grid ids from geometry or None, repaired, grid source)."""
-    if spec.boundaries is not None and spec.h3_resolution is not None:
-        raise IngestError("give either boundaries or --h3, not both")
-    if spec.boundaries is not None:
-        grids, geoms, repaired = build_grids(spec.boundaries, mapping.city_name)
+def _grids(spec: ImportSpec, cases: pd.DataFrame, lon, lat, boundary_grids):
+    """(grids frame, per-case grid ids from geometry or None, repaired, grid source)."""
+    if boundary_grids is not None:
+        grids, geoms, repaired = boundary_grids
         idx = join_points(lon, lat, geoms)
         ids = np.where(idx >= 0, grids["grid_id"].to_numpy(object)[idx], None)
         return grids, ids, repaired, f"boundaries: {spec.boundaries.grids.path.name}"
     if spec.h3_resolution is not None:
-        resolution = hexgrid.check_resolution(spec.h3_resolution)
-        cells = hexgrid.cells_of(lon, lat, resolution)
-        grids, _ = hexgrid.hex_grids(cells, resolution)
-        return grids, cells, {}, f"h3 resolution {resolution}"
+        cells = hexgrid.cells_of(lon, lat, spec.h3_resolution)
+        grids, _ = hexgrid.hex_grids(cells, spec.h3_resolution)
+        return grids, cells, {}, f"h3 resolution {spec.h3_resolution}"
     source_ids = sorted(cases["grid_id"].dropna().unique())
     grids = pd.DataFrame({c: pd.Series(dtype=object) for c in GRID_COLUMNS})
     if source_ids:
@@ -124,10 +121,13 @@ def _grids(spec: ImportSpec, mapping: Mapping, cases: pd.DataFrame, lon, lat):
     return grids, None, {}, "grid ids from the case file" if source_ids else "none"
 
 
-def locate(spec: ImportSpec, mapping: Mapping, cases: pd.DataFrame):
-    """Fill lon/lat/grid_id/location_flag; return the grids frame, repairs and the grid source."""
+def locate(spec: ImportSpec, mapping: Mapping, cases: pd.DataFrame, boundary_grids=None):
+    """Fill lon/lat/grid_id/location_flag; return the grids frame, repairs and the grid source.
+
+    A grid id given by the source wins; otherwise the point's grid (or ``outside``).
+    """
     lon, lat, flag = check_points(cases["lon"], cases["lat"], mapping.coords, mapping.placeholders)
-    grids, spatial_ids, repaired, grid_source = _grids(spec, mapping, cases, lon, lat)
+    grids, spatial_ids, repaired, grid_source = _grids(spec, cases, lon, lat, boundary_grids)
     given = cases["grid_id"].to_numpy(object)
     if spatial_ids is not None:
         has_given = pd.notna(given)
@@ -140,21 +140,49 @@ def locate(spec: ImportSpec, mapping: Mapping, cases: pd.DataFrame):
 
 
 def _write(con: duckdb.DuckDBPyConnection, cases, rejects, grids) -> None:
-    """The canonical tables, each in a deterministic order."""
+    """The canonical tables in a deterministic order: grids by id, cases and rejects by file and row."""
     create_schema(con)
     insert_frame(con, "grids", grids)
-    insert_frame(con, "cases", cases[CASE_COLUMNS], order_by=("reported_at", "case_id"))
-    insert_frame(con, "rejects", rejects, order_by=("source", "row_number"))
+    insert_frame(con, "cases", cases.drop(columns=["department_name"]))   # by column name
+    insert_frame(con, "rejects", rejects)
     tables.write_reference(con, cases[["department", "department_name"]])
 
 
 def _file_info(files, spec: ImportSpec) -> list[dict]:
     info = [{"role": "cases", "file": f.name, "sha256": f.sha256, "rows": f.rows_in} for f, _ in files]
     if spec.boundaries is not None:
-        from analytics.ingest.readers import sha256_of
         layers = [("grids", spec.boundaries.grids)] + list(spec.boundaries.parent_layers.items())
         info += [{"role": role, "file": layer.path.name, "sha256": sha256_of(layer.path)} for role, layer in layers]
     return info
+
+
+def _load(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, log) -> dict:
+    """Everything inside the temporary database: read, validate, locate, write, report, meta."""
+    with ThreadPoolExecutor(max_workers=1) as pool:   # boundaries are prepared while the cases are read
+        pending = pool.submit(build_grids, spec.boundaries, mapping.city_name) if spec.boundaries else None
+        files = read_and_map(spec.cases, mapping)
+        rows_in = sum(f.rows_in for f, _ in files)
+        log(f"import: read {rows_in:,} rows from {len(files)} file(s)")
+        mark_duplicates(files)
+        rejects = pd.concat([file_rejects(f, m.reject_reason) for f, m in files], ignore_index=True)
+        cases = _accepted(files)
+        grids, repaired, grid_source = locate(spec, mapping, cases, pending.result() if pending else None)
+    if rows_in != len(cases) + len(rejects):
+        raise IngestError(f"internal check failed: {rows_in} rows in but {len(cases)} cases + "
+                          f"{len(rejects)} rejects")
+    _write(con, cases, rejects, grids)
+    report = build_report(con, rejects, repaired, [note for _, m in files for note in m.notes])
+    store_report(con, report)
+    meta = tables.import_meta(
+        dataset=mapping.name, mapping_origin=mapping.origin, city_name=mapping.city_name,
+        city_name_en=mapping.city_name_en, timezone=mapping.timezone, files=_file_info(files, spec),
+        grid_source=grid_source, rows_in=rows_in, rows_loaded=len(cases), rows_rejected=len(rejects),
+        reported=cases["reported_at"])
+    write_meta(con, meta)
+    summary = {"dataset": mapping.name, "mapping": mapping.origin, "files": len(files), "rows_in": rows_in,
+               "rows_loaded": len(cases), "rows_rejected": len(rejects), "grids": len(grids),
+               "grid_source": grid_source}
+    return {"summary": summary, "report": report, "meta": meta}
 
 
 def run_import(spec: ImportSpec, progress: Callable[[str], None] | None = None) -> ImportResult:
@@ -166,58 +194,29 @@ def run_import(spec: ImportSpec, progress: Callable[[str], None] | None = None) 
     started = time.perf_counter()
     mapping = resolve_mapping(spec)
     target = Path(spec.db)
-    result: dict = {}
-
-    def fill(con: duckdb.DuckDBPyConnection) -> None:
-        files = read_and_map(spec.cases, mapping)
-        log(f"import: read {sum(f.rows_in for f, _ in files):,} rows from {len(files)} file(s)")
-        mark_duplicates(files)
-        rejects = pd.concat([file_rejects(f, m.reject_reason) for f, m in files], ignore_index=True)
-        cases = _accepted(files)
-        grids, repaired, grid_source = locate(spec, mapping, cases)
-        cases["quality_flags"] = join_flags(cases["quality_flags"], quality_masks(cases))
-        rows_in = sum(f.rows_in for f, _ in files)
-        if rows_in != len(cases) + len(rejects):
-            raise IngestError(f"internal check failed: {rows_in} rows in but {len(cases)} cases + "
-                              f"{len(rejects)} rejects")
-        _write(con, cases, rejects, grids)
-        notes = [note for _, m in files for note in m.notes]
-        report = build_report(con, rejects, repaired, notes)
-        store_report(con, report)
-        meta = tables.import_meta(
-            dataset=mapping.name, mapping_origin=mapping.origin, city_name=mapping.city_name,
-            city_name_en=mapping.city_name_en, timezone=mapping.timezone, files=_file_info(files, spec),
-            grid_source=grid_source, rows_in=rows_in, rows_loaded=len(cases), rows_rejected=len(rejects),
-            reported=cases["reported_at"])
-        write_meta(con, meta)
-        result.update(rows_in=rows_in, rows_loaded=len(cases), rows_rejected=len(rejects), grids=len(grids),
-                      report=report, meta=meta, grid_source=grid_source, files=len(files))
-
-    build_atomically(target, fill)
+    outcome: dict = {}
+    build_atomically(target, lambda con: outcome.update(_load(con, spec, mapping, log)))
     seconds = round(time.perf_counter() - started, 3)
-    summary = {"dataset": mapping.name, "mapping": mapping.origin, "files": result["files"],
-               "rows_in": result["rows_in"], "rows_loaded": result["rows_loaded"],
-               "rows_rejected": result["rows_rejected"], "grids": result["grids"],
-               "grid_source": result["grid_source"]}
-    log(f"import: wrote {result['rows_loaded']:,} cases to {target} in {seconds} s")
-    return ImportResult(target, mapping.name, result["rows_in"], result["rows_loaded"], result["rows_rejected"],
-                        result["grids"], seconds, result["report"], result["meta"], summary)
+    summary = outcome["summary"]
+    log(f"import: wrote {summary['rows_loaded']:,} cases to {target} in {seconds} s")
+    return ImportResult(target, mapping.name, summary["rows_in"], summary["rows_loaded"], summary["rows_rejected"],
+                        summary["grids"], seconds, outcome["report"], outcome["meta"], summary)
 
 
-def preview(files, mapping: str | Path | Mapping = "canonical", rows: int = 20,
-            timezone: str | None = None) -> pd.DataFrame:
+def preview(files, mapping: str | Path | Mapping = "canonical", rows: int = 20, timezone: str | None = None,
+            coords: str | None = None) -> pd.DataFrame:
     """The first ``rows`` records of each file, mapped to canonical columns, with the reject reason
     (``reject_reason``) and the location flag each would get (before the grid join); ``file`` and
     ``row_number`` say where each came from. Nothing is written."""
-    spec = ImportSpec(db="", cases=list(files), mapping=mapping, timezone=timezone)
+    spec = ImportSpec(db="", cases=list(files), mapping=mapping, timezone=timezone, coords=coords)
     mapping_ = resolve_mapping(spec)
     parts = []
-    for case_file, mapped in read_and_map(spec.cases, mapping_, nrows=rows):
+    files_ = read_and_map(spec.cases, mapping_, nrows=rows)
+    mark_duplicates(files_)
+    for case_file, mapped in files_:
         frame = mapped.cases.copy()
         lon, lat, flag = check_points(frame["lon"], frame["lat"], mapping_.coords, mapping_.placeholders)
         frame["lon"], frame["lat"], frame["location_flag"] = lon, lat, pd.Series(flag, dtype="str")
-        frame["quality_flags"] = join_flags(merge_flags(frame["quality_flags"], frame.pop("parse_flags")),
-                                            quality_masks(frame))
         frame.insert(0, "row_number", case_file.row_numbers.to_numpy())
         frame.insert(0, "file", case_file.name)
         frame["reject_reason"] = mapped.reject_reason

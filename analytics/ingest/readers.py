@@ -40,6 +40,7 @@ class CaseFile:
     encoding: str | None = None
     delimiter: str | None = None
     bad_rows: list[tuple[int, str, str]] = field(default_factory=list)  # (row_number, reason, raw JSON)
+    raw_json: list[str] | None = None          # JSON sources: each record exactly as given
 
     @property
     def name(self) -> str:
@@ -102,33 +103,56 @@ def _unique(names: list[str]) -> list[str]:
     return out
 
 
-def _csv_python(text: str, names: list[str], delimiter: str, label: str):
-    """Exact slow path: records with a wrong field count become rejects; a cut-off last record is an error."""
-    rows, bad = [], []
+def _csv_python(text: str, names: list[str], delimiter: str, label: str, limit: int | None = None):
+    """Exact slow path: records with a wrong field count become rejects; a cut-off last record is an error.
+
+    With ``limit`` (a preview of the first records) reading stops there and a cut-off end is ignored.
+    """
+    rows, bad, number = [], [], 0
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         next(reader)
         for number, record in enumerate(reader, start=1):
-            if not record:
-                continue
-            if len(record) == len(names):
-                rows.append((number, record))
-            else:
-                bad.append((number, record))
+            if limit is not None and number > limit:
+                break
+            if record:
+                (rows if len(record) == len(names) else bad).append((number, record))
     except csv.Error as exc:
-        raise IngestError(f"{label}: the file is truncated or malformed near record {reader.line_num}: "
-                          f"{exc}") from None
-    if bad and bad[-1][0] == number and len(bad[-1][1]) < len(names) and not text.endswith(("\n", "\r")):
+        if limit is None:
+            raise IngestError(f"{label}: the file is truncated or malformed near record {reader.line_num}: "
+                              f"{exc}") from None
+    cut_off = bad and bad[-1][0] == number and len(bad[-1][1]) < len(names)
+    if cut_off and limit is None and not text.endswith(("\n", "\r")):
         raise IngestError(f"{label}: the file is truncated: its last record ({number}) has "
                           f"{len(bad[-1][1])} of {len(names)} fields and no line end")
+    if cut_off and limit is not None:
+        bad.pop()
     frame = pd.DataFrame([r for _, r in rows], columns=names, dtype="str").replace("", None)
     bad_rows = [(n, "wrong_field_count", json.dumps({"fields": r}, ensure_ascii=False)) for n, r in bad]
     return frame, pd.Series([n for n, _ in rows], dtype="int64"), bad_rows
 
 
+PREVIEW_BYTES = 1 << 20
+
+
+def _read_bytes(path: Path, preview: bool) -> bytes:
+    """The whole file, or for a preview its first MiB cut at a line end (UTF-16 is always read whole)."""
+    if not preview:
+        return path.read_bytes()
+    with open(path, "rb") as fh:
+        raw = fh.read(PREVIEW_BYTES + 1)
+    if len(raw) <= PREVIEW_BYTES:
+        return raw
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return path.read_bytes()
+    raw = raw[:PREVIEW_BYTES]
+    return raw[:raw.rfind(b"\n") + 1] or raw
+
+
 def read_csv(path: Path, encoding: str | None = None, delimiter: str | None = None,
              nrows: int | None = None) -> CaseFile:
-    raw = path.read_bytes()
+    """Read a delimited text file; ``nrows`` reads only that many records (a preview)."""
+    raw = _read_bytes(path, nrows is not None)
     text, used = decode(raw, path.name, encoding)
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -137,10 +161,11 @@ def read_csv(path: Path, encoding: str | None = None, delimiter: str | None = No
     header_line = text.split("\n", 1)[0].rstrip("\r")
     delimiter = delimiter or sniff_delimiter(header_line)
     names = _unique(next(csv.reader([header_line], delimiter=delimiter)))
+    digest = sha256_of(path)
     if nrows is not None:
-        text = _head(text, nrows + 1)
-    data = raw if used == "utf-8-sig" and not raw.startswith(b"\xef\xbb\xbf") and nrows is None \
-        else text.encode("utf-8")
+        frame, numbers, bad_rows = _csv_python(text, names, delimiter, path.name, limit=nrows)
+        return CaseFile(path, frame, numbers, digest, used, delimiter, bad_rows)
+    data = raw if used == "utf-8-sig" and not raw.startswith(b"\xef\xbb\xbf") else text.encode("utf-8")
     bad: list = []
     try:
         table = pacsv.read_csv(
@@ -152,23 +177,12 @@ def read_csv(path: Path, encoding: str | None = None, delimiter: str | None = No
                                                  strings_can_be_null=True, null_values=[""]))
     except (pa.ArrowInvalid, pa.ArrowException):
         bad.append(None)
-    if bad:
+    if bad or text.count('"') % 2:   # odd quotes: a quoted field runs to the end of the file
         frame, numbers, bad_rows = _csv_python(text, names, delimiter, path.name)
     else:
         frame = table.to_pandas()
         numbers, bad_rows = pd.Series(range(1, len(frame) + 1), dtype="int64"), []
-    return CaseFile(path, frame, numbers, sha256_of(path), used, delimiter, bad_rows)
-
-
-def _head(text: str, lines: int) -> str:
-    """Roughly the first ``lines`` lines (enough for a preview; a quoted newline may cut a record short)."""
-    cut = 0
-    for _ in range(lines):
-        nxt = text.find("\n", cut)
-        if nxt < 0:
-            return text
-        cut = nxt + 1
-    return text[:cut]
+    return CaseFile(path, frame, numbers, digest, used, delimiter, bad_rows)
 
 
 def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -238,7 +252,9 @@ def read_json(path: Path, encoding: str | None = None, nrows: int | None = None)
         names.update(dict.fromkeys(record))
     rows = [[_scalar_text(r.get(k)) for k in names] for r in records]
     frame = pd.DataFrame(rows, columns=list(names), dtype="str")
-    return CaseFile(path, frame, pd.Series(range(1, len(frame) + 1), dtype="int64"), sha256_of(path), used)
+    raw_json = [json.dumps(r, ensure_ascii=False) for r in records]
+    return CaseFile(path, frame, pd.Series(range(1, len(frame) + 1), dtype="int64"), sha256_of(path), used,
+                    raw_json=raw_json)
 
 
 def read_case_file(path: str | Path, encoding: str | None = None, delimiter: str | None = None,

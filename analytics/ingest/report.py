@@ -84,8 +84,11 @@ def load_report(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         return pd.DataFrame(columns=REPORT_COLUMNS)
     frame = cur.execute(f"SELECT {', '.join(REPORT_COLUMNS)} FROM import_report").df()
     order = frame["kind"].map(KIND_ORDER).fillna(9)
-    return frame.assign(_o=order).sort_values(["_o", "field", "reason"], na_position="first",
-                                              kind="stable").drop(columns="_o").reset_index(drop=True)
+    frame = frame.assign(_o=order).sort_values(["_o", "field", "reason"], na_position="first",
+                                               kind="stable").drop(columns="_o").reset_index(drop=True)
+    text = ["reason", "kind", "sample", "field"]
+    frame[text] = frame[text].astype(object).where(frame[text].notna(), None)
+    return frame.astype({"rows": "Int64"})
 
 
 def format_report(report: pd.DataFrame, summary: dict) -> str:

@@ -57,7 +57,7 @@ def parse_times(columns: dict[str, tuple[pd.Series, tuple[str, ...]]], tz: str) 
     --------
     >>> s = pd.Series(["01/05/2015 12:40:41 PM", "2015-01-05T17:40:41Z", None, "soon"], dtype="str")
     >>> out = parse_times({"t": (s, ("%m/%d/%Y %I:%M:%S %p", "iso"))}, "America/New_York")
-    >>> out["t"].astype(str).tolist()
+    >>> [str(t) for t in out["t"]]
     ['2015-01-05 12:40:41', '2015-01-05 12:40:41', 'NaT', 'NaT']
     """
     check_timezone(tz)
@@ -74,7 +74,8 @@ def parse_times(columns: dict[str, tuple[pd.Series, tuple[str, ...]]], tz: str) 
         con.register("times_text", text)
         out = con.execute(f"SELECT {', '.join(selects)} FROM times_text").df()
     except duckdb.Error as exc:
-        raise IngestError(f"a time format cannot be used ({', '.join(sorted({f for _, fs in columns.values() for f in fs}))}): {exc}") from None
+        formats = sorted({fmt for _, fs in columns.values() for fmt in fs})
+        raise IngestError(f"a time format cannot be used ({', '.join(formats)}): {exc}") from None
     finally:
         con.close()
     out.columns = list(columns)
