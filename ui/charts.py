@@ -37,7 +37,9 @@ def top_categories_chart(top: pd.DataFrame, current: str, previous: str) -> go.F
 def funnel_chart(stages: list[str], values: list[int], color: str = "#2b6cb0", height: int = 320,
                  share: str = "percent initial") -> go.Figure:
     """A funnel with counts and each stage's share: of the first stage (lifecycle) or of the total (levels)."""
-    fig = go.Figure(go.Funnel(y=stages, x=values, textinfo=f"value+{share}", marker=dict(color=color),
+    share_field = "percentInitial" if share == "percent initial" else "percentTotal"
+    fig = go.Figure(go.Funnel(y=stages, x=values, texttemplate=f"%{{value:,d}}<br>%{{{share_field}:.1%}}",
+                              marker=dict(color=color),
                               connector=dict(line=dict(color="#cbd5e1"))))
     fig.update_layout(**{**LAYOUT, "height": height, "showlegend": False})
     return fig

@@ -9,7 +9,7 @@ from analytics import closed_loop
 from analytics.filters import Filters
 from ui import data, names, present
 from ui.charts import duration_chart, funnel_chart
-from ui.i18n import fmt_int, fmt_pct, t
+from ui.i18n import fmt_int, fmt_pct, t, t_or
 from ui.tables import masked, show_table
 
 
@@ -87,7 +87,7 @@ def overdue_panel(key, f: Filters) -> None:
         frame = frame[frame["department_label"].isin(depts)]
     if grids:
         frame = frame[frame["grid_name"].isin(grids)]
-    frame = frame.assign(status_label=[t(f"case_status.{v}") for v in frame["status"]])
+    frame = frame.assign(status_label=[t_or(f"case_status.{v}", str(v)) for v in frame["status"]])
     show_table(masked(frame), ["case_id", "days_overdue", "due_at", "category_label", "department_label",
                                "grid_name", "street_name", "status_label", "description"],
                "overdue_cases.csv", "dl_overdue", height=360)

@@ -43,9 +43,14 @@ def t(key: str, **values) -> str:
     return text.format(**values) if values else text
 
 
+def t_or(key: str, fallback: str) -> str:
+    """The catalog string for ``key`` when there is one, else ``fallback`` (for values that come from the data)."""
+    return catalog(current_language()).get(key, fallback)
+
+
 def fmt_int(value) -> str:
     """A count: ``12,345`` in English; ``1.23万`` from ten thousand up in Chinese."""
-    if value is None:
+    if value is None or value != value:  # None or NaN
         return "—"
     value = int(value)
     if current_language() == "zh" and abs(value) >= 10_000:

@@ -14,7 +14,7 @@ from analytics.filters import LEVELS, Filters
 from ui import data, names, present
 from ui.charts import LAYOUT, trend_chart
 from ui.filters import labels
-from ui.i18n import date_tickformat, fmt_hours, fmt_int, fmt_pct, t
+from ui.i18n import date_tickformat, fmt_hours, fmt_int, fmt_pct, t, t_or
 from ui.tables import masked, show_table
 
 
@@ -130,15 +130,17 @@ def stage_panel(key, f: Filters, area_f: Filters) -> None:
 
 def population_panel(info: dict) -> None:
     st.subheader(t("profile.population"))
-    population = info.get("population")
+    population = None if pd.isna(info.get("population")) else info["population"]
     cols = st.columns(4)
     cols[0].metric(t("profile.residents"), fmt_int(population), border=True)
     cols[1].metric(t("profile.households"), fmt_int(info.get("households")), border=True)
     share = (lambda v: fmt_pct(v / population) if population and v is not None and not pd.isna(v) else "—")
     cols[2].metric(t("profile.elderly"), share(info.get("elderly")), border=True)
     cols[3].metric(t("profile.children"), share(info.get("children")), border=True)
-    area_km2 = info.get("area_km2")
-    if area_km2 and population:
+    area_km2 = None if pd.isna(info.get("area_km2")) else info["area_km2"]
+    if population is None:
+        st.caption(t("profile.no_population"))
+    elif area_km2:
         st.caption(t("profile.density", area=f"{area_km2:.2f}", density=fmt_int(round(population / area_km2)),
                      grids=info["grids"]))
 
@@ -150,8 +152,9 @@ def cases_panel(key, area_f: Filters) -> None:
     if cases.empty:
         st.success(t("profile.no_open"))
         return
-    cases = cases.assign(status_label=[t(f"case_status.{s}") for s in cases["status"]],
-                         overdue_label=[t("profile.yes") if o else t("profile.no") for o in cases["overdue"]])
+    cases = cases.assign(status_label=[t_or(f"case_status.{s}", str(s)) for s in cases["status"]],
+                         overdue_label=[t("profile.yes") if bool(o) else t("profile.no")
+                                        for o in cases["overdue"].astype("boolean").fillna(False)])
     show_table(masked(cases), ["case_id", "overdue_label", "hours_overdue", "due_at", "category_name", "grid_name",
                                "status_label", "description"], "open_cases.csv", "dl_profile_cases", height=320)
 

@@ -32,6 +32,8 @@ def number_format(column: str, values: pd.Series) -> str:
     """Display format of a numeric column: rates as 12.3%, hours/scores/per-1,000 with one decimal, counts whole."""
     if column.endswith(RATE_SUFFIX):
         return "%.1f%%"
+    if column == "rank_change":
+        return "%+d"
     if pd.api.types.is_integer_dtype(values):
         return "%d"
     if column in ("p", "p_fdr"):
