@@ -45,13 +45,14 @@ def svg_map(geoms: pd.DataFrame, status: pd.Series, width: int = 380, height: in
     if not points:
         return ""
     lons, lats = [p[0] for p in points], [p[1] for p in points]
-    k = math.cos(math.radians((min(lats) + max(lats)) / 2))
-    span_x, span_y = (max(lons) - min(lons)) * k or 1e-9, (max(lats) - min(lats)) or 1e-9
+    west, east, south, north = min(lons), max(lons), min(lats), max(lats)
+    k = math.cos(math.radians((south + north) / 2))
+    span_x, span_y = (east - west) * k or 1e-9, (north - south) or 1e-9
     scale = min((width - 4) / span_x, (height - 4) / span_y)
     paths = []
     for area, area_rings in rings.items():
         r, g, b = STATUS_COLORS.get(status.get(area, "grey"), STATUS_COLORS["grey"])
-        d = " ".join("M" + " L".join(f"{2 + (x - min(lons)) * k * scale:.1f},{2 + (max(lats) - y) * scale:.1f}"
+        d = " ".join("M" + " L".join(f"{2 + (x - west) * k * scale:.1f},{2 + (north - y) * scale:.1f}"
                                      for x, y in ring) + " Z" for ring in area_rings)
         paths.append(f'<path d="{d}" fill="rgb({r},{g},{b})" stroke="#fff" stroke-width="0.4"/>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '

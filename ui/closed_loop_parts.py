@@ -74,10 +74,10 @@ def overdue_panel(key, f: Filters) -> None:
     if frame.empty:
         st.success(t("loop.no_overdue"))
         return
-    frame = frame.assign(department_label=[names.department_name(d) if isinstance(d, str) else "—"
-                                           for d in frame["department"]],
-                         category_label=[names.category_label(c, n) for c, n in
-                                         zip(frame["category_code"], frame["category_name"])])
+    departments = names.department_names(frame["department"])
+    frame = frame.assign(department_label=[label if isinstance(d, str) else "—"
+                                           for d, label in zip(frame["department"], departments)],
+                         category_label=names.category_labels(frame["category_code"], frame["category_name"]))
     left, right = st.columns(2)
     depts = left.multiselect(t("loop.filter_department"), sorted(frame["department_label"].unique()),
                              key="overdue_departments", placeholder=t("common.choose"))

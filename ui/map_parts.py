@@ -129,8 +129,11 @@ def _extra_layers(key, f: Filters, layers: list[str], geoms: pd.DataFrame) -> li
     if "labels" in layers:
         out.append(pdk.Layer("TextLayer", data=geoms[["centroid_lon", "centroid_lat", "area_name"]], id="labels",
                              get_position=["centroid_lon", "centroid_lat"], get_text="area_name", get_size=13,
-                             get_color=[30, 41, 59, 255], character_set="auto", font_family="sans-serif",
-                             outline_width=2, outline_color=[255, 255, 255, 220], font_settings={"sdf": True}))
+                             get_color=[30, 41, 59, 255],
+                             # quoted: pydeck turns a bare string into an accessor function
+                             character_set="'auto'", font_family="'Noto Sans CJK SC, Microsoft YaHei, sans-serif'",
+                             size_units="'pixels'",
+                             background=True, get_background_color=[255, 255, 255, 170]))
     return out
 
 

@@ -38,16 +38,29 @@ def polygon_rows(geoms: pd.DataFrame, values: pd.DataFrame, on: str = "area_id")
     return merged.explode("polygon", ignore_index=True).dropna(subset=["polygon"]).drop(columns=["geometry"])
 
 
+def bounds_of(geoms: pd.DataFrame) -> tuple[float, float, float, float]:
+    """West, south, east, north of every outer ring (the areas themselves, not only their centroids)."""
+    xs, ys = [], []
+    for geometry in geoms["geometry"]:
+        for ring in polygon_rings(geometry):
+            xs.extend(p[0] for p in ring)
+            ys.extend(p[1] for p in ring)
+    if not xs:
+        lon, lat = geoms["centroid_lon"], geoms["centroid_lat"]
+        return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())
+    return min(xs), min(ys), max(xs), max(ys)
+
+
 def view_for(geoms: pd.DataFrame, width_px: int = 1000, height_px: int = 560) -> pdk.ViewState:
-    """A view that fits every centroid, with a margin."""
-    lon, lat = geoms["centroid_lon"], geoms["centroid_lat"]
-    lon_span = max(float(lon.max() - lon.min()), 0.005) * 1.15
-    lat_span = max(float(lat.max() - lat.min()), 0.005) * 1.15
-    lat_mid = float(lat.mean())
+    """A view that fits every area, with a small margin."""
+    west, south, east, north = bounds_of(geoms)
+    lon_span = max(east - west, 0.005) * 1.08
+    lat_span = max(north - south, 0.005) * 1.08
+    lat_mid = (south + north) / 2
     # deck.gl's zoom 0 shows the world 512 px wide; latitude spans stretch by 1 / cos(latitude)
     zoom_lon = math.log2(360 * width_px / 512 / lon_span)
     zoom_lat = math.log2(360 * height_px / 512 / (lat_span / max(math.cos(math.radians(lat_mid)), 0.2)))
-    return pdk.ViewState(longitude=float(lon.mean()), latitude=lat_mid, zoom=min(zoom_lon, zoom_lat) - 0.1,
+    return pdk.ViewState(longitude=(west + east) / 2, latitude=lat_mid, zoom=min(zoom_lon, zoom_lat) - 0.1,
                          pitch=0, bearing=0)
 
 

@@ -35,6 +35,18 @@ def category_label(code: str, fallback: str | None = None) -> str:
     return _lookups(data.db_key())[f"category_{_lang()}"].get(code, fallback or code)
 
 
+def department_names(codes) -> list[str]:
+    """:func:`department_name` of many codes with one lookup (a cached call per item is slow on long tables)."""
+    table = _lookups(data.db_key())[f"department_{_lang()}"]
+    return [table.get(code, code) for code in codes]
+
+
+def category_labels(codes, fallbacks) -> list[str]:
+    """:func:`category_label` of many codes with one lookup."""
+    table = _lookups(data.db_key())[f"category_{_lang()}"]
+    return [table.get(code, fallback or code) for code, fallback in zip(codes, fallbacks)]
+
+
 def major_label(major: str) -> str:
     return _lookups(data.db_key())[f"major_{_lang()}"].get(major, major)
 
