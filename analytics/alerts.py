@@ -15,10 +15,11 @@ from __future__ import annotations
 import dataclasses
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from analytics import metrics
-from analytics.anomaly import flag_spikes
+from analytics.anomaly import spike_matrix
 from analytics.departments import department_metrics
 from analytics.filters import Filters, case_filter_sql, period_params
 
@@ -100,15 +101,15 @@ def spike_alerts(con: duckdb.DuckDBPyConnection, f: Filters, spike_rules: dict) 
                          inclusive="left")
     table = counts.pivot_table(index="day", columns="category_code", values="n", fill_value=0)
     table = table.set_axis(pd.to_datetime(table.index)).reindex(days, fill_value=0)
-    rows = []
-    for code in table.columns:
-        flags = flag_spikes(table[code], "day", float(spike_rules["robust_sd"]), float(spike_rules["min_excess"]),
-                            weeks)
-        hits = flags[flags["spike"] & (flags.index >= pd.Timestamp(f.start))]
-        if not hits.empty:
-            top = hits.assign(excess=hits["count"] - hits["baseline"]).nlargest(1, "excess").iloc[0]
-            rows.append({"category_code": code, "name": names[code], "count": top["count"],
-                         "baseline": top["baseline"], "excess": top["excess"], "day": top.name.date().isoformat()})
+    flags = spike_matrix(table.to_numpy(dtype=float), "day", float(spike_rules["robust_sd"]),
+                         float(spike_rules["min_excess"]), weeks)
+    hits = flags["spike"] & (table.index >= pd.Timestamp(f.start))[:, None]
+    excess = np.where(hits, flags["count"] - flags["baseline"], -np.inf)
+    best = excess.argmax(axis=0)  # the first day with the largest excess, per category
+    rows = [{"category_code": code, "name": names[code], "count": flags["count"][day, i],
+             "baseline": flags["baseline"][day, i], "excess": excess[day, i],
+             "day": table.index[day].date().isoformat()}
+            for i, (code, day) in enumerate(zip(table.columns, best)) if hits[day, i]]
     hit = pd.DataFrame(rows, columns=["category_code", "name", "count", "baseline", "excess", "day"])
     out = _rows(hit, "spike", "category", "category_code", "name", "count", "baseline", hit["excess"] / 10)
     return out.assign(day=hit["day"].to_numpy())

@@ -32,21 +32,36 @@ def flag_spikes(series: pd.Series, grain: str = "day", k: float = 3.0, min_exces
     >>> flag_spikes(s, grain="week")["spike"].tolist()[-2:]
     [False, True]
     """
+    values = series.astype(float).to_numpy()
+    flags = spike_matrix(values[:, None], grain, k, min_excess, baseline_periods)
+    return pd.DataFrame({name: column[:, 0] for name, column in flags.items()}, index=series.index)
+
+
+def spike_matrix(values: np.ndarray, grain: str = "day", k: float = 3.0, min_excess: float = 5,
+                 baseline_periods: int = 8) -> dict[str, np.ndarray]:
+    """:func:`flag_spikes` for many series at once: ``values`` is periods × series (one column per series).
+
+    Returns arrays of the same shape: ``count``, ``baseline``, ``robust_sd``, ``upper`` and ``spike``.
+    Each column gets exactly the numbers :func:`flag_spikes` gives it alone.
+    """
     if grain not in ("day", "week"):
         raise ValueError(f"spike grain must be 'day' or 'week', not {grain!r}")
     lag = 7 if grain == "day" else 1
-    values = series.astype(float).to_numpy()
-    lags = np.full((len(values), baseline_periods), np.nan)
+    values = np.asarray(values, dtype=float)
+    periods = values.shape[0]
+    lags = np.full((baseline_periods, *values.shape), np.nan)
     for j in range(1, baseline_periods + 1):
-        lags[lag * j:, j - 1] = values[: len(values) - lag * j] if lag * j < len(values) else []
-    complete = ~np.isnan(lags).any(axis=1)
-    baseline = np.full(len(values), np.nan)
-    mad = np.full(len(values), np.nan)
+        if lag * j < periods:
+            lags[j - 1, lag * j:] = values[: periods - lag * j]
+    complete = ~np.isnan(lags).any(axis=0)
+    baseline = np.full(values.shape, np.nan)
+    mad = np.full(values.shape, np.nan)
     if complete.any():
-        baseline[complete] = np.median(lags[complete], axis=1)
-        mad[complete] = np.median(np.abs(lags[complete] - baseline[complete, None]), axis=1)
+        window = lags[:, complete]
+        baseline[complete] = np.median(window, axis=0)
+        mad[complete] = np.median(np.abs(window - baseline[complete]), axis=0)
     robust_sd = 1.4826 * mad
     upper = baseline + np.maximum(k * robust_sd, min_excess)
-    spike = complete & (values > baseline + k * robust_sd) & (values - baseline >= min_excess)
-    return pd.DataFrame({"count": values, "baseline": baseline, "robust_sd": robust_sd,
-                         "upper": upper, "spike": spike}, index=series.index)
+    with np.errstate(invalid="ignore"):
+        spike = complete & (values > baseline + k * robust_sd) & (values - baseline >= min_excess)
+    return {"count": values, "baseline": baseline, "robust_sd": robust_sd, "upper": upper, "spike": spike}

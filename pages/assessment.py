@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import assessment_parts as parts, data
-from ui.i18n import t
-from ui.overview_parts import period_caption
-from ui.guard import ensure_frame
+from ui import assessment_parts as parts, page
 
-ensure_frame()
-f = st.session_state.get("filters")
-st.title(t("page.assessment"))
-if f is None:
-    st.info(t("app.no_data"))
-    st.stop()
-key = data.db_key()
-st.caption(period_caption(f))
+f, key = page.start("page.assessment")
+st.caption(page.period_caption(f))
 
 entity = parts.entity_picker()
 weights = parts.weights_panel(entity)

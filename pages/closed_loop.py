@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import closed_loop_parts as parts, data
-from ui.i18n import t
-from ui.overview_parts import period_caption
-from ui.guard import ensure_frame
+from ui import closed_loop_parts as parts, page
 
-ensure_frame()
-f = st.session_state.get("filters")
-st.title(t("page.closed_loop"))
-if f is None:
-    st.info(t("app.no_data"))
-    st.stop()
-key = data.db_key()
-st.caption(period_caption(f))
+f, key = page.start("page.closed_loop")
+st.caption(page.period_caption(f))
 
 funnel_col, stage_col = st.columns([1, 1], gap="medium")
 with funnel_col:

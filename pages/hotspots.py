@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import data, hotspot_parts as parts
-from ui.i18n import t
-from ui.overview_parts import period_caption
-from ui.guard import ensure_frame
+from ui import hotspot_parts as parts, page
 
-ensure_frame()
-f = st.session_state.get("filters")
-st.title(t("page.hotspots"))
-if f is None:
-    st.info(t("app.no_data"))
-    st.stop()
-key = data.db_key()
+f, key = page.start("page.hotspots")
 choice = parts.controls(f)
-st.caption(period_caption(choice.filters))
+st.caption(page.period_caption(choice.filters))
 result = parts.analysis(key, choice)
 if result is None:
     st.stop()

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import data, overview_parts as parts, present
-from ui.guard import ensure_frame
+from ui import data, overview_parts as parts, page, present
 from ui.i18n import t
 
-ensure_frame()
-f = st.session_state.get("filters")
-st.title(t("page.overview"))
-if f is None:
-    st.info(t("app.no_data"))
-    st.stop()
-
-key = data.db_key()
-st.caption(parts.period_caption(f))
+f, key = page.start("page.overview")
+st.caption(page.period_caption(f))
 current, previous = data.summary(key, f), data.summary(key, f.previous())
 if current["reported"] == 0 and current["due_to_close"] == 0:
     st.warning(t("overview.empty"))

@@ -5,23 +5,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import data, profile_parts as parts
-from ui.i18n import t
-from ui.overview_parts import period_caption
-from ui.guard import ensure_frame
+from ui import page, profile_parts as parts
 
-ensure_frame()
-f = st.session_state.get("filters")
-st.title(t("page.profile"))
-if f is None:
-    st.info(t("app.no_data"))
-    st.stop()
-key = data.db_key()
+f, key = page.start("page.profile")
 level, area = parts.choose_area(key, f)
 info = parts.header(key, level, area)
 if info is None:
     st.stop()
-st.caption(period_caption(f))
+st.caption(page.period_caption(f))
 area_f = parts.area_filters(f, level, area)
 parts.kpi_panel(key, f, level, area)
 left, right = st.columns(2, gap="medium")

@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import data, trends_parts as parts
-from ui.i18n import t
-from ui.overview_parts import period_caption
-from ui.guard import ensure_frame
+from ui import page, trends_parts as parts
 
-ensure_frame()
-f = st.session_state.get("filters")
-st.title(t("page.trends"))
-if f is None:
-    st.info(t("app.no_data"))
-    st.stop()
-key = data.db_key()
-st.caption(period_caption(f))
+f, key = page.start("page.trends")
+st.caption(page.period_caption(f))
 
 grain, split, level = parts.controls(f)
 parts.change_tiles(key, f)

@@ -35,7 +35,7 @@ def empty_store(grids: list[dict] | None = None) -> duckdb.DuckDBPyConnection:
         {"grid_id": "G2", "grid_name": "二网格", "community_id": "C1", "community_name": "一社区",
          "street_id": "S1", "street_name": "一街道", "district_id": "D1", "district_name": "一区", "population": 1000},
     ]
-    frame = pd.DataFrame(grids)
+    frame = pd.DataFrame(grids)  # noqa: F841 (read by DuckDB by name below)
     con.execute("INSERT INTO grids BY NAME SELECT * FROM frame")
     return con
 

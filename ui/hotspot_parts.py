@@ -117,7 +117,7 @@ def emerging_map(key, result: HotspotResult, choice: Choice) -> None:
     geoms, _ = data.weights(key, choice.level)
     table = result.table.assign(fill=result.table["emerging"].map(EMERGING_COLOURS),
                                 emerging_text=[t(f"emerging.{c}") for c in result.table["emerging"]])
-    tooltip = f"<b>{{area_name}}</b><br/>{{emerging_text}}"
+    tooltip = "<b>{area_name}</b><br/>{emerging_text}"
     deck = area_map(geoms, table.drop(columns=["area_name"]), "fill", tooltip, ["area_name", "emerging_text"],
                     height=460, layer_id="emerging", base=data.base_layer_for(key))
     st.pydeck_chart(deck, height=460, key="hot_emerging_map")

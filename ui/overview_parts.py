@@ -13,20 +13,12 @@ from analytics.filters import Filters
 from analytics.scoring import STATUS_COLORS
 from ui import data, names, present
 from ui.charts import top_categories_chart, trend_chart
-from ui.i18n import date_tickformat, fmt_date, fmt_hours, fmt_int, fmt_pct, t
+from ui.i18n import date_tickformat, fmt_hours, fmt_int, fmt_pct, t
 from ui.maps import status_map
+from ui.page import period_caption
 from ui.tiles import kpi_tiles
 
 STATUS_ORDER = ("red", "amber", "green", "grey")
-
-
-def period_caption(f: Filters) -> str:
-    last = f.end - dt.timedelta(days=1)
-    prev = f.previous()
-    area = t("level.city") if f.area is None else names.area_label(f.level, f.area)
-    kind = t(f"kind.{f.kind}") if f.kind in ("incident", "demand", "dispute") else t("kind.all")
-    return t("overview.caption", start=fmt_date(f.start), end=fmt_date(last), prev_start=fmt_date(prev.start),
-             prev_end=fmt_date(prev.end - dt.timedelta(days=1)), area=area, kind=kind)
 
 
 def kpi_row(current: dict, previous: dict) -> None:
