@@ -33,6 +33,9 @@ p, span, label, div[data-testid="stCaptionContainer"] {color: #cbd5e1;}
 [data-testid="stMetricDelta"] {background: transparent !important;}
 [data-testid="stMetricDelta"] div {color: #cbd5e1 !important;}
 .gs-alert {border-bottom-color: #1e293b !important;}
+[data-testid="stDownloadButton"], [data-testid="stExpander"] {display: none !important;}
+[data-testid="stButtonGroup"] button {background: #111a2e !important; color: #e2e8f0 !important;
+  border-color: #334155 !important;}
 .gs-countdown {position: fixed; top: 10px; right: 18px; z-index: 1000; background: #1e293b; color: #f1f5f9;
   padding: 6px 14px; border-radius: 16px; font-size: 15px;}
 </style>
@@ -52,12 +55,20 @@ def style_figure(fig: go.Figure) -> go.Figure:
     if is_presenting():
         fig.update_layout(paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="#111a2e", font=dict(color="#e2e8f0", size=15),
                           legend=dict(font=dict(color="#e2e8f0")))
-        fig.for_each_trace(lambda trace: trace.update(marker=dict(color="#f8fafc", line=dict(color="#f8fafc")))
-                           if getattr(trace, "mode", None) == "markers" and trace.marker.symbol == "line-ns-open"
-                           else None)
+        fig.for_each_trace(_lighten)
         fig.update_xaxes(gridcolor="#243049", linecolor="#334155")
         fig.update_yaxes(gridcolor="#243049", linecolor="#334155")
     return fig
+
+
+def _lighten(trace) -> None:
+    """Traces drawn in near-black for a white page (the count line, previous-period ticks) turn light."""
+    dark = {"#1f2933", "#111827"}
+    if getattr(trace, "line", None) is not None and trace.line.color in dark:
+        trace.update(line=dict(color="#f8fafc"))
+    marker = getattr(trace, "marker", None)
+    if marker is not None and (marker.color in dark or (marker.line is not None and marker.line.color in dark)):
+        trace.update(marker=dict(color="#f8fafc", line=dict(color="#f8fafc")))
 
 
 def plot(fig: go.Figure, height: int | None = None) -> None:
