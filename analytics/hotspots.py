@@ -17,7 +17,7 @@ import libpysal
 import numpy as np
 import pandas as pd
 import pymannkendall as mk
-from libpysal.weights.util import attach_islands
+from libpysal.weights.util import attach_islands, fill_diagonal
 from shapely.geometry import shape
 
 BANDS = (0.01, 0.05, 0.10)  # FDR levels of the 99 / 95 / 90 % confidence bands
@@ -104,6 +104,16 @@ def _bh_adjusted(p: np.ndarray) -> np.ndarray:
     return false_discovery_control(np.clip(p, 0, 1), method="bh")
 
 
+def with_self_weights(w: libpysal.weights.W) -> libpysal.weights.W:
+    """``w`` with each area its own neighbour (weight 1): the Gi* structure, built once for many runs
+    (``esda.G_Local(star=True)`` would otherwise rebuild it on every call)."""
+    if (w.sparse.diagonal() != 0).all():
+        return w
+    starred = fill_diagonal(w, 1.0)
+    starred.transform = "B"
+    return starred
+
+
 def step_gi_star(panel: pd.DataFrame, w: libpysal.weights.W) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Gi* z and significance per time step.
 
@@ -114,8 +124,9 @@ def step_gi_star(panel: pd.DataFrame, w: libpysal.weights.W) -> tuple[pd.DataFra
     """
     z = pd.DataFrame(index=pd.Index(w.id_order, name="area_id"), columns=panel.columns, dtype=float)
     sign = pd.DataFrame(0, index=z.index, columns=panel.columns, dtype=int)
+    starred = with_self_weights(w)
     for step in panel.columns:
-        result = gi_star(panel[step], w, permutations=0)
+        result = gi_star(panel[step], starred, permutations=0)
         threshold = esda.fdr(result["p"].to_numpy(), EMERGING_SIGNIFICANCE)
         z[step] = result["z"]
         significant = result["p"] <= threshold
@@ -194,15 +205,19 @@ def emerging_hotspots(panel: pd.DataFrame, w: libpysal.weights.W) -> pd.DataFram
     """Emerging-hotspot class, Mann-Kendall trend and hot/cold step counts per area.
 
     ``panel``: values per area (index) and time step (columns, in time order), at least 4 steps.
+    The trend (``trend_tau``, ``trend_p``) is computed for areas with at least one significant step;
+    elsewhere no class can apply and it is left empty.
     """
     if panel.shape[1] < 4:
         raise ValueError(f"emerging hotspots need at least 4 time steps, got {panel.shape[1]}")
     panel = panel.reindex(w.id_order).fillna(0)
     z, sign = step_gi_star(panel, w)
+    z_values, signs = z.to_numpy(dtype=float), sign.to_numpy()
     rows = []
-    for area in z.index:
-        s, zs = sign.loc[area].to_numpy(), z.loc[area].to_numpy(dtype=float)
-        trend = mk.original_test(zs) if not np.allclose(zs, zs[0]) else None
+    for i, area in enumerate(z.index):
+        s, zs = signs[i], z_values[i]
+        # the trend only matters (and is only reported) where some step was significant
+        trend = mk.original_test(zs) if (s != 0).any() and not np.allclose(zs, zs[0]) else None
         rows.append({"area_id": area, "emerging": emerging_class(s, zs),
                      "trend_tau": None if trend is None else float(trend.Tau),
                      "trend_p": None if trend is None else float(trend.p),
