@@ -175,3 +175,4 @@ def test_no_personal_data_on_any_page(demo_env, page):
     assert not [v for v in planted if v in text]
     if page.key in ("closed_loop", "profile"):
         assert "描述" in text or any("描述" in df.value.columns.str.cat() for df in at.dataframe)
+

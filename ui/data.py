@@ -93,7 +93,7 @@ def top_categories(db_key: tuple, f: Filters, limit: int) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def alert_list(db_key: tuple, f: Filters) -> pd.DataFrame:
-    return alerts.alerts(connection(), f, config())
+    return alerts.alerts(connection(), f, config(), grids=scored_areas(db_key, f, "grid"))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

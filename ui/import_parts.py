@@ -59,9 +59,17 @@ def import_panel() -> None:
     uploads = st.file_uploader(t("import.upload"), accept_multiple_files=True, key="import_uploads")
     typed = st.text_area(t("import.paths"), key="import_paths", height=70, placeholder="/data/cases_2025.csv")
     files = _saved(uploads) + _paths(typed)
+    info = None
+    if files:
+        try:
+            info = inspect_file(files[0])
+        except (IngestError, ValueError, OSError) as exc:
+            st.error(t("import.preview_failed", reason=str(exc)))
+            return
     cols = st.columns(3)
-    presets = list_presets()
-    mapping = cols[0].selectbox(t("import.preset"), presets + ["file"], key="import_preset",
+    presets = list_presets() + ["file"]
+    suggested = presets.index(info.suggested_preset) if info and info.suggested_preset in presets else 0
+    mapping = cols[0].selectbox(t("import.preset"), presets, index=suggested, key=f"import_preset_{suggested}",
                                 format_func=lambda p: t("import.mapping_file") if p == "file" else p)
     if mapping == "file":
         mapping = cols[0].text_input(t("import.mapping_path"), key="import_mapping_path")
@@ -79,13 +87,12 @@ def import_panel() -> None:
         st.info(t("import.no_files"))
         return
     try:
-        info = inspect_file(files[0])
         st.caption(t("import.detected", name=info.name, encoding=info.encoding, delimiter=repr(info.delimiter),
                      columns=len(info.columns), preset=info.suggested_preset or "—"))
         st.dataframe(preview(files, mapping, rows=10, timezone=timezone or None).map(
             lambda v: mask_text(v) if isinstance(v, str) else v), hide_index=True, width="stretch", height=260)
     except (IngestError, ValueError, OSError) as exc:
-        st.error(t("import.failed", reason=str(exc)))
+        st.error(t("import.preview_failed", reason=str(exc)))
         return
     if st.button(t("import.run"), type="primary", key="import_run", icon=":material/upload:"):
         try:

@@ -134,3 +134,37 @@ def test_clicking_a_polygon_selects_it(visit, base_url):
     assert page.locator('[data-testid="stMetric"]').count() >= 6
     assert external_requests(requests) == []
     assert page.locator(f"{EXCEPTION}, {ERROR_BOX}").count() == 0, error_texts(page)
+
+
+def test_import_from_the_data_page_replaces_the_served_database(browser, e2e_db, tmp_path):
+    """In a real browser: a path, the preview, Import; the app then serves the new data (own server, own copy)."""
+    import shutil
+    from pathlib import Path
+
+    import duckdb
+
+    from scripts.browser import start_app, stop_app
+
+    db = tmp_path / "served.duckdb"
+    shutil.copy(e2e_db, db)
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "ingest" / "nyc311_style.csv"
+    process, url = start_app(db)
+    try:
+        requests: list[str] = []
+        page = open_page(browser, page_url(url, "data", "en"), requests=requests)
+        page.get_by_role("tab", name="Import data").click()
+        page.locator("textarea").first.fill(str(fixture))
+        page.keyboard.press("Control+Enter")
+        page.get_by_text("The first rows as mapped").wait_for(timeout=30_000)
+        page.get_by_role("button", name="Import").click()
+        page.get_by_text("Import done").wait_for(timeout=60_000)
+        assert page.locator(f"{EXCEPTION}, {ERROR_BOX}").count() == 0, error_texts(page)
+        assert external_requests(requests) == []
+        page.close()
+    finally:
+        stop_app(process)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT value FROM meta WHERE key = 'dataset'").fetchone()[0] == "nyc311"
+        rows = con.execute("SELECT count(*) FROM cases").fetchone()[0] + con.execute(
+            "SELECT count(*) FROM rejects").fetchone()[0]
+    assert rows == sum(1 for _ in open(fixture, encoding="utf-8-sig")) - 1
