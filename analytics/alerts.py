@@ -75,8 +75,8 @@ def rising_demand_alerts(con, f: Filters, rules: dict) -> pd.DataFrame:
     baseline = demand.year_earlier()
     if first is None or first.date() > baseline.start:
         baseline = demand.previous()
-    now = metrics.by_area(con, demand, "grid")[["area_id", "area_name", "reported"]]
-    before = metrics.by_area(con, baseline, "grid")[["area_id", "reported"]]
+    now = metrics.reported_by_area(con, demand, "grid")
+    before = metrics.reported_by_area(con, baseline, "grid")[["area_id", "reported"]]
     both = now.merge(before, on="area_id", suffixes=("", "_prev"))
     both["ratio"] = both["reported"] / both["reported_prev"].clip(lower=1)
     hit = both[(both["ratio"] >= float(rules["rising_demand_ratio"]))
@@ -115,11 +115,15 @@ def spike_alerts(con: duckdb.DuckDBPyConnection, f: Filters, spike_rules: dict) 
     return out.assign(day=hit["day"].to_numpy())
 
 
-def alerts(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict) -> pd.DataFrame:
-    """All alert rules for the filter set (at most 4 of a kind, :data:`PRIORITY` order), at most ``alerts.max_rows``."""
+def alerts(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict, grids: pd.DataFrame | None = None) -> pd.DataFrame:
+    """All alert rules for the filter set (at most 4 of a kind, :data:`PRIORITY` order), at most ``alerts.max_rows``.
+
+    ``grids`` may pass :func:`analytics.metrics.by_area` of ``f`` at grid level when the caller has it already
+    (the overview's status map), so it is not computed twice.
+    """
     rules = cfg["alerts"]
     min_due = int(cfg["status"]["min_due_to_close"])
-    grids = metrics.by_area(con, f, "grid")
+    grids = metrics.by_area(con, f, "grid") if grids is None else grids
     prev_grids = metrics.by_area(con, f.previous(), "grid")
     depts, prev_depts = department_metrics(con, f), department_metrics(con, f.previous())
     parts = [overdue_alerts(grids, depts, rules), on_time_drop_alerts(grids, prev_grids, rules, min_due),

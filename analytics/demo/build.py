@@ -22,16 +22,14 @@ from analytics.demo.plan import make_plan
 from analytics.demo.rng import stream
 from analytics.demo.taxonomy import CATEGORY_COLUMNS, load_taxonomy
 from analytics.demo.volume import streams_table
+from analytics.layout import CASE_ORDER, closure_class
 from analytics.schema import create_schema, write_meta
 from analytics.workcal import WorkCalendar
 
 MAX_CHUNK_CASES = 250_000
 PII_TABLE_SQL = "CREATE TABLE pii_planted (case_id TEXT, pii_type TEXT, value TEXT)"
-# Physical order of ``cases`` (see docs/performance.md): closed cases first, then the open ones, each in report
-# order. A row group of closed cases then has no NULL ``closed_at``, so its min/max statistics let DuckDB skip
-# it when every case in it was closed before a period starts (the ``RELEVANT`` filter of analytics.metrics).
-CASE_ORDER = "closed_first_by_reported_at"
-OPEN_STAGE = "cases_open_stage"
+# Stages for the parts of the case order of analytics.layout written after the promptly closed cases.
+STAGES = ("cases_late_stage", "cases_open_stage")
 
 
 def chunk_ranges(daily: np.ndarray, days: np.ndarray, limit: int = MAX_CHUNK_CASES) -> list[tuple[int, int]]:
@@ -96,18 +94,20 @@ def _fill(path: str, ctx: Context, seed: int, log: Callable[[str], None]) -> int
         _write_reference(con, ctx)
         daily = ctx.plan.cells.groupby("day")["count"].sum().reindex(range(ctx.plan.days.size), fill_value=0)
         total = 0
-        con.execute(f"CREATE TABLE {OPEN_STAGE} AS SELECT * FROM cases LIMIT 0")
+        for stage in STAGES:
+            con.execute(f"CREATE TABLE {stage} AS SELECT * FROM cases LIMIT 0")
         for first, last in chunk_ranges(daily.to_numpy(), ctx.plan.days):
             rng = stream(seed, "cases", int(ctx.plan.days[first].astype(np.int64)))
             cases, planted = make_chunk(ctx, (first, last), rng)
-            settled = cases["closed_at"].notna().to_numpy()
-            _insert(con, "cases", cases[settled], CASE_COLUMNS)
-            _insert(con, OPEN_STAGE, cases[~settled], CASE_COLUMNS)
+            classes = closure_class(cases)
+            for table, klass in (("cases", 0), *zip(STAGES, (1, 2))):
+                _insert(con, table, cases[classes == klass], CASE_COLUMNS)
             _insert(con, "pii_planted", planted, ["case_id", "pii_type", "value"])
             total += len(cases)
             log(f"demo: {ctx.plan.days[first]}..{ctx.plan.days[last - 1]}: {len(cases):,} cases ({total:,})")
-        con.execute(f"INSERT INTO cases SELECT * FROM {OPEN_STAGE} ORDER BY reported_at, case_id")
-        con.execute(f"DROP TABLE {OPEN_STAGE}")
+        for stage in STAGES:
+            con.execute(f"INSERT INTO cases SELECT * FROM {stage} ORDER BY reported_at, case_id")
+            con.execute(f"DROP TABLE {stage}")
         con.execute("CHECKPOINT")
         return total
     finally:

@@ -1,0 +1,1 @@
+"""GridScope benchmark harness: ``python -m analytics.bench`` (see ``docs/performance.md``)."""

@@ -1,0 +1,132 @@
+"""``python -m analytics.bench``: page render times, query times, memory and the pandas baseline at city scale.
+
+    python -m analytics.bench [--sizes 1m,20m] [--runs 3] [--out bench-results/] [--dbdir /tmp/gridscope-bench]
+
+For each size it builds (or reuses) a demo city, then measures every registered page in a fresh process
+(:mod:`analytics.bench.pages`) and the pandas baseline (:mod:`analytics.bench.baseline`), prints a table
+with the budgets of ``shared/spec/product.md`` §5 and writes one JSON file per run to ``--out``.
+Not part of the test suite: budgets are measured here, never by timed unit tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from analytics.bench import cities, report
+from analytics.bench.machine import ROOT, load_average, machine_info, worker_environment
+
+PRIME_CASES = 5_000  # the small city each page runs on first (same grids and seed), not measured
+
+
+def _worker(module: str, *args: str, timeout: float = 7200) -> dict:
+    cmd = [sys.executable, "-m", module, *args]
+    env = {**worker_environment(), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        return {"error": (done.stderr or done.stdout)[-2000:]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def log(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def measure_pages(db: Path, prime: Path, pages, runs: int, results: dict, save) -> dict:
+    for page in pages:
+        log(f"bench: {db.name}: {page.key} ({runs} runs)")
+        results[page.key] = _worker("analytics.bench.pages", "--db", str(db), "--page", page.path, "--runs", str(runs),
+                                    "--prime-db", str(prime))
+        save()
+    return results
+
+
+def measure_baseline(db: Path, runs: int, memory_fraction: float) -> dict:
+    """Medians of ``runs`` GridScope runs and of the pandas runs (one pandas run when it is slow)."""
+    log(f"bench: {db.name}: pandas baseline")
+    ours = [_worker("analytics.bench.baseline", "--db", str(db), "--side", "gridscope") for _ in range(runs)]
+    theirs = [_worker("analytics.bench.baseline", "--db", str(db), "--side", "pandas",
+                      "--memory-fraction", str(memory_fraction))]
+    if "seconds" in theirs[0] and theirs[0]["seconds"] < 60:
+        theirs += [_worker("analytics.bench.baseline", "--db", str(db), "--side", "pandas",
+                           "--memory-fraction", str(memory_fraction)) for _ in range(runs - 1)]
+    return report.baseline_summary(ours, theirs)
+
+
+def profile_pages(db: Path, prime: Path, keys: list[str], pages, out: Path, size: str) -> dict:
+    written = {}
+    for page in pages:
+        if page.key not in keys:
+            continue
+        target = out / f"profile-{size}-{page.key}"
+        log(f"bench: profiling {page.key} at {size}")
+        cmd = [sys.executable, "-m", "analytics.bench.pages", "--db", str(db), "--page", page.path,
+               "--prime-db", str(prime), "--profile", str(target.with_suffix(".prof"))]
+        done = subprocess.run(cmd, cwd=ROOT, env={**worker_environment(), "PYTHONPATH": str(ROOT)},
+                              capture_output=True, text=True, timeout=7200)
+        target.with_suffix(".txt").write_text(done.stdout or done.stderr)
+        written[page.key] = str(target.with_suffix(".txt"))
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m analytics.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1m,20m", help="case counts, comma-separated (1m, 20m, 300k, ...)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement; medians are reported")
+    parser.add_argument("--out", default="bench-results", help="folder for the JSON results (and profiles)")
+    parser.add_argument("--dbdir", default="/tmp/gridscope-bench", help="where the demo cities are built and reused")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--grids", type=int, default=400)
+    parser.add_argument("--pages", help="page keys to measure, comma-separated (default: every registered page)")
+    parser.add_argument("--skip-baseline", action="store_true", help="do not run the pandas baseline")
+    parser.add_argument("--memory-fraction", type=float, default=0.6,
+                        help="share of available memory the pandas baseline may use (default 0.6)")
+    parser.add_argument("--profile", action="store_true", help="cProfile every page that misses a budget")
+    args = parser.parse_args(argv)
+
+    from ui.navigation import PAGES  # the registry only (no Streamlit import)
+
+    chosen = set(args.pages.split(",")) if args.pages else {p.key for p in PAGES}
+    unknown = chosen - {p.key for p in PAGES}
+    if unknown:
+        parser.error(f"unknown page(s): {', '.join(sorted(unknown))}")
+    pages = [p for p in PAGES if p.key in chosen]
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    started = dt.datetime.now()
+    result = {"started": started.isoformat(timespec="seconds"), "machine": machine_info(), "runs": args.runs,
+              "seed": args.seed, "grids": args.grids, "sizes": {}}
+    commit = (result["machine"].get("git_commit") or "nogit")[:8]
+    path = out / f"bench-{started:%Y%m%d-%H%M%S}-{commit}.json"
+
+    def save() -> None:  # after every measurement, so an interrupted run keeps what it measured
+        path.write_text(json.dumps(result, indent=1, default=str))
+
+    prime, _ = cities.ensure_city(Path(args.dbdir), PRIME_CASES, args.seed, args.grids, log)
+    for text in args.sizes.split(","):
+        cases = cities.parse_size(text)
+        size = cities.label(cases)
+        db, build_seconds = cities.ensure_city(Path(args.dbdir), cases, args.seed, args.grids, log)
+        entry = result["sizes"][size] = {"cases": cases, "db": str(db), "build_seconds": build_seconds, "pages": {}}
+        measure_pages(db, prime, pages, args.runs, entry["pages"], save)
+        if not args.skip_baseline:
+            entry["baseline"] = measure_baseline(db, args.runs, args.memory_fraction)
+        entry["budgets"] = report.check_budgets(cases, entry["pages"])
+        entry["load_average_after"] = load_average()
+        if args.profile:
+            missed = sorted({b["page"] for b in entry["budgets"] if b["met"] is False})
+            entry["profiles"] = profile_pages(db, prime, missed, pages, out, size)
+        save()
+    result["seconds"] = (dt.datetime.now() - started).total_seconds()
+    save()
+    print(report.render(result))
+    print(f"\nwritten: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
