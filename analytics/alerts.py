@@ -84,10 +84,9 @@ def rising_demand_alerts(con, f: Filters, rules: dict) -> pd.DataFrame:
     return _rows(hit, "rising_demand", "grid", "area_id", "area_name", "reported", "reported_prev", hit["ratio"])
 
 
-def spike_alerts(con: duckdb.DuckDBPyConnection, f: Filters, spike_rules: dict) -> pd.DataFrame:
-    """Categories with a day in P that spiked against its seasonal baseline (same weekday, previous weeks)."""
+def daily_category_counts(con: duckdb.DuckDBPyConnection, f: Filters, weeks: int) -> tuple[pd.DataFrame, pd.Series]:
+    """Reports per day (rows, complete) and category (columns) from ``weeks`` before P to its end, and the names."""
     where, params = case_filter_sql(f)
-    weeks = int(spike_rules["baseline_weeks"])
     sql = f"""
         SELECT c.reported_at::DATE AS day, c.category_code, any_value(c.category_name) AS name, count(*) AS n
         FROM cases c
@@ -95,12 +94,20 @@ def spike_alerts(con: duckdb.DuckDBPyConnection, f: Filters, spike_rules: dict) 
         GROUP BY ALL"""
     counts = con.cursor().execute(sql, {**params, **period_params(f)}).df()
     if counts.empty:
-        return pd.DataFrame(columns=COLUMNS)
+        return pd.DataFrame(), pd.Series(dtype=object)
     names = counts.groupby("category_code")["name"].first()
     days = pd.date_range(pd.Timestamp(f.start) - pd.Timedelta(weeks=weeks), pd.Timestamp(f.end), freq="D",
                          inclusive="left")
     table = counts.pivot_table(index="day", columns="category_code", values="n", fill_value=0)
-    table = table.set_axis(pd.to_datetime(table.index)).reindex(days, fill_value=0)
+    return table.set_axis(pd.to_datetime(table.index)).reindex(days, fill_value=0), names
+
+
+def spike_alerts(con: duckdb.DuckDBPyConnection, f: Filters, spike_rules: dict) -> pd.DataFrame:
+    """Categories with a day in P that spiked against its seasonal baseline (same weekday, previous weeks)."""
+    weeks = int(spike_rules["baseline_weeks"])
+    table, names = daily_category_counts(con, f, weeks)
+    if table.empty:
+        return pd.DataFrame(columns=COLUMNS)
     flags = spike_matrix(table.to_numpy(dtype=float), "day", float(spike_rules["robust_sd"]),
                          float(spike_rules["min_excess"]), weeks)
     hits = flags["spike"] & (table.index >= pd.Timestamp(f.start))[:, None]

@@ -22,7 +22,7 @@ from analytics import alerts, metrics
 from analytics.anomaly import flag_spikes, spike_matrix
 from analytics.config import load_config
 from analytics.layout import CASE_ORDER, LATE_CLOSURE_DAYS, ORDER_BY_SQL
-from analytics.filters import Filters, case_filter_sql, period_params
+from analytics.filters import Filters
 
 DEC = Filters(dt.date(2025, 12, 1), dt.date(2026, 1, 1))
 
@@ -55,21 +55,10 @@ def test_spike_matrix_equals_flag_spikes_per_series(grain):
 
 def plain_spike_alerts(con, f: Filters, spike_rules: dict) -> pd.DataFrame:
     """The per-category loop that ``alerts.spike_alerts`` replaced (kept here as the reference)."""
-    where, params = case_filter_sql(f)
     weeks = int(spike_rules["baseline_weeks"])
-    sql = f"""
-        SELECT c.reported_at::DATE AS day, c.category_code, any_value(c.category_name) AS name, count(*) AS n
-        FROM cases c
-        WHERE c.reported_at >= $start - INTERVAL {weeks} WEEK AND c.reported_at < $end AND {where}
-        GROUP BY ALL"""
-    counts = con.cursor().execute(sql, {**params, **period_params(f)}).df()
-    if counts.empty:
+    table, names = alerts.daily_category_counts(con, f, weeks)
+    if table.empty:
         return pd.DataFrame(columns=alerts.COLUMNS)
-    names = counts.groupby("category_code")["name"].first()
-    days = pd.date_range(pd.Timestamp(f.start) - pd.Timedelta(weeks=weeks), pd.Timestamp(f.end), freq="D",
-                         inclusive="left")
-    table = counts.pivot_table(index="day", columns="category_code", values="n", fill_value=0)
-    table = table.set_axis(pd.to_datetime(table.index)).reindex(days, fill_value=0)
     rows = []
     for code in table.columns:
         flags = flag_spikes(table[code], "day", float(spike_rules["robust_sd"]), float(spike_rules["min_excess"]),
