@@ -71,9 +71,6 @@ class Filters:
         """The same period one year earlier (year over year)."""
         return replace(self, start=_minus_year(self.start), end=_minus_year(self.end))
 
-    def with_area(self, level: str | None, area: str | None) -> "Filters":
-        return replace(self, level=level, area=area)
-
 
 def months_before(day: dt.date, months: int) -> dt.date:
     """The first of the month ``months`` before ``day`` (which is a first of month)."""

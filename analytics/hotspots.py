@@ -93,7 +93,7 @@ def gi_star(values: pd.Series, w: libpysal.weights.W, permutations: int = 999, s
         threshold = esda.fdr(p, alpha) if (p <= alpha).any() else -1.0
         band = np.where(p <= threshold, level, band)
     out["band"] = np.sign(z).astype(int) * band
-    significant = np.abs(out["band"]) >= 95
+    significant = np.abs(out["band"]) >= round((1 - SIGNIFICANCE) * 100)
     out["spot"] = np.where(significant & (z > 0), "hot", np.where(significant & (z < 0), "cold", "none"))
     return out
 

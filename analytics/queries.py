@@ -49,21 +49,6 @@ def areas(con: duckdb.DuckDBPyConnection, level: str, parent_level: str | None =
     return con.cursor().execute(sql + f" GROUP BY {id_col} ORDER BY {id_col}", params).df()
 
 
-def volume_series(con: duckdb.DuckDBPyConnection, f: Filters, grain: str = "week",
-                  by: str | None = "kind") -> pd.DataFrame:
-    """Reported cases per period bucket (``bucket``), split by ``kind`` (or not), in P."""
-    unit = grain_unit(grain)
-    split = {"kind": "c.kind", None: "'all'", "source": "c.source", "category_major": "c.category_major"}
-    if by not in split:
-        raise ValueError(f"unknown split {by!r}")
-    where, params = case_filter_sql(f)
-    sql = f"""
-        SELECT date_trunc('{unit}', c.reported_at) AS bucket, {split[by]} AS series, count(*) AS reported
-        FROM cases c WHERE c.reported_at >= $start AND c.reported_at < $end AND {where}
-        GROUP BY ALL ORDER BY bucket, series"""
-    return con.cursor().execute(sql, {**params, **period_params(f)}).df()
-
-
 def top_categories(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 10) -> pd.DataFrame:
     """Most reported categories in P with the count of the previous equal period."""
     where, params = case_filter_sql(f)

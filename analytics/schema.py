@@ -99,9 +99,6 @@ TABLES_SQL: dict[str, str] = {
         )""",
 }
 
-REQUIRED_META_KEYS = ("dataset", "timezone", "loaded_at", "source_files", "schema_version")
-
-
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every canonical table (empty) and record the schema version.
 

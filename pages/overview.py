@@ -6,13 +6,14 @@ import streamlit as st
 
 from ui import data, overview_parts as parts, page, present
 from ui.i18n import t
+from ui.tiles import kpi_tiles
 
 f, key = page.start("page.overview")
 st.caption(page.period_caption(f))
 current, previous = data.summary(key, f), data.summary(key, f.previous())
 if current["reported"] == 0 and current["due_to_close"] == 0:
     st.warning(t("overview.empty"))
-parts.kpi_row(current, previous)
+kpi_tiles(current, previous)
 
 if present.is_presenting():  # one 1920×1080 screen: map | trend and categories | alerts
     map_col, chart_col, side_col = st.columns([5, 4, 3], gap="medium")

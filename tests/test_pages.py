@@ -176,3 +176,14 @@ def test_no_personal_data_on_any_page(demo_env, page):
     if page.key in ("closed_loop", "profile"):
         assert "描述" in text or any("描述" in df.value.columns.str.cat() for df in at.dataframe)
 
+
+
+@pytest.mark.parametrize("metric", ["reported_per_1000", "closure_rate", "score", "status"])
+def test_grid_map_draws_every_metric(demo_env, metric):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("pages/grid_map.py")
+    at.session_state["map_metric"] = metric
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.get("deck_gl_json_chart")

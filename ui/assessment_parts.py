@@ -10,7 +10,7 @@ from analytics.scorecards import scorecard as build_scorecard
 from analytics.scoring import ENTITIES
 from ui import data, names, present
 from ui.charts import points_chart
-from ui.i18n import fmt_hours, fmt_pct, t
+from ui.i18n import fmt_metric, t
 from ui.filters import labels
 from ui.tables import show_table
 
@@ -89,10 +89,9 @@ def city_index_table(key, f: Filters) -> None:
     index = data.city_index_of(summary)
     rows = []
     for metric, target in index["targets"].items():
-        hours = metric.endswith("_hours")
-        fmt = fmt_hours if hours else fmt_pct
         ratio = index["ratios"][metric]
-        rows.append({"metric": t(f"metric.{metric}"), "actual": fmt(summary.get(metric)), "target": fmt(target),
+        rows.append({"metric": t(f"metric.{metric}"), "actual": fmt_metric(metric, summary.get(metric)),
+                     "target": fmt_metric(metric, target),
                      "ratio": "—" if ratio is None else f"{ratio:.2f}"})
     cols = st.columns([1, 3])
     cols[0].metric(t("overview.city_index"), "—" if index["index"] is None else f"{index['index']:.2f}", border=True)

@@ -7,7 +7,6 @@ finished import (which replaces the file) is picked up on the next run.
 from __future__ import annotations
 
 import logging
-import os
 
 import duckdb
 import pandas as pd
@@ -70,12 +69,10 @@ def scored_areas(db_key: tuple, f: Filters, level: str) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def geometries(db_key: tuple, level: str) -> pd.DataFrame:
-    return queries.area_geometries(connection(), level)
+    """Area geometries of a level with their outer rings already parsed (``polygon``) for the maps."""
+    from ui.maps import with_polygons
 
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def volume_series(db_key: tuple, f: Filters, grain: str, by: str | None) -> pd.DataFrame:
-    return queries.volume_series(connection(), f, grain, by)
+    return with_polygons(queries.area_geometries(connection(), level))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -142,7 +139,3 @@ def clear_caches() -> None:
 def db_key() -> tuple[str, float]:
     """Cache key part that changes when the database file is replaced."""
     return _db_key()
-
-
-def database_available() -> bool:
-    return os.path.exists(store.db_path())

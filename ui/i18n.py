@@ -80,5 +80,21 @@ def date_tickformat(grain: str) -> str:
     return "%-m月%-d日" if zh else "%-d %b"
 
 
+def fmt_metric(name: str, value) -> str:
+    """A metric's value for people, by its name: rates as %, hours, one decimal for per-1,000 volumes and
+    scores, whole counts otherwise; a status word is translated. The one formatter tiles, maps and tables share."""
+    if value is None or (not isinstance(value, str) and value != value):
+        return "—"
+    if isinstance(value, str):
+        return t_or(f"status.{value}", value)
+    if name.endswith("_rate"):
+        return fmt_pct(value)
+    if name.endswith("_hours"):
+        return fmt_hours(value)
+    if name in ("reported_per_1000", "score"):
+        return f"{value:.1f}"
+    return fmt_int(value)
+
+
 def fmt_signed_pct(value, digits: int = 1) -> str:
     return "—" if value is None or value != value else f"{value * 100:+.{digits}f}%"

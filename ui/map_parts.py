@@ -15,7 +15,7 @@ from analytics.filters import LEVELS, Filters
 from analytics.scoring import STATUS_COLORS
 from ui import data
 from ui.filters import labels
-from ui.i18n import fmt_hours, fmt_int, fmt_pct, t
+from ui.i18n import fmt_hours, fmt_int, fmt_metric, fmt_pct, t
 from ui.maps import CompactDeck, polygon_rows, view_for, with_base
 
 LAYER_ID = "choropleth"
@@ -36,17 +36,6 @@ def _hexes(db_key, f: Filters):
 @st.cache_data(ttl=data.TTL, show_spinner=False)
 def _area_info(db_key, level: str, area: str):
     return profile.area_info(data.connection(), level, area)
-
-
-def _format(metric: str, value) -> str:
-    if value is None or pd.isna(value):
-        return "—"
-    kind = MAP_METRICS[metric].kind
-    if kind == "rate":
-        return fmt_pct(value)
-    if metric == "reported_per_1000" or kind == "score":
-        return f"{value:.1f}"
-    return fmt_int(value)
 
 
 def _scope() -> tuple[str | None, str | None]:
@@ -79,7 +68,7 @@ def _legend(metric: str, breaks: list[float], f: Filters) -> str:
         entries = [(STATUS_COLORS[s], t(f"status.{s}")) for s in ("green", "amber", "red", "grey")]
     else:
         colours = palette(m, len(breaks) - 1)
-        entries = [(c, f"{_format(metric, lo)} – {_format(metric, hi)}")
+        entries = [(c, f"{fmt_metric(metric, lo)} – {fmt_metric(metric, hi)}")
                    for c, lo, hi in zip(colours, breaks[:-1], breaks[1:])]
         entries.append(([225, 229, 234], t("map.no_data")))
     chips = "".join(f"<span style='display:inline-flex;align-items:center;margin-right:14px'><span style='width:16px;"
@@ -95,7 +84,7 @@ def _deck(key, f: Filters, level: str, metric: str, layers: list[str], scored: p
     geoms = data.geometries(key, level)
     geoms = geoms[geoms["area_id"].isin(scored["area_id"])]
     m = map_metric(metric)
-    values = scored.drop(columns=["area_name"]).assign(value_text=[_format(metric, v) for v in scored[m.column]])
+    values = scored.drop(columns=["area_name"]).assign(value_text=[fmt_metric(metric, v) for v in scored[m.column]])
     if m.kind == "status":
         values["fill"] = values["status"].fillna("grey").map(lambda s: STATUS_COLORS[s] + [200])
     else:

@@ -31,18 +31,25 @@ def _rounded(rings: list, digits: int = 5) -> list:
     return [[[round(x, digits), round(y, digits)] for x, y in ring] for ring in rings]
 
 
+def with_polygons(geoms: pd.DataFrame) -> pd.DataFrame:
+    """``geoms`` plus ``polygon``: the outer rings, rounded, parsed once from the GeoJSON (cache the result:
+    every map of the level reuses it)."""
+    if "polygon" in geoms:
+        return geoms
+    return geoms.assign(polygon=[_rounded(polygon_rings(g)) for g in geoms["geometry"]])
+
+
 def polygon_rows(geoms: pd.DataFrame, values: pd.DataFrame, on: str = "area_id") -> pd.DataFrame:
     """One row per outer ring (MultiPolygons exploded), with the columns of ``values`` joined on ``on``."""
-    merged = geoms.merge(values, on=on, how="left", suffixes=("", "_v"))
-    merged["polygon"] = merged["geometry"].map(lambda g: _rounded(polygon_rings(g)))
+    merged = with_polygons(geoms).merge(values, on=on, how="left", suffixes=("", "_v"))
     return merged.explode("polygon", ignore_index=True).dropna(subset=["polygon"]).drop(columns=["geometry"])
 
 
 def bounds_of(geoms: pd.DataFrame) -> tuple[float, float, float, float]:
     """West, south, east, north of every outer ring (the areas themselves, not only their centroids)."""
     xs, ys = [], []
-    for geometry in geoms["geometry"]:
-        for ring in polygon_rings(geometry):
+    for rings in with_polygons(geoms)["polygon"]:
+        for ring in rings:
             xs.extend(p[0] for p in ring)
             ys.extend(p[1] for p in ring)
     if not xs:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.filters import level_columns
 from ui import data
 from ui.i18n import current_language
 
@@ -62,5 +61,4 @@ def subject_name(subject_type: str, subject_id: str, fallback: str) -> str:
 def area_label(level: str, area: str) -> str:
     frame = data.areas(data.db_key(), level, None, None)
     match = frame.loc[frame["area_id"] == area, "area_name"]
-    level_columns(level)
     return f"{match.iloc[0]} · {area}" if len(match) else str(area)

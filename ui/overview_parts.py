@@ -16,13 +16,8 @@ from ui.charts import top_categories_chart, trend_chart
 from ui.i18n import date_tickformat, fmt_hours, fmt_int, fmt_pct, t
 from ui.maps import status_map
 from ui.page import period_caption
-from ui.tiles import kpi_tiles
 
 STATUS_ORDER = ("red", "amber", "green", "grey")
-
-
-def kpi_row(current: dict, previous: dict) -> None:
-    kpi_tiles(current, previous)
 
 
 def _status_legend(scored: pd.DataFrame) -> str:

@@ -14,7 +14,7 @@ from analytics.filters import LEVELS, Filters
 from ui import data, names, present
 from ui.charts import LAYOUT, trend_chart
 from ui.filters import labels
-from ui.i18n import date_tickformat, fmt_hours, fmt_int, fmt_pct, t, t_or
+from ui.i18n import date_tickformat, fmt_int, fmt_metric, fmt_pct, t, t_or
 from ui.tables import masked, show_table
 
 
@@ -66,25 +66,13 @@ def header(key, level: str, area: str):
     return info
 
 
-def _value(name: str, value) -> str:
-    if value is None or pd.isna(value):
-        return "—"
-    if name.endswith("_rate"):
-        return fmt_pct(value)
-    if name.endswith("_hours"):
-        return fmt_hours(value)
-    if name == "reported_per_1000":
-        return f"{value:.1f}"
-    return fmt_int(value)
-
-
 def kpi_panel(key, f: Filters, level: str, area: str) -> None:
     context = profile.kpi_context(_peers(key, f, level), area)
     cols = st.columns(4) + st.columns(4)
     for col, row in zip(cols, context.itertuples()):
         rank = "—" if row.rank is None or pd.isna(row.rank) else f"{int(row.rank)}/{row.ranked}"
-        col.metric(t(f"metric.{row.metric}"), _value(row.metric, row.value),
-                   t("profile.vs_median", median=_value(row.metric, row.city_median), rank=rank),
+        col.metric(t(f"metric.{row.metric}"), fmt_metric(row.metric, row.value),
+                   t("profile.vs_median", median=fmt_metric(row.metric, row.city_median), rank=rank),
                    delta_color="off", delta_arrow="off", border=True, help=t("profile.rank_help"))
 
 

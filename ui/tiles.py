@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from ui.i18n import fmt_hours, fmt_int, fmt_pct, t
+from ui.i18n import fmt_metric, t
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ OVERVIEW_TILES = (
 
 
 def tile_value(tile: Tile, value) -> str:
-    return {"count": fmt_int, "rate": fmt_pct, "hours": fmt_hours}[tile.kind](value)
+    return fmt_metric(tile.key, value)
 
 
 def tile_delta(tile: Tile, value, previous) -> str | None:
