@@ -17,15 +17,18 @@ from ui.style import apply_layout_css
 LOG = logging.getLogger("gridscope")
 ICON = Path(__file__).parent / "ui" / "static" / "icon.png"
 
-st.set_page_config(page_title="GridScope", page_icon=str(ICON), layout="wide",
-                   initial_sidebar_state="expanded")
+st.set_page_config(page_title="GridScope", page_icon=str(ICON), layout="wide", initial_sidebar_state="expanded")
 
 
 def language_switch() -> None:
     lang = current_language()
-    choice = st.sidebar.segmented_control(t("app.language"), LANGUAGES, default=lang,
-                                          format_func=lambda code: {"zh": "中文", "en": "English"}[code],
-                                          key="lang_switch")
+    choice = st.sidebar.segmented_control(
+        t("app.language"),
+        LANGUAGES,
+        default=lang,
+        format_func=lambda code: {"zh": "中文", "en": "English"}[code],
+        key="lang_switch",
+    )
     if choice and choice != lang:
         st.session_state["lang"] = choice
         st.query_params["lang"] = choice
@@ -46,8 +49,10 @@ def main() -> None:
     if presenting:
         present.apply()
     language_switch()
-    pages = [st.Page(p.path, title=t(f"page.{p.key}"), icon=p.icon, url_path=p.url_path,
-                     default=(i == 0)) for i, p in enumerate(PAGES)]
+    pages = [
+        st.Page(p.path, title=t(f"page.{p.key}"), icon=p.icon, url_path=p.url_path, default=(i == 0))
+        for i, p in enumerate(PAGES)
+    ]
     navigation = st.navigation(pages, position="sidebar")
     try:
         data.connection()

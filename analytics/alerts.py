@@ -25,16 +25,38 @@ from analytics.filters import Filters, case_filter_sql, period_params
 
 COLUMNS = ["alert", "subject_type", "subject_id", "subject_name", "value", "previous", "severity", "day"]
 # New developments first, standing backlogs last; within a kind, the most severe first.
-PRIORITY = {"spike": 0, "rising_demand": 1, "on_time_drop": 2, "slow_department": 3, "overdue_grid": 4,
-            "overdue_department": 5}
+PRIORITY = {
+    "spike": 0,
+    "rising_demand": 1,
+    "on_time_drop": 2,
+    "slow_department": 3,
+    "overdue_grid": 4,
+    "overdue_department": 5,
+}
 
 
-def _rows(frame: pd.DataFrame, alert: str, subject_type: str, id_col: str, name_col: str,
-          value_col: str, previous_col: str | None, severity: pd.Series) -> pd.DataFrame:
-    out = pd.DataFrame({"alert": alert, "subject_type": subject_type, "subject_id": frame[id_col].astype(str),
-                        "subject_name": frame[name_col].astype(str), "value": frame[value_col].astype(float),
-                        "previous": frame[previous_col].astype(float) if previous_col else float("nan"),
-                        "severity": severity.astype(float), "day": None})
+def _rows(
+    frame: pd.DataFrame,
+    alert: str,
+    subject_type: str,
+    id_col: str,
+    name_col: str,
+    value_col: str,
+    previous_col: str | None,
+    severity: pd.Series,
+) -> pd.DataFrame:
+    out = pd.DataFrame(
+        {
+            "alert": alert,
+            "subject_type": subject_type,
+            "subject_id": frame[id_col].astype(str),
+            "subject_name": frame[name_col].astype(str),
+            "value": frame[value_col].astype(float),
+            "previous": frame[previous_col].astype(float) if previous_col else float("nan"),
+            "severity": severity.astype(float),
+            "day": None,
+        }
+    )
     return out[COLUMNS]
 
 
@@ -42,29 +64,58 @@ def overdue_alerts(grids: pd.DataFrame, depts: pd.DataFrame, rules: dict) -> pd.
     minimum = int(rules["min_open_overdue"])
     g = grids[grids["open_overdue"] >= minimum].nlargest(5, "open_overdue")
     d = depts[depts["open_overdue"] >= minimum].nlargest(3, "open_overdue")
-    return pd.concat([
-        _rows(g, "overdue_grid", "grid", "area_id", "area_name", "open_overdue", None, g["open_overdue"] / minimum),
-        _rows(d, "overdue_department", "department", "department", "department_name", "open_overdue", None,
-              d["open_overdue"] / minimum)])
+    return pd.concat(
+        [
+            _rows(g, "overdue_grid", "grid", "area_id", "area_name", "open_overdue", None, g["open_overdue"] / minimum),
+            _rows(
+                d,
+                "overdue_department",
+                "department",
+                "department",
+                "department_name",
+                "open_overdue",
+                None,
+                d["open_overdue"] / minimum,
+            ),
+        ]
+    )
 
 
 def on_time_drop_alerts(grids: pd.DataFrame, previous: pd.DataFrame, rules: dict, min_due: int) -> pd.DataFrame:
-    both = grids.merge(previous[["area_id", "on_time_closure_rate", "due_to_close"]], on="area_id",
-                       suffixes=("", "_prev"))
+    both = grids.merge(
+        previous[["area_id", "on_time_closure_rate", "due_to_close"]], on="area_id", suffixes=("", "_prev")
+    )
     enough = (both["due_to_close"] >= min_due) & (both["due_to_close_prev"] >= min_due)
     both["drop"] = both["on_time_closure_rate_prev"] - both["on_time_closure_rate"]
     hit = both[enough & (both["drop"] >= float(rules["on_time_drop_points"]))].nlargest(5, "drop")
-    return _rows(hit, "on_time_drop", "grid", "area_id", "area_name", "on_time_closure_rate",
-                 "on_time_closure_rate_prev", hit["drop"] * 10)
+    return _rows(
+        hit,
+        "on_time_drop",
+        "grid",
+        "area_id",
+        "area_name",
+        "on_time_closure_rate",
+        "on_time_closure_rate_prev",
+        hit["drop"] * 10,
+    )
 
 
 def slow_department_alerts(depts: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
-    both = depts.merge(previous[["department", "median_handling_hours", "handled"]], on="department",
-                       suffixes=("", "_prev"))
+    both = depts.merge(
+        previous[["department", "median_handling_hours", "handled"]], on="department", suffixes=("", "_prev")
+    )
     both["ratio"] = both["median_handling_hours"] / both["median_handling_hours_prev"]
     hit = both[(both["ratio"] >= 1.5) & (both["handled"] >= 20) & (both["handled_prev"] >= 20)].nlargest(3, "ratio")
-    return _rows(hit, "slow_department", "department", "department", "department_name", "median_handling_hours",
-                 "median_handling_hours_prev", hit["ratio"])
+    return _rows(
+        hit,
+        "slow_department",
+        "department",
+        "department",
+        "department_name",
+        "median_handling_hours",
+        "median_handling_hours_prev",
+        hit["ratio"],
+    )
 
 
 def rising_demand_alerts(con, f: Filters, rules: dict) -> pd.DataFrame:
@@ -79,8 +130,9 @@ def rising_demand_alerts(con, f: Filters, rules: dict) -> pd.DataFrame:
     before = metrics.reported_by_area(con, baseline, "grid")[["area_id", "reported"]]
     both = now.merge(before, on="area_id", suffixes=("", "_prev"))
     both["ratio"] = both["reported"] / both["reported_prev"].clip(lower=1)
-    hit = both[(both["ratio"] >= float(rules["rising_demand_ratio"]))
-               & (both["reported"] >= int(rules["rising_demand_min"]))].nlargest(5, "ratio")
+    hit = both[
+        (both["ratio"] >= float(rules["rising_demand_ratio"])) & (both["reported"] >= int(rules["rising_demand_min"]))
+    ].nlargest(5, "ratio")
     return _rows(hit, "rising_demand", "grid", "area_id", "area_name", "reported", "reported_prev", hit["ratio"])
 
 
@@ -96,8 +148,9 @@ def daily_category_counts(con: duckdb.DuckDBPyConnection, f: Filters, weeks: int
     if counts.empty:
         return pd.DataFrame(), pd.Series(dtype=object)
     names = counts.groupby("category_code")["name"].first()
-    days = pd.date_range(pd.Timestamp(f.start) - pd.Timedelta(weeks=weeks), pd.Timestamp(f.end), freq="D",
-                         inclusive="left")
+    days = pd.date_range(
+        pd.Timestamp(f.start) - pd.Timedelta(weeks=weeks), pd.Timestamp(f.end), freq="D", inclusive="left"
+    )
     table = counts.pivot_table(index="day", columns="category_code", values="n", fill_value=0)
     return table.set_axis(pd.to_datetime(table.index)).reindex(days, fill_value=0), names
 
@@ -108,15 +161,24 @@ def spike_alerts(con: duckdb.DuckDBPyConnection, f: Filters, spike_rules: dict) 
     table, names = daily_category_counts(con, f, weeks)
     if table.empty:
         return pd.DataFrame(columns=COLUMNS)
-    flags = spike_matrix(table.to_numpy(dtype=float), "day", float(spike_rules["robust_sd"]),
-                         float(spike_rules["min_excess"]), weeks)
+    flags = spike_matrix(
+        table.to_numpy(dtype=float), "day", float(spike_rules["robust_sd"]), float(spike_rules["min_excess"]), weeks
+    )
     hits = flags["spike"] & (table.index >= pd.Timestamp(f.start))[:, None]
     excess = np.where(hits, flags["count"] - flags["baseline"], -np.inf)
     best = excess.argmax(axis=0)  # the first day with the largest excess, per category
-    rows = [{"category_code": code, "name": names[code], "count": flags["count"][day, i],
-             "baseline": flags["baseline"][day, i], "excess": excess[day, i],
-             "day": table.index[day].date().isoformat()}
-            for i, (code, day) in enumerate(zip(table.columns, best)) if hits[day, i]]
+    rows = [
+        {
+            "category_code": code,
+            "name": names[code],
+            "count": flags["count"][day, i],
+            "baseline": flags["baseline"][day, i],
+            "excess": excess[day, i],
+            "day": table.index[day].date().isoformat(),
+        }
+        for i, (code, day) in enumerate(zip(table.columns, best))
+        if hits[day, i]
+    ]
     hit = pd.DataFrame(rows, columns=["category_code", "name", "count", "baseline", "excess", "day"])
     out = _rows(hit, "spike", "category", "category_code", "name", "count", "baseline", hit["excess"] / 10)
     return out.assign(day=hit["day"].to_numpy())
@@ -133,15 +195,20 @@ def alerts(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict, grids: pd.Data
     grids = metrics.by_area(con, f, "grid") if grids is None else grids
     prev_grids = metrics.by_area(con, f.previous(), "grid")
     depts, prev_depts = department_metrics(con, f), department_metrics(con, f.previous())
-    parts = [overdue_alerts(grids, depts, rules), on_time_drop_alerts(grids, prev_grids, rules, min_due),
-             slow_department_alerts(depts, prev_depts), spike_alerts(con, f, cfg["spikes"])]
+    parts = [
+        overdue_alerts(grids, depts, rules),
+        on_time_drop_alerts(grids, prev_grids, rules, min_due),
+        slow_department_alerts(depts, prev_depts),
+        spike_alerts(con, f, cfg["spikes"]),
+    ]
     if f.kind in (None, "demand"):
         parts.append(rising_demand_alerts(con, f, rules))
     parts = [p for p in parts if not p.empty]
     if not parts:
         return pd.DataFrame(columns=COLUMNS)
     out = pd.concat(parts, ignore_index=True)
-    out = out.assign(priority=out["alert"].map(PRIORITY)).sort_values(["priority", "severity"],
-                                                                      ascending=[True, False], kind="stable")
+    out = out.assign(priority=out["alert"].map(PRIORITY)).sort_values(
+        ["priority", "severity"], ascending=[True, False], kind="stable"
+    )
     out = out.groupby("alert", sort=False).head(4).drop(columns="priority")
     return out.head(int(rules["max_rows"])).reset_index(drop=True)

@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 
 
-def flag_spikes(series: pd.Series, grain: str = "day", k: float = 3.0, min_excess: float = 5,
-                baseline_periods: int = 8) -> pd.DataFrame:
+def flag_spikes(
+    series: pd.Series, grain: str = "day", k: float = 3.0, min_excess: float = 5, baseline_periods: int = 8
+) -> pd.DataFrame:
     """Baseline, robust SD, upper band and spike flag for a count series indexed by period start.
 
     Parameters
@@ -37,8 +38,9 @@ def flag_spikes(series: pd.Series, grain: str = "day", k: float = 3.0, min_exces
     return pd.DataFrame({name: column[:, 0] for name, column in flags.items()}, index=series.index)
 
 
-def spike_matrix(values: np.ndarray, grain: str = "day", k: float = 3.0, min_excess: float = 5,
-                 baseline_periods: int = 8) -> dict[str, np.ndarray]:
+def spike_matrix(
+    values: np.ndarray, grain: str = "day", k: float = 3.0, min_excess: float = 5, baseline_periods: int = 8
+) -> dict[str, np.ndarray]:
     """:func:`flag_spikes` for many series at once: ``values`` is periods × series (one column per series).
 
     Returns arrays of the same shape: ``count``, ``baseline``, ``robust_sd``, ``upper`` and ``spike``.
@@ -52,7 +54,7 @@ def spike_matrix(values: np.ndarray, grain: str = "day", k: float = 3.0, min_exc
     lags = np.full((baseline_periods, *values.shape), np.nan)
     for j in range(1, baseline_periods + 1):
         if lag * j < periods:
-            lags[j - 1, lag * j:] = values[: periods - lag * j]
+            lags[j - 1, lag * j :] = values[: periods - lag * j]
     complete = ~np.isnan(lags).any(axis=0)
     baseline = np.full(values.shape, np.nan)
     mad = np.full(values.shape, np.nan)

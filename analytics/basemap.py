@@ -26,7 +26,7 @@ def tile_xy(lon: float, lat: float, zoom: int) -> tuple[float, float]:
     >>> tile_xy(0.0, 0.0, 1)
     (1.0, 1.0)
     """
-    n = 2 ** zoom
+    n = 2**zoom
     lat = max(min(lat, 85.0511), -85.0511)
     x = (lon + 180.0) / 360.0 * n
     y = (1.0 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2.0 * n
@@ -35,7 +35,7 @@ def tile_xy(lon: float, lat: float, zoom: int) -> tuple[float, float]:
 
 def tile_lonlat(x: float, y: float, zoom: int) -> tuple[float, float]:
     """WGS84 lon/lat of the north-west corner of tile coordinates ``(x, y)``."""
-    n = 2 ** zoom
+    n = 2**zoom
     lon = x / n * 360.0 - 180.0
     lat = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / n))))
     return lon, lat
@@ -48,8 +48,13 @@ def choose_zoom(bbox: tuple[float, float, float, float], width_px: int = 1600, m
     return max(0, min(max_zoom, int(math.floor(math.log2(width_px / TILE_SIZE * 360.0 / span)))))
 
 
-def compose(tile_url: str, bbox: tuple[float, float, float, float], zoom: int | None = None,
-            timeout: float = 3.0, max_tiles: int = 100) -> tuple[str, list[float]]:
+def compose(
+    tile_url: str,
+    bbox: tuple[float, float, float, float],
+    zoom: int | None = None,
+    timeout: float = 3.0,
+    max_tiles: int = 100,
+) -> tuple[str, list[float]]:
     """Fetch and stitch the tiles of ``bbox`` (west, south, east, north).
 
     Returns a PNG data URL and its bounds ``[west, south, east, north]`` for a ``BitmapLayer``.

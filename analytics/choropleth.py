@@ -16,9 +16,9 @@ import pandas as pd
 @dataclass(frozen=True)
 class MapMetric:
     column: str
-    kind: str               # count, rate, score or status
+    kind: str  # count, rate, score or status
     higher_is_better: bool
-    method: str             # quantile, fixed or status
+    method: str  # quantile, fixed or status
 
 
 MAP_METRICS: dict[str, MapMetric] = {
@@ -45,8 +45,9 @@ def map_metric(name: str) -> MapMetric:
         raise ValueError(f"unknown map metric {name!r}; expected one of {', '.join(MAP_METRICS)}") from None
 
 
-def class_breaks(values: pd.Series, metric: MapMetric, grade_thresholds: dict[str, float] | None = None,
-                 classes: int = 5) -> list[float]:
+def class_breaks(
+    values: pd.Series, metric: MapMetric, grade_thresholds: dict[str, float] | None = None, classes: int = 5
+) -> list[float]:
     """Upper-inclusive class edges ``[b0, b1, …, bk]`` for a metric's values.
 
     Examples

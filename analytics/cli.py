@@ -14,7 +14,8 @@ import datetime as dt
 import json
 import math
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 
@@ -30,6 +31,7 @@ def verb(name: str):
     def register(func):
         VERBS[name] = func
         return func
+
     return register
 
 
@@ -84,8 +86,9 @@ def add_filter_args(parser: argparse.ArgumentParser, level_flag: str = "--level"
 def filters_from(args: argparse.Namespace) -> Filters:
     if args.area and not args.area_level:
         raise ValueError("--area needs its level")
-    return Filters(args.start, args.end, args.area_level, args.area, args.kind, args.category_major,
-                   args.category, args.source)
+    return Filters(
+        args.start, args.end, args.area_level, args.area, args.kind, args.category_major, args.category, args.source
+    )
 
 
 @verb("demo")
@@ -97,8 +100,9 @@ def demo_verb(args: argparse.Namespace):
         print(f"demo database already present: {path}", file=sys.stderr)
         return None
     path.parent.mkdir(parents=True, exist_ok=True)
-    return build_demo(path, cases=args.cases, seed=args.seed, grids=args.grids,
-                      progress=lambda line: print(line, file=sys.stderr))
+    return build_demo(
+        path, cases=args.cases, seed=args.seed, grids=args.grids, progress=lambda line: print(line, file=sys.stderr)
+    )
 
 
 @verb("import")
@@ -133,9 +137,11 @@ def hotspots_verb(args: argparse.Namespace):
     con = store.connect_read_only(store.db_path(args.db))
     f = filters_from(args)
     result = hotspot_analysis(con, f, args.level, args.step, args.measure, permutations=args.permutations)
-    print(f"analysed {result.analysed} located cases; excluded {result.excluded} unlocated cases; "
-          f"{result.steps} time steps; {result.permutations or 'normal approximation, no'} permutations",
-          file=sys.stderr)
+    print(
+        f"analysed {result.analysed} located cases; excluded {result.excluded} unlocated cases; "
+        f"{result.steps} time steps; {result.permutations or 'normal approximation, no'} permutations",
+        file=sys.stderr,
+    )
     return result.table
 
 
@@ -162,8 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
     hotspots.add_argument("--level", choices=LEVELS, default="grid", help="the areas analysed (default grid)")
     hotspots.add_argument("--step", choices=("week", "month"), default="month")
     hotspots.add_argument("--measure", choices=("per_1000", "count"), default="per_1000")
-    hotspots.add_argument("--permutations", type=int, default=None,
-                          help="Gi* permutations (default 9999; the normal approximation above 2000 areas)")
+    hotspots.add_argument(
+        "--permutations",
+        type=int,
+        default=None,
+        help="Gi* permutations (default 9999; the normal approximation above 2000 areas)",
+    )
     return parser
 
 

@@ -13,8 +13,13 @@ import pandas as pd
 from analytics.filters import Filters, area_filter_sql, case_filter_sql, period_params
 
 STAGES = ("reported", "filed", "dispatched", "handled", "closed")
-STAGE_PAIRS = (("reported", "filed"), ("filed", "dispatched"), ("dispatched", "handled"), ("handled", "closed"),
-               ("reported", "closed"))
+STAGE_PAIRS = (
+    ("reported", "filed"),
+    ("filed", "dispatched"),
+    ("dispatched", "handled"),
+    ("handled", "closed"),
+    ("reported", "closed"),
+)
 
 
 def _at(stage: str) -> str:
@@ -56,10 +61,12 @@ def stage_durations(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     for a, b in STAGE_PAIRS:
         hours = f"epoch({_at(b)} - {_at(a)}) / 3600.0"
         done = f"{_at(a)} IS NOT NULL AND {_at(b)} < $end AND c.status <> 'cancelled'"
-        parts.append(f"SELECT '{a}' AS stage_from, '{b}' AS stage_to, count(*) FILTER (WHERE {done}) AS cases, "
-                     f"quantile_cont({hours}, 0.5) FILTER (WHERE {done}) AS median_hours, "
-                     f"quantile_cont({hours}, 0.9) FILTER (WHERE {done}) AS p90_hours "
-                     f"FROM cases c WHERE c.reported_at >= $start AND c.reported_at < $end AND {where}")
+        parts.append(
+            f"SELECT '{a}' AS stage_from, '{b}' AS stage_to, count(*) FILTER (WHERE {done}) AS cases, "
+            f"quantile_cont({hours}, 0.5) FILTER (WHERE {done}) AS median_hours, "
+            f"quantile_cont({hours}, 0.9) FILTER (WHERE {done}) AS p90_hours "
+            f"FROM cases c WHERE c.reported_at >= $start AND c.reported_at < $end AND {where}"
+        )
     return con.cursor().execute(" UNION ALL ".join(parts), {**params, **period_params(f)}).df()
 
 

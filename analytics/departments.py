@@ -14,8 +14,10 @@ import pandas as pd
 from analytics.filters import Filters, case_filter_sql, period_params
 
 HANDLED_IN_P = "c.handled_at >= $start AND c.handled_at < $end AND c.status <> 'cancelled'"
-OPEN_OVERDUE_HANDLING = ("c.dispatched_at < $end AND c.status <> 'cancelled'"
-                         " AND (c.handled_at IS NULL OR c.handled_at >= $end) AND c.due_at < $end")
+OPEN_OVERDUE_HANDLING = (
+    "c.dispatched_at < $end AND c.status <> 'cancelled'"
+    " AND (c.handled_at IS NULL OR c.handled_at >= $end) AND c.due_at < $end"
+)
 
 DEPARTMENTS_SQL = """
 SELECT c.department,

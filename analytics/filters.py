@@ -55,7 +55,7 @@ class Filters:
     def days(self) -> int:
         return (self.end - self.start).days
 
-    def previous(self) -> "Filters":
+    def previous(self) -> Filters:
         """The previous period of equal length (period over period).
 
         A period of whole calendar months compares with the same number of months before it
@@ -67,7 +67,7 @@ class Filters:
             return replace(self, start=months_before(self.start, months), end=self.start)
         return replace(self, start=self.start - (self.end - self.start), end=self.start)
 
-    def year_earlier(self) -> "Filters":
+    def year_earlier(self) -> Filters:
         """The same period one year earlier (year over year)."""
         return replace(self, start=_minus_year(self.start), end=_minus_year(self.end))
 

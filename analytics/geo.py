@@ -20,8 +20,15 @@ def dissolve(grids: pd.DataFrame, tolerance: float = 0.00002) -> pd.DataFrame:
         merged = shapely.union_all([s for s in to_shapes(part["geometry"]) if s is not None])
         merged = shapely.make_valid(merged.simplify(tolerance, preserve_topology=True))
         point = merged.representative_point()
-        rows.append({"area_id": area_id, "area_name": area_name, "geometry": json.dumps(mapping(merged)),
-                     "centroid_lon": point.x, "centroid_lat": point.y})
+        rows.append(
+            {
+                "area_id": area_id,
+                "area_name": area_name,
+                "geometry": json.dumps(mapping(merged)),
+                "centroid_lon": point.x,
+                "centroid_lat": point.y,
+            }
+        )
     return pd.DataFrame(rows, columns=["area_id", "area_name", "geometry", "centroid_lon", "centroid_lat"])
 
 

@@ -19,18 +19,18 @@ from analytics.filters import Filters, area_filter_sql, case_filter_sql, level_c
 from analytics.hotspots import contiguity_weights, emerging_hotspots, gi_star
 
 MEASURES = ("per_1000", "count")
-PERMUTATIONS = 9999        # pseudo p-values down to 1e-4, so BH at 5 % can pass with a few hundred areas
-PERMUTATION_LIMIT = 2000   # above this many areas: the normal approximation of Gi* (no permutation p can pass BH)
+PERMUTATIONS = 9999  # pseudo p-values down to 1e-4, so BH at 5 % can pass with a few hundred areas
+PERMUTATION_LIMIT = 2000  # above this many areas: the normal approximation of Gi* (no permutation p can pass BH)
 STEPS = ("week", "month")
 
 
 @dataclass(frozen=True)
 class HotspotResult:
-    table: pd.DataFrame        # one row per area
-    excluded: int              # cases in P left out of the spatial statistics (unlocated)
-    analysed: int              # cases in P that were analysed
-    steps: int                 # emerging-hotspot time steps (0 when too few)
-    permutations: int          # 0 = normal approximation
+    table: pd.DataFrame  # one row per area
+    excluded: int  # cases in P left out of the spatial statistics (unlocated)
+    analysed: int  # cases in P that were analysed
+    steps: int  # emerging-hotspot time steps (0 when too few)
+    permutations: int  # 0 = normal approximation
 
 
 def weights_for(con: duckdb.DuckDBPyConnection, level: str) -> tuple[pd.DataFrame, libpysal.weights.W]:
@@ -54,15 +54,19 @@ def _located_counts(con, f: Filters, level: str, step: str | None) -> pd.DataFra
 def excluded_cases(con: duckdb.DuckDBPyConnection, f: Filters) -> int:
     """Cases in P matching the filters (area aside) that have no usable location."""
     where, params = case_filter_sql(dataclasses.replace(f, level=None, area=None))
-    sql = (f"SELECT count(*) FROM cases c WHERE c.reported_at >= $start AND c.reported_at < $end AND {where} "
-           "AND (c.grid_id IS NULL OR c.location_flag IS NOT NULL)")
+    sql = (
+        f"SELECT count(*) FROM cases c WHERE c.reported_at >= $start AND c.reported_at < $end AND {where} "
+        "AND (c.grid_id IS NULL OR c.location_flag IS NOT NULL)"
+    )
     return int(con.cursor().execute(sql, {**params, **period_params(f)}).fetchone()[0])
 
 
 def _population(con, level: str, f: Filters) -> pd.DataFrame:
     id_col, name_col = level_columns(level)
-    sql = (f"SELECT {id_col} AS area_id, any_value({name_col}) AS area_name, sum(population) AS population "
-           f"FROM grids g WHERE {id_col} IS NOT NULL AND {area_filter_sql(f, 'g')} GROUP BY 1")
+    sql = (
+        f"SELECT {id_col} AS area_id, any_value({name_col}) AS area_name, sum(population) AS population "
+        f"FROM grids g WHERE {id_col} IS NOT NULL AND {area_filter_sql(f, 'g')} GROUP BY 1"
+    )
     params = {"area": str(f.area)} if f.level is not None and f.area is not None else {}
     return con.cursor().execute(sql, params).df().set_index("area_id")
 
@@ -73,9 +77,16 @@ def _measure(counts: pd.Series, population: pd.Series, measure: str) -> pd.Serie
     return counts.astype(float) / population.where(population > 0) * 1000
 
 
-def hotspot_analysis(con: duckdb.DuckDBPyConnection, f: Filters, level: str = "grid", step: str = "month",
-                     measure: str = "per_1000", geoms_weights=None, permutations: int | None = None,
-                     seed: int = 12345) -> HotspotResult:
+def hotspot_analysis(
+    con: duckdb.DuckDBPyConnection,
+    f: Filters,
+    level: str = "grid",
+    step: str = "month",
+    measure: str = "per_1000",
+    geoms_weights=None,
+    permutations: int | None = None,
+    seed: int = 12345,
+) -> HotspotResult:
     """Gi* over the whole period and emerging-hotspot classes over its steps, per area.
 
     ``f.kind`` defaults to ``demand``. The area filter restricts the analysis to the areas inside it.

@@ -21,7 +21,7 @@ from libpysal.weights.util import attach_islands, fill_diagonal
 from shapely.geometry import shape
 
 BANDS = (0.01, 0.05, 0.10)  # FDR levels of the 99 / 95 / 90 % confidence bands
-SIGNIFICANCE = 0.05         # hot or cold "significant" after FDR at this level
+SIGNIFICANCE = 0.05  # hot or cold "significant" after FDR at this level
 EMERGING_SIGNIFICANCE = 0.10  # per-step significance of the emerging-hotspot rules (90 % confidence)
 
 
@@ -39,8 +39,11 @@ def contiguity_weights(geoms: pd.DataFrame) -> libpysal.weights.W:
     """
     if geoms.empty:
         raise ValueError("no areas to build spatial weights from")
-    frame = gpd.GeoDataFrame({"area_id": geoms["area_id"].astype(str).to_numpy()},
-                             geometry=[shape(json.loads(g)) for g in geoms["geometry"]], crs="EPSG:4326")
+    frame = gpd.GeoDataFrame(
+        {"area_id": geoms["area_id"].astype(str).to_numpy()},
+        geometry=[shape(json.loads(g)) for g in geoms["geometry"]],
+        crs="EPSG:4326",
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         w = libpysal.weights.Queen.from_dataframe(frame, ids=frame["area_id"].tolist(), use_index=False)
@@ -50,8 +53,9 @@ def contiguity_weights(geoms: pd.DataFrame) -> libpysal.weights.W:
             knn = libpysal.weights.KNN.from_array(coords, k=1, ids=frame["area_id"].tolist())
             w = attach_islands(w, knn)
     ids = [str(i) for i in w.id_order]
-    w = libpysal.weights.W({str(k): [str(n) for n in v] for k, v in w.neighbors.items()}, id_order=ids,
-                           silence_warnings=True)
+    w = libpysal.weights.W(
+        {str(k): [str(n) for n in v] for k, v in w.neighbors.items()}, id_order=ids, silence_warnings=True
+    )
     w.transform = "B"
     return w
 
@@ -81,8 +85,9 @@ def gi_star(values: pd.Series, w: libpysal.weights.W, permutations: int = 999, s
         raise ValueError("Gi* needs at least 3 areas")
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         warnings.simplefilter("ignore")
-        g = esda.G_Local(y, w, transform="B", permutations=permutations, star=True, seed=seed,
-                         keep_simulations=False, n_jobs=1)
+        g = esda.G_Local(
+            y, w, transform="B", permutations=permutations, star=True, seed=seed, keep_simulations=False, n_jobs=1
+        )
     z = np.nan_to_num(np.asarray(g.Zs, dtype=float))
     p = np.asarray(g.p_sim if permutations else g.p_norm * 2, dtype=float)
     p = np.where(np.isfinite(p), p, 1.0)
@@ -196,9 +201,20 @@ def _trend(z: np.ndarray, alpha: float) -> str:
     return mk.original_test(z, alpha=alpha).trend
 
 
-EMERGING_CLASSES = tuple(f"{c}_{d}" for d in ("hot", "cold") for c in (
-    "new", "consecutive", "intensifying", "persistent", "diminishing", "sporadic", "oscillating", "historical")) + (
-    "none",)
+EMERGING_CLASSES = tuple(
+    f"{c}_{d}"
+    for d in ("hot", "cold")
+    for c in (
+        "new",
+        "consecutive",
+        "intensifying",
+        "persistent",
+        "diminishing",
+        "sporadic",
+        "oscillating",
+        "historical",
+    )
+) + ("none",)
 
 
 def emerging_hotspots(panel: pd.DataFrame, w: libpysal.weights.W) -> pd.DataFrame:
@@ -218,9 +234,16 @@ def emerging_hotspots(panel: pd.DataFrame, w: libpysal.weights.W) -> pd.DataFram
         s, zs = signs[i], z_values[i]
         # the trend only matters (and is only reported) where some step was significant
         trend = mk.original_test(zs) if (s != 0).any() and not np.allclose(zs, zs[0]) else None
-        rows.append({"area_id": area, "emerging": emerging_class(s, zs),
-                     "trend_tau": None if trend is None else float(trend.Tau),
-                     "trend_p": None if trend is None else float(trend.p),
-                     "hot_steps": int((s > 0).sum()), "cold_steps": int((s < 0).sum()), "steps": len(s),
-                     "z_last": float(zs[-1])})
+        rows.append(
+            {
+                "area_id": area,
+                "emerging": emerging_class(s, zs),
+                "trend_tau": None if trend is None else float(trend.Tau),
+                "trend_p": None if trend is None else float(trend.p),
+                "hot_steps": int((s > 0).sum()),
+                "cold_steps": int((s < 0).sum()),
+                "steps": len(s),
+                "z_last": float(zs[-1]),
+            }
+        )
     return pd.DataFrame(rows).set_index("area_id")

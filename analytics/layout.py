@@ -20,8 +20,10 @@ CASE_ORDER = "prompt_late_open_by_reported_at"
 LATE_CLOSURE_DAYS = 30
 
 # The same order for SQL writers: INSERT INTO cases SELECT ... ORDER BY <ORDER_BY_SQL>
-ORDER_BY_SQL = (f"CASE WHEN closed_at IS NULL THEN 2 WHEN closed_at - reported_at > INTERVAL {LATE_CLOSURE_DAYS} DAY "
-                "THEN 1 ELSE 0 END, reported_at, case_id")
+ORDER_BY_SQL = (
+    f"CASE WHEN closed_at IS NULL THEN 2 WHEN closed_at - reported_at > INTERVAL {LATE_CLOSURE_DAYS} DAY "
+    "THEN 1 ELSE 0 END, reported_at, case_id"
+)
 
 
 def closure_class(cases: pd.DataFrame) -> np.ndarray:

@@ -14,8 +14,9 @@ from analytics.filters import Filters, case_filter_sql, period_params
 LOCATED = "c.lon IS NOT NULL AND c.lat IS NOT NULL AND c.location_flag IS NULL"
 
 
-def case_points(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 5000,
-                seed: int = 7) -> tuple[pd.DataFrame, int]:
+def case_points(
+    con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 5000, seed: int = 7
+) -> tuple[pd.DataFrame, int]:
     """At most ``limit`` located cases of P (a repeatable reservoir sample beyond that) and the total located."""
     where, params = case_filter_sql(f)
     base = f"FROM cases c WHERE c.reported_at >= $start AND c.reported_at < $end AND {LOCATED} AND {where}"
@@ -23,8 +24,7 @@ def case_points(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 5000,
     cur = con.cursor()
     total = int(cur.execute(f"SELECT count(*) {base}", p).fetchone()[0])
     sample = "" if total <= limit else f" USING SAMPLE reservoir({int(limit)} ROWS) REPEATABLE ({int(seed)})"
-    sql = (f"SELECT * FROM (SELECT c.case_id, c.kind, c.category_name, c.lon, c.lat {base}){sample} "
-           "ORDER BY case_id")
+    sql = f"SELECT * FROM (SELECT c.case_id, c.kind, c.category_name, c.lon, c.lat {base}){sample} ORDER BY case_id"
     return cur.execute(sql, p).df(), total
 
 

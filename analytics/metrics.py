@@ -18,8 +18,9 @@ from analytics.filters import Filters, area_filter_sql, case_filter_sql, level_c
 
 IN_P = "c.reported_at >= $start AND c.reported_at < $end"
 CLOSED_IN_P = "c.closed_at >= $start AND c.closed_at < $end AND c.status <> 'cancelled'"
-OPEN_OVERDUE = ("c.filed_at < $end AND c.status <> 'cancelled' AND (c.closed_at IS NULL OR c.closed_at >= $end)"
-                " AND c.due_at < $end")
+OPEN_OVERDUE = (
+    "c.filed_at < $end AND c.status <> 'cancelled' AND (c.closed_at IS NULL OR c.closed_at >= $end) AND c.due_at < $end"
+)
 DISPUTE_RECEIVED = f"c.kind = 'dispute' AND {IN_P} AND c.status <> 'cancelled'"
 DISPUTE_RESOLVED = f"{DISPUTE_RECEIVED} AND c.closed_at < $end AND c.resolution_level IS NOT NULL"
 WORKER_REPORTED = f"c.reporter_worker_id IS NOT NULL AND {IN_P} AND c.status <> 'cancelled'"
@@ -35,30 +36,46 @@ AGGREGATES: dict[str, str] = {
     "open_overdue": f"count(*) FILTER (WHERE {OPEN_OVERDUE})",
     "closed_with_rework": f"count(*) FILTER (WHERE {CLOSED_IN_P} AND c.rework_count > 0)",
     "worker_reported": f"count(*) FILTER (WHERE {WORKER_REPORTED})",
-    "worker_self_handled": (f"count(*) FILTER (WHERE {WORKER_REPORTED} AND c.self_handled"
-                            " AND c.dispatched_at IS NULL AND c.closed_at < $end)"),
+    "worker_self_handled": (
+        f"count(*) FILTER (WHERE {WORKER_REPORTED} AND c.self_handled"
+        " AND c.dispatched_at IS NULL AND c.closed_at < $end)"
+    ),
     "median_handling_hours": f"quantile_cont({HANDLING_HOURS}, 0.5) FILTER (WHERE {CLOSED_IN_P})",
     "p90_handling_hours": f"quantile_cont({HANDLING_HOURS}, 0.9) FILTER (WHERE {CLOSED_IN_P})",
     "valid_callbacks": f"count(*) FILTER (WHERE {CLOSED_IN_P} AND c.callback_valid)",
     "callbacks_contacted": f"count(*) FILTER (WHERE {CLOSED_IN_P} AND c.callback_valid AND c.callback_contacted)",
     "callbacks_solved": f"count(*) FILTER (WHERE {CLOSED_IN_P} AND c.callback_valid AND c.callback_solved)",
-    "satisfaction_points": (f"coalesce(sum(CASE c.satisfaction WHEN 'satisfied' THEN 1.0 WHEN 'basic' THEN 0.9"
-                            f" ELSE 0.0 END) FILTER (WHERE {CLOSED_IN_P} AND c.callback_valid), 0)::DOUBLE"),
+    "satisfaction_points": (
+        f"coalesce(sum(CASE c.satisfaction WHEN 'satisfied' THEN 1.0 WHEN 'basic' THEN 0.9"
+        f" ELSE 0.0 END) FILTER (WHERE {CLOSED_IN_P} AND c.callback_valid), 0)::DOUBLE"
+    ),
     "disputes_received": f"count(*) FILTER (WHERE {DISPUTE_RECEIVED})",
     "disputes_resolved": f"count(*) FILTER (WHERE {DISPUTE_RESOLVED})",
-    "disputes_resolved_local": (f"count(*) FILTER (WHERE {DISPUTE_RESOLVED}"
-                                " AND c.resolution_level IN ('grid', 'community'))"),
-    **{f"disputes_resolved_{level}": f"count(*) FILTER (WHERE {DISPUTE_RESOLVED} AND c.resolution_level = '{level}')"
-       for level in ("grid", "community", "street", "district")},
+    "disputes_resolved_local": (
+        f"count(*) FILTER (WHERE {DISPUTE_RESOLVED} AND c.resolution_level IN ('grid', 'community'))"
+    ),
+    **{
+        f"disputes_resolved_{level}": f"count(*) FILTER (WHERE {DISPUTE_RESOLVED} AND c.resolution_level = '{level}')"
+        for level in ("grid", "community", "street", "district")
+    },
 }
 
 # Rows that can contribute to any aggregate: reported before the end, and either
 # touched by P or still open at its start (open overdue backlog).
 RELEVANT = "c.reported_at < $end AND (c.closed_at IS NULL OR c.closed_at >= $start)"
 
-RATE_KEYS = ("closure_rate", "on_time_closure_rate", "rework_rate", "self_handled_rate", "response_rate",
-             "solve_rate", "satisfaction_rate", "three_rates_composite", "dispute_resolution_rate",
-             "local_resolution_rate")
+RATE_KEYS = (
+    "closure_rate",
+    "on_time_closure_rate",
+    "rework_rate",
+    "self_handled_rate",
+    "response_rate",
+    "solve_rate",
+    "satisfaction_rate",
+    "three_rates_composite",
+    "dispute_resolution_rate",
+    "local_resolution_rate",
+)
 
 
 def _ratio(numerator, denominator):
@@ -93,8 +110,9 @@ def derive_rates(counts: dict[str, Any], three_rate_weights: dict[str, float] | 
     out["satisfaction_rate"] = _ratio(out["satisfaction_points"], valid)
     weights = three_rate_weights or {"response_rate": 0.10, "solve_rate": 0.50, "satisfaction_rate": 0.40}
     parts = [out[k] for k in weights]
-    out["three_rates_composite"] = (None if any(p is None for p in parts)
-                                    else sum(out[k] * float(w) for k, w in weights.items()))
+    out["three_rates_composite"] = (
+        None if any(p is None for p in parts) else sum(out[k] * float(w) for k, w in weights.items())
+    )
     out["dispute_resolution_rate"] = _ratio(out["disputes_resolved"], out["disputes_received"])
     out["local_resolution_rate"] = _ratio(out["disputes_resolved_local"], out["disputes_resolved"])
     return out
@@ -184,8 +202,10 @@ def by_area(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | 
     count_cols = [c for c in AGGREGATES if not c.endswith("_hours") and c != "satisfaction_points"]
     frame[count_cols] = frame[count_cols].fillna(0).astype("int64")
     weights = (cfg or {}).get("three_rates", {}).get("weights")
-    rates = [derive_rates({k: _clean(v) for k, v in rec.items()}, weights)
-             for rec in frame[list(AGGREGATES)].to_dict("records")]
+    rates = [
+        derive_rates({k: _clean(v) for k, v in rec.items()}, weights)
+        for rec in frame[list(AGGREGATES)].to_dict("records")
+    ]
     derived = pd.DataFrame(rates, index=frame.index, columns=["due_to_close", *RATE_KEYS])
     for column in ("due_to_close", *RATE_KEYS):
         frame[column] = pd.to_numeric(derived[column], errors="coerce")

@@ -14,11 +14,23 @@ import pandas as pd
 from analytics import metrics
 from analytics.filters import LEVELS, Filters, case_filter_sql, level_columns, period_params
 
-PROFILE_METRICS = ("reported", "reported_per_1000", "closure_rate", "on_time_closure_rate", "open_overdue",
-                   "median_handling_hours", "satisfaction_rate", "rework_rate")
+PROFILE_METRICS = (
+    "reported",
+    "reported_per_1000",
+    "closure_rate",
+    "on_time_closure_rate",
+    "open_overdue",
+    "median_handling_hours",
+    "satisfaction_rate",
+    "rework_rate",
+)
 LOWER_IS_BETTER = {"open_overdue", "median_handling_hours", "rework_rate"}
-HIERARCHY = {"grid": ("community", "street", "district"), "community": ("street", "district"),
-             "street": ("district",), "district": ()}
+HIERARCHY = {
+    "grid": ("community", "street", "district"),
+    "community": ("street", "district"),
+    "street": ("district",),
+    "district": (),
+}
 
 
 def area_info(con: duckdb.DuckDBPyConnection, level: str, area: str) -> dict | None:
@@ -28,7 +40,7 @@ def area_info(con: duckdb.DuckDBPyConnection, level: str, area: str) -> dict | N
     parent_cols = ", ".join(f"any_value({i}) AS {lv}_id, any_value({n}) AS {lv}_name" for lv, i, n in parents)
     sql = f"""SELECT any_value({name_col}) AS name, count(*) AS grids, sum(population) AS population,
                      sum(households) AS households, sum(elderly) AS elderly, sum(children) AS children,
-                     sum(area_km2) AS area_km2 {', ' + parent_cols if parent_cols else ''}
+                     sum(area_km2) AS area_km2 {", " + parent_cols if parent_cols else ""}
               FROM grids WHERE {id_col} = $area"""
     row = con.cursor().execute(sql, {"area": str(area)}).df()
     if row.empty or row["grids"].iloc[0] == 0:
@@ -56,10 +68,15 @@ def kpi_context(peers: pd.DataFrame, area: str, names: tuple[str, ...] = PROFILE
         ascending = name in LOWER_IS_BETTER or name in ("reported", "reported_per_1000")
         ranks = column.rank(method="min", ascending=ascending)
         value = column.get(area)
-        rows.append({"metric": name, "value": None if pd.isna(value) else float(value),
-                     "city_median": None if column.dropna().empty else float(column.median()),
-                     "rank": None if pd.isna(ranks.get(area)) else int(ranks[area]),
-                     "ranked": int(column.notna().sum())})
+        rows.append(
+            {
+                "metric": name,
+                "value": None if pd.isna(value) else float(value),
+                "city_median": None if column.dropna().empty else float(column.median()),
+                "rank": None if pd.isna(ranks.get(area)) else int(ranks[area]),
+                "ranked": int(column.notna().sum()),
+            }
+        )
     return pd.DataFrame(rows)
 
 

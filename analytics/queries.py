@@ -36,8 +36,9 @@ def data_range(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | None
     return row[0].date(), end
 
 
-def areas(con: duckdb.DuckDBPyConnection, level: str, parent_level: str | None = None,
-          parent: str | None = None) -> pd.DataFrame:
+def areas(
+    con: duckdb.DuckDBPyConnection, level: str, parent_level: str | None = None, parent: str | None = None
+) -> pd.DataFrame:
     """Areas of a level (``area_id``, ``area_name``), optionally inside one parent area."""
     id_col, name_col = level_columns(level)
     sql = f"SELECT {id_col} AS area_id, any_value({name_col}) AS area_name FROM grids WHERE {id_col} IS NOT NULL"
@@ -71,11 +72,19 @@ def area_geometries(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
     """Area id, name and GeoJSON geometry per area of a level (grids as stored; coarser levels dissolved)."""
     id_col, name_col = level_columns(level)
     if level == "grid":
-        sql = ("SELECT grid_id AS area_id, grid_name AS area_name, geometry, centroid_lon, centroid_lat "
-               "FROM grids ORDER BY grid_id")
+        sql = (
+            "SELECT grid_id AS area_id, grid_name AS area_name, geometry, centroid_lon, centroid_lat "
+            "FROM grids ORDER BY grid_id"
+        )
         return con.cursor().execute(sql).df()
     from analytics.geo import dissolve  # geometry work only when a coarser level is asked for
 
-    grids = con.cursor().execute(f"SELECT {id_col} AS area_id, {name_col} AS area_name, geometry FROM grids "
-                                 f"WHERE {id_col} IS NOT NULL ORDER BY grid_id").df()
+    grids = (
+        con.cursor()
+        .execute(
+            f"SELECT {id_col} AS area_id, {name_col} AS area_name, geometry FROM grids "
+            f"WHERE {id_col} IS NOT NULL ORDER BY grid_id"
+        )
+        .df()
+    )
     return dissolve(grids)

@@ -99,6 +99,7 @@ TABLES_SQL: dict[str, str] = {
         )""",
 }
 
+
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every canonical table (empty) and record the schema version.
 

@@ -15,8 +15,11 @@ from analytics.departments import department_metrics
 from analytics.filters import Filters
 from analytics.scoring import ENTITIES, add_scores
 
-ENTITY_KEYS = {"grid": ("area_id", "area_name"), "department": ("department", "department_name"),
-               "worker": ("worker_id", "grid_name")}
+ENTITY_KEYS = {
+    "grid": ("area_id", "area_name"),
+    "department": ("department", "department_name"),
+    "worker": ("worker_id", "grid_name"),
+}
 
 
 def entity_kind(entity: str) -> str:
@@ -43,14 +46,16 @@ def report_target(f: Filters, cfg: dict) -> float:
     return max(float(cfg["score"]["worker_reports_per_30_days"]) * f.days / 30.0, 1.0)
 
 
-def scorecard(con: duckdb.DuckDBPyConnection, f: Filters, entity: str, cfg: dict,
-              weights: dict[str, float] | None = None) -> pd.DataFrame:
+def scorecard(
+    con: duckdb.DuckDBPyConnection, f: Filters, entity: str, cfg: dict, weights: dict[str, float] | None = None
+) -> pd.DataFrame:
     """Scores, grades, ranks and rank changes of every entity, best first (ungraded last)."""
     target = report_target(f, cfg)
     now = add_scores(entity_metrics(con, f, entity, cfg), cfg, weights, entity, target)
     before = add_scores(entity_metrics(con, f.previous(), entity, cfg), cfg, weights, entity, target)
     previous = before[["entity_id", "score", "grade", "rank"]].rename(
-        columns={"score": "score_previous", "grade": "grade_previous", "rank": "rank_previous"})
+        columns={"score": "score_previous", "grade": "grade_previous", "rank": "rank_previous"}
+    )
     out = now.merge(previous, on="entity_id", how="left")
     out["rank_change"] = (out["rank_previous"] - out["rank"]).astype("Int64")
     return out.sort_values(["rank", "entity_id"], na_position="last", kind="stable").reset_index(drop=True)

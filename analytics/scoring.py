@@ -91,8 +91,13 @@ def status(frame: pd.DataFrame, grades: pd.Series, min_due: int, red_overdue_sha
     return result
 
 
-def add_scores(frame: pd.DataFrame, cfg: dict, weights: dict[str, float] | None = None,
-               entity: str = "grid", report_target: float | None = None) -> pd.DataFrame:
+def add_scores(
+    frame: pd.DataFrame,
+    cfg: dict,
+    weights: dict[str, float] | None = None,
+    entity: str = "grid",
+    report_target: float | None = None,
+) -> pd.DataFrame:
     """``frame`` (one row per entity, with its rates) plus points, score, grade, rank (and status for grids).
 
     Entities with too few cases (their volume below ``status.min_due_to_close``) get no

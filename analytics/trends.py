@@ -16,8 +16,13 @@ from analytics.anomaly import flag_spikes
 from analytics.filters import Filters, case_filter_sql, level_columns, period_params
 from analytics.queries import grain_unit
 
-SPLITS = {"none": "'all'", "kind": "c.kind", "category": "c.category_code", "category_major": "c.category_major",
-          "source": "c.source"}
+SPLITS = {
+    "none": "'all'",
+    "kind": "c.kind",
+    "category": "c.category_code",
+    "category_major": "c.category_major",
+    "source": "c.source",
+}
 FREQ = {"day": "D", "week": "W-MON", "month": "MS"}
 
 
@@ -39,8 +44,14 @@ def buckets(start: dt.date, end: dt.date, grain: str) -> pd.DatetimeIndex:
     return pd.date_range(first, pd.Timestamp(end) - pd.Timedelta(microseconds=1), freq=FREQ[grain])
 
 
-def series(con: duckdb.DuckDBPyConnection, f: Filters, grain: str = "week", split: str = "kind",
-           level: str | None = None, top: int = 8) -> pd.DataFrame:
+def series(
+    con: duckdb.DuckDBPyConnection,
+    f: Filters,
+    grain: str = "week",
+    split: str = "kind",
+    level: str | None = None,
+    top: int = 8,
+) -> pd.DataFrame:
     """Reported cases per bucket and split value in P (columns ``bucket``, ``series``, ``reported``).
 
     The ``top`` series by volume are kept; the rest are summed as ``other``.
@@ -66,8 +77,11 @@ def series(con: duckdb.DuckDBPyConnection, f: Filters, grain: str = "week", spli
 
 def _totals(con, f: Filters, grain: str) -> pd.Series:
     frame = series(con, f, grain, "none")
-    return frame.set_index("bucket")["reported"] if not frame.empty else pd.Series(
-        0, index=buckets(f.start, f.end, grain), name="reported")
+    return (
+        frame.set_index("bucket")["reported"]
+        if not frame.empty
+        else pd.Series(0, index=buckets(f.start, f.end, grain), name="reported")
+    )
 
 
 def baseline_band(con: duckdb.DuckDBPyConnection, f: Filters, grain: str, rules: dict) -> pd.DataFrame:
@@ -108,21 +122,35 @@ def period_changes(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
         return int(con.cursor().execute(sql, {**params, **period_params(flt)}).fetchone()[0])
 
     now, prev, last_year = count(f), count(f.previous()), count(f.year_earlier())
-    return {"reported": now, "previous": prev, "year_earlier": last_year,
-            "period_over_period": (now - prev) / prev if prev else None,
-            "year_over_year": (now - last_year) / last_year if last_year else None}
+    return {
+        "reported": now,
+        "previous": prev,
+        "year_earlier": last_year,
+        "period_over_period": (now - prev) / prev if prev else None,
+        "year_over_year": (now - last_year) / last_year if last_year else None,
+    }
 
 
-def theme_tracker(con: duckdb.DuckDBPyConnection, f: Filters, category: str, intervention: dt.date,
-                  weeks: int = 12, data_span: tuple[dt.date, dt.date] | None = None) -> dict:
+def theme_tracker(
+    con: duckdb.DuckDBPyConnection,
+    f: Filters,
+    category: str,
+    intervention: dt.date,
+    weeks: int = 12,
+    data_span: tuple[dt.date, dt.date] | None = None,
+) -> dict:
     """每月一题: mean weekly volume of one category in the ``weeks`` before and after an intervention date.
 
     Weeks are counted from the intervention day (7-day windows), so no partial calendar week distorts
     the means. With ``data_span`` (first day, as-of day) the windows keep only whole weeks inside the
     data, so weeks the data does not cover are not counted as zero.
     """
-    scoped = dataclasses.replace(f, category=category, start=intervention - dt.timedelta(weeks=weeks),
-                                 end=intervention + dt.timedelta(weeks=weeks))
+    scoped = dataclasses.replace(
+        f,
+        category=category,
+        start=intervention - dt.timedelta(weeks=weeks),
+        end=intervention + dt.timedelta(weeks=weeks),
+    )
     where, params = case_filter_sql(scoped)
     sql = f"""SELECT floor(datediff('day', $pivot::TIMESTAMP, c.reported_at) / 7)::INTEGER AS week, count(*) AS n
               FROM cases c WHERE c.reported_at >= $start AND c.reported_at < $end AND {where} GROUP BY 1"""
@@ -139,5 +167,11 @@ def theme_tracker(con: duckdb.DuckDBPyConnection, f: Filters, category: str, int
     frame = weekly.rename("reported").rename_axis("week").reset_index()
     frame["week_start"] = [pivot + dt.timedelta(weeks=int(w)) for w in frame["week"]]
     change = (after_mean - before_mean) / before_mean if before_mean and after_mean is not None else None
-    return {"before_mean": before_mean, "after_mean": after_mean, "change": change, "weekly": frame,
-            "weeks_before": len(before), "weeks_after": len(after)}
+    return {
+        "before_mean": before_mean,
+        "after_mean": after_mean,
+        "change": change,
+        "weekly": frame,
+        "weeks_before": len(before),
+        "weeks_after": len(after),
+    }

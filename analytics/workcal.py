@@ -42,10 +42,14 @@ class WorkCalendar:
     workdays: tuple[str, ...] = field(default_factory=tuple)
 
     @classmethod
-    def from_config(cls, cfg: dict) -> "WorkCalendar":
+    def from_config(cls, cfg: dict) -> WorkCalendar:
         cal = cfg.get("calendar", {})
-        return cls(cal.get("work_start", "09:00"), cal.get("work_end", "17:00"),
-                   tuple(cal.get("holidays", ())), tuple(cal.get("workdays", ())))
+        return cls(
+            cal.get("work_start", "09:00"),
+            cal.get("work_end", "17:00"),
+            tuple(cal.get("holidays", ())),
+            tuple(cal.get("workdays", ())),
+        )
 
     @property
     def window_minutes(self) -> int:
@@ -97,8 +101,7 @@ class WorkCalendar:
         if (pos >= working_idx.size).any():
             raise ValueError("deadline beyond the calendar table")
         day_idx = working_idx[pos]
-        result = (days[day_idx] * MINUTES_PER_DAY + _minutes(self.work_start)
-                  + (target - start_cum[day_idx]))
+        result = days[day_idx] * MINUTES_PER_DAY + _minutes(self.work_start) + (target - start_cum[day_idx])
         return result.astype("datetime64[m]")
 
     def due_at(self, start: pd.Series, hours: pd.Series, basis: pd.Series) -> pd.Series:
@@ -109,8 +112,7 @@ class WorkCalendar:
         working = valid & (basis == "working")
         calendar = valid & ~working
         if working.any():
-            due = self.add_working_hours(start[working].to_numpy("datetime64[m]"),
-                                         hours[working].to_numpy(float))
+            due = self.add_working_hours(start[working].to_numpy("datetime64[m]"), hours[working].to_numpy(float))
             out.loc[working] = due.astype("datetime64[us]")
         if calendar.any():
             out.loc[calendar] = start[calendar] + pd.to_timedelta(hours[calendar], unit="h")

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import data, data_parts as parts, import_parts
-from ui.i18n import t
+from ui import data, import_parts
+from ui import data_parts as parts
 from ui.guard import ensure_frame
+from ui.i18n import t
 
 ensure_frame()
 st.title(t("page.data"))
 key = data.db_key()
 loaded, report, importing, dictionary, definitions = st.tabs(
-    [t("data.tab_loaded"), t("data.tab_report"), t("data.tab_import"), t("data.tab_dictionary"), t("data.tab_metrics")])
+    [t("data.tab_loaded"), t("data.tab_report"), t("data.tab_import"), t("data.tab_dictionary"), t("data.tab_metrics")]
+)
 with loaded:
     parts.loaded_panel(key)
 with report:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import map_parts as parts, page
+from ui import map_parts as parts
+from ui import page
 
 f, key = page.start("page.grid_map")
 st.caption(page.period_caption(f))

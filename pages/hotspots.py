@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import hotspot_parts as parts, page
+from ui import hotspot_parts as parts
+from ui import page
 
 f, key = page.start("page.hotspots")
 choice = parts.controls(f)

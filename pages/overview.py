@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import data, overview_parts as parts, page, present
+from ui import data, page, present
+from ui import overview_parts as parts
 from ui.i18n import t
 from ui.tiles import kpi_tiles
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import page, profile_parts as parts
+from ui import page
+from ui import profile_parts as parts
 
 f, key = page.start("page.profile")
 level, area = parts.choose_area(key, f)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import page, trends_parts as parts
+from ui import page
+from ui import trends_parts as parts
 
 f, key = page.start("page.trends")
 st.caption(page.period_caption(f))

@@ -28,9 +28,13 @@ REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real" / "bosto
 
 
 def boston_spec(db: Path, cases: Path) -> ImportSpec:
-    boundaries = BoundarySpec(Layer(REAL / "boston_precincts_wgs84.geojson", "WARD_PRECINCT"),
-                              parent_layers={"community": Layer(REAL / "boston_wards.geojson", "WARD"),
-                                             "street": Layer(REAL / "boston_neighborhoods.geojson", "Name")})
+    boundaries = BoundarySpec(
+        Layer(REAL / "boston_precincts_wgs84.geojson", "WARD_PRECINCT"),
+        parent_layers={
+            "community": Layer(REAL / "boston_wards.geojson", "WARD"),
+            "street": Layer(REAL / "boston_neighborhoods.geojson", "Name"),
+        },
+    )
     return ImportSpec(db=db, cases=[cases], mapping="boston311", boundaries=boundaries, city_name="Boston")
 
 
@@ -55,9 +59,11 @@ def measure(label: str, cases: Path, folder: Path, repeat: int) -> None:
         rows = result.rows_in
     best, best_cpu = min(runs)
     median = statistics.median(wall for wall, _ in runs)
-    print(f"{label:<14} {rows:>10,} rows  best {best:6.2f} s = {rows / best:>9,.0f} rows/s   "
-          f"median {median:6.2f} s = {rows / median:>9,.0f} rows/s   cpu {best_cpu:6.2f} s "
-          f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    print(
+        f"{label:<14} {rows:>10,} rows  best {best:6.2f} s = {rows / best:>9,.0f} rows/s   "
+        f"median {median:6.2f} s = {rows / median:>9,.0f} rows/s   cpu {best_cpu:6.2f} s "
+        f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+    )
 
 
 def main() -> int:
@@ -70,7 +76,7 @@ def main() -> int:
         return 2
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        run_import(boston_spec(folder / "warm.duckdb", REAL / "boston311_2015.parquet"))   # imports, caches
+        run_import(boston_spec(folder / "warm.duckdb", REAL / "boston311_2015.parquet"))  # imports, caches
         measure("boston311", REAL / "boston311_2015.parquet", folder, args.repeat)
         if args.scale > 1:
             measure(f"boston311 x{args.scale}", scaled_copy(folder, args.scale), folder, args.repeat)

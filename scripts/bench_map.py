@@ -38,8 +38,11 @@ def deck_size(db: str) -> dict:
     geoms = queries.area_geometries(con, "grid")
     began = time.perf_counter()
     payload = status_map(geoms, scored, {s: s for s in ("red", "amber", "green", "grey")}, "{area_name}").to_json()
-    return {"grids": len(geoms), "deck_json_mb": round(len(payload) / 1e6, 2),
-            "deck_build_s": round(time.perf_counter() - began, 3)}
+    return {
+        "grids": len(geoms),
+        "deck_json_mb": round(len(payload) / 1e6, 2),
+        "deck_build_s": round(time.perf_counter() - began, 3),
+    }
 
 
 def server_run(db: str, runs: int) -> dict:

@@ -31,8 +31,14 @@ from urllib.parse import quote, urlencode, urlsplit
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 )
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 NETWORK_SCHEMES = frozenset({"http", "https", "ws", "wss"})
@@ -41,13 +47,13 @@ MODES = {"normal": {}, "present": {"present": "1"}}
 
 SCRIPT_DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 # Something the script drew: a page title, or the boxes a failing run leaves instead of one.
-RENDERED = ('[data-testid="stMainBlockContainer"] h1, [data-testid="stException"], '
-            '[data-testid="stAlertContentError"]')
+RENDERED = '[data-testid="stMainBlockContainer"] h1, [data-testid="stException"], [data-testid="stAlertContentError"]'
 EXCEPTION = '[data-testid="stException"]'
 ERROR_BOX = '[data-testid="stAlertContentError"]'
 
 
 # --- the Streamlit server -----------------------------------------------------------------
+
 
 def free_port() -> int:
     """A TCP port that was free a moment ago (bind to port 0 and let the OS choose)."""
@@ -71,8 +77,9 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def start_app(db_path, port: int | None = None, env: dict | None = None,
-              timeout: float = 60.0) -> tuple[subprocess.Popen, str]:
+def start_app(
+    db_path, port: int | None = None, env: dict | None = None, timeout: float = 60.0
+) -> tuple[subprocess.Popen, str]:
     """Run ``streamlit run app.py`` against ``db_path`` and wait until it answers its health check.
 
     Returns the process and the base URL (``http://127.0.0.1:PORT``). The server's output goes to
@@ -81,10 +88,23 @@ def start_app(db_path, port: int | None = None, env: dict | None = None,
     port = port or free_port()
     environ = {**os.environ, **(env or {}), "GRIDSCOPE_DB": str(db_path)}
     log = tempfile.NamedTemporaryFile(prefix="gridscope-server-", suffix=".log", delete=False)
-    command = [sys.executable, "-m", "streamlit", "run", "app.py",
-               "--server.port", str(port), "--server.address", "127.0.0.1",
-               "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none"]
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
     log.close()
     process.log_path = Path(log.name)
@@ -92,14 +112,18 @@ def start_app(db_path, port: int | None = None, env: dict | None = None,
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {process.returncode} before answering on "
-                               f"{base_url}; its output ends with:\n{_tail(process.log_path)}")
+            raise RuntimeError(
+                f"streamlit exited with code {process.returncode} before answering on "
+                f"{base_url}; its output ends with:\n{_tail(process.log_path)}"
+            )
         if _healthy(f"{base_url}/_stcore/health"):
             return process, base_url
         time.sleep(0.25)
     stop_app(process)
-    raise RuntimeError(f"streamlit did not answer {base_url}/_stcore/health within {timeout:.0f} s; "
-                       f"its output ends with:\n{_tail(process.log_path)}")
+    raise RuntimeError(
+        f"streamlit did not answer {base_url}/_stcore/health within {timeout:.0f} s; "
+        f"its output ends with:\n{_tail(process.log_path)}"
+    )
 
 
 def stop_app(process: subprocess.Popen, timeout: float = 10.0) -> None:
@@ -118,6 +142,7 @@ def stop_app(process: subprocess.Popen, timeout: float = 10.0) -> None:
 
 # --- addresses ----------------------------------------------------------------------------
 
+
 def page_url(base_url: str, url_path: str, lang: str, mode: str = "normal", **params) -> str:
     """``BASE/url_path?lang=..`` plus the query parameters of ``mode`` and any extra ``params``."""
     if mode not in MODES:
@@ -127,6 +152,7 @@ def page_url(base_url: str, url_path: str, lang: str, mode: str = "normal", **pa
 
 
 # --- the browser --------------------------------------------------------------------------
+
 
 def launch_browser(playwright):
     """Headless Debian Chromium (never a Playwright-downloaded one) with the network chatter off."""
@@ -193,8 +219,9 @@ def new_page(target, viewport: tuple[int, int] = (1920, 1080)):
     return page
 
 
-def open_page(target, url: str, viewport: tuple[int, int] = (1920, 1080), requests: list | None = None,
-              timeout: float = 60_000):
+def open_page(
+    target, url: str, viewport: tuple[int, int] = (1920, 1080), requests: list | None = None, timeout: float = 60_000
+):
     """Open ``url`` in a new page and wait until Streamlit has finished drawing it.
 
     Pass a list as ``requests`` to have every request URL (from before navigation on) appended to it.
@@ -209,10 +236,13 @@ def open_page(target, url: str, viewport: tuple[int, int] = (1920, 1080), reques
 
 # --- what is on the page ------------------------------------------------------------------
 
+
 def error_texts(page) -> list[str]:
     """The text of every exception box and error box on the page (empty when there is none)."""
-    return [element.inner_text().strip() or "(empty box)"
-            for element in page.query_selector_all(f"{EXCEPTION}, {ERROR_BOX}")]
+    return [
+        element.inner_text().strip() or "(empty box)"
+        for element in page.query_selector_all(f"{EXCEPTION}, {ERROR_BOX}")
+    ]
 
 
 def full_page_screenshot(page, path) -> None:

@@ -18,8 +18,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from analytics.store import db_path  # noqa: E402
 from scripts.browser import (  # noqa: E402
-    CHROMIUM, MODES, error_texts, external_requests, full_page_screenshot, launch_browser, open_page,
-    page_url, start_app, stop_app,
+    CHROMIUM,
+    MODES,
+    error_texts,
+    external_requests,
+    full_page_screenshot,
+    launch_browser,
+    open_page,
+    page_url,
+    start_app,
+    stop_app,
 )
 from ui.i18n import LANGUAGES  # noqa: E402
 from ui.navigation import PAGES  # noqa: E402
@@ -32,6 +40,7 @@ def _choices(allowed):
         if unknown or not values:
             raise argparse.ArgumentTypeError(f"expected a comma-separated subset of {','.join(allowed)}")
         return values
+
     return parse
 
 
@@ -40,8 +49,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--db", help="database (default: GRIDSCOPE_DB, else data/gridscope.duckdb)")
     parser.add_argument("--out", type=Path, default=Path("screenshots"), help="output folder (default: screenshots/)")
     parser.add_argument("--langs", type=_choices(LANGUAGES), default=list(LANGUAGES), help="default: zh,en")
-    parser.add_argument("--modes", type=_choices(tuple(MODES)), default=["normal", "present"],
-                        help="display modes, comma-separated (default: normal,present)")
+    parser.add_argument(
+        "--modes",
+        type=_choices(tuple(MODES)),
+        default=["normal", "present"],
+        help="display modes, comma-separated (default: normal,present)",
+    )
     parser.add_argument("--width", type=int, default=1920)
     parser.add_argument("--height", type=int, default=1080)
     parser.add_argument("--full-page", action="store_true", help="also write the whole scrolled page")
@@ -58,8 +71,12 @@ def shoot(browser, base_url: str, args: argparse.Namespace) -> int:
                 stem = f"{spec.key}_{lang}" + ("" if mode == "normal" else f"_{mode}")
                 requests: list[str] = []
                 started = time.monotonic()
-                page = open_page(browser, page_url(base_url, url_path, lang, mode),
-                                 viewport=(args.width, args.height), requests=requests)
+                page = open_page(
+                    browser,
+                    page_url(base_url, url_path, lang, mode),
+                    viewport=(args.width, args.height),
+                    requests=requests,
+                )
                 try:
                     shot = args.out / f"{stem}.png"
                     page.screenshot(path=str(shot))
@@ -82,8 +99,10 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     database = db_path(args.db).resolve()
     if not database.exists():
-        print(f"database not found: {database}\nbuild one first, e.g.: python -m analytics demo --db {database}",
-              file=sys.stderr)
+        print(
+            f"database not found: {database}\nbuild one first, e.g.: python -m analytics demo --db {database}",
+            file=sys.stderr,
+        )
         return 2
     if not Path(CHROMIUM).exists():
         print(f"Chromium not found at {CHROMIUM} (apt-get install chromium)", file=sys.stderr)

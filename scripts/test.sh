@@ -12,4 +12,6 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 python3 -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+python3 -m ruff check .
+python3 -m ruff format --check .
 python3 -m pytest "$@"

@@ -11,12 +11,33 @@ import pandas as pd
 from analytics.schema import create_schema
 
 CASE_DEFAULTS = {
-    "kind": "incident", "category_code": "06010", "category_name": "暴露垃圾", "category_major": "市容环境类",
-    "source": "patrol", "grid_id": "G1", "lon": None, "lat": None, "location_flag": None,
-    "reported_at": None, "filed_at": None, "dispatched_at": None, "handled_at": None, "closed_at": None,
-    "due_at": None, "status": "filed", "department": None, "reporter_worker_id": None, "self_handled": False,
-    "rework_count": 0, "resolution_level": None, "callback_valid": None, "callback_contacted": None,
-    "callback_solved": None, "satisfaction": None, "quality_flags": None, "description": None,
+    "kind": "incident",
+    "category_code": "06010",
+    "category_name": "暴露垃圾",
+    "category_major": "市容环境类",
+    "source": "patrol",
+    "grid_id": "G1",
+    "lon": None,
+    "lat": None,
+    "location_flag": None,
+    "reported_at": None,
+    "filed_at": None,
+    "dispatched_at": None,
+    "handled_at": None,
+    "closed_at": None,
+    "due_at": None,
+    "status": "filed",
+    "department": None,
+    "reporter_worker_id": None,
+    "self_handled": False,
+    "rework_count": 0,
+    "resolution_level": None,
+    "callback_valid": None,
+    "callback_contacted": None,
+    "callback_solved": None,
+    "satisfaction": None,
+    "quality_flags": None,
+    "description": None,
 }
 _ids = itertools.count(1)
 
@@ -30,10 +51,28 @@ def empty_store(grids: list[dict] | None = None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     create_schema(con)
     grids = grids or [
-        {"grid_id": "G1", "grid_name": "一网格", "community_id": "C1", "community_name": "一社区",
-         "street_id": "S1", "street_name": "一街道", "district_id": "D1", "district_name": "一区", "population": 2000},
-        {"grid_id": "G2", "grid_name": "二网格", "community_id": "C1", "community_name": "一社区",
-         "street_id": "S1", "street_name": "一街道", "district_id": "D1", "district_name": "一区", "population": 1000},
+        {
+            "grid_id": "G1",
+            "grid_name": "一网格",
+            "community_id": "C1",
+            "community_name": "一社区",
+            "street_id": "S1",
+            "street_name": "一街道",
+            "district_id": "D1",
+            "district_name": "一区",
+            "population": 2000,
+        },
+        {
+            "grid_id": "G2",
+            "grid_name": "二网格",
+            "community_id": "C1",
+            "community_name": "一社区",
+            "street_id": "S1",
+            "street_name": "一街道",
+            "district_id": "D1",
+            "district_name": "一区",
+            "population": 1000,
+        },
     ]
     frame = pd.DataFrame(grids)  # noqa: F841 (read by DuckDB by name below)
     con.execute("INSERT INTO grids BY NAME SELECT * FROM frame")

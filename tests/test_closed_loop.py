@@ -22,25 +22,55 @@ def fixture_store():
     con.execute("INSERT INTO departments VALUES ('A', '甲局', 'Dept A'), ('B', '乙局', 'Dept B')")
     con.execute("INSERT INTO workers VALUES ('W1', 'G1', '专职网格员', TRUE), ('W2', 'G2', '兼职网格员', FALSE)")
     base = {"reported_at": "2025-03-03 08:00", "filed_at": "2025-03-03 09:00", "dispatched_at": "2025-03-03 10:00"}
-    add_cases(con, [
-        # A: handled in 4 h, on time, closed 2 h later; reported by W1
-        {**base, "department": "A", "handled_at": "2025-03-03 14:00", "closed_at": "2025-03-03 16:00",
-         "due_at": "2025-03-04 17:00", "status": "closed", "reporter_worker_id": "W1"},
-        # A: handled in 10 h, late, with rework
-        {**base, "department": "A", "handled_at": "2025-03-03 20:00", "closed_at": "2025-03-04 08:00",
-         "due_at": "2025-03-03 18:00", "status": "closed", "rework_count": 1},
-        # A: dispatched, never handled, due 2025-03-20 17:00: open overdue at the end (1 April 00:00), 11 days 7 h overdue
-        {**base, "department": "A", "due_at": "2025-03-20 17:00", "status": "dispatched"},
-        # B: handled in 1 h on time
-        {**base, "department": "B", "handled_at": "2025-03-03 11:00", "closed_at": "2025-03-03 12:00",
-         "due_at": "2025-03-05 17:00", "status": "closed"},
-        # B: dispatched, not yet due at the end
-        {**base, "department": "B", "due_at": "2025-04-10 17:00", "status": "dispatched"},
-        # W1: a self-handled report (no dispatch) and a cancelled one
-        {"reported_at": "2025-03-05 08:00", "filed_at": "2025-03-05 08:30", "closed_at": "2025-03-05 09:30",
-         "due_at": "2025-03-06 17:00", "status": "closed", "reporter_worker_id": "W1", "self_handled": True},
-        {"reported_at": "2025-03-06 08:00", "filed_at": None, "status": "cancelled", "reporter_worker_id": "W1"},
-    ])
+    add_cases(
+        con,
+        [
+            # A: handled in 4 h, on time, closed 2 h later; reported by W1
+            {
+                **base,
+                "department": "A",
+                "handled_at": "2025-03-03 14:00",
+                "closed_at": "2025-03-03 16:00",
+                "due_at": "2025-03-04 17:00",
+                "status": "closed",
+                "reporter_worker_id": "W1",
+            },
+            # A: handled in 10 h, late, with rework
+            {
+                **base,
+                "department": "A",
+                "handled_at": "2025-03-03 20:00",
+                "closed_at": "2025-03-04 08:00",
+                "due_at": "2025-03-03 18:00",
+                "status": "closed",
+                "rework_count": 1,
+            },
+            # A: dispatched, never handled, due 2025-03-20 17:00: open overdue at the end (1 April 00:00), 11 days 7 h overdue
+            {**base, "department": "A", "due_at": "2025-03-20 17:00", "status": "dispatched"},
+            # B: handled in 1 h on time
+            {
+                **base,
+                "department": "B",
+                "handled_at": "2025-03-03 11:00",
+                "closed_at": "2025-03-03 12:00",
+                "due_at": "2025-03-05 17:00",
+                "status": "closed",
+            },
+            # B: dispatched, not yet due at the end
+            {**base, "department": "B", "due_at": "2025-04-10 17:00", "status": "dispatched"},
+            # W1: a self-handled report (no dispatch) and a cancelled one
+            {
+                "reported_at": "2025-03-05 08:00",
+                "filed_at": "2025-03-05 08:30",
+                "closed_at": "2025-03-05 09:30",
+                "due_at": "2025-03-06 17:00",
+                "status": "closed",
+                "reporter_worker_id": "W1",
+                "self_handled": True,
+            },
+            {"reported_at": "2025-03-06 08:00", "filed_at": None, "status": "cancelled", "reporter_worker_id": "W1"},
+        ],
+    )
     return con
 
 
@@ -52,7 +82,7 @@ def test_department_metrics_by_hand():
     assert a.handled_rate == pytest.approx(2 / 3)
     assert a.on_time_handling_rate == pytest.approx(1 / 3)
     assert a.rework_rate == pytest.approx(1 / 3)
-    assert a.median_handling_hours == pytest.approx(7.0)          # median of 4 h and 10 h
+    assert a.median_handling_hours == pytest.approx(7.0)  # median of 4 h and 10 h
     assert (b.dispatched, b.handled, b.open_overdue, b.due_to_handle) == (2, 1, 0, 1)
     assert b.on_time_handling_rate == pytest.approx(1.0)
 
@@ -105,7 +135,10 @@ def test_slow_department_ranks_last_only_in_its_period(demo_con):
 def test_collapsing_grid_ranks_at_the_bottom_only_in_its_period(demo_con):
     grid, start, end = _planted(demo_con, "collapsing_grid")
     during = scorecard(demo_con, Filters(start, end), "grid", DEFAULTS).dropna(subset=["rank"]).set_index("entity_id")
-    before = scorecard(demo_con, Filters(start, end).previous(), "grid", DEFAULTS).dropna(
-        subset=["rank"]).set_index("entity_id")
-    assert during.loc[grid, "rank"] >= 0.95 * during["rank"].max()      # in the bottom 5 %
-    assert before.loc[grid, "rank"] < 0.8 * before["rank"].max()         # not near the bottom before
+    before = (
+        scorecard(demo_con, Filters(start, end).previous(), "grid", DEFAULTS)
+        .dropna(subset=["rank"])
+        .set_index("entity_id")
+    )
+    assert during.loc[grid, "rank"] >= 0.95 * during["rank"].max()  # in the bottom 5 %
+    assert before.loc[grid, "rank"] < 0.8 * before["rank"].max()  # not near the bottom before

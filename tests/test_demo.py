@@ -54,6 +54,7 @@ def table_snapshot(path: str) -> dict[str, pd.DataFrame]:
 
 # --- geography -------------------------------------------------------------------------------------------------
 
+
 def test_grids_tile_the_city_without_gaps_or_overlaps(con):
     geoms = shapely.from_geojson(frame(con, "SELECT geometry FROM grids ORDER BY grid_id")["geometry"].to_numpy())
     assert shapely.is_valid(geoms).all()
@@ -113,6 +114,7 @@ def test_workers(con):
 
 # --- determinism and types --------------------------------------------------------------------------------------
 
+
 def test_same_seed_same_content_other_seed_differs(tmp_path):
     paths = [str(tmp_path / f"{name}.duckdb") for name in ("a", "b", "c")]
     build_demo(paths[0], cases=6000, seed=7)
@@ -139,8 +141,14 @@ def test_column_types(con):
         assert types[column] == "TIMESTAMP"
     assert types["self_handled"] == types["callback_valid"] == "BOOLEAN"
     assert types["rework_count"] == "INTEGER"
-    assert scalar(con, "SELECT count(*) FROM cases WHERE hour(reported_at) = 0 AND minute(reported_at) = 0 "
-                       "AND second(reported_at) = 0") < CASES * 0.001
+    assert (
+        scalar(
+            con,
+            "SELECT count(*) FROM cases WHERE hour(reported_at) = 0 AND minute(reported_at) = 0 "
+            "AND second(reported_at) = 0",
+        )
+        < CASES * 0.001
+    )
 
 
 def test_meta(con):
@@ -149,12 +157,18 @@ def test_meta(con):
     assert meta["city_name"] == "示范市（演示数据）" and meta["timezone"] == "Asia/Shanghai"
     assert meta["data_start"] == "2024-01-01" and meta["data_end"] == "2026-01-01"
     assert meta["source_files"] == f"synthetic: analytics.demo seed=42 cases={CASES} grids=400"
-    assert set(json.loads(meta["demo_signals"])) == {"emerging_hotspot", "slow_department", "collapsing_grid",
-                                                     "seasonal_category", "spike"}
+    assert set(json.loads(meta["demo_signals"])) == {
+        "emerging_hotspot",
+        "slow_department",
+        "collapsing_grid",
+        "seasonal_category",
+        "spike",
+    }
     assert {"schema_version", "loaded_at", "demo_seed", "demo_cases"} <= set(meta)
 
 
 # --- mixes ---------------------------------------------------------------------------------------------------
+
 
 def test_case_count_and_kind_mix(con):
     kinds = frame(con, "SELECT kind, count(*) AS n FROM cases GROUP BY kind").set_index("kind")["n"]
@@ -168,13 +182,19 @@ def test_case_count_and_kind_mix(con):
 
 
 def test_incident_major_mix_and_top_minors(con):
-    shares = frame(con, """SELECT category_major, count(*) / sum(count(*)) OVER () AS share FROM cases
-                           WHERE kind = 'incident' GROUP BY 1""").set_index("category_major")["share"]
+    shares = frame(
+        con,
+        """SELECT category_major, count(*) / sum(count(*)) OVER () AS share FROM cases
+                           WHERE kind = 'incident' GROUP BY 1""",
+    ).set_index("category_major")["share"]
     expected = {"市容环境类": 0.652, "街面秩序类": 0.245, "宣传广告类": 0.032, "公共设施类": 0.021, "施工管理类": 0.020}
     for major, value in expected.items():
         assert shares[major] == pytest.approx(value, abs=0.02), major
-    top = frame(con, """SELECT category_name FROM cases WHERE kind = 'incident' GROUP BY 1
-                        ORDER BY count(*) DESC LIMIT 6""")["category_name"].tolist()
+    top = frame(
+        con,
+        """SELECT category_name FROM cases WHERE kind = 'incident' GROUP BY 1
+                        ORDER BY count(*) DESC LIMIT 6""",
+    )["category_name"].tolist()
     assert {"非法小广告", "暴露垃圾", "乱堆杂物", "占道经营", "机动车乱停放"} <= set(top)
 
 
@@ -183,16 +203,22 @@ def test_sources_and_demand_majors(con):
     assert hotline == pytest.approx(0.907, abs=0.015)
     patrol = scalar(con, "SELECT avg((source = 'patrol')::INT) FROM cases WHERE kind = 'incident'")
     assert patrol == pytest.approx(0.70, abs=0.03)
-    top = frame(con, """SELECT category_major FROM cases WHERE kind = 'demand' GROUP BY 1
-                        ORDER BY count(*) DESC LIMIT 1""")["category_major"].tolist()
+    top = frame(
+        con,
+        """SELECT category_major FROM cases WHERE kind = 'demand' GROUP BY 1
+                        ORDER BY count(*) DESC LIMIT 1""",
+    )["category_major"].tolist()
     assert top == ["市场管理"]
     sources = set(frame(con, "SELECT DISTINCT source FROM cases WHERE kind = 'dispute'")["source"])
     assert sources == {"walk_in", "referral", "patrol"}
 
 
 def test_weekly_pattern_and_spring_festival(con):
-    by_day = frame(con, """SELECT isodow(reported_at) AS dow, count(*) AS n FROM cases WHERE kind = 'incident'
-                           GROUP BY 1""").set_index("dow")["n"]
+    by_day = frame(
+        con,
+        """SELECT isodow(reported_at) AS dow, count(*) AS n FROM cases WHERE kind = 'incident'
+                           GROUP BY 1""",
+    ).set_index("dow")["n"]
     assert by_day[[6, 7]].mean() < 0.75 * by_day[[1, 2, 3, 4, 5]].mean()
     window = "SELECT count(*) FROM cases WHERE reported_at >= $start AND reported_at < $end"
     festival = scalar(con, window, start="2025-01-28", end="2025-02-05")
@@ -204,18 +230,26 @@ def test_categories_table_covers_every_case(con):
     cats = frame(con, "SELECT * FROM categories")
     assert cats[["category_name_en", "category_major_en"]].notna().all().all()
     assert set(cats["deadline_basis"]) == {"working", "calendar"}
-    missing = scalar(con, """SELECT count(*) FROM cases c ANTI JOIN categories k
-                             ON c.kind = k.kind AND c.category_code = k.category_code""")
+    missing = scalar(
+        con,
+        """SELECT count(*) FROM cases c ANTI JOIN categories k
+                             ON c.kind = k.kind AND c.category_code = k.category_code""",
+    )
     assert missing == 0
     hours = cats.set_index("category_name")["deadline_hours"]
-    assert hours["暴露垃圾"] == 8 and hours["积存垃圾渣土"] == 32 and hours["道路不洁"] == 5 and hours["私搭乱建"] == 120
+    assert (
+        hours["暴露垃圾"] == 8 and hours["积存垃圾渣土"] == 32 and hours["道路不洁"] == 5 and hours["私搭乱建"] == 120
+    )
     assert 12 <= scalar(con, "SELECT count(*) FROM departments") <= 15
 
 
 # --- lifecycle consistency -------------------------------------------------------------------------------------
 
+
 def test_status_matches_timestamps(con):
-    bad = scalar(con, """SELECT count(*) FROM cases WHERE NOT CASE status
+    bad = scalar(
+        con,
+        """SELECT count(*) FROM cases WHERE NOT CASE status
         WHEN 'cancelled' THEN filed_at IS NULL AND closed_at IS NULL
         WHEN 'closed' THEN closed_at IS NOT NULL
         WHEN 'handled' THEN handled_at IS NOT NULL AND closed_at IS NULL
@@ -223,35 +257,61 @@ def test_status_matches_timestamps(con):
         WHEN 'filed' THEN filed_at IS NOT NULL AND dispatched_at IS NULL AND closed_at IS NULL
         WHEN 'reported' THEN filed_at IS NULL
         WHEN 'suspended' THEN filed_at IS NOT NULL AND closed_at IS NULL
-        ELSE false END""")
+        ELSE false END""",
+    )
     assert bad == 0
     shares = frame(con, "SELECT status, count(*) / sum(count(*)) OVER () AS s FROM cases GROUP BY 1").set_index(
-        "status")["s"]
+        "status"
+    )["s"]
     assert shares["cancelled"] == pytest.approx(0.015, abs=0.004)
     assert shares["suspended"] == pytest.approx(0.005, abs=0.003)
 
 
 def test_timestamps_are_ordered_and_before_the_end(con):
-    bad = scalar(con, """SELECT count(*) FROM cases WHERE filed_at < reported_at OR dispatched_at < filed_at
+    bad = scalar(
+        con,
+        """SELECT count(*) FROM cases WHERE filed_at < reported_at OR dispatched_at < filed_at
         OR handled_at < coalesce(dispatched_at, filed_at) OR closed_at < handled_at OR closed_at < filed_at
-        OR due_at <= filed_at OR (filed_at IS NOT NULL AND status <> 'cancelled' AND due_at IS NULL)""")
+        OR due_at <= filed_at OR (filed_at IS NOT NULL AND status <> 'cancelled' AND due_at IS NULL)""",
+    )
     assert bad == 0
-    after = scalar(con, """SELECT count(*) FROM cases WHERE greatest(filed_at, dispatched_at, handled_at, closed_at)
-                           >= TIMESTAMP '2026-01-01'""")
+    after = scalar(
+        con,
+        """SELECT count(*) FROM cases WHERE greatest(filed_at, dispatched_at, handled_at, closed_at)
+                           >= TIMESTAMP '2026-01-01'""",
+    )
     assert after == 0
 
 
 def test_self_handling_and_routing(con):
-    assert scalar(con, """SELECT count(*) FROM cases WHERE self_handled AND (dispatched_at IS NOT NULL
-                          OR closed_at IS NULL OR department IS NOT NULL)""") == 0
+    assert (
+        scalar(
+            con,
+            """SELECT count(*) FROM cases WHERE self_handled AND (dispatched_at IS NOT NULL
+                          OR closed_at IS NULL OR department IS NOT NULL)""",
+        )
+        == 0
+    )
     share = scalar(con, "SELECT avg(self_handled::INT) FROM cases WHERE kind = 'incident' AND source = 'patrol'")
     assert 0.35 <= share <= 0.45
     assert scalar(con, "SELECT count(*) FROM cases WHERE (source = 'patrol') <> (reporter_worker_id IS NOT NULL)") == 0
-    assert scalar(con, """SELECT count(*) FROM cases c ANTI JOIN workers w ON c.reporter_worker_id = w.worker_id
-                          WHERE c.reporter_worker_id IS NOT NULL""") == 0
+    assert (
+        scalar(
+            con,
+            """SELECT count(*) FROM cases c ANTI JOIN workers w ON c.reporter_worker_id = w.worker_id
+                          WHERE c.reporter_worker_id IS NOT NULL""",
+        )
+        == 0
+    )
     assert scalar(con, "SELECT count(*) FROM cases c ANTI JOIN grids g USING (grid_id)") == 0
-    assert scalar(con, """SELECT count(*) FROM cases c ANTI JOIN departments d USING (department)
-                          WHERE c.department IS NOT NULL""") == 0
+    assert (
+        scalar(
+            con,
+            """SELECT count(*) FROM cases c ANTI JOIN departments d USING (department)
+                          WHERE c.department IS NOT NULL""",
+        )
+        == 0
+    )
 
 
 def test_late_closures_rework_and_flags(con):
@@ -259,32 +319,55 @@ def test_late_closures_rework_and_flags(con):
     assert 0.07 <= late <= 0.13
     rework = scalar(con, "SELECT avg((rework_count > 0)::INT) FROM cases WHERE closed_at IS NOT NULL")
     assert 0.015 <= rework <= 0.04
-    flags = frame(con, """SELECT quality_flags, closed_at - reported_at <= INTERVAL 10 MINUTE AS quick
-                          FROM cases WHERE closed_at IS NOT NULL""")
+    flags = frame(
+        con,
+        """SELECT quality_flags, closed_at - reported_at <= INTERVAL 10 MINUTE AS quick
+                          FROM cases WHERE closed_at IS NOT NULL""",
+    )
     assert (flags["quick"] == (flags["quality_flags"] == "closed_within_10min")).all()
     assert 0.0003 <= flags["quick"].mean() <= 0.002
 
 
 def test_disputes(con):
-    levels = frame(con, """SELECT resolution_level, count(*) / sum(count(*)) OVER () AS s FROM cases
-                           WHERE kind = 'dispute' AND closed_at IS NOT NULL GROUP BY 1""").set_index(
-        "resolution_level")["s"]
+    levels = frame(
+        con,
+        """SELECT resolution_level, count(*) / sum(count(*)) OVER () AS s FROM cases
+                           WHERE kind = 'dispute' AND closed_at IS NOT NULL GROUP BY 1""",
+    ).set_index("resolution_level")["s"]
     assert levels["grid"] == pytest.approx(0.70, abs=0.04)
     assert levels["community"] == pytest.approx(0.27, abs=0.04)
-    assert scalar(con, "SELECT count(*) FROM cases WHERE (resolution_level IS NOT NULL) <> "
-                       "(kind = 'dispute' AND closed_at IS NOT NULL)") == 0
-    resolved = scalar(con, """SELECT avg((closed_at IS NOT NULL)::INT) FROM cases WHERE kind = 'dispute'
-                              AND status <> 'cancelled' AND reported_at < '2025-09-01'""")
+    assert (
+        scalar(
+            con,
+            "SELECT count(*) FROM cases WHERE (resolution_level IS NOT NULL) <> "
+            "(kind = 'dispute' AND closed_at IS NOT NULL)",
+        )
+        == 0
+    )
+    resolved = scalar(
+        con,
+        """SELECT avg((closed_at IS NOT NULL)::INT) FROM cases WHERE kind = 'dispute'
+                              AND status <> 'cancelled' AND reported_at < '2025-09-01'""",
+    )
     assert resolved == pytest.approx(0.97, abs=0.015)
 
 
 def test_callbacks(con):
-    assert scalar(con, """SELECT count(*) FROM cases WHERE callback_valid IS NOT NULL
-                          AND NOT (kind = 'demand' AND closed_at IS NOT NULL)""") == 0
+    assert (
+        scalar(
+            con,
+            """SELECT count(*) FROM cases WHERE callback_valid IS NOT NULL
+                          AND NOT (kind = 'demand' AND closed_at IS NOT NULL)""",
+        )
+        == 0
+    )
     assert scalar(con, "SELECT count(*) FROM cases WHERE satisfaction IS NOT NULL AND NOT callback_contacted") == 0
-    rates = frame(con, """SELECT year(closed_at) AS y, avg(callback_valid::INT) AS valid,
+    rates = frame(
+        con,
+        """SELECT year(closed_at) AS y, avg(callback_valid::INT) AS valid,
         avg(callback_solved::INT) AS solved, avg((satisfaction = 'satisfied')::INT) AS satisfied
-        FROM cases WHERE kind = 'demand' AND closed_at IS NOT NULL GROUP BY 1""").set_index("y")
+        FROM cases WHERE kind = 'demand' AND closed_at IS NOT NULL GROUP BY 1""",
+    ).set_index("y")
     assert rates["valid"].between(0.82, 0.88).all()
     assert rates.loc[2025, "solved"] > rates.loc[2024, "solved"] + 0.04
     assert rates.loc[2025, "satisfied"] > rates.loc[2024, "satisfied"] + 0.05
@@ -300,10 +383,16 @@ def test_points_inside_their_grid(con):
 
 # --- planted signals --------------------------------------------------------------------------------------------
 
+
 def test_signals_have_valid_subjects(con):
     signals = frame(con, "SELECT * FROM signals")
-    assert set(signals["signal"]) == {"emerging_hotspot", "slow_department", "collapsing_grid",
-                                      "seasonal_category", "spike"}
+    assert set(signals["signal"]) == {
+        "emerging_hotspot",
+        "slow_department",
+        "collapsing_grid",
+        "seasonal_category",
+        "spike",
+    }
     grids = set(frame(con, "SELECT grid_id FROM grids")["grid_id"])
     departments = set(frame(con, "SELECT department FROM departments")["department"])
     codes = set(frame(con, "SELECT category_code FROM categories")["category_code"])
@@ -319,47 +408,69 @@ def test_signals_have_valid_subjects(con):
 
 
 def test_hotspot_ramps_and_is_contiguous(con):
-    monthly = frame(con, """WITH h AS (SELECT subject_id FROM signals WHERE signal = 'emerging_hotspot')
+    monthly = frame(
+        con,
+        """WITH h AS (SELECT subject_id FROM signals WHERE signal = 'emerging_hotspot')
         SELECT date_trunc('month', reported_at) AS m, grid_id IN (SELECT * FROM h) AS hot, count(*) AS n
-        FROM cases WHERE kind = 'demand' GROUP BY ALL""")
+        FROM cases WHERE kind = 'demand' GROUP BY ALL""",
+    )
     hot = monthly[monthly["hot"]].set_index("m")["n"].sort_index()
     cold = monthly[~monthly["hot"]].set_index("m")["n"].sort_index()
     first_year = hot.iloc[:12].mean()
     assert hot.iloc[-1] > 3 * first_year
     assert cold.iloc[-1] < 1.6 * cold.iloc[:12].mean()
-    geoms = shapely.from_geojson(frame(con, """SELECT geometry FROM grids WHERE grid_id IN
-        (SELECT subject_id FROM signals WHERE signal = 'emerging_hotspot')""")["geometry"].to_numpy())
+    geoms = shapely.from_geojson(
+        frame(
+            con,
+            """SELECT geometry FROM grids WHERE grid_id IN
+        (SELECT subject_id FROM signals WHERE signal = 'emerging_hotspot')""",
+        )["geometry"].to_numpy()
+    )
     assert shapely.union_all(geoms).geom_type == "Polygon"
 
 
 def test_slow_department_and_collapsing_grid(con):
-    slow = frame(con, """SELECT filed_at >= TIMESTAMP '2025-10-01' AS q4,
+    slow = frame(
+        con,
+        """SELECT filed_at >= TIMESTAMP '2025-10-01' AS q4,
         avg(CASE WHEN closed_at IS NULL THEN (due_at < TIMESTAMP '2026-01-01')::INT
                  ELSE (closed_at > due_at)::INT END) AS late
         FROM cases WHERE department = (SELECT subject_id FROM signals WHERE signal = 'slow_department')
-        AND status <> 'cancelled' AND filed_at >= TIMESTAMP '2025-04-01' GROUP BY 1""").set_index("q4")["late"]
+        AND status <> 'cancelled' AND filed_at >= TIMESTAMP '2025-04-01' GROUP BY 1""",
+    ).set_index("q4")["late"]
     assert slow[True] > 0.5 and slow[False] < 0.2
-    grid = frame(con, """SELECT filed_at >= TIMESTAMP '2025-11-01' AS late_window,
+    grid = frame(
+        con,
+        """SELECT filed_at >= TIMESTAMP '2025-11-01' AS late_window,
         avg((closed_at IS NOT NULL AND closed_at <= due_at)::INT) AS on_time
         FROM cases WHERE grid_id = (SELECT subject_id FROM signals WHERE signal = 'collapsing_grid')
         AND status <> 'cancelled' AND filed_at >= TIMESTAMP '2025-05-01' AND due_at < TIMESTAMP '2026-01-01'
-        GROUP BY 1""").set_index("late_window")["on_time"]
+        GROUP BY 1""",
+    ).set_index("late_window")["on_time"]
     assert grid[False] > 0.8 and grid[True] < 0.4
 
 
 def test_seasonal_category_and_spike(con):
-    months = frame(con, """SELECT month(reported_at) AS m, count(*) AS n FROM cases WHERE category_code =
-        (SELECT subject_id FROM signals WHERE signal = 'seasonal_category') GROUP BY 1""").set_index("m")["n"]
+    months = frame(
+        con,
+        """SELECT month(reported_at) AS m, count(*) AS n FROM cases WHERE category_code =
+        (SELECT subject_id FROM signals WHERE signal = 'seasonal_category') GROUP BY 1""",
+    ).set_index("m")["n"]
     months = months.reindex(range(1, 13), fill_value=0)
     assert months[[12, 1, 2]].sum() > 10 * max(months[[6, 7, 8, 9]].sum(), 1)
     row = frame(con, "SELECT subject_id, start_date FROM signals WHERE signal = 'spike'").iloc[0]
-    daily = frame(con, """SELECT reported_at::DATE AS d, count(*) AS n FROM cases WHERE category_code = $code
-                          GROUP BY 1""", code=row["subject_id"]).set_index("d")["n"]
+    daily = frame(
+        con,
+        """SELECT reported_at::DATE AS d, count(*) AS n FROM cases WHERE category_code = $code
+                          GROUP BY 1""",
+        code=row["subject_id"],
+    ).set_index("d")["n"]
     spike = daily[row["start_date"]]
     assert spike >= 60 and spike >= 10 * max(daily.drop(row["start_date"]).median(), 1)
 
 
 # --- personal data --------------------------------------------------------------------------------------------
+
 
 def test_planted_personal_data_is_in_the_description(con):
     planted = frame(con, """SELECT p.*, c.description FROM pii_planted p JOIN cases c USING (case_id)""")

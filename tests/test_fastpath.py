@@ -21,8 +21,8 @@ import pytest
 from analytics import alerts, metrics
 from analytics.anomaly import flag_spikes, spike_matrix
 from analytics.config import load_config
-from analytics.layout import CASE_ORDER, LATE_CLOSURE_DAYS, ORDER_BY_SQL
 from analytics.filters import Filters
+from analytics.layout import CASE_ORDER, LATE_CLOSURE_DAYS, ORDER_BY_SQL
 
 DEC = Filters(dt.date(2025, 12, 1), dt.date(2026, 1, 1))
 
@@ -30,20 +30,25 @@ DEC = Filters(dt.date(2025, 12, 1), dt.date(2026, 1, 1))
 def filter_sets(con) -> list[Filters]:
     street = con.execute("SELECT min(street_id) FROM grids").fetchone()[0]
     grid = con.execute("SELECT min(grid_id) FROM grids").fetchone()[0]
-    return [DEC, DEC.previous(), Filters(dt.date(2024, 3, 1), dt.date(2024, 6, 1), kind="demand"),
-            Filters(dt.date(2025, 1, 1), dt.date(2026, 1, 1)), dataclasses.replace(DEC, level="street", area=street),
-            dataclasses.replace(DEC, level="grid", area=grid, kind="incident"),
-            Filters(dt.date(2025, 6, 3), dt.date(2025, 6, 17), kind="dispute"),
-            dataclasses.replace(DEC, level="street", area="x'; DROP TABLE cases;--")]
+    return [
+        DEC,
+        DEC.previous(),
+        Filters(dt.date(2024, 3, 1), dt.date(2024, 6, 1), kind="demand"),
+        Filters(dt.date(2025, 1, 1), dt.date(2026, 1, 1)),
+        dataclasses.replace(DEC, level="street", area=street),
+        dataclasses.replace(DEC, level="grid", area=grid, kind="incident"),
+        Filters(dt.date(2025, 6, 3), dt.date(2025, 6, 17), kind="dispute"),
+        dataclasses.replace(DEC, level="street", area="x'; DROP TABLE cases;--"),
+    ]
 
 
 @pytest.mark.parametrize("grain", ["day", "week"])
 def test_spike_matrix_equals_flag_spikes_per_series(grain):
     rng = np.random.default_rng(3)
     values = rng.poisson(12, size=(120, 9)).astype(float)
-    values[:, 3] = 0                      # an all-zero series (MAD 0)
-    values[100, 5] += 60                  # a planted spike
-    values[::11, 7] = 5                   # ties in the window
+    values[:, 3] = 0  # an all-zero series (MAD 0)
+    values[100, 5] += 60  # a planted spike
+    values[::11, 7] = 5  # ties in the window
     index = pd.date_range("2025-01-06", periods=120, freq="D" if grain == "day" else "W-MON")
     flags = spike_matrix(values, grain, 3.0, 10, 8)
     for j in range(values.shape[1]):
@@ -61,13 +66,22 @@ def plain_spike_alerts(con, f: Filters, spike_rules: dict) -> pd.DataFrame:
         return pd.DataFrame(columns=alerts.COLUMNS)
     rows = []
     for code in table.columns:
-        flags = flag_spikes(table[code], "day", float(spike_rules["robust_sd"]), float(spike_rules["min_excess"]),
-                            weeks)
+        flags = flag_spikes(
+            table[code], "day", float(spike_rules["robust_sd"]), float(spike_rules["min_excess"]), weeks
+        )
         hits = flags[flags["spike"] & (flags.index >= pd.Timestamp(f.start))]
         if not hits.empty:
             top = hits.assign(excess=hits["count"] - hits["baseline"]).nlargest(1, "excess").iloc[0]
-            rows.append({"category_code": code, "name": names[code], "count": top["count"],
-                         "baseline": top["baseline"], "excess": top["excess"], "day": top.name.date().isoformat()})
+            rows.append(
+                {
+                    "category_code": code,
+                    "name": names[code],
+                    "count": top["count"],
+                    "baseline": top["baseline"],
+                    "excess": top["excess"],
+                    "day": top.name.date().isoformat(),
+                }
+            )
     hit = pd.DataFrame(rows, columns=["category_code", "name", "count", "baseline", "excess", "day"])
     out = alerts._rows(hit, "spike", "category", "category_code", "name", "count", "baseline", hit["excess"] / 10)
     return out.assign(day=hit["day"].to_numpy())

@@ -24,9 +24,9 @@ def lattice(n: int = 10) -> pd.DataFrame:
 
 def test_queen_contiguity_on_a_lattice():
     w = contiguity_weights(lattice())
-    assert len(w.neighbors["0_0"]) == 3      # corner: 2 rook + 1 diagonal
-    assert len(w.neighbors["0_5"]) == 5      # edge
-    assert len(w.neighbors["5_5"]) == 8      # interior
+    assert len(w.neighbors["0_0"]) == 3  # corner: 2 rook + 1 diagonal
+    assert len(w.neighbors["0_5"]) == 5  # edge
+    assert len(w.neighbors["5_5"]) == 8  # interior
 
 
 def test_gi_star_finds_a_hot_block():
@@ -38,9 +38,9 @@ def test_gi_star_finds_a_hot_block():
     values[list(block)] += 30
     result = gi_star(values, w, permutations=999, seed=1)
     hot = set(result.index[result["spot"] == "hot"])
-    assert "4_4" in hot                       # the centre of the block
+    assert "4_4" in hot  # the centre of the block
     assert len(hot & block) >= 5
-    assert hot <= ring                        # nothing hot away from the block
+    assert hot <= ring  # nothing hot away from the block
     assert (result.loc[list(hot), "band"] >= 95).all()
     assert not (result["spot"] == "cold").loc[list(block)].any()
 
@@ -55,19 +55,22 @@ def test_random_pattern_gives_almost_no_significant_cells_after_fdr():
     assert sum(significant) <= 2, significant
 
 
-@pytest.mark.parametrize("sign, z, expected", [
-    ([0, 0, 0, 0, 0, 1], np.arange(6.0), "new_hot"),
-    ([0, 0, 0, 0, 1, 1], np.arange(6.0), "consecutive_hot"),
-    ([1] * 10, np.arange(10.0), "intensifying_hot"),
-    ([1] * 10, np.array([3, 2, 3, 2, 3, 2, 3, 2, 3, 2.5]), "persistent_hot"),
-    ([1] * 10, np.arange(10.0)[::-1], "diminishing_hot"),
-    ([1, 0, 1, 0, 0, 1], np.zeros(6), "sporadic_hot"),
-    ([1, -1, 0, 1, 0, 1], np.zeros(6), "oscillating_hot"),
-    ([1] * 9 + [0], np.zeros(10), "historical_hot"),
-    ([0, 0, 0, 0, 0, -1], -np.arange(6.0), "new_cold"),
-    ([-1] * 10, -np.arange(10.0), "intensifying_cold"),
-    ([0, 1, 0, 0, 0, 0], np.zeros(6), "none"),
-])
+@pytest.mark.parametrize(
+    "sign, z, expected",
+    [
+        ([0, 0, 0, 0, 0, 1], np.arange(6.0), "new_hot"),
+        ([0, 0, 0, 0, 1, 1], np.arange(6.0), "consecutive_hot"),
+        ([1] * 10, np.arange(10.0), "intensifying_hot"),
+        ([1] * 10, np.array([3, 2, 3, 2, 3, 2, 3, 2, 3, 2.5]), "persistent_hot"),
+        ([1] * 10, np.arange(10.0)[::-1], "diminishing_hot"),
+        ([1, 0, 1, 0, 0, 1], np.zeros(6), "sporadic_hot"),
+        ([1, -1, 0, 1, 0, 1], np.zeros(6), "oscillating_hot"),
+        ([1] * 9 + [0], np.zeros(10), "historical_hot"),
+        ([0, 0, 0, 0, 0, -1], -np.arange(6.0), "new_cold"),
+        ([-1] * 10, -np.arange(10.0), "intensifying_cold"),
+        ([0, 1, 0, 0, 0, 0], np.zeros(6), "none"),
+    ],
+)
 def test_emerging_rules(sign, z, expected):
     assert emerging_class(np.array(sign), np.asarray(z, dtype=float)) == expected
 
@@ -82,8 +85,10 @@ def test_planted_emerging_hotspot_is_found_and_far_grids_are_not(demo_con):
     assert found.isin(EMERGING_HOT).sum() >= len(hot_grids) // 2 + 1, found.to_dict()
     grids = demo_con.execute("SELECT grid_id, centroid_lon, centroid_lat FROM grids").df().set_index("grid_id")
     centre = grids.loc[sorted(hot_grids)].mean()
-    km = np.hypot((grids["centroid_lon"] - centre["centroid_lon"]) * 111 * np.cos(np.radians(centre["centroid_lat"])),
-                  (grids["centroid_lat"] - centre["centroid_lat"]) * 111)
+    km = np.hypot(
+        (grids["centroid_lon"] - centre["centroid_lon"]) * 111 * np.cos(np.radians(centre["centroid_lat"])),
+        (grids["centroid_lat"] - centre["centroid_lat"]) * 111,
+    )
     far = km[km > 2.0].index
     assert len(far) > 300
     # each time step is tested at the 90 % level after FDR (as emerging-hotspot analysis does), so a stray

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -12,12 +11,13 @@ FSTRING_KEY = re.compile(r"""\bt\(\s*f["']([a-z_]+(?:\.[a-z0-9_]+)*)\.\{""")
 
 
 def catalogs() -> dict[str, dict[str, str]]:
-    return {lang: json.loads((ROOT / "ui" / "locales" / f"{lang}.json").read_text(encoding="utf-8"))
-            for lang in ("zh", "en")}
+    from ui.i18n import load_catalog
+
+    return {lang: load_catalog(lang) for lang in ("zh", "en")}
 
 
 def sources() -> list[Path]:
-    return [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py"))]
+    return [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").rglob("*.py"))]
 
 
 def test_catalogs_have_the_same_keys_and_no_empty_strings():
@@ -29,8 +29,12 @@ def test_catalogs_have_the_same_keys_and_no_empty_strings():
 
 def test_every_literal_key_in_the_code_exists():
     keys = set(catalogs()["zh"])
-    missing = {(path.name, key) for path in sources() for key in LITERAL_KEY.findall(path.read_text(encoding="utf-8"))
-               if key not in keys}
+    missing = {
+        (path.name, key)
+        for path in sources()
+        for key in LITERAL_KEY.findall(path.read_text(encoding="utf-8"))
+        if key not in keys
+    }
     assert not missing, sorted(missing)
 
 

@@ -21,11 +21,16 @@ BOSTON_TIME = "%m/%d/%Y %I:%M:%S %p"
 
 def boston_spec(db: Path, mapping) -> ImportSpec:
     real = need_real_data() / "boston311_2015"
-    boundaries = BoundarySpec(Layer(real / "boston_precincts_wgs84.geojson", "WARD_PRECINCT"),
-                              parent_layers={"community": Layer(real / "boston_wards.geojson", "WARD"),
-                                             "street": Layer(real / "boston_neighborhoods.geojson", "Name")})
-    return ImportSpec(db=db, cases=[real / "boston311_2015.parquet"], mapping=mapping, boundaries=boundaries,
-                      city_name="Boston")
+    boundaries = BoundarySpec(
+        Layer(real / "boston_precincts_wgs84.geojson", "WARD_PRECINCT"),
+        parent_layers={
+            "community": Layer(real / "boston_wards.geojson", "WARD"),
+            "street": Layer(real / "boston_neighborhoods.geojson", "Name"),
+        },
+    )
+    return ImportSpec(
+        db=db, cases=[real / "boston311_2015.parquet"], mapping=mapping, boundaries=boundaries, city_name="Boston"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -64,25 +69,35 @@ def test_the_city_hall_placeholder_rows_are_flagged(con, boston_raw):
     expected = set(boston_raw.loc[boston_raw["Geocoded_Location"] == "(0, 0)", "CASE_ENQUIRY_ID"])
     flagged = {r[0] for r in con.execute("SELECT case_id FROM cases WHERE location_flag = 'placeholder'").fetchall()}
     assert flagged == expected and len(expected) == 17_070
-    assert scalar(con, "SELECT count(*) FROM cases WHERE location_flag = 'placeholder' "
-                       "AND (grid_id IS NOT NULL OR lon IS NOT NULL)") == 0
+    assert (
+        scalar(
+            con,
+            "SELECT count(*) FROM cases WHERE location_flag = 'placeholder' "
+            "AND (grid_id IS NOT NULL OR lon IS NOT NULL)",
+        )
+        == 0
+    )
 
 
 def test_cases_per_month_match_the_raw_file(con, boston_raw):
     opened = pd.to_datetime(boston_raw["OPEN_DT"], format=BOSTON_TIME)
     expected = opened.dt.month.value_counts().sort_index().tolist()
-    loaded = [r[1] for r in con.execute("SELECT month(reported_at) AS m, count(*) FROM cases "
-                                        "GROUP BY m ORDER BY m").fetchall()]
+    loaded = [
+        r[1]
+        for r in con.execute("SELECT month(reported_at) AS m, count(*) FROM cases GROUP BY m ORDER BY m").fetchall()
+    ]
     assert loaded == expected
-    assert expected[:2] == [7528, 9052]      # the first two months quoted in SOURCE.md, as a sanity check
+    assert expected[:2] == [7528, 9052]  # the first two months quoted in SOURCE.md, as a sanity check
 
 
 def test_closed_before_opened_rows_are_flagged(con, boston_raw):
     opened = pd.to_datetime(boston_raw["OPEN_DT"], format=BOSTON_TIME)
     closed = pd.to_datetime(boston_raw["CLOSED_DT"], format=BOSTON_TIME)
     expected = set(boston_raw.loc[closed < opened, "CASE_ENQUIRY_ID"])
-    flagged = {r[0] for r in con.execute("SELECT case_id FROM cases "
-                                         "WHERE quality_flags LIKE '%closed_before_reported%'").fetchall()}
+    flagged = {
+        r[0]
+        for r in con.execute("SELECT case_id FROM cases WHERE quality_flags LIKE '%closed_before_reported%'").fetchall()
+    }
     assert flagged == expected and len(expected) == 197
 
 
@@ -92,8 +107,9 @@ def normalise_ward(text: pd.Series) -> pd.Series:
 
 
 def test_point_in_ward_agrees_with_the_data_s_own_ward_column(con, boston_raw):
-    joined = con.execute("SELECT c.case_id, g.community_id FROM cases c JOIN grids g USING (grid_id) "
-                         "WHERE c.location_flag IS NULL").df()
+    joined = con.execute(
+        "SELECT c.case_id, g.community_id FROM cases c JOIN grids g USING (grid_id) WHERE c.location_flag IS NULL"
+    ).df()
     raw = boston_raw.set_index("CASE_ENQUIRY_ID")["ward"]
     data_ward = normalise_ward(raw.reindex(joined["case_id"]).reset_index(drop=True))
     comparable = data_ward.notna() & data_ward.ne("<NA>")
@@ -105,13 +121,18 @@ def test_point_in_ward_agrees_with_the_data_s_own_ward_column(con, boston_raw):
 def test_kinds_sources_and_reference_tables(con, boston_raw):
     worker = boston_raw["Source"].isin(["Employee Generated", "City Worker App", "Maximo Integration"])
     assert scalar(con, "SELECT count(*) FROM cases WHERE kind = 'incident'") == worker.sum()
-    assert scalar(con, "SELECT count(*) FROM cases WHERE source = 'patrol'") == boston_raw["Source"].isin(
-        ["Employee Generated", "City Worker App"]).sum()
+    assert (
+        scalar(con, "SELECT count(*) FROM cases WHERE source = 'patrol'")
+        == boston_raw["Source"].isin(["Employee Generated", "City Worker App"]).sum()
+    )
     assert scalar(con, "SELECT count(*) FROM cases WHERE closed_at IS NULL") == boston_raw["CLOSED_DT"].isna().sum()
     assert scalar(con, "SELECT count(*) FROM cases WHERE due_at IS NOT NULL") == boston_raw["TARGET_DT"].notna().sum()
     assert scalar(con, "SELECT count(*) FROM departments") == boston_raw["SUBJECT"].nunique()
-    expected = boston_raw.assign(kind=worker.map({True: "incident", False: "demand"})) \
-        .groupby(["kind", "TYPE", "REASON"]).ngroups
+    expected = (
+        boston_raw.assign(kind=worker.map({True: "incident", False: "demand"}))
+        .groupby(["kind", "TYPE", "REASON"])
+        .ngroups
+    )
     assert scalar(con, "SELECT count(*) FROM categories") == expected
     assert scalar(con, "SELECT count(*) FROM grids") == 255
     assert scalar(con, "SELECT count(DISTINCT community_id) FROM grids") == 22
@@ -124,7 +145,7 @@ def test_the_stored_report_counts_what_the_tables_hold(con):
     assert report.loc[("flagged", "closed_before_reported"), "rows"] == 197
     outside = scalar(con, "SELECT count(*) FROM cases WHERE location_flag = 'outside'")
     assert report.loc[("flagged", "outside"), "rows"] == outside
-    assert outside < 0.001 * 121_145                  # SOURCE.md: 99.98 % of points fall inside a precinct
+    assert outside < 0.001 * 121_145  # SOURCE.md: 99.98 % of points fall inside a precinct
 
 
 def test_a_hand_written_mapping_loads_the_same_cases(boston_db, tmp_path):

@@ -17,9 +17,13 @@ from tests.conftest import need_real_data
 
 
 def write_layer(path: Path, features: list[tuple[dict, list]], crs: str | None = None) -> Path:
-    collection = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": props, "geometry": {"type": "Polygon", "coordinates": [ring]}}
-        for props, ring in features]}
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": props, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+            for props, ring in features
+        ],
+    }
     if crs:
         collection["crs"] = {"type": "name", "properties": {"name": crs}}
     path.write_text(json.dumps(collection), encoding="utf-8")
@@ -38,8 +42,9 @@ def test_a_child_takes_the_parent_it_overlaps_most():
 
 
 def test_equal_overlaps_go_to_the_first_parent():
-    assert assign_parents(np.array([shapely.box(0, 0, 2, 1)]),
-                          np.array([shapely.box(1, 0, 3, 1), shapely.box(-1, 0, 1, 1)])).tolist() == [0]
+    assert assign_parents(
+        np.array([shapely.box(0, 0, 2, 1)]), np.array([shapely.box(1, 0, 3, 1), shapely.box(-1, 0, 1, 1)])
+    ).tolist() == [0]
 
 
 def test_polygonal_keeps_only_areas():
@@ -49,25 +54,33 @@ def test_polygonal_keeps_only_areas():
 
 
 def test_grids_with_parent_fields_duplicates_and_a_city_district(tmp_path):
-    layer = write_layer(tmp_path / "grids.geojson", [
-        ({"id": 2, "name": "Two", "c": "C1", "cn": "Community 1"}, square(116.40, 39.90, 0.01)),
-        ({"id": 1, "name": "One", "c": "C1", "cn": "Community 1"}, square(116.41, 39.90, 0.01)),
-        ({"id": 1, "name": "One", "c": "C1", "cn": "Community 1"}, square(116.42, 39.90, 0.01)),
-    ])
-    grids, geoms, repaired = build_grids(BoundarySpec(Layer(layer, "id", "name"),
-                                                      parent_fields={"community": ("c", "cn")}), "Testville")
-    assert grids["grid_id"].tolist() == ["1", "2"]                 # merged and sorted; numbers become text
+    layer = write_layer(
+        tmp_path / "grids.geojson",
+        [
+            ({"id": 2, "name": "Two", "c": "C1", "cn": "Community 1"}, square(116.40, 39.90, 0.01)),
+            ({"id": 1, "name": "One", "c": "C1", "cn": "Community 1"}, square(116.41, 39.90, 0.01)),
+            ({"id": 1, "name": "One", "c": "C1", "cn": "Community 1"}, square(116.42, 39.90, 0.01)),
+        ],
+    )
+    grids, geoms, repaired = build_grids(
+        BoundarySpec(Layer(layer, "id", "name"), parent_fields={"community": ("c", "cn")}), "Testville"
+    )
+    assert grids["grid_id"].tolist() == ["1", "2"]  # merged and sorted; numbers become text
     assert geoms[0].area == pytest.approx(2 * geoms[1].area)
     assert grids["community_name"].tolist() == ["Community 1"] * 2
     assert grids["street_id"].isna().all() and grids["district_name"].tolist() == ["Testville"] * 2
-    assert grids["area_km2"][1] == pytest.approx(0.01 * 111.32 * 0.01 * 111.32 * np.cos(np.radians(39.905)),
-                                                 rel=0.01)
+    assert grids["area_km2"][1] == pytest.approx(0.01 * 111.32 * 0.01 * 111.32 * np.cos(np.radians(39.905)), rel=0.01)
     assert grids["centroid_lon"][1] == pytest.approx(116.405) and repaired == {"grids.geojson": []}
 
 
 def test_coordinates_that_are_not_lon_lat_need_a_crs(tmp_path):
-    metres = [[12_957_000, 4_852_000], [12_958_000, 4_852_000], [12_958_000, 4_853_000],
-              [12_957_000, 4_853_000], [12_957_000, 4_852_000]]                   # EPSG:3857 near Beijing
+    metres = [
+        [12_957_000, 4_852_000],
+        [12_958_000, 4_852_000],
+        [12_958_000, 4_853_000],
+        [12_957_000, 4_853_000],
+        [12_957_000, 4_852_000],
+    ]  # EPSG:3857 near Beijing
     layer = write_layer(tmp_path / "projected.geojson", [({"id": "A"}, metres)])
     with pytest.raises(IngestError, match="not longitude/latitude .* pass the right one with --crs"):
         build_grids(BoundarySpec(Layer(layer, "id")))
@@ -91,8 +104,12 @@ def test_parent_options_are_parsed(tmp_path):
     level, layer = parse_parent_layer(f"community={existing}:WARD:NAME", "wgs84")
     assert (level, layer.path, layer.id_field, layer.name_field) == ("community", existing, "WARD", "NAME")
     level, layer = parse_parent_layer("street=C:/maps/hoods.geojson:Name", "gcj02")
-    assert (level, str(layer.path), layer.id_field, layer.coords) == ("street", "C:/maps/hoods.geojson", "Name",
-                                                                       "gcj02")
+    assert (level, str(layer.path), layer.id_field, layer.coords) == (
+        "street",
+        "C:/maps/hoods.geojson",
+        "Name",
+        "gcj02",
+    )
     assert parse_parent_field("district=BORO:BORO_NAME") == ("district", ("BORO", "BORO_NAME"))
     with pytest.raises(ValueError, match="expected LEVEL=FILE:ID_FIELD"):
         parse_parent_layer("community=wards.geojson", "wgs84")
@@ -100,13 +117,15 @@ def test_parent_options_are_parsed(tmp_path):
 
 def test_boston_precincts_in_state_plane_feet_match_the_wgs84_copy():
     real = need_real_data() / "boston311_2015"
-    wgs84, wgs84_geoms, repaired = build_grids(BoundarySpec(Layer(real / "boston_precincts_wgs84.geojson",
-                                                                  "WARD_PRECINCT")))
-    feet, feet_geoms, _ = build_grids(BoundarySpec(Layer(real / "original_epsg2249" / "Precincts.geojson",
-                                                         "WARD_PRECINCT", crs="EPSG:2249")))
+    wgs84, wgs84_geoms, repaired = build_grids(
+        BoundarySpec(Layer(real / "boston_precincts_wgs84.geojson", "WARD_PRECINCT"))
+    )
+    feet, feet_geoms, _ = build_grids(
+        BoundarySpec(Layer(real / "original_epsg2249" / "Precincts.geojson", "WARD_PRECINCT", crs="EPSG:2249"))
+    )
     assert len(wgs84) == 255 and wgs84["grid_id"].tolist() == feet["grid_id"].tolist()
     assert np.abs(wgs84["centroid_lon"] - feet["centroid_lon"]).max() < 1e-6
-    assert sorted(repaired["boston_precincts_wgs84.geojson"]) == ["0511", "1713"]   # SOURCE.md: 2 invalid
+    assert sorted(repaired["boston_precincts_wgs84.geojson"]) == ["0511", "1713"]  # SOURCE.md: 2 invalid
     assert shapely.is_valid(wgs84_geoms).all()
     with pytest.raises(IngestError, match="Precincts.geojson: the coordinates are not longitude/latitude"):
         build_grids(BoundarySpec(Layer(real / "original_epsg2249" / "Precincts.geojson", "WARD_PRECINCT")))

@@ -13,13 +13,13 @@ COORDTRANSFORM = {
     "wgs84_to_gcj02": (116.41024449916938, 39.91640428150164),
     "gcj02_to_bd09": (116.41036949371029, 39.92133699351021),
     "bd09_to_gcj02": (116.39762729119315, 39.90865673957631),
-    "gcj02_to_wgs84": (116.39775550083061, 39.91359571849836),   # their one-step inverse (~3 cm off exact)
+    "gcj02_to_wgs84": (116.39775550083061, 39.91359571849836),  # their one-step inverse (~3 cm off exact)
 }
 # googollee/eviltransform tests: (wgs lat, wgs lng, gcj lat, gcj lng)
 EVILTRANSFORM = [
-    (31.1774276, 121.5272106, 31.17530398364597, 121.531541859215),    # Shanghai
-    (22.543847, 113.912316, 22.540796131694766, 113.9171764808363),    # Shenzhen
-    (39.911954, 116.377817, 39.91334545536069, 116.38404722455657),    # Beijing
+    (31.1774276, 121.5272106, 31.17530398364597, 121.531541859215),  # Shanghai
+    (22.543847, 113.912316, 22.540796131694766, 113.9171764808363),  # Shenzhen
+    (39.911954, 116.377817, 39.91334545536069, 116.38404722455657),  # Beijing
 ]
 METRE_IN_DEGREES = 1 / 111_000
 
@@ -46,8 +46,10 @@ def test_wgs_to_gcj_matches_eviltransform(wgs_lat, wgs_lng, gcj_lat, gcj_lng):
 def test_round_trips_stay_within_a_metre_across_china():
     rng = np.random.default_rng(1)
     lon, lat = rng.uniform(74, 134, 2000), rng.uniform(18, 53, 2000)
-    for forward, backward in [(coords.wgs84_to_gcj02, coords.gcj02_to_wgs84),
-                              (coords.wgs84_to_bd09, coords.bd09_to_wgs84)]:
+    for forward, backward in [
+        (coords.wgs84_to_gcj02, coords.gcj02_to_wgs84),
+        (coords.wgs84_to_bd09, coords.bd09_to_wgs84),
+    ]:
         back_lon, back_lat = backward(*forward(lon, lat))
         assert np.abs(back_lon - lon).max() < METRE_IN_DEGREES
         assert np.abs(back_lat - lat).max() < METRE_IN_DEGREES

@@ -18,7 +18,7 @@ def test_the_complete_example_is_a_valid_mapping():
     block = re.search(r"```toml\n(.*?)```", example, re.S).group(1)
     mapping = parse_mapping(tomllib.loads(block), "my_city.toml")
     assert mapping.coords == "gcj02" and mapping.values["kind"].table["网格员巡查"] == "incident"
-    assert set(tomllib.loads(block)) == SECTIONS      # the example uses every section
+    assert set(tomllib.loads(block)) == SECTIONS  # the example uses every section
 
 
 def test_every_section_key_preset_and_option_is_documented():

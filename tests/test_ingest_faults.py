@@ -50,18 +50,27 @@ def assert_untouched(path: Path, digest: str) -> None:
         assert con.execute("SELECT count(*) FROM cases").fetchone()[0] == 8
 
 
-@pytest.mark.parametrize("spec_changes, message", [
-    ({"cases": [FIXTURES / "truncated.csv"]}, "truncated.csv: the file is truncated"),
-    ({"cases": [FIXTURES / "wrong_encoding.csv"]}, "cannot decode the file as UTF-8-SIG nor as GB18030"),
-    ({"h3_resolution": None,
-      "boundaries": BoundarySpec(Layer(FIXTURES / "broken_geometry.geojson", "grid"))},
-     "broken_geometry.geojson: cannot read the boundary file"),
-    ({"cases": [FIXTURES / "nyc311_style.csv", FIXTURES / "missing.csv"]}, "case file not found"),
-])
+@pytest.mark.parametrize(
+    "spec_changes, message",
+    [
+        ({"cases": [FIXTURES / "truncated.csv"]}, "truncated.csv: the file is truncated"),
+        ({"cases": [FIXTURES / "wrong_encoding.csv"]}, "cannot decode the file as UTF-8-SIG nor as GB18030"),
+        (
+            {"h3_resolution": None, "boundaries": BoundarySpec(Layer(FIXTURES / "broken_geometry.geojson", "grid"))},
+            "broken_geometry.geojson: cannot read the boundary file",
+        ),
+        ({"cases": [FIXTURES / "nyc311_style.csv", FIXTURES / "missing.csv"]}, "case file not found"),
+    ],
+)
 def test_a_bad_input_leaves_the_previous_database_byte_identical(previous, spec_changes, message):
     path, digest = previous
-    spec = {"db": path, "cases": [FIXTURES / "nyc311_style.csv"], "mapping": "nyc311", "h3_resolution": 8,
-            **spec_changes}
+    spec = {
+        "db": path,
+        "cases": [FIXTURES / "nyc311_style.csv"],
+        "mapping": "nyc311",
+        "h3_resolution": 8,
+        **spec_changes,
+    }
     with pytest.raises(IngestError, match=message):
         run_import(ImportSpec(**spec))
     assert_untouched(path, digest)
@@ -70,11 +79,20 @@ def test_a_bad_input_leaves_the_previous_database_byte_identical(previous, spec_
 def test_a_geometry_that_cannot_be_a_polygon_is_refused(previous, tmp_path):
     path, digest = previous
     boundary = tmp_path / "null_geometry.geojson"
-    boundary.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
-                        '{"grid": "A"}, "geometry": null}]}', encoding="utf-8")
+    boundary.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
+        '{"grid": "A"}, "geometry": null}]}',
+        encoding="utf-8",
+    )
     with pytest.raises(IngestError, match="feature 'A' has no geometry"):
-        run_import(ImportSpec(db=path, cases=[FIXTURES / "nyc311_style.csv"], mapping="nyc311",
-                              boundaries=BoundarySpec(Layer(boundary, "grid"))))
+        run_import(
+            ImportSpec(
+                db=path,
+                cases=[FIXTURES / "nyc311_style.csv"],
+                mapping="nyc311",
+                boundaries=BoundarySpec(Layer(boundary, "grid")),
+            )
+        )
     assert_untouched(path, digest)
 
 
@@ -101,12 +119,16 @@ def test_a_full_disk_while_writing_leaves_the_previous_database(previous, monkey
 def write_big_csv(path: Path, rows: int) -> None:
     rng = np.random.default_rng(3)
     seconds = np.sort(rng.integers(0, 365 * 86_400, rows))
-    frame = pd.DataFrame({
-        "case_id": np.char.add("K", np.arange(rows).astype(str)),
-        "kind": "demand",
-        "reported_at": (np.datetime64("2025-01-01T00:00:00") + seconds.astype("timedelta64[s]")).astype(str),
-        "lon": np.round(rng.uniform(116.2, 116.6, rows), 3), "lat": np.round(rng.uniform(39.8, 40.0, rows), 3),
-        "description": "a fairly ordinary description of a case, long enough to take some bytes"})
+    frame = pd.DataFrame(
+        {
+            "case_id": np.char.add("K", np.arange(rows).astype(str)),
+            "kind": "demand",
+            "reported_at": (np.datetime64("2025-01-01T00:00:00") + seconds.astype("timedelta64[s]")).astype(str),
+            "lon": np.round(rng.uniform(116.2, 116.6, rows), 3),
+            "lat": np.round(rng.uniform(39.8, 40.0, rows), 3),
+            "description": "a fairly ordinary description of a case, long enough to take some bytes",
+        }
+    )
     frame.to_csv(path, index=False)
 
 
@@ -114,24 +136,36 @@ def test_a_killed_import_leaves_the_old_file_and_its_temp_is_cleaned_next_time(p
     path, digest = previous
     big = tmp_path / "big.csv"
     write_big_csv(big, 600_000)
-    command = [sys.executable, "-m", "analytics", "import", "--db", str(path), "--cases", str(big),
-               "--preset", "canonical", "--h3", "7"]
+    command = [
+        sys.executable,
+        "-m",
+        "analytics",
+        "import",
+        "--db",
+        str(path),
+        "--cases",
+        str(big),
+        "--preset",
+        "canonical",
+        "--h3",
+        "7",
+    ]
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline, temporary = time.monotonic() + 60, []
     while not temporary and time.monotonic() < deadline and process.poll() is None:
         temporary = list(tmp_path.glob(f"{path.name}.tmp-import-*"))
         time.sleep(0.005)
     assert temporary, f"the import never created its temporary file: {process.stderr.read().decode()}"
-    time.sleep(0.3)                                   # let it get partway
+    time.sleep(0.3)  # let it get partway
     assert process.poll() is None, "the import finished before it could be killed; use a bigger file"
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     assert process.returncode == -signal.SIGKILL
-    assert sha256(path) == digest                     # the served file was never touched
-    assert temporary[0].exists()                      # the stale temporary file is left …
-    with duckdb.connect(str(path), read_only=True) as con:   # … and the target is what the app opens
+    assert sha256(path) == digest  # the served file was never touched
+    assert temporary[0].exists()  # the stale temporary file is left …
+    with duckdb.connect(str(path), read_only=True) as con:  # … and the target is what the app opens
         assert con.execute("SELECT count(*) FROM cases").fetchone()[0] == 8
     run_import(ImportSpec(db=path, cases=[FIXTURES / "nyc311_style.csv"], mapping="nyc311", h3_resolution=7))
-    assert not list(tmp_path.glob(f"{path.name}.tmp-import-*"))   # … and removed by the next import
+    assert not list(tmp_path.glob(f"{path.name}.tmp-import-*"))  # … and removed by the next import
     with duckdb.connect(str(path), read_only=True) as con:
         assert con.execute("SELECT value FROM meta WHERE key = 'grid_source'").fetchone()[0] == "h3 resolution 7"

@@ -14,13 +14,19 @@ from analytics.ingest.times import parse_times
 
 def case_file(rows: list[dict]) -> CaseFile:
     frame = pd.DataFrame(rows, dtype="str")
-    return CaseFile(path=__import__("pathlib").Path("test.csv"), frame=frame,
-                    row_numbers=pd.Series(range(1, len(frame) + 1)), sha256="")
+    return CaseFile(
+        path=__import__("pathlib").Path("test.csv"),
+        frame=frame,
+        row_numbers=pd.Series(range(1, len(frame) + 1)),
+        sha256="",
+    )
 
 
 def mapping(extra: dict | None = None, **columns):
-    data = {"dataset": {"name": "t", "timezone": "Asia/Shanghai"},
-            "columns": {"case_id": "id", "reported_at": "when", **columns}}
+    data = {
+        "dataset": {"name": "t", "timezone": "Asia/Shanghai"},
+        "columns": {"case_id": "id", "reported_at": "when", **columns},
+    }
     for key, value in (extra or {}).items():
         data[key] = value
     return parse_mapping(data, "test.toml")
@@ -42,15 +48,20 @@ def test_presets_are_suggested_from_the_columns():
     assert suggest_preset(["foo"]) is None
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"columns": {"case_id": "id"}}, "must name the source column of `reported_at`"),
-    ({"columns": {"case_id": "id", "reported_at": "t", "colour": "c"}}, r"\[columns\]: unknown key\(s\) colour"),
-    ({"columns": {"case_id": "id", "reported_at": "t"}, "valeus": {}}, r"unknown key\(s\) valeus"),
-    ({"columns": {"case_id": "id", "reported_at": "t"}, "values": {"status": {"mapp": {}}}},
-     r"\[values.status\]: unknown key\(s\) mapp"),
-    ({"columns": {"case_id": "id", "reported_at": "t"}, "location": {"coords": "wgs72"}}, "is not one of"),
-    ({"columns": {"case_id": 3, "reported_at": "t"}}, "expected a column name"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"columns": {"case_id": "id"}}, "must name the source column of `reported_at`"),
+        ({"columns": {"case_id": "id", "reported_at": "t", "colour": "c"}}, r"\[columns\]: unknown key\(s\) colour"),
+        ({"columns": {"case_id": "id", "reported_at": "t"}, "valeus": {}}, r"unknown key\(s\) valeus"),
+        (
+            {"columns": {"case_id": "id", "reported_at": "t"}, "values": {"status": {"mapp": {}}}},
+            r"\[values.status\]: unknown key\(s\) mapp",
+        ),
+        ({"columns": {"case_id": "id", "reported_at": "t"}, "location": {"coords": "wgs72"}}, "is not one of"),
+        ({"columns": {"case_id": 3, "reported_at": "t"}}, "expected a column name"),
+    ],
+)
 def test_mistakes_in_a_mapping_file_are_named(data, message):
     with pytest.raises(IngestError, match=message):
         parse_mapping(data, "my.toml")
@@ -71,29 +82,64 @@ def test_missing_required_column_lists_what_the_file_has():
 
 
 def test_value_maps_default_and_constants():
-    m = mapping({"values": {"status": {"map": {"Open": "filed", "Done": "closed"}, "default": "dispatched"},
-                            "source": {"map": {"Phone": "hotline"}}},
-                 "constants": {"kind": "demand", "department": "Street office"}},
-                status="state", source="channel")
-    rows = [{"id": "1", "when": "2025-01-01", "state": " OPEN ", "channel": "phone"},
-            {"id": "2", "when": "2025-01-01", "state": "Waiting", "channel": "Walk-in"},
-            {"id": "3", "when": "2025-01-01", "state": None, "channel": None}]
+    m = mapping(
+        {
+            "values": {
+                "status": {"map": {"Open": "filed", "Done": "closed"}, "default": "dispatched"},
+                "source": {"map": {"Phone": "hotline"}},
+            },
+            "constants": {"kind": "demand", "department": "Street office"},
+        },
+        status="state",
+        source="channel",
+    )
+    rows = [
+        {"id": "1", "when": "2025-01-01", "state": " OPEN ", "channel": "phone"},
+        {"id": "2", "when": "2025-01-01", "state": "Waiting", "channel": "Walk-in"},
+        {"id": "3", "when": "2025-01-01", "state": None, "channel": None},
+    ]
     cases = map_file(case_file(rows), m).cases
-    assert cases["status"].tolist() == ["filed", "dispatched", "filed"]   # missing status: derived (no closure)
+    assert cases["status"].tolist() == ["filed", "dispatched", "filed"]  # missing status: derived (no closure)
     assert cases["source"].tolist()[:2] == ["hotline", "Walk-in"] and pd.isna(cases["source"][2])
     assert cases["kind"].tolist() == ["demand"] * 3
     assert cases["department"].tolist() == ["Street office"] * 3
 
 
 def test_transforms_null_values_and_types():
-    m = mapping({"transforms": {"category_major": {"split": " - ", "part": 0}},
-                 "dataset": {"name": "t", "timezone": "UTC", "null_values": ["Unspecified"]}},
-                category_major="type", lon="x", lat="y", self_handled="own", rework_count="redo",
-                department="agency")
-    rows = [{"id": "1", "when": "2025-01-01", "type": "Noise - Residential", "x": "1.5", "y": "2",
-             "own": "是", "redo": "2", "agency": "Unspecified"},
-            {"id": "2", "when": "2025-01-01", "type": "HEATING", "x": "east", "y": None, "own": "no",
-             "redo": None, "agency": "HPD"}]
+    m = mapping(
+        {
+            "transforms": {"category_major": {"split": " - ", "part": 0}},
+            "dataset": {"name": "t", "timezone": "UTC", "null_values": ["Unspecified"]},
+        },
+        category_major="type",
+        lon="x",
+        lat="y",
+        self_handled="own",
+        rework_count="redo",
+        department="agency",
+    )
+    rows = [
+        {
+            "id": "1",
+            "when": "2025-01-01",
+            "type": "Noise - Residential",
+            "x": "1.5",
+            "y": "2",
+            "own": "是",
+            "redo": "2",
+            "agency": "Unspecified",
+        },
+        {
+            "id": "2",
+            "when": "2025-01-01",
+            "type": "HEATING",
+            "x": "east",
+            "y": None,
+            "own": "no",
+            "redo": None,
+            "agency": "HPD",
+        },
+    ]
     cases = map_file(case_file(rows), m).cases
     assert cases["category_major"].tolist() == ["Noise", "HEATING"]
     assert cases["lon"].tolist()[0] == 1.5 and pd.isna(cases["lon"][1])
@@ -104,15 +150,21 @@ def test_transforms_null_values_and_types():
 
 def test_reject_reasons_and_unparseable_times():
     m = mapping({"times": {"format": "%Y-%m-%d %H:%M"}}, closed_at="closed", kind="kind")
-    rows = [{"id": "1", "when": "2025-01-01 08:00", "closed": "2025-01-01 09:00", "kind": "Incident"},
-            {"id": None, "when": "garbage", "closed": None, "kind": "demand"},
-            {"id": "3", "when": None, "closed": None, "kind": "demand"},
-            {"id": "4", "when": "2025-13-01 08:00", "closed": None, "kind": "demand"},
-            {"id": "5", "when": "2025-01-01 08:00", "closed": "yesterday", "kind": "complaint"},
-            {"id": "6", "when": "2025-01-01 08:00", "closed": "yesterday", "kind": "demand"}]
+    rows = [
+        {"id": "1", "when": "2025-01-01 08:00", "closed": "2025-01-01 09:00", "kind": "Incident"},
+        {"id": None, "when": "garbage", "closed": None, "kind": "demand"},
+        {"id": "3", "when": None, "closed": None, "kind": "demand"},
+        {"id": "4", "when": "2025-13-01 08:00", "closed": None, "kind": "demand"},
+        {"id": "5", "when": "2025-01-01 08:00", "closed": "yesterday", "kind": "complaint"},
+        {"id": "6", "when": "2025-01-01 08:00", "closed": "yesterday", "kind": "demand"},
+    ]
     mapped = map_file(case_file(rows), m)
-    assert mapped.reject_reason.tolist()[1:5] == ["missing_id", "missing_reported_at",
-                                                  "unparseable_reported_at", "invalid_kind"]
+    assert mapped.reject_reason.tolist()[1:5] == [
+        "missing_id",
+        "missing_reported_at",
+        "unparseable_reported_at",
+        "invalid_kind",
+    ]
     assert pd.isna(mapped.reject_reason[0]) and pd.isna(mapped.reject_reason[5])
     assert mapped.cases["kind"][0] == "incident"
     assert mapped.cases["quality_flags"][5] == "unparseable_closed_at" and pd.isna(mapped.cases["closed_at"][5])
@@ -121,43 +173,89 @@ def test_reject_reasons_and_unparseable_times():
 
 def test_a_missing_optional_column_is_a_note_not_an_error():
     mapped = map_file(case_file([{"id": "1", "when": "2025-01-01"}]), mapping(closed_at=["Closed", "closed_at"]))
-    assert mapped.notes == ["test.csv: no column 'Closed' or 'closed_at' for `closed_at`; left empty",
-                            "test.csv: the mapping gives no `kind`; every case is a demand"]
+    assert mapped.notes == [
+        "test.csv: no column 'Closed' or 'closed_at' for `closed_at`; left empty",
+        "test.csv: the mapping gives no `kind`; every case is a demand",
+    ]
     assert mapped.cases["kind"][0] == "demand"
 
 
 def test_quality_flags_keep_the_source_s_own_and_are_not_doubled():
     m = mapping({"times": {"format": "iso"}}, closed_at="closed", due_at="due", quality_flags="flags")
-    rows = [{"id": "1", "when": "2025-01-01T08:00", "closed": "2025-01-01T07:00", "due": None, "flags": None},
-            {"id": "2", "when": "2025-01-01T08:00", "closed": "2025-01-01T08:09:59", "due": "soon",
-             "flags": "checked_by_hand"},
-            {"id": "3", "when": "2025-01-01T08:00", "closed": "2025-01-01T08:10", "due": None,
-             "flags": "closed_within_10min"},
-            {"id": "4", "when": "2025-01-01T08:00", "closed": "2025-01-01T08:05", "due": None,
-             "flags": "closed_within_10min"}]
+    rows = [
+        {"id": "1", "when": "2025-01-01T08:00", "closed": "2025-01-01T07:00", "due": None, "flags": None},
+        {
+            "id": "2",
+            "when": "2025-01-01T08:00",
+            "closed": "2025-01-01T08:09:59",
+            "due": "soon",
+            "flags": "checked_by_hand",
+        },
+        {
+            "id": "3",
+            "when": "2025-01-01T08:00",
+            "closed": "2025-01-01T08:10",
+            "due": None,
+            "flags": "closed_within_10min",
+        },
+        {
+            "id": "4",
+            "when": "2025-01-01T08:00",
+            "closed": "2025-01-01T08:05",
+            "due": None,
+            "flags": "closed_within_10min",
+        },
+    ]
     flags = map_file(case_file(rows), m).cases["quality_flags"].tolist()
-    assert flags == ["closed_before_reported", "checked_by_hand,unparseable_due_at,closed_within_10min",
-                     "closed_within_10min", "closed_within_10min"]
+    assert flags == [
+        "closed_before_reported",
+        "checked_by_hand,unparseable_due_at,closed_within_10min",
+        "closed_within_10min",
+        "closed_within_10min",
+    ]
 
 
 def test_closed_at_can_require_a_closed_status():
-    m = mapping({"rules": {"closed_at_requires_status": ["closed"]}, "values": {"status": {"map": {"done": "closed"}}}},
-                closed_at="updated", status="state")
-    rows = [{"id": "1", "when": "2025-01-01", "updated": "2025-01-02", "state": "done"},
-            {"id": "2", "when": "2025-01-01", "updated": "2025-01-02", "state": "open"}]
+    m = mapping(
+        {"rules": {"closed_at_requires_status": ["closed"]}, "values": {"status": {"map": {"done": "closed"}}}},
+        closed_at="updated",
+        status="state",
+    )
+    rows = [
+        {"id": "1", "when": "2025-01-01", "updated": "2025-01-02", "state": "done"},
+        {"id": "2", "when": "2025-01-01", "updated": "2025-01-02", "state": "open"},
+    ]
     cases = map_file(case_file(rows), m).cases
     assert str(cases["closed_at"][0]) == "2025-01-02 00:00:00" and pd.isna(cases["closed_at"][1])
 
 
 def test_times_with_offsets_and_epochs_become_local_wall_clock():
-    text = pd.Series(["2024-03-05T15:00:00Z", "2024-07-05T15:00:00+00:00", "2024-03-05 10:00:00",
-                      "2024-03-05T10:00:00.250", "05/03/2024"], dtype="str")
+    text = pd.Series(
+        [
+            "2024-03-05T15:00:00Z",
+            "2024-07-05T15:00:00+00:00",
+            "2024-03-05 10:00:00",
+            "2024-03-05T10:00:00.250",
+            "05/03/2024",
+        ],
+        dtype="str",
+    )
     out = parse_times({"t": (text, ("iso", "%d/%m/%Y"))}, "America/Chicago")["t"].tolist()
-    assert out == [pd.Timestamp(t) for t in ("2024-03-05 09:00", "2024-07-05 10:00", "2024-03-05 10:00",
-                                             "2024-03-05 10:00:00.250", "2024-03-05 00:00")]
+    assert out == [
+        pd.Timestamp(t)
+        for t in (
+            "2024-03-05 09:00",
+            "2024-07-05 10:00",
+            "2024-03-05 10:00",
+            "2024-03-05 10:00:00.250",
+            "2024-03-05 00:00",
+        )
+    ]
     epochs = pd.Series(["1420070400", "1420070400000"], dtype="str")
-    local = parse_times({"s": (epochs.iloc[:1], ("epoch_s",)), "ms": (epochs.iloc[1:].reset_index(drop=True),
-                                                                          ("epoch_ms",))}, "Asia/Shanghai")
+    local = parse_times(
+        {"s": (epochs.iloc[:1], ("epoch_s",)), "ms": (epochs.iloc[1:].reset_index(drop=True), ("epoch_ms",))},
+        "Asia/Shanghai",
+    )
     assert local["s"][0] == local["ms"][0] == pd.Timestamp("2015-01-01 08:00")
 
 

@@ -22,15 +22,17 @@ def test_gbk_semicolon_csv_is_decoded_and_split():
     assert list(case_file.frame.columns)[:3] == ["事件编号", "上报时间", "结案时间"]
     assert case_file.frame.loc[0, "问题描述"] == "东华门大街路边垃圾堆放"
     assert case_file.frame.loc[1, "问题描述"] == '夜间施工噪声，群众反映"吵得睡不着"'
-    assert pd.isna(case_file.frame.loc[4, "经度"])          # empty field → missing
+    assert pd.isna(case_file.frame.loc[4, "经度"])  # empty field → missing
     assert case_file.row_numbers.tolist() == [1, 2, 3, 4, 5, 6]
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
 def test_delimiters_are_sniffed_from_the_header(tmp_path, delimiter):
     path = tmp_path / "cases.csv"
-    path.write_text(delimiter.join(["id", "note", "when"]) + "\n"
-                    + delimiter.join(["1", '"a, b; c | d"', "2025-01-01"]) + "\n", encoding="utf-8")
+    path.write_text(
+        delimiter.join(["id", "note", "when"]) + "\n" + delimiter.join(["1", '"a, b; c | d"', "2025-01-01"]) + "\n",
+        encoding="utf-8",
+    )
     case_file = read_case_file(path)
     assert case_file.delimiter == delimiter
     assert case_file.frame.loc[0, "note"] == "a, b; c | d"
@@ -94,8 +96,14 @@ def test_an_explicit_encoding_reads_it(tmp_path):
 
 def test_parquet_columns_of_any_type_become_text(tmp_path):
     path = tmp_path / "cases.parquet"
-    table = pa.table({"id": [1, 2], "lat": [42.35, None], "when": pa.array([0, 86_400_000_000], pa.timestamp("us")),
-                      "tags": [["a"], []]})
+    table = pa.table(
+        {
+            "id": [1, 2],
+            "lat": [42.35, None],
+            "when": pa.array([0, 86_400_000_000], pa.timestamp("us")),
+            "tags": [["a"], []],
+        }
+    )
     pq.write_table(table, path)
     frame = read_case_file(path).frame
     assert frame["id"].tolist() == ["1", "2"]
@@ -107,9 +115,10 @@ def test_parquet_columns_of_any_type_become_text(tmp_path):
 def test_open311_json_keeps_each_record_as_given():
     case_file = read_case_file(FIXTURES / "open311_requests.json")
     assert len(case_file.frame) == 10
-    assert case_file.frame.loc[0, "lat"] == "41.875"          # numbers become their JSON text
-    assert json.loads(case_file.raw_json[3]) == json.loads(json.dumps(
-        json.load(open(FIXTURES / "open311_requests.json"))[3]))
+    assert case_file.frame.loc[0, "lat"] == "41.875"  # numbers become their JSON text
+    assert json.loads(case_file.raw_json[3]) == json.loads(
+        json.dumps(json.load(open(FIXTURES / "open311_requests.json"))[3])
+    )
 
 
 def test_json_lines_and_wrapped_arrays_are_read(tmp_path):
@@ -122,8 +131,9 @@ def test_json_lines_and_wrapped_arrays_are_read(tmp_path):
     assert read_case_file(wrapped).frame["id"].tolist() == ["1"]
 
 
-@pytest.mark.parametrize("name, message", [("missing.csv", "case file not found"),
-                                           ("cases.xlsx", "unknown case file type")])
+@pytest.mark.parametrize(
+    "name, message", [("missing.csv", "case file not found"), ("cases.xlsx", "unknown case file type")]
+)
 def test_unreadable_inputs_say_why(tmp_path, name, message):
     if name.endswith(".xlsx"):
         (tmp_path / name).write_bytes(b"PK")
@@ -133,8 +143,11 @@ def test_unreadable_inputs_say_why(tmp_path, name, message):
 
 def test_a_preview_reads_only_the_first_records_and_tolerates_a_cut(tmp_path):
     assert read_case_file(FIXTURES / "nyc311_style.csv", nrows=3).frame["Unique Key"].tolist() == [
-        "1001", "1002", "1003"]
-    preview = read_case_file(FIXTURES / "truncated.csv", nrows=10)     # the cut-off 5th record is left out
+        "1001",
+        "1002",
+        "1003",
+    ]
+    preview = read_case_file(FIXTURES / "truncated.csv", nrows=10)  # the cut-off 5th record is left out
     assert preview.frame["Unique Key"].tolist() == ["1001", "1002", "1003", "1004"] and not preview.bad_rows
     big = tmp_path / "big.csv"
     big.write_text("id,note\n" + "".join(f'{i},"line one\nline two"\n' for i in range(60_000)), encoding="utf-8")

@@ -16,10 +16,22 @@ MARCH = Filters(dt.date(2025, 3, 1), dt.date(2025, 4, 1))
 def test_check_figures_911_737_972():
     """A real city's report: 911 closed, 737 on time, 972 due to close -> 93.72 % and 75.82 %."""
     con = empty_store()
-    on_time = [{"reported_at": "2025-03-02 09:00", "due_at": "2025-03-05 17:00", "closed_at": "2025-03-04 10:00",
-                "status": "closed"}] * 737
-    late = [{"reported_at": "2025-03-02 09:00", "due_at": "2025-03-03 17:00", "closed_at": "2025-03-10 10:00",
-             "status": "closed"}] * (911 - 737)
+    on_time = [
+        {
+            "reported_at": "2025-03-02 09:00",
+            "due_at": "2025-03-05 17:00",
+            "closed_at": "2025-03-04 10:00",
+            "status": "closed",
+        }
+    ] * 737
+    late = [
+        {
+            "reported_at": "2025-03-02 09:00",
+            "due_at": "2025-03-03 17:00",
+            "closed_at": "2025-03-10 10:00",
+            "status": "closed",
+        }
+    ] * (911 - 737)
     overdue = [{"reported_at": "2025-03-02 09:00", "due_at": "2025-03-20 17:00", "status": "dispatched"}] * (972 - 911)
     add_cases(con, on_time + late + overdue)
     r = summary(con, MARCH)
@@ -30,34 +42,53 @@ def test_check_figures_911_737_972():
 
 def test_deadline_edges_and_cancelled():
     con = empty_store()
-    add_cases(con, [
-        # closed exactly at its deadline: closed and on time
-        {"reported_at": "2025-03-03 09:00", "due_at": "2025-03-04 17:00", "closed_at": "2025-03-04 17:00",
-         "status": "closed"},
-        # closed one minute late
-        {"reported_at": "2025-03-03 09:00", "due_at": "2025-03-04 17:00", "closed_at": "2025-03-04 17:01",
-         "status": "closed"},
-        # still open, not yet due at the end (due after the end): not due to close
-        {"reported_at": "2025-03-30 09:00", "due_at": "2025-04-02 17:00", "status": "dispatched"},
-        # still open, due exactly at the end: not yet overdue (due_at < end is false)
-        {"reported_at": "2025-03-30 09:00", "due_at": "2025-04-01 00:00", "status": "dispatched"},
-        # open as of the end (closed in April) and due in March: open overdue
-        {"reported_at": "2025-03-20 09:00", "due_at": "2025-03-25 17:00", "closed_at": "2025-04-03 10:00",
-         "status": "closed"},
-        # reported in February, still open and overdue: the backlog counts as open overdue
-        {"reported_at": "2025-02-10 09:00", "due_at": "2025-02-20 17:00", "status": "suspended"},
-        # cancelled: counts in reported only, even though its deadline passed
-        {"reported_at": "2025-03-05 09:00", "filed_at": None, "due_at": "2025-03-06 17:00", "status": "cancelled"},
-        # closed in February: outside P entirely
-        {"reported_at": "2025-02-01 09:00", "due_at": "2025-02-03 17:00", "closed_at": "2025-02-02 09:00",
-         "status": "closed"},
-    ])
+    add_cases(
+        con,
+        [
+            # closed exactly at its deadline: closed and on time
+            {
+                "reported_at": "2025-03-03 09:00",
+                "due_at": "2025-03-04 17:00",
+                "closed_at": "2025-03-04 17:00",
+                "status": "closed",
+            },
+            # closed one minute late
+            {
+                "reported_at": "2025-03-03 09:00",
+                "due_at": "2025-03-04 17:00",
+                "closed_at": "2025-03-04 17:01",
+                "status": "closed",
+            },
+            # still open, not yet due at the end (due after the end): not due to close
+            {"reported_at": "2025-03-30 09:00", "due_at": "2025-04-02 17:00", "status": "dispatched"},
+            # still open, due exactly at the end: not yet overdue (due_at < end is false)
+            {"reported_at": "2025-03-30 09:00", "due_at": "2025-04-01 00:00", "status": "dispatched"},
+            # open as of the end (closed in April) and due in March: open overdue
+            {
+                "reported_at": "2025-03-20 09:00",
+                "due_at": "2025-03-25 17:00",
+                "closed_at": "2025-04-03 10:00",
+                "status": "closed",
+            },
+            # reported in February, still open and overdue: the backlog counts as open overdue
+            {"reported_at": "2025-02-10 09:00", "due_at": "2025-02-20 17:00", "status": "suspended"},
+            # cancelled: counts in reported only, even though its deadline passed
+            {"reported_at": "2025-03-05 09:00", "filed_at": None, "due_at": "2025-03-06 17:00", "status": "cancelled"},
+            # closed in February: outside P entirely
+            {
+                "reported_at": "2025-02-01 09:00",
+                "due_at": "2025-02-03 17:00",
+                "closed_at": "2025-02-02 09:00",
+                "status": "closed",
+            },
+        ],
+    )
     r = summary(con, MARCH)
-    assert r["reported"] == 6          # all reported in March, the cancelled one included
-    assert r["filed"] == 5             # the cancelled one was never filed
+    assert r["reported"] == 6  # all reported in March, the cancelled one included
+    assert r["filed"] == 5  # the cancelled one was never filed
     assert r["closed"] == 2
     assert r["closed_on_time"] == 1
-    assert r["open_overdue"] == 2      # closed in April (as of end still open) + February backlog
+    assert r["open_overdue"] == 2  # closed in April (as of end still open) + February backlog
     assert r["due_to_close"] == 4
     assert r["closure_rate"] == pytest.approx(2 / 4)
     assert r["on_time_closure_rate"] == pytest.approx(1 / 4)
@@ -65,25 +96,54 @@ def test_deadline_edges_and_cancelled():
 
 def test_empty_period_gives_null_rates_not_zero():
     con = empty_store()
-    add_cases(con, [{"reported_at": "2025-03-03 09:00", "due_at": "2025-03-04 17:00",
-                     "closed_at": "2025-03-04 10:00", "status": "closed"}])
+    add_cases(
+        con,
+        [
+            {
+                "reported_at": "2025-03-03 09:00",
+                "due_at": "2025-03-04 17:00",
+                "closed_at": "2025-03-04 10:00",
+                "status": "closed",
+            }
+        ],
+    )
     r = summary(con, Filters(dt.date(2024, 6, 1), dt.date(2024, 7, 1)))
     assert r["reported"] == 0 and r["due_to_close"] == 0
-    for key in ("closure_rate", "on_time_closure_rate", "rework_rate", "response_rate", "solve_rate",
-                "satisfaction_rate", "dispute_resolution_rate", "local_resolution_rate", "self_handled_rate",
-                "median_handling_hours"):
+    for key in (
+        "closure_rate",
+        "on_time_closure_rate",
+        "rework_rate",
+        "response_rate",
+        "solve_rate",
+        "satisfaction_rate",
+        "dispute_resolution_rate",
+        "local_resolution_rate",
+        "self_handled_rate",
+        "median_handling_hours",
+    ):
         assert r[key] is None, key
 
 
 def test_missing_deadline_is_excluded_from_on_time_rate():
     con = empty_store()
-    add_cases(con, [
-        {"reported_at": "2025-03-03 09:00", "due_at": "2025-03-04 17:00", "closed_at": "2025-03-04 10:00",
-         "status": "closed"},
-        {"reported_at": "2025-03-03 09:00", "due_at": "2025-03-04 17:00", "closed_at": "2025-03-05 10:00",
-         "status": "closed"},
-        {"reported_at": "2025-03-03 09:00", "due_at": None, "closed_at": "2025-03-05 10:00", "status": "closed"},
-    ])
+    add_cases(
+        con,
+        [
+            {
+                "reported_at": "2025-03-03 09:00",
+                "due_at": "2025-03-04 17:00",
+                "closed_at": "2025-03-04 10:00",
+                "status": "closed",
+            },
+            {
+                "reported_at": "2025-03-03 09:00",
+                "due_at": "2025-03-04 17:00",
+                "closed_at": "2025-03-05 10:00",
+                "status": "closed",
+            },
+            {"reported_at": "2025-03-03 09:00", "due_at": None, "closed_at": "2025-03-05 10:00", "status": "closed"},
+        ],
+    )
     r = summary(con, MARCH)
     assert r["closed"] == 3 and r["due_to_close"] == 3 and r["closed_without_deadline"] == 1
     assert r["closure_rate"] == pytest.approx(1.0)
@@ -92,21 +152,53 @@ def test_missing_deadline_is_excluded_from_on_time_rate():
 
 def test_handling_time_rework_and_self_handled():
     con = empty_store()
-    add_cases(con, [
-        # handling hours closed - filed: 2, 4, 10, 30 -> median 7, p90 = 10 + 0.7 * 20 = 24
-        {"reported_at": "2025-03-03 08:00", "filed_at": "2025-03-03 09:00", "closed_at": "2025-03-03 11:00",
-         "due_at": "2025-03-10 17:00", "status": "closed", "reporter_worker_id": "W1", "self_handled": True},
-        {"reported_at": "2025-03-03 08:00", "filed_at": "2025-03-03 09:00", "closed_at": "2025-03-03 13:00",
-         "due_at": "2025-03-10 17:00", "status": "closed", "reporter_worker_id": "W1",
-         "dispatched_at": "2025-03-03 10:00", "rework_count": 1},
-        {"reported_at": "2025-03-03 08:00", "filed_at": "2025-03-03 09:00", "closed_at": "2025-03-03 19:00",
-         "due_at": "2025-03-10 17:00", "status": "closed", "rework_count": 2},
-        {"reported_at": "2025-03-03 08:00", "filed_at": "2025-03-03 09:00", "closed_at": "2025-03-04 15:00",
-         "due_at": "2025-03-10 17:00", "status": "closed"},
-        # a worker report still open: in the self-handled denominator, not the numerator
-        {"reported_at": "2025-03-03 08:00", "due_at": "2025-04-10 17:00", "status": "filed",
-         "reporter_worker_id": "W2"},
-    ])
+    add_cases(
+        con,
+        [
+            # handling hours closed - filed: 2, 4, 10, 30 -> median 7, p90 = 10 + 0.7 * 20 = 24
+            {
+                "reported_at": "2025-03-03 08:00",
+                "filed_at": "2025-03-03 09:00",
+                "closed_at": "2025-03-03 11:00",
+                "due_at": "2025-03-10 17:00",
+                "status": "closed",
+                "reporter_worker_id": "W1",
+                "self_handled": True,
+            },
+            {
+                "reported_at": "2025-03-03 08:00",
+                "filed_at": "2025-03-03 09:00",
+                "closed_at": "2025-03-03 13:00",
+                "due_at": "2025-03-10 17:00",
+                "status": "closed",
+                "reporter_worker_id": "W1",
+                "dispatched_at": "2025-03-03 10:00",
+                "rework_count": 1,
+            },
+            {
+                "reported_at": "2025-03-03 08:00",
+                "filed_at": "2025-03-03 09:00",
+                "closed_at": "2025-03-03 19:00",
+                "due_at": "2025-03-10 17:00",
+                "status": "closed",
+                "rework_count": 2,
+            },
+            {
+                "reported_at": "2025-03-03 08:00",
+                "filed_at": "2025-03-03 09:00",
+                "closed_at": "2025-03-04 15:00",
+                "due_at": "2025-03-10 17:00",
+                "status": "closed",
+            },
+            # a worker report still open: in the self-handled denominator, not the numerator
+            {
+                "reported_at": "2025-03-03 08:00",
+                "due_at": "2025-04-10 17:00",
+                "status": "filed",
+                "reporter_worker_id": "W2",
+            },
+        ],
+    )
     r = summary(con, MARCH)
     assert r["median_handling_hours"] == pytest.approx(7.0)
     assert r["p90_handling_hours"] == pytest.approx(24.0)
@@ -116,30 +208,83 @@ def test_handling_time_rework_and_self_handled():
 
 def test_three_rates_and_disputes():
     con = empty_store()
-    closed = {"reported_at": "2025-03-03 09:00", "closed_at": "2025-03-05 10:00", "due_at": "2025-03-10 17:00",
-              "status": "closed", "kind": "demand"}
-    add_cases(con, [
-        {**closed, "callback_valid": True, "callback_contacted": True, "callback_solved": True,
-         "satisfaction": "satisfied"},
-        {**closed, "callback_valid": True, "callback_contacted": True, "callback_solved": False,
-         "satisfaction": "basic"},
-        {**closed, "callback_valid": True, "callback_contacted": False, "callback_solved": False,
-         "satisfaction": None},
-        {**closed, "callback_valid": True, "callback_contacted": True, "callback_solved": True,
-         "satisfaction": "unsatisfied"},
-        {**closed, "callback_valid": False, "callback_contacted": True, "callback_solved": True,
-         "satisfaction": "satisfied"},  # invalid call-back: ignored
-        # disputes: 4 received in March (one cancelled is not), 3 resolved by the end: grid, community, street
-        {"kind": "dispute", "reported_at": "2025-03-02 10:00", "closed_at": "2025-03-09 10:00",
-         "status": "closed", "resolution_level": "grid"},
-        {"kind": "dispute", "reported_at": "2025-03-02 10:00", "closed_at": "2025-03-19 10:00",
-         "status": "closed", "resolution_level": "community"},
-        {"kind": "dispute", "reported_at": "2025-03-02 10:00", "closed_at": "2025-03-29 10:00",
-         "status": "closed", "resolution_level": "street"},
-        {"kind": "dispute", "reported_at": "2025-03-25 10:00", "closed_at": "2025-04-09 10:00",
-         "status": "closed", "resolution_level": "grid"},  # resolved after the end: not yet
-        {"kind": "dispute", "reported_at": "2025-03-25 10:00", "filed_at": None, "status": "cancelled"},
-    ])
+    closed = {
+        "reported_at": "2025-03-03 09:00",
+        "closed_at": "2025-03-05 10:00",
+        "due_at": "2025-03-10 17:00",
+        "status": "closed",
+        "kind": "demand",
+    }
+    add_cases(
+        con,
+        [
+            {
+                **closed,
+                "callback_valid": True,
+                "callback_contacted": True,
+                "callback_solved": True,
+                "satisfaction": "satisfied",
+            },
+            {
+                **closed,
+                "callback_valid": True,
+                "callback_contacted": True,
+                "callback_solved": False,
+                "satisfaction": "basic",
+            },
+            {
+                **closed,
+                "callback_valid": True,
+                "callback_contacted": False,
+                "callback_solved": False,
+                "satisfaction": None,
+            },
+            {
+                **closed,
+                "callback_valid": True,
+                "callback_contacted": True,
+                "callback_solved": True,
+                "satisfaction": "unsatisfied",
+            },
+            {
+                **closed,
+                "callback_valid": False,
+                "callback_contacted": True,
+                "callback_solved": True,
+                "satisfaction": "satisfied",
+            },  # invalid call-back: ignored
+            # disputes: 4 received in March (one cancelled is not), 3 resolved by the end: grid, community, street
+            {
+                "kind": "dispute",
+                "reported_at": "2025-03-02 10:00",
+                "closed_at": "2025-03-09 10:00",
+                "status": "closed",
+                "resolution_level": "grid",
+            },
+            {
+                "kind": "dispute",
+                "reported_at": "2025-03-02 10:00",
+                "closed_at": "2025-03-19 10:00",
+                "status": "closed",
+                "resolution_level": "community",
+            },
+            {
+                "kind": "dispute",
+                "reported_at": "2025-03-02 10:00",
+                "closed_at": "2025-03-29 10:00",
+                "status": "closed",
+                "resolution_level": "street",
+            },
+            {
+                "kind": "dispute",
+                "reported_at": "2025-03-25 10:00",
+                "closed_at": "2025-04-09 10:00",
+                "status": "closed",
+                "resolution_level": "grid",
+            },  # resolved after the end: not yet
+            {"kind": "dispute", "reported_at": "2025-03-25 10:00", "filed_at": None, "status": "cancelled"},
+        ],
+    )
     r = summary(con, MARCH)
     assert r["valid_callbacks"] == 4
     assert r["response_rate"] == pytest.approx(3 / 4)
@@ -154,17 +299,24 @@ def test_three_rates_and_disputes():
 
 def test_area_kind_filters_and_hostile_values():
     con = empty_store()
-    add_cases(con, [
-        {"reported_at": "2025-03-03 09:00", "grid_id": "G1", "kind": "incident"},
-        {"reported_at": "2025-03-03 09:00", "grid_id": "G2", "kind": "demand"},
-        {"reported_at": "2025-03-03 09:00", "grid_id": "G2", "kind": "demand"},
-    ])
+    add_cases(
+        con,
+        [
+            {"reported_at": "2025-03-03 09:00", "grid_id": "G1", "kind": "incident"},
+            {"reported_at": "2025-03-03 09:00", "grid_id": "G2", "kind": "demand"},
+            {"reported_at": "2025-03-03 09:00", "grid_id": "G2", "kind": "demand"},
+        ],
+    )
     assert summary(con, Filters(MARCH.start, MARCH.end, "grid", "G2"))["reported"] == 2
     assert summary(con, Filters(MARCH.start, MARCH.end, "community", "C1"))["reported"] == 3
     assert summary(con, Filters(MARCH.start, MARCH.end, kind="demand"))["reported"] == 2
     hostile = "x'; DROP TABLE cases;--"
-    for f in (Filters(MARCH.start, MARCH.end, "street", hostile), Filters(MARCH.start, MARCH.end, kind=hostile),
-              Filters(MARCH.start, MARCH.end, category=hostile), Filters(MARCH.start, MARCH.end, source=hostile)):
+    for f in (
+        Filters(MARCH.start, MARCH.end, "street", hostile),
+        Filters(MARCH.start, MARCH.end, kind=hostile),
+        Filters(MARCH.start, MARCH.end, category=hostile),
+        Filters(MARCH.start, MARCH.end, source=hostile),
+    ):
         r = summary(con, f)
         assert r["reported"] == 0 and r["closure_rate"] is None
     assert con.execute("SELECT count(*) FROM cases").fetchone()[0] == 3

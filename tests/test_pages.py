@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-
 from pathlib import Path
 
 import pandas as pd
@@ -61,15 +60,23 @@ def test_overview_tiles_equal_report_command(demo_env):
     """The report command's JSON equals what the overview tiles show for the same filters."""
     at = run_page("pages/overview.py", "en")
     f = at.session_state["filters"]
-    out = subprocess.run([sys.executable, "-m", "analytics", "report", "--start", f.start.isoformat(),
-                          "--end", f.end.isoformat()], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "analytics", "report", "--start", f.start.isoformat(), "--end", f.end.isoformat()],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     report = json.loads(out.stdout)
     tiles = {m.label: m.value for m in at.metric}
     assert tiles["Reported"] == f"{report['reported']:,}"
     assert tiles["Open overdue"] == f"{report['open_overdue']:,}"
-    for label, key in (("Closure rate", "closure_rate"), ("On-time closure rate", "on_time_closure_rate"),
-                       ("Satisfaction rate", "satisfaction_rate"), ("Local resolution rate", "local_resolution_rate"),
-                       ("Response rate", "response_rate")):
+    for label, key in (
+        ("Closure rate", "closure_rate"),
+        ("On-time closure rate", "on_time_closure_rate"),
+        ("Satisfaction rate", "satisfaction_rate"),
+        ("Local resolution rate", "local_resolution_rate"),
+        ("Response rate", "response_rate"),
+    ):
         assert tiles[label] == f"{report[key] * 100:.1f}%", label
     assert tiles["Median handling time"] == f"{report['median_handling_hours']:.1f} h"
 
@@ -83,8 +90,10 @@ def test_assessment_scorecard_equals_scores_command(demo_env):
     at = run_page("pages/assessment.py", "en")
     f = at.session_state["filters"]
     shown = at.dataframe[0].value.set_index("Id")
-    scores = {row["entity_id"]: row for row in cli_json("scores", "--start", f.start.isoformat(), "--end",
-                                                          f.end.isoformat(), "--entity", "grid")}
+    scores = {
+        row["entity_id"]: row
+        for row in cli_json("scores", "--start", f.start.isoformat(), "--end", f.end.isoformat(), "--entity", "grid")
+    }
     assert len(shown) == len(scores)
     for entity_id, row in shown.iterrows():
         expected = scores[entity_id]
@@ -109,7 +118,10 @@ def test_closed_loop_numbers_equal_commands(demo_env):
     for name, row in departments.iterrows():
         expected = by_name[name]
         assert (row["Dispatched"], row["Handled"], row["Open overdue"]) == (
-            expected["dispatched"], expected["handled"], expected["open_overdue"])
+            expected["dispatched"],
+            expected["handled"],
+            expected["open_overdue"],
+        )
         rate = expected["on_time_handling_rate"]
         if rate is None:
             assert pd.isna(row["On-time handling rate"])
@@ -121,8 +133,10 @@ def some_grid(demo_db) -> str:
     import duckdb
 
     with duckdb.connect(str(demo_db), read_only=True) as con:
-        return con.execute("SELECT grid_id FROM cases WHERE reported_at >= '2025-12-01' GROUP BY 1 "
-                           "ORDER BY count(*) DESC, grid_id LIMIT 1").fetchone()[0]
+        return con.execute(
+            "SELECT grid_id FROM cases WHERE reported_at >= '2025-12-01' GROUP BY 1 "
+            "ORDER BY count(*) DESC, grid_id LIMIT 1"
+        ).fetchone()[0]
 
 
 def test_map_selection_drives_the_side_panel(demo_env):
@@ -132,12 +146,13 @@ def test_map_selection_drives_the_side_panel(demo_env):
     at.run()
     at.switch_page("pages/grid_map.py")
     at.session_state["map_level"] = "grid"
-    at.session_state["map_selected"] = ("grid", grid)   # what a click on the map sets
+    at.session_state["map_selected"] = ("grid", grid)  # what a click on the map sets
     at.run()
     assert not at.exception
     f = at.session_state["filters"]
-    report = cli_json("report", "--start", f.start.isoformat(), "--end", f.end.isoformat(), "--level", "grid",
-                      "--area", grid)
+    report = cli_json(
+        "report", "--start", f.start.isoformat(), "--end", f.end.isoformat(), "--level", "grid", "--area", grid
+    )
     tiles = {m.label: m.value for m in at.metric}
     assert tiles["Reported"] == f"{report['reported']:,}"
     assert tiles["Closure rate"] == f"{report['closure_rate'] * 100:.1f}%"
@@ -151,8 +166,9 @@ def test_profile_shows_the_areas_numbers(demo_env):
     assert not at.exception
     f = at.session_state["filters"]
     assert (f.level, f.area) == ("grid", grid)
-    report = cli_json("report", "--start", f.start.isoformat(), "--end", f.end.isoformat(), "--level", "grid",
-                      "--area", grid)
+    report = cli_json(
+        "report", "--start", f.start.isoformat(), "--end", f.end.isoformat(), "--level", "grid", "--area", grid
+    )
     tiles = {m.label: m.value for m in at.metric}
     assert tiles["Reported"] == f"{report['reported']:,}"
     assert tiles["On-time closure rate"] == f"{report['on_time_closure_rate'] * 100:.1f}%"
@@ -167,15 +183,15 @@ def test_no_personal_data_on_any_page(demo_env, page):
 
     with duckdb.connect(str(demo_env), read_only=True) as con:
         planted = [v for (v,) in con.execute("SELECT DISTINCT value FROM pii_planted").fetchall()]
-    at = run_page(page.path, "zh", query={"level": "grid", "area": some_grid(demo_env)}
-                  if page.key == "profile" else None)
+    at = run_page(
+        page.path, "zh", query={"level": "grid", "area": some_grid(demo_env)} if page.key == "profile" else None
+    )
     shown = [df.value.to_csv() for df in at.dataframe]
     shown += [str(m.value) for m in at.markdown] + [str(c.value) for c in at.caption]
     text = "\n".join(shown)
     assert not [v for v in planted if v in text]
     if page.key in ("closed_loop", "profile"):
         assert "描述" in text or any("描述" in df.value.columns.str.cat() for df in at.dataframe)
-
 
 
 @pytest.mark.parametrize("metric", ["reported_per_1000", "closure_rate", "score", "status"])

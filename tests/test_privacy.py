@@ -49,8 +49,9 @@ def test_unmask_is_a_switch_that_defaults_off():
 
 
 def planted(con) -> pd.DataFrame:
-    return con.execute("SELECT p.case_id, p.pii_type, p.value, c.description FROM pii_planted p "
-                       "JOIN cases c USING (case_id)").df()
+    return con.execute(
+        "SELECT p.case_id, p.pii_type, p.value, c.description FROM pii_planted p JOIN cases c USING (case_id)"
+    ).df()
 
 
 def test_every_planted_value_is_masked_in_the_demo_descriptions(demo_con):

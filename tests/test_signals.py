@@ -16,7 +16,6 @@ from analytics.departments import department_metrics
 from analytics.filters import Filters
 from analytics.metrics import by_area
 
-
 MIN_CASES = DEFAULTS["status"]["min_due_to_close"]
 
 
@@ -71,9 +70,14 @@ def test_emerging_hotspot_grids_rise_most(demo_con):
 
 def test_seasonal_category_peaks_in_its_season(demo_con):
     code = signal(demo_con, "seasonal_category").iloc[0].subject_id
-    monthly = demo_con.execute(
-        "SELECT month(reported_at) AS m, count(*) AS n FROM cases WHERE category_code = $c GROUP BY 1",
-        {"c": code}).df().set_index("m")["n"].reindex(range(1, 13), fill_value=0)
+    monthly = (
+        demo_con.execute(
+            "SELECT month(reported_at) AS m, count(*) AS n FROM cases WHERE category_code = $c GROUP BY 1", {"c": code}
+        )
+        .df()
+        .set_index("m")["n"]
+        .reindex(range(1, 13), fill_value=0)
+    )
     winter = monthly[[12, 1, 2]].mean()
     summer = monthly[[6, 7, 8]].mean()
     assert winter > 5 * max(summer, 1)
@@ -85,7 +89,8 @@ def test_spike_day_is_flagged_and_a_normal_day_is_not(demo_con):
     daily = demo_con.execute(
         "SELECT reported_at::DATE AS d, count(*) AS n FROM cases WHERE category_code = $c "
         "AND reported_at >= $a AND reported_at < $b GROUP BY 1",
-        {"c": s.subject_id, "a": day - dt.timedelta(days=120), "b": day + dt.timedelta(days=30)}).df()
+        {"c": s.subject_id, "a": day - dt.timedelta(days=120), "b": day + dt.timedelta(days=30)},
+    ).df()
     index = pd.date_range(day - dt.timedelta(days=120), day + dt.timedelta(days=29), freq="D")
     series = daily.set_index(pd.to_datetime(daily["d"]))["n"].reindex(index, fill_value=0)
     flags = flag_spikes(series, "day", k=3.0, min_excess=5)

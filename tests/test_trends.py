@@ -15,11 +15,17 @@ from tests.helpers import add_cases, empty_store
 
 def test_series_is_complete_with_zero_buckets():
     con = empty_store()
-    add_cases(con, [{"reported_at": "2025-03-03 10:00"}, {"reported_at": "2025-03-03 11:00", "kind": "demand"},
-                    {"reported_at": "2025-03-17 10:00"}])
+    add_cases(
+        con,
+        [
+            {"reported_at": "2025-03-03 10:00"},
+            {"reported_at": "2025-03-03 11:00", "kind": "demand"},
+            {"reported_at": "2025-03-17 10:00"},
+        ],
+    )
     s = series(con, Filters(dt.date(2025, 3, 3), dt.date(2025, 3, 24)), "week", "kind")
     incident = s[s["series"] == "incident"].set_index("bucket")["reported"]
-    assert incident.tolist() == [1, 0, 1]                     # the empty middle week is a 0, not missing
+    assert incident.tolist() == [1, 0, 1]  # the empty middle week is a 0, not missing
     assert s[s["series"] == "demand"]["reported"].tolist() == [1, 0, 0]
 
 
@@ -28,23 +34,34 @@ def test_theme_tracker_before_and_after():
     # 4 weeks before the intervention (2025-03-03): 3, 3, 1, 1 cases -> mean 2; 4 weeks after: 1, 0, 1, 0 -> 0.5
     before = [("2025-02-03", 3), ("2025-02-10", 3), ("2025-02-17", 1), ("2025-02-24", 1)]
     after = [("2025-03-03", 1), ("2025-03-17", 1)]
-    add_cases(con, [{"reported_at": f"{day} 10:00", "category_code": "06010"}
-                    for day, n in before + after for _ in range(n)])
+    add_cases(
+        con, [{"reported_at": f"{day} 10:00", "category_code": "06010"} for day, n in before + after for _ in range(n)]
+    )
     add_cases(con, [{"reported_at": "2025-03-04 10:00", "category_code": "07001"}])  # another category
     r = theme_tracker(con, Filters(dt.date(2025, 1, 1), dt.date(2025, 6, 1)), "06010", dt.date(2025, 3, 3), weeks=4)
     assert r["before_mean"] == pytest.approx(2.0)
     assert r["after_mean"] == pytest.approx(0.5)
     assert r["change"] == pytest.approx(-0.75)
     # the data ends 2025-03-17: only 2 whole weeks after the intervention exist (1 and 0 cases), not 4
-    clamped = theme_tracker(con, Filters(dt.date(2025, 1, 1), dt.date(2025, 6, 1)), "06010", dt.date(2025, 3, 3),
-                            weeks=4, data_span=(dt.date(2025, 1, 1), dt.date(2025, 3, 17)))
+    clamped = theme_tracker(
+        con,
+        Filters(dt.date(2025, 1, 1), dt.date(2025, 6, 1)),
+        "06010",
+        dt.date(2025, 3, 3),
+        weeks=4,
+        data_span=(dt.date(2025, 1, 1), dt.date(2025, 3, 17)),
+    )
     assert clamped["weeks_after"] == 2 and clamped["after_mean"] == pytest.approx(0.5)
 
 
 def test_year_over_year_and_period_changes():
     con = empty_store()
-    add_cases(con, [{"reported_at": "2024-03-05 10:00"}] * 2 + [{"reported_at": "2025-03-05 10:00"}] * 3
-              + [{"reported_at": "2025-02-05 10:00"}] * 4)
+    add_cases(
+        con,
+        [{"reported_at": "2024-03-05 10:00"}] * 2
+        + [{"reported_at": "2025-03-05 10:00"}] * 3
+        + [{"reported_at": "2025-02-05 10:00"}] * 4,
+    )
     march = Filters(dt.date(2025, 3, 1), dt.date(2025, 4, 1))
     yoy = year_over_year(con, march, "month")
     assert yoy[["reported", "reported_year_earlier"]].iloc[0].tolist() == [3, 2]

@@ -24,8 +24,10 @@ def test_deadline_across_a_weekend():
 
 
 def test_holidays_and_make_up_working_days():
-    cal = WorkCalendar(holidays=("2025-10-01", "2025-10-02", "2025-10-03", "2025-10-06", "2025-10-07",
-                                 "2025-10-08"), workdays=("2025-10-11",))
+    cal = WorkCalendar(
+        holidays=("2025-10-01", "2025-10-02", "2025-10-03", "2025-10-06", "2025-10-07", "2025-10-08"),
+        workdays=("2025-10-11",),
+    )
     # Tuesday 30 September 16:00 + 5 h: 1 h on the 30th, then the holiday and weekend, 4 h on Thursday 9th
     assert add(cal, "2025-09-30T16:00", 5) == "2025-10-09T13:00"
     # Friday 10 October 15:00 + 4 h: 2 h Friday, 2 h on the make-up Saturday 11th

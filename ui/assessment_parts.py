@@ -10,22 +10,42 @@ from analytics.scorecards import scorecard as build_scorecard
 from analytics.scoring import ENTITIES
 from ui import data, names, present
 from ui.charts import points_chart
-from ui.i18n import fmt_metric, t
 from ui.filters import labels
+from ui.i18n import fmt_metric, t
 from ui.tables import show_table
 
 METRIC_COLUMNS = {
-    "grid": ["due_to_close", "closed", "closed_on_time", "open_overdue", "on_time_closure_rate", "closure_rate",
-             "satisfaction_rate", "rework_rate"],
-    "department": ["due_to_handle", "handled", "handled_on_time", "open_overdue", "on_time_handling_rate",
-                   "handled_rate", "rework_rate"],
+    "grid": [
+        "due_to_close",
+        "closed",
+        "closed_on_time",
+        "open_overdue",
+        "on_time_closure_rate",
+        "closure_rate",
+        "satisfaction_rate",
+        "rework_rate",
+    ],
+    "department": [
+        "due_to_handle",
+        "handled",
+        "handled_on_time",
+        "open_overdue",
+        "on_time_handling_rate",
+        "handled_rate",
+        "rework_rate",
+    ],
     "worker": ["reports", "valid_reports", "self_handled", "valid_report_rate", "self_handled_rate"],
 }
 
 
 def entity_picker() -> str:
-    choice = st.segmented_control(t("assess.entity"), tuple(ENTITIES), default="grid",
-                                  format_func=labels("entity", ENTITIES).__getitem__, key="assess_entity")
+    choice = st.segmented_control(
+        t("assess.entity"),
+        tuple(ENTITIES),
+        default="grid",
+        format_func=labels("entity", ENTITIES).__getitem__,
+        key="assess_entity",
+    )
     return choice or "grid"
 
 
@@ -36,9 +56,14 @@ def weights_panel(entity: str) -> dict[str, float]:
     with st.expander(t("assess.weights_title"), expanded=False):
         st.caption(t("assess.weights_note"))
         cols = st.columns(len(components))
-        tried = {name: float(col.slider(t(f"component.{name}"), 0, 100, int(configured.get(name, 0)), 5,
-                                        key=f"weight_{entity}_{name}"))
-                 for col, name in zip(cols, components)}
+        tried = {
+            name: float(
+                col.slider(
+                    t(f"component.{name}"), 0, 100, int(configured.get(name, 0)), 5, key=f"weight_{entity}_{name}"
+                )
+            )
+            for col, name in zip(cols, components)
+        }
     if sum(tried.values()) <= 0:
         st.warning(t("assess.weights_zero"))
         return configured
@@ -55,8 +80,9 @@ def _scorecard(db_key, f: Filters, entity: str, weights: tuple) -> pd.DataFrame:
 def scorecard(key, f: Filters, entity: str, weights: dict[str, float]) -> pd.DataFrame:
     card = _scorecard(key, f, entity, tuple(sorted(weights.items())))
     if entity == "department":
-        card = card.assign(entity_name=[names.department_name(d, n) for d, n in
-                                        zip(card["entity_id"], card["entity_name"])])
+        card = card.assign(
+            entity_name=[names.department_name(d, n) for d, n in zip(card["entity_id"], card["entity_name"])]
+        )
     return card
 
 
@@ -75,8 +101,9 @@ def breakdown_chart(card: pd.DataFrame, entity: str, weights: dict[str, float]) 
         st.info(t("overview.no_trend"))
         return
     lowest = graded.nsmallest(12, "score").sort_values("score")
-    lowest = lowest.assign(label=[f"{n} ({s:.1f} {g})" for n, s, g in
-                                  zip(lowest["entity_name"], lowest["score"], lowest["grade"])])
+    lowest = lowest.assign(
+        label=[f"{n} ({s:.1f} {g})" for n, s, g in zip(lowest["entity_name"], lowest["score"], lowest["grade"])]
+    )
     components = [c for c in ENTITIES[entity][0] if weights.get(c, 0) > 0]
     labels = {c: t(f"component.{c}") for c in components}
     present.plot(points_chart(lowest, components, labels, height=460))
@@ -90,11 +117,17 @@ def city_index_table(key, f: Filters) -> None:
     rows = []
     for metric, target in index["targets"].items():
         ratio = index["ratios"][metric]
-        rows.append({"metric": t(f"metric.{metric}"), "actual": fmt_metric(metric, summary.get(metric)),
-                     "target": fmt_metric(metric, target),
-                     "ratio": "—" if ratio is None else f"{ratio:.2f}"})
+        rows.append(
+            {
+                "metric": t(f"metric.{metric}"),
+                "actual": fmt_metric(metric, summary.get(metric)),
+                "target": fmt_metric(metric, target),
+                "ratio": "—" if ratio is None else f"{ratio:.2f}",
+            }
+        )
     cols = st.columns([1, 3])
     cols[0].metric(t("overview.city_index"), "—" if index["index"] is None else f"{index['index']:.2f}", border=True)
-    table = pd.DataFrame(rows).rename(columns={k: t(f"assess.index_{k}") for k in ("metric", "actual", "target",
-                                                                                     "ratio")})
+    table = pd.DataFrame(rows).rename(
+        columns={k: t(f"assess.index_{k}") for k in ("metric", "actual", "target", "ratio")}
+    )
     cols[1].dataframe(table, hide_index=True, width="stretch")

@@ -52,23 +52,41 @@ def svg_map(geoms: pd.DataFrame, status: pd.Series, width: int = 380, height: in
     paths = []
     for area, area_rings in rings.items():
         r, g, b = STATUS_COLORS.get(status.get(area, "grey"), STATUS_COLORS["grey"])
-        d = " ".join("M" + " L".join(f"{2 + (x - west) * k * scale:.1f},{2 + (north - y) * scale:.1f}"
-                                     for x, y in ring) + " Z" for ring in area_rings)
+        d = " ".join(
+            "M" + " L".join(f"{2 + (x - west) * k * scale:.1f},{2 + (north - y) * scale:.1f}" for x, y in ring) + " Z"
+            for ring in area_rings
+        )
         paths.append(f'<path d="{d}" fill="rgb({r},{g},{b})" stroke="#fff" stroke-width="0.4"/>')
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}">{"".join(paths)}</svg>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}">{"".join(paths)}</svg>'
+    )
 
 
-def render(title: str, subtitle: str, tiles: list[tuple[str, str, str]], map_svg: str, legend: list[tuple[str, str]],
-           top: list[tuple[str, str, str]], top_headers: tuple[str, str, str], alerts: list[str],
-           headings: dict[str, str], footnotes: list[str], generated: dt.datetime) -> str:
+def render(
+    title: str,
+    subtitle: str,
+    tiles: list[tuple[str, str, str]],
+    map_svg: str,
+    legend: list[tuple[str, str]],
+    top: list[tuple[str, str, str]],
+    top_headers: tuple[str, str, str],
+    alerts: list[str],
+    headings: dict[str, str],
+    footnotes: list[str],
+    generated: dt.datetime,
+) -> str:
     """The briefing as one self-contained HTML document."""
     esc = html.escape
-    tile_html = "".join(f'<div class="tile"><div class="l">{esc(label)}</div><div class="v">{esc(value)}</div>'
-                        f'<div class="d">{esc(delta)}</div></div>' for label, value, delta in tiles)
+    tile_html = "".join(
+        f'<div class="tile"><div class="l">{esc(label)}</div><div class="v">{esc(value)}</div>'
+        f'<div class="d">{esc(delta)}</div></div>'
+        for label, value, delta in tiles
+    )
     legend_html = "".join(f'<span style="background:{colour}"></span>{esc(text)}' for colour, text in legend)
-    rows = "".join(f"<tr><td>{esc(a)}</td><td class='n'>{esc(b)}</td><td class='n'>{esc(c)}</td></tr>"
-                   for a, b, c in top)
+    rows = "".join(
+        f"<tr><td>{esc(a)}</td><td class='n'>{esc(b)}</td><td class='n'>{esc(c)}</td></tr>" for a, b, c in top
+    )
     alert_rows = "".join(f"<tr><td>{esc(a)}</td></tr>" for a in alerts) or "<tr><td>—</td></tr>"
     notes = "".join(f"<div>{esc(n)}</div>" for n in footnotes)
     return f"""<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><title>{esc(title)}</title>

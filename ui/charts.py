@@ -6,16 +6,30 @@ import pandas as pd
 import plotly.graph_objects as go
 
 KIND_COLORS = {"incident": "#2b6cb0", "demand": "#c0392b", "dispute": "#8e44ad", "all": "#2b6cb0"}
-LAYOUT = dict(margin=dict(l=10, r=10, t=10, b=10), height=300, legend=dict(orientation="h", y=1.08, x=0),
-              font=dict(size=14), plot_bgcolor="#ffffff", paper_bgcolor="rgba(0,0,0,0)")
+LAYOUT = dict(
+    margin=dict(l=10, r=10, t=10, b=10),
+    height=300,
+    legend=dict(orientation="h", y=1.08, x=0),
+    font=dict(size=14),
+    plot_bgcolor="#ffffff",
+    paper_bgcolor="rgba(0,0,0,0)",
+)
 
 
 def trend_chart(series: pd.DataFrame, labels: dict[str, str], y_title: str) -> go.Figure:
     """Lines of reported cases per bucket, one per series (kind)."""
     fig = go.Figure()
     for key, part in series.groupby("series", sort=True):
-        fig.add_trace(go.Scatter(x=part["bucket"], y=part["reported"], mode="lines+markers", name=labels.get(key, key),
-                                 line=dict(color=KIND_COLORS.get(key), width=2.5), marker=dict(size=5)))
+        fig.add_trace(
+            go.Scatter(
+                x=part["bucket"],
+                y=part["reported"],
+                mode="lines+markers",
+                name=labels.get(key, key),
+                line=dict(color=KIND_COLORS.get(key), width=2.5),
+                marker=dict(size=5),
+            )
+        )
     fig.update_layout(yaxis_title=y_title, **LAYOUT)
     fig.update_yaxes(rangemode="tozero", gridcolor="#e5e7eb")
     return fig
@@ -25,22 +39,46 @@ def top_categories_chart(top: pd.DataFrame, current: str, previous: str) -> go.F
     """Horizontal bars: this period's count per category, the previous period as a thin marker."""
     top = top.iloc[::-1]
     fig = go.Figure()
-    fig.add_trace(go.Bar(y=top["label"], x=top["reported"], orientation="h", name=current, marker_color="#2b6cb0",
-                         text=top["reported"], textposition="outside", cliponaxis=False))
-    fig.add_trace(go.Scatter(y=top["label"], x=top["reported_previous"], mode="markers", name=previous,
-                             marker=dict(symbol="line-ns-open", size=18, color="#111827", line=dict(width=2))))
+    fig.add_trace(
+        go.Bar(
+            y=top["label"],
+            x=top["reported"],
+            orientation="h",
+            name=current,
+            marker_color="#2b6cb0",
+            text=top["reported"],
+            textposition="outside",
+            cliponaxis=False,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            y=top["label"],
+            x=top["reported_previous"],
+            mode="markers",
+            name=previous,
+            marker=dict(symbol="line-ns-open", size=18, color="#111827", line=dict(width=2)),
+        )
+    )
     fig.update_layout(**{**LAYOUT, "margin": dict(l=10, r=40, t=10, b=10)})
     fig.update_xaxes(gridcolor="#e5e7eb", range=[0, max(top["reported"].max(), top["reported_previous"].max()) * 1.15])
     return fig
 
 
-def funnel_chart(stages: list[str], values: list[int], color: str = "#2b6cb0", height: int = 320,
-                 share: str = "percent initial") -> go.Figure:
+def funnel_chart(
+    stages: list[str], values: list[int], color: str = "#2b6cb0", height: int = 320, share: str = "percent initial"
+) -> go.Figure:
     """A funnel with counts and each stage's share: of the first stage (lifecycle) or of the total (levels)."""
     share_field = "percentInitial" if share == "percent initial" else "percentTotal"
-    fig = go.Figure(go.Funnel(y=stages, x=values, texttemplate=f"%{{value:,d}}<br>%{{{share_field}:.1%}}",
-                              marker=dict(color=color),
-                              connector=dict(line=dict(color="#cbd5e1"))))
+    fig = go.Figure(
+        go.Funnel(
+            y=stages,
+            x=values,
+            texttemplate=f"%{{value:,d}}<br>%{{{share_field}:.1%}}",
+            marker=dict(color=color),
+            connector=dict(line=dict(color="#cbd5e1")),
+        )
+    )
     fig.update_layout(**{**LAYOUT, "height": height, "showlegend": False})
     return fig
 
@@ -48,12 +86,30 @@ def funnel_chart(stages: list[str], values: list[int], color: str = "#2b6cb0", h
 def duration_chart(frame: pd.DataFrame, median_label: str, p90_label: str, height: int = 300) -> go.Figure:
     """Median and p90 hours per lifecycle step (``label``, ``median_hours``, ``p90_hours``)."""
     fig = go.Figure()
-    fig.add_trace(go.Bar(y=frame["label"], x=frame["median_hours"], orientation="h", name=median_label,
-                         marker_color="#2b6cb0", text=frame["median_hours"].round(1), textposition="outside",
-                         cliponaxis=False))
-    fig.add_trace(go.Bar(y=frame["label"], x=frame["p90_hours"], orientation="h", name=p90_label,
-                         marker_color="#93c5fd", text=frame["p90_hours"].round(1), textposition="outside",
-                         cliponaxis=False))
+    fig.add_trace(
+        go.Bar(
+            y=frame["label"],
+            x=frame["median_hours"],
+            orientation="h",
+            name=median_label,
+            marker_color="#2b6cb0",
+            text=frame["median_hours"].round(1),
+            textposition="outside",
+            cliponaxis=False,
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            y=frame["label"],
+            x=frame["p90_hours"],
+            orientation="h",
+            name=p90_label,
+            marker_color="#93c5fd",
+            text=frame["p90_hours"].round(1),
+            textposition="outside",
+            cliponaxis=False,
+        )
+    )
     fig.update_layout(barmode="group", **{**LAYOUT, "height": height, "margin": dict(l=10, r=50, t=10, b=10)})
     fig.update_yaxes(autorange="reversed")
     return fig
@@ -64,11 +120,23 @@ def points_chart(frame: pd.DataFrame, components: list[str], labels: dict[str, s
     palette = ["#2b6cb0", "#38a169", "#d69e2e", "#805ad5"]
     fig = go.Figure()
     for i, name in enumerate(components):
-        fig.add_trace(go.Bar(y=frame["label"], x=frame[f"points_{name}"].fillna(0), orientation="h",
-                             name=labels[name], marker_color=palette[i % len(palette)]))
-    fig.update_layout(barmode="stack", **{**LAYOUT, "height": height,
-                                          "legend": dict(orientation="h", y=-0.08, x=0, yanchor="top",
-                                                         traceorder="normal")})
+        fig.add_trace(
+            go.Bar(
+                y=frame["label"],
+                x=frame[f"points_{name}"].fillna(0),
+                orientation="h",
+                name=labels[name],
+                marker_color=palette[i % len(palette)],
+            )
+        )
+    fig.update_layout(
+        barmode="stack",
+        **{
+            **LAYOUT,
+            "height": height,
+            "legend": dict(orientation="h", y=-0.08, x=0, yanchor="top", traceorder="normal"),
+        },
+    )
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(range=[0, 100], gridcolor="#e5e7eb")
     return fig
@@ -78,17 +146,51 @@ def band_chart(frame: pd.DataFrame, labels: dict[str, str], height: int = 320) -
     """Counts with the seasonal baseline and its band; spikes marked (``bucket``, ``count``, ``baseline``,
     ``lower``, ``upper``, ``spike``)."""
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=frame["bucket"], y=frame["upper"], mode="lines", line=dict(width=0),
-                             showlegend=False, hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=frame["bucket"], y=frame["lower"], mode="lines", line=dict(width=0),
-                             fill="tonexty", fillcolor="rgba(43,108,176,0.15)", name=labels["band"]))
-    fig.add_trace(go.Scatter(x=frame["bucket"], y=frame["baseline"], mode="lines", name=labels["baseline"],
-                             line=dict(color="#64748b", dash="dash")))
-    fig.add_trace(go.Scatter(x=frame["bucket"], y=frame["count"], mode="lines+markers", name=labels["count"],
-                             line=dict(color="#1f2933", width=2), marker=dict(size=4)))
+    fig.add_trace(
+        go.Scatter(
+            x=frame["bucket"], y=frame["upper"], mode="lines", line=dict(width=0), showlegend=False, hoverinfo="skip"
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=frame["bucket"],
+            y=frame["lower"],
+            mode="lines",
+            line=dict(width=0),
+            fill="tonexty",
+            fillcolor="rgba(43,108,176,0.15)",
+            name=labels["band"],
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=frame["bucket"],
+            y=frame["baseline"],
+            mode="lines",
+            name=labels["baseline"],
+            line=dict(color="#64748b", dash="dash"),
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=frame["bucket"],
+            y=frame["count"],
+            mode="lines+markers",
+            name=labels["count"],
+            line=dict(color="#1f2933", width=2),
+            marker=dict(size=4),
+        )
+    )
     spikes = frame[frame["spike"]]
-    fig.add_trace(go.Scatter(x=spikes["bucket"], y=spikes["count"], mode="markers", name=labels["spike"],
-                             marker=dict(color="#d63031", size=12, symbol="diamond")))
+    fig.add_trace(
+        go.Scatter(
+            x=spikes["bucket"],
+            y=spikes["count"],
+            mode="markers",
+            name=labels["spike"],
+            marker=dict(color="#d63031", size=12, symbol="diamond"),
+        )
+    )
     fig.update_layout(**{**LAYOUT, "height": height})
     fig.update_yaxes(rangemode="tozero", gridcolor="#e5e7eb")
     return fig
@@ -99,23 +201,45 @@ def compare_chart(frame: pd.DataFrame, columns: dict[str, str], height: int = 30
     fig = go.Figure()
     palette = ["#c0392b", "#94a3b8", "#2b6cb0"]
     for i, (column, label) in enumerate(columns.items()):
-        fig.add_trace(go.Scatter(x=frame["bucket"], y=frame[column], mode="lines+markers", name=label,
-                                 line=dict(color=palette[i % 3], width=2.5 if i == 0 else 2)))
+        fig.add_trace(
+            go.Scatter(
+                x=frame["bucket"],
+                y=frame[column],
+                mode="lines+markers",
+                name=label,
+                line=dict(color=palette[i % 3], width=2.5 if i == 0 else 2),
+            )
+        )
     fig.update_layout(**{**LAYOUT, "height": height})
     fig.update_yaxes(rangemode="tozero", gridcolor="#e5e7eb")
     return fig
 
 
-def before_after_chart(weekly: pd.DataFrame, before: float, after: float, labels: dict[str, str],
-                       height: int = 300) -> go.Figure:
+def before_after_chart(
+    weekly: pd.DataFrame, before: float, after: float, labels: dict[str, str], height: int = 300
+) -> go.Figure:
     """Weekly bars around an intervention, with the before and after means as lines."""
     colours = ["#94a3b8" if w < 0 else "#2b6cb0" for w in weekly["week"]]
     fig = go.Figure(go.Bar(x=weekly["week_start"], y=weekly["reported"], marker_color=colours, name=labels["weekly"]))
     pivot = weekly.loc[weekly["week"] == 0, "week_start"].iloc[0]
     first, last = weekly["week_start"].min(), weekly["week_start"].max()
-    fig.add_trace(go.Scatter(x=[first, pivot], y=[before, before], mode="lines", name=labels["before"],
-                             line=dict(color="#475569", dash="dash", width=2)))
-    fig.add_trace(go.Scatter(x=[pivot, last], y=[after, after], mode="lines", name=labels["after"],
-                             line=dict(color="#c0392b", dash="dash", width=2)))
+    fig.add_trace(
+        go.Scatter(
+            x=[first, pivot],
+            y=[before, before],
+            mode="lines",
+            name=labels["before"],
+            line=dict(color="#475569", dash="dash", width=2),
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[pivot, last],
+            y=[after, after],
+            mode="lines",
+            name=labels["after"],
+            line=dict(color="#c0392b", dash="dash", width=2),
+        )
+    )
     fig.update_layout(**{**LAYOUT, "height": height})
     return fig

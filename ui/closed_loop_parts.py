@@ -50,8 +50,9 @@ def stage_panel(key, f: Filters) -> None:
     if frame.empty:
         st.info(t("overview.no_trend"))
         return
-    frame = frame.assign(label=[f"{t('stage.' + a)} → {t('stage.' + b)}" for a, b in
-                                zip(frame["stage_from"], frame["stage_to"])])
+    frame = frame.assign(
+        label=[f"{t('stage.' + a)} → {t('stage.' + b)}" for a, b in zip(frame["stage_from"], frame["stage_to"])]
+    )
     present.plot(duration_chart(frame, t("loop.median_hours"), t("loop.p90_hours"), height=420))
 
 
@@ -63,9 +64,22 @@ def department_panel(key, f: Filters) -> None:
         return
     frame = frame.assign(department_label=[names.department_name(d) for d in frame["department"]])
     frame = frame.sort_values("open_overdue", ascending=False)
-    show_table(frame, ["department_label", "dispatched", "handled", "handled_on_time", "on_time_handling_rate",
-                       "handled_with_rework", "open_overdue", "median_handling_hours", "p90_handling_hours"],
-               "departments.csv", "dl_departments")
+    show_table(
+        frame,
+        [
+            "department_label",
+            "dispatched",
+            "handled",
+            "handled_on_time",
+            "on_time_handling_rate",
+            "handled_with_rework",
+            "open_overdue",
+            "median_handling_hours",
+            "p90_handling_hours",
+        ],
+        "departments.csv",
+        "dl_departments",
+    )
 
 
 def overdue_panel(key, f: Filters) -> None:
@@ -75,22 +89,45 @@ def overdue_panel(key, f: Filters) -> None:
         st.success(t("loop.no_overdue"))
         return
     departments = names.department_names(frame["department"])
-    frame = frame.assign(department_label=[label if isinstance(d, str) else "—"
-                                           for d, label in zip(frame["department"], departments)],
-                         category_label=names.category_labels(frame["category_code"], frame["category_name"]))
+    frame = frame.assign(
+        department_label=[label if isinstance(d, str) else "—" for d, label in zip(frame["department"], departments)],
+        category_label=names.category_labels(frame["category_code"], frame["category_name"]),
+    )
     left, right = st.columns(2)
-    depts = left.multiselect(t("loop.filter_department"), sorted(frame["department_label"].unique()),
-                             key="overdue_departments", placeholder=t("common.choose"))
-    grids = right.multiselect(t("loop.filter_grid"), sorted(frame["grid_name"].dropna().unique()),
-                              key="overdue_grids", placeholder=t("common.choose"))
+    depts = left.multiselect(
+        t("loop.filter_department"),
+        sorted(frame["department_label"].unique()),
+        key="overdue_departments",
+        placeholder=t("common.choose"),
+    )
+    grids = right.multiselect(
+        t("loop.filter_grid"),
+        sorted(frame["grid_name"].dropna().unique()),
+        key="overdue_grids",
+        placeholder=t("common.choose"),
+    )
     if depts:
         frame = frame[frame["department_label"].isin(depts)]
     if grids:
         frame = frame[frame["grid_name"].isin(grids)]
     frame = frame.assign(status_label=[t_or(f"case_status.{v}", str(v)) for v in frame["status"]])
-    show_table(masked(frame), ["case_id", "days_overdue", "due_at", "category_label", "department_label",
-                               "grid_name", "street_name", "status_label", "description"],
-               "overdue_cases.csv", "dl_overdue", height=360)
+    show_table(
+        masked(frame),
+        [
+            "case_id",
+            "days_overdue",
+            "due_at",
+            "category_label",
+            "department_label",
+            "grid_name",
+            "street_name",
+            "status_label",
+            "description",
+        ],
+        "overdue_cases.csv",
+        "dl_overdue",
+        height=360,
+    )
 
 
 def worker_panel(key, f: Filters) -> None:
@@ -101,14 +138,31 @@ def worker_panel(key, f: Filters) -> None:
         return
     total_valid = frame["valid_reports"].sum()
     cols = st.columns(3)
-    cols[0].metric(t("metric.self_handled_rate"), fmt_pct(frame["self_handled"].sum() / total_valid if total_valid
-                                                          else None), border=True)
+    cols[0].metric(
+        t("metric.self_handled_rate"),
+        fmt_pct(frame["self_handled"].sum() / total_valid if total_valid else None),
+        border=True,
+    )
     cols[1].metric(t("loop.workers_reporting"), fmt_int(int((frame["reports"] > 0).sum())), border=True)
     cols[2].metric(t("col.valid_reports"), fmt_int(int(total_valid)), border=True)
     frame = frame.sort_values(["self_handled_rate", "reports"], ascending=[True, False], na_position="last")
     frame = frame.assign(role_label=[t("role.full_time") if ft else t("role.part_time") for ft in frame["full_time"]])
-    show_table(frame, ["worker_id", "grid_name", "role_label", "reports", "valid_reports", "self_handled",
-                       "valid_report_rate", "self_handled_rate"], "workers.csv", "dl_workers", height=320)
+    show_table(
+        frame,
+        [
+            "worker_id",
+            "grid_name",
+            "role_label",
+            "reports",
+            "valid_reports",
+            "self_handled",
+            "valid_report_rate",
+            "self_handled_rate",
+        ],
+        "workers.csv",
+        "dl_workers",
+        height=320,
+    )
 
 
 def dispute_panel(key, f: Filters) -> None:
@@ -122,5 +176,7 @@ def dispute_panel(key, f: Filters) -> None:
     if sum(values) == 0:
         st.info(t("overview.no_trend"))
         return
-    present.plot(funnel_chart([t(f"level.{lv}") for lv in levels], values, "#8e44ad", height=260, share="percent total"))
+    present.plot(
+        funnel_chart([t(f"level.{lv}") for lv in levels], values, "#8e44ad", height=260, share="percent total")
+    )
     st.caption(t("loop.dispute_note"))

@@ -114,8 +114,12 @@ def basemap(db_key: tuple, tile_url: str):
     from analytics.basemap import compose
 
     grids = geometries(db_key, "grid")
-    bbox = (grids["centroid_lon"].min() - 0.02, grids["centroid_lat"].min() - 0.02,
-            grids["centroid_lon"].max() + 0.02, grids["centroid_lat"].max() + 0.02)
+    bbox = (
+        grids["centroid_lon"].min() - 0.02,
+        grids["centroid_lat"].min() - 0.02,
+        grids["centroid_lon"].max() + 0.02,
+        grids["centroid_lat"].max() + 0.02,
+    )
     try:
         return compose(tile_url, tuple(float(v) for v in bbox))
     except (OSError, ValueError) as exc:

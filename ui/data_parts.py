@@ -10,16 +10,25 @@ from analytics.schema import TABLES_SQL
 from ui import data
 from ui.i18n import current_language, fmt_date, fmt_int, t
 
-SHOWN_META = ("dataset", "city_name", "timezone", "loaded_at", "source_files", "schema_version", "data_start",
-              "data_end")
+SHOWN_META = (
+    "dataset",
+    "city_name",
+    "timezone",
+    "loaded_at",
+    "source_files",
+    "schema_version",
+    "data_start",
+    "data_end",
+)
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
 def table_counts(db_key: tuple) -> pd.DataFrame:
     con = data.connection().cursor()
     present = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-    rows = [(name, con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0])
-            for name in TABLES_SQL if name in present]
+    rows = [
+        (name, con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]) for name in TABLES_SQL if name in present
+    ]
     return pd.DataFrame(rows, columns=["table", "rows"])
 
 
@@ -34,20 +43,26 @@ def loaded_panel(key) -> None:
     if span:
         st.write(t("data.range", start=fmt_date(span[0]), end=fmt_date(span[1])))
     english = current_language() == "en"
-    shown = {**meta, "city_name": meta.get("city_name_en", meta.get("city_name")) if english else meta.get("city_name"),
-             "loaded_at": meta.get("loaded_at", "").replace("T", " ")[:19]}
+    shown = {
+        **meta,
+        "city_name": meta.get("city_name_en", meta.get("city_name")) if english else meta.get("city_name"),
+        "loaded_at": meta.get("loaded_at", "").replace("T", " ")[:19],
+    }
     rows = [(t(f"meta.{k}"), shown[k]) for k in SHOWN_META if shown.get(k)]
     st.dataframe(pd.DataFrame(rows, columns=[t("data.key"), t("data.value")]), hide_index=True, width="stretch")
     counts = table_counts(key)
     counts = counts.assign(table=[f"{t('table.' + name)} ({name})" for name in counts["table"]])
-    st.dataframe(counts.rename(columns={"table": t("data.table"), "rows": t("data.rows")}), hide_index=True,
-                 width="content")
+    st.dataframe(
+        counts.rename(columns={"table": t("data.table"), "rows": t("data.rows")}), hide_index=True, width="content"
+    )
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
 def columns_of(db_key: tuple) -> pd.DataFrame:
-    sql = ("SELECT table_name, column_name, data_type FROM information_schema.columns "
-           "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position")
+    sql = (
+        "SELECT table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position"
+    )
     return data.connection().cursor().execute(sql).df()
 
 
@@ -58,17 +73,27 @@ def dictionary_panel(key) -> None:
         if part.empty:
             continue
         with st.expander(f"{table} — {t(f'table.{table}')}"):
-            st.dataframe(part[["column_name", "data_type"]].rename(
-                columns={"column_name": t("data.column"), "data_type": t("data.type")}), hide_index=True,
-                width="stretch")
+            st.dataframe(
+                part[["column_name", "data_type"]].rename(
+                    columns={"column_name": t("data.column"), "data_type": t("data.type")}
+                ),
+                hide_index=True,
+                width="stretch",
+            )
 
 
 def definitions_panel() -> None:
     st.markdown(t("data.metrics_intro"))
     rows = [(name, t(f"metric.{name}"), expr) for name, expr in metrics.AGGREGATES.items()]
-    st.dataframe(pd.DataFrame(rows, columns=[t("data.metric_key"), t("data.metric_name"), t("data.metric_sql")]),
-                 hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(rows, columns=[t("data.metric_key"), t("data.metric_name"), t("data.metric_sql")]),
+        hide_index=True,
+        width="stretch",
+    )
     st.markdown(t("data.rates_intro"))
     rates = [(name, t(f"metric.{name}"), t(f"metric_help.{name}")) for name in metrics.RATE_KEYS]
-    st.dataframe(pd.DataFrame(rates, columns=[t("data.metric_key"), t("data.metric_name"), t("data.metric_formula")]),
-                 hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(rates, columns=[t("data.metric_key"), t("data.metric_name"), t("data.metric_formula")]),
+        hide_index=True,
+        width="stretch",
+    )

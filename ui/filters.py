@@ -37,14 +37,24 @@ def _clear_overrides() -> None:
 
 
 def _period(data_first: dt.date, data_end: dt.date) -> tuple[dt.date, dt.date]:
-    preset = st.sidebar.selectbox(t("filter.period"), PERIODS, format_func=labels("period", PERIODS).__getitem__,
-                                  key="filter_period", on_change=_clear_overrides)
+    preset = st.sidebar.selectbox(
+        t("filter.period"),
+        PERIODS,
+        format_func=labels("period", PERIODS).__getitem__,
+        key="filter_period",
+        on_change=_clear_overrides,
+    )
     if preset != "custom":
         return preset_period(preset, data_end)
     default = preset_period("month", data_end)
-    picked = st.sidebar.date_input(t("filter.custom_range"), value=(default[0], default[1] - dt.timedelta(days=1)),
-                                   min_value=data_first, max_value=data_end, key="filter_range",
-                                   on_change=_clear_overrides)
+    picked = st.sidebar.date_input(
+        t("filter.custom_range"),
+        value=(default[0], default[1] - dt.timedelta(days=1)),
+        min_value=data_first,
+        max_value=data_end,
+        key="filter_range",
+        on_change=_clear_overrides,
+    )
     if isinstance(picked, (tuple, list)) and len(picked) == 2:
         return picked[0], picked[1] + dt.timedelta(days=1)
     day = picked[0] if isinstance(picked, (tuple, list)) and picked else default[0]
@@ -52,14 +62,24 @@ def _period(data_first: dt.date, data_end: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def _area() -> tuple[str | None, str | None]:
-    level = st.sidebar.selectbox(t("filter.level"), ("city", *LEVELS), format_func=labels("level", ("city", *LEVELS)).__getitem__,
-                                 key="filter_level", on_change=_clear_overrides)
+    level = st.sidebar.selectbox(
+        t("filter.level"),
+        ("city", *LEVELS),
+        format_func=labels("level", ("city", *LEVELS)).__getitem__,
+        key="filter_level",
+        on_change=_clear_overrides,
+    )
     if level == "city":
         return None, None
     options = data.areas(data.db_key(), level, None, None)
     names = dict(zip(options["area_id"], options["area_name"]))
-    area = st.sidebar.selectbox(t("filter.area"), list(names), format_func={a: f"{n} · {a}" for a, n in names.items()}.__getitem__,
-                                key=f"filter_area_{level}", on_change=_clear_overrides)
+    area = st.sidebar.selectbox(
+        t("filter.area"),
+        list(names),
+        format_func={a: f"{n} · {a}" for a, n in names.items()}.__getitem__,
+        key=f"filter_area_{level}",
+        on_change=_clear_overrides,
+    )
     return level, area
 
 
@@ -72,8 +92,13 @@ def sidebar_filters() -> Filters | None:
     st.sidebar.subheader(t("filter.heading"))
     start, stop = _period(first, end)
     level, area = _area()
-    kind = st.sidebar.selectbox(t("filter.kind"), ("all", *KINDS), format_func=labels("kind", ("all", *KINDS)).__getitem__,
-                                key="filter_kind", on_change=_clear_overrides)
+    kind = st.sidebar.selectbox(
+        t("filter.kind"),
+        ("all", *KINDS),
+        format_func=labels("kind", ("all", *KINDS)).__getitem__,
+        key="filter_kind",
+        on_change=_clear_overrides,
+    )
     f = Filters(start, stop, level, area, None if kind == "all" else kind)
     return apply_overrides(f, dict(st.query_params))
 

@@ -9,11 +9,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from analytics.filters import Filters
+from analytics.filters import Filters, months_before
 from analytics.hotspot_report import MEASURES, STEPS, HotspotResult, hotspot_analysis
 from analytics.hotspots import EMERGING_CLASSES
 from ui import data
-from analytics.filters import months_before
 from ui.filters import labels
 from ui.i18n import fmt_int, t
 from ui.maps import area_map
@@ -21,16 +20,35 @@ from ui.tables import show_table
 
 LEVELS = ("grid", "community", "street")
 WINDOWS = ("twelve_months", "period")
-BAND_COLOURS = {99: [178, 24, 43], 95: [239, 138, 98], 90: [253, 219, 199], 0: [238, 241, 245],
-                -90: [209, 229, 240], -95: [103, 169, 207], -99: [33, 102, 172]}
+BAND_COLOURS = {
+    99: [178, 24, 43],
+    95: [239, 138, 98],
+    90: [253, 219, 199],
+    0: [238, 241, 245],
+    -90: [209, 229, 240],
+    -95: [103, 169, 207],
+    -99: [33, 102, 172],
+}
 EMERGING_COLOURS = {
-    "new_hot": [128, 0, 38], "consecutive_hot": [189, 0, 38], "intensifying_hot": [227, 26, 28],
-    "persistent_hot": [252, 78, 42], "diminishing_hot": [253, 141, 60], "sporadic_hot": [254, 178, 76],
-    "oscillating_hot": [254, 217, 118], "historical_hot": [255, 237, 160],
-    "new_cold": [8, 48, 107], "consecutive_cold": [8, 81, 156], "intensifying_cold": [33, 113, 181],
-    "persistent_cold": [66, 146, 198], "diminishing_cold": [107, 174, 214], "sporadic_cold": [158, 202, 225],
-    "oscillating_cold": [198, 219, 239], "historical_cold": [222, 235, 247], "none": [238, 241, 245],
-    "too_few_steps": [238, 241, 245]}
+    "new_hot": [128, 0, 38],
+    "consecutive_hot": [189, 0, 38],
+    "intensifying_hot": [227, 26, 28],
+    "persistent_hot": [252, 78, 42],
+    "diminishing_hot": [253, 141, 60],
+    "sporadic_hot": [254, 178, 76],
+    "oscillating_hot": [254, 217, 118],
+    "historical_hot": [255, 237, 160],
+    "new_cold": [8, 48, 107],
+    "consecutive_cold": [8, 81, 156],
+    "intensifying_cold": [33, 113, 181],
+    "persistent_cold": [66, 146, 198],
+    "diminishing_cold": [107, 174, 214],
+    "sporadic_cold": [158, 202, 225],
+    "oscillating_cold": [198, 219, 239],
+    "historical_cold": [222, 235, 247],
+    "none": [238, 241, 245],
+    "too_few_steps": [238, 241, 245],
+}
 
 
 @dataclass(frozen=True)
@@ -43,14 +61,16 @@ class Choice:
 
 def controls(f: Filters) -> Choice:
     cols = st.columns(4)
-    level = cols[0].selectbox(t("hot.level"), LEVELS, format_func=labels("level", LEVELS).__getitem__,
-                              key="hot_level")
-    measure = cols[1].selectbox(t("hot.measure"), MEASURES, format_func=labels("hot.measure", MEASURES).__getitem__,
-                                key="hot_measure")
-    step = cols[2].selectbox(t("hot.step"), STEPS, index=1, format_func=labels("grain", STEPS).__getitem__,
-                             key="hot_step")
-    window = cols[3].selectbox(t("hot.window"), WINDOWS, format_func=labels("hot.window", WINDOWS).__getitem__,
-                               key="hot_window")
+    level = cols[0].selectbox(t("hot.level"), LEVELS, format_func=labels("level", LEVELS).__getitem__, key="hot_level")
+    measure = cols[1].selectbox(
+        t("hot.measure"), MEASURES, format_func=labels("hot.measure", MEASURES).__getitem__, key="hot_measure"
+    )
+    step = cols[2].selectbox(
+        t("hot.step"), STEPS, index=1, format_func=labels("grain", STEPS).__getitem__, key="hot_step"
+    )
+    window = cols[3].selectbox(
+        t("hot.window"), WINDOWS, format_func=labels("hot.window", WINDOWS).__getitem__, key="hot_window"
+    )
     scoped = f
     if window != "period":  # twelve whole months ending with the period (a year of days otherwise)
         start = months_before(f.end, 12) if f.end.day == 1 else f.end - dt.timedelta(days=365)
@@ -60,8 +80,14 @@ def controls(f: Filters) -> Choice:
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
 def _analysis(db_key, choice: Choice) -> HotspotResult:
-    return hotspot_analysis(data.connection(), choice.filters, choice.level, choice.step, choice.measure,
-                            geoms_weights=data.weights(db_key, choice.level))
+    return hotspot_analysis(
+        data.connection(),
+        choice.filters,
+        choice.level,
+        choice.step,
+        choice.measure,
+        geoms_weights=data.weights(db_key, choice.level),
+    )
 
 
 def analysis(key, choice: Choice) -> HotspotResult | None:
@@ -73,14 +99,24 @@ def analysis(key, choice: Choice) -> HotspotResult | None:
 
 
 def summary_line(result: HotspotResult, choice: Choice) -> None:
-    st.info(t("hot.summary", analysed=fmt_int(result.analysed), excluded=fmt_int(result.excluded),
-              steps=result.steps, step=t(f"grain.{choice.step}")))
+    st.info(
+        t(
+            "hot.summary",
+            analysed=fmt_int(result.analysed),
+            excluded=fmt_int(result.excluded),
+            steps=result.steps,
+            step=t(f"grain.{choice.step}"),
+        )
+    )
 
 
 def _chips(entries: list[tuple[list[int], str]]) -> str:
-    chips = "".join(f"<div style='display:flex;align-items:center;margin:2px 0'><span style='flex:none;width:14px;"
-                    f"height:14px;border-radius:3px;margin-right:6px;background:rgb({c[0]},{c[1]},{c[2]})'></span>"
-                    f"<span>{html.escape(text)}</span></div>" for c, text in entries)
+    chips = "".join(
+        f"<div style='display:flex;align-items:center;margin:2px 0'><span style='flex:none;width:14px;"
+        f"height:14px;border-radius:3px;margin-right:6px;background:rgb({c[0]},{c[1]},{c[2]})'></span>"
+        f"<span>{html.escape(text)}</span></div>"
+        for c, text in entries
+    )
     return f"<div style='font-size:13px;line-height:1.3;margin-bottom:10px'>{chips}</div>"
 
 
@@ -91,51 +127,89 @@ def _band_label(band: int) -> str:
 def gi_map(key, result: HotspotResult, choice: Choice) -> None:
     st.subheader(t("hot.gi_title"))
     geoms, _ = data.weights(key, choice.level)
-    table = result.table.assign(fill=result.table["band"].map(BAND_COLOURS),
-                                band_text=result.table["band"].map(_band_label),
-                                value_text=result.table["value"].round(1).astype(str),
-                                z_text=result.table["z"].round(2).astype(str))
+    table = result.table.assign(
+        fill=result.table["band"].map(BAND_COLOURS),
+        band_text=result.table["band"].map(_band_label),
+        value_text=result.table["value"].round(1).astype(str),
+        z_text=result.table["z"].round(2).astype(str),
+    )
     value_label = t("hot.value_per_1000") if choice.measure == "per_1000" else t("hot.value_count")
-    tooltip = (f"<b>{{area_name}}</b><br/>{value_label}: {{value_text}}<br/>"
-               f"Gi* z: {{z_text}}<br/>{{band_text}}")
-    deck = area_map(geoms, table.drop(columns=["area_name"]), "fill", tooltip,
-                    ["area_name", "value_text", "z_text", "band_text"], height=460, layer_id="gi-star",
-                    base=data.base_layer_for(key))
+    tooltip = f"<b>{{area_name}}</b><br/>{value_label}: {{value_text}}<br/>Gi* z: {{z_text}}<br/>{{band_text}}"
+    deck = area_map(
+        geoms,
+        table.drop(columns=["area_name"]),
+        "fill",
+        tooltip,
+        ["area_name", "value_text", "z_text", "band_text"],
+        height=460,
+        layer_id="gi-star",
+        base=data.base_layer_for(key),
+    )
     st.pydeck_chart(deck, height=460, key="hot_gi_map")
     counts = result.table["band"].value_counts()
-    st.markdown(_chips([(BAND_COLOURS[b], f"{_band_label(b)} ({int(counts.get(b, 0))})")
-                        for b in (99, 95, 90, -90, -95, -99)]), unsafe_allow_html=True)
+    st.markdown(
+        _chips([(BAND_COLOURS[b], f"{_band_label(b)} ({int(counts.get(b, 0))})") for b in (99, 95, 90, -90, -95, -99)]),
+        unsafe_allow_html=True,
+    )
     if not (result.table["band"] != 0).any():
         st.caption(t("hot.none_significant"))
-    method = (t("hot.method_permutations", n=f"{result.permutations:,}") if result.permutations
-              else t("hot.method_normal"))
+    method = (
+        t("hot.method_permutations", n=f"{result.permutations:,}") if result.permutations else t("hot.method_normal")
+    )
     st.caption(t("hot.gi_note", method=method))
 
 
 def emerging_map(key, result: HotspotResult, choice: Choice) -> None:
     st.subheader(t("hot.emerging_title"))
     geoms, _ = data.weights(key, choice.level)
-    table = result.table.assign(fill=result.table["emerging"].map(EMERGING_COLOURS),
-                                emerging_text=[t(f"emerging.{c}") for c in result.table["emerging"]])
+    table = result.table.assign(
+        fill=result.table["emerging"].map(EMERGING_COLOURS),
+        emerging_text=[t(f"emerging.{c}") for c in result.table["emerging"]],
+    )
     tooltip = "<b>{area_name}</b><br/>{emerging_text}"
-    deck = area_map(geoms, table.drop(columns=["area_name"]), "fill", tooltip, ["area_name", "emerging_text"],
-                    height=460, layer_id="emerging", base=data.base_layer_for(key))
+    deck = area_map(
+        geoms,
+        table.drop(columns=["area_name"]),
+        "fill",
+        tooltip,
+        ["area_name", "emerging_text"],
+        height=460,
+        layer_id="emerging",
+        base=data.base_layer_for(key),
+    )
     st.pydeck_chart(deck, height=460, key="hot_emerging_map")
     counts = result.table["emerging"].value_counts()
     present = [c for c in EMERGING_CLASSES if c != "none" and counts.get(c, 0)]
-    legend = [(EMERGING_COLOURS[c], f"{t('emerging.' + c)} ({int(counts[c])}) — {t('emerging_help.' + c)}")
-              for c in present] or [(EMERGING_COLOURS["none"], t("hot.no_emerging"))]
+    legend = [
+        (EMERGING_COLOURS[c], f"{t('emerging.' + c)} ({int(counts[c])}) — {t('emerging_help.' + c)}") for c in present
+    ] or [(EMERGING_COLOURS["none"], t("hot.no_emerging"))]
     st.markdown(_chips(legend), unsafe_allow_html=True)
     with st.expander(t("hot.legend_all")):
-        st.markdown(_chips([(EMERGING_COLOURS[c], f"{t('emerging.' + c)} — {t('emerging_help.' + c)}")
-                            for c in EMERGING_CLASSES if c != "none"]), unsafe_allow_html=True)
+        st.markdown(
+            _chips(
+                [
+                    (EMERGING_COLOURS[c], f"{t('emerging.' + c)} — {t('emerging_help.' + c)}")
+                    for c in EMERGING_CLASSES
+                    if c != "none"
+                ]
+            ),
+            unsafe_allow_html=True,
+        )
 
 
 def ranked_table(result: HotspotResult, choice: Choice) -> None:
     st.subheader(t("hot.table_title"))
-    table = result.table.assign(band_text=result.table["band"].map(_band_label),
-                                emerging_text=[t(f"emerging.{c}") for c in result.table["emerging"]],
-                                value=result.table["value"].round(2), z=result.table["z"].round(2))
+    table = result.table.assign(
+        band_text=result.table["band"].map(_band_label),
+        emerging_text=[t(f"emerging.{c}") for c in result.table["emerging"]],
+        value=result.table["value"].round(2),
+        z=result.table["z"].round(2),
+    )
     table = table.rename(columns={"value": f"value_{choice.measure}"})
-    show_table(table, ["area_id", "area_name", "cases", f"value_{choice.measure}", "z", "p", "p_fdr", "band_text",
-                       "emerging_text"], "hotspots.csv", "dl_hotspots", height=420)
+    show_table(
+        table,
+        ["area_id", "area_name", "cases", f"value_{choice.measure}", "z", "p", "p_fdr", "band_text", "emerging_text"],
+        "hotspots.csv",
+        "dl_hotspots",
+        height=420,
+    )

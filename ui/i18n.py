@@ -7,7 +7,7 @@ language comes from the ``lang`` query parameter or the sidebar switch.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import streamlit as st
@@ -17,10 +17,25 @@ LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
 
 
-@lru_cache(maxsize=None)
+def load_catalog(lang: str) -> dict[str, str]:
+    """The catalog of ``lang``: ``locales/<lang>.json`` merged with every ``locales/<feature>/<lang>.json``.
+
+    A feature keeps its strings in a folder of its own; a key defined twice raises ``ValueError``.
+    """
+    merged: dict[str, str] = {}
+    for path in [LOCALES / f"{lang}.json", *sorted(LOCALES.glob(f"*/{lang}.json"))]:
+        with open(path, encoding="utf-8") as fh:
+            part = json.load(fh)
+        twice = set(part) & set(merged)
+        if twice:
+            raise ValueError(f"{path}: keys defined twice: {sorted(twice)}")
+        merged.update(part)
+    return merged
+
+
+@cache
 def catalog(lang: str) -> dict[str, str]:
-    with open(LOCALES / f"{lang}.json", encoding="utf-8") as fh:
-        return json.load(fh)
+    return load_catalog(lang)
 
 
 def current_language() -> str:

@@ -58,8 +58,13 @@ def breadcrumb(key, level: str | None, area: str | None) -> None:
         crumbs.append((level, area, info["name"], profile.children_level(level) or level))
     cols = st.columns(len(crumbs) + 4, gap="small")
     for col, (c_level, c_area, name, child) in zip(cols, crumbs):
-        col.button(f"{name} ›", key=f"crumb_{c_level}_{c_area}", on_click=_set_scope, args=(c_level, c_area, child),
-                   type="tertiary")
+        col.button(
+            f"{name} ›",
+            key=f"crumb_{c_level}_{c_area}",
+            on_click=_set_scope,
+            args=(c_level, c_area, child),
+            type="tertiary",
+        )
 
 
 def _legend(metric: str, breaks: list[float], f: Filters) -> str:
@@ -68,19 +73,25 @@ def _legend(metric: str, breaks: list[float], f: Filters) -> str:
         entries = [(STATUS_COLORS[s], t(f"status.{s}")) for s in ("green", "amber", "red", "grey")]
     else:
         colours = palette(m, len(breaks) - 1)
-        entries = [(c, f"{fmt_metric(metric, lo)} – {fmt_metric(metric, hi)}")
-                   for c, lo, hi in zip(colours, breaks[:-1], breaks[1:])]
+        entries = [
+            (c, f"{fmt_metric(metric, lo)} – {fmt_metric(metric, hi)}")
+            for c, lo, hi in zip(colours, breaks[:-1], breaks[1:])
+        ]
         entries.append(([225, 229, 234], t("map.no_data")))
-    chips = "".join(f"<span style='display:inline-flex;align-items:center;margin-right:14px'><span style='width:16px;"
-                    f"height:16px;border-radius:3px;margin-right:5px;background:rgb({c[0]},{c[1]},{c[2]})'></span>"
-                    f"{html.escape(text)}</span>" for c, text in entries)
+    chips = "".join(
+        f"<span style='display:inline-flex;align-items:center;margin-right:14px'><span style='width:16px;"
+        f"height:16px;border-radius:3px;margin-right:5px;background:rgb({c[0]},{c[1]},{c[2]})'></span>"
+        f"{html.escape(text)}</span>"
+        for c, text in entries
+    )
     method = t(f"map.method_{m.method}")
     title = t("map.legend", metric=t(f"map_metric.{metric}"), start=str(f.start), end=str(f.end), method=method)
     return f"<div style='font-size:14px'><b>{html.escape(title)}</b><br/>{chips}</div>"
 
 
-def _deck(key, f: Filters, level: str, metric: str, layers: list[str], scored: pd.DataFrame,
-          breaks: list[float]) -> pdk.Deck:
+def _deck(
+    key, f: Filters, level: str, metric: str, layers: list[str], scored: pd.DataFrame, breaks: list[float]
+) -> pdk.Deck:
     geoms = data.geometries(key, level)
     geoms = geoms[geoms["area_id"].isin(scored["area_id"])]
     m = map_metric(metric)
@@ -90,39 +101,89 @@ def _deck(key, f: Filters, level: str, metric: str, layers: list[str], scored: p
     else:
         values["fill"] = colours_for(values[m.column], m, breaks)
     rows = polygon_rows(geoms, values)
-    deck_layers = [pdk.Layer("PolygonLayer", data=rows[["polygon", "fill", "area_id", "area_name", "value_text"]],
-                             id=LAYER_ID, get_polygon="polygon", get_fill_color="fill", pickable=True, stroked=True,
-                             get_line_color=[255, 255, 255, 230], line_width_min_pixels=1, auto_highlight=True)]
+    deck_layers = [
+        pdk.Layer(
+            "PolygonLayer",
+            data=rows[["polygon", "fill", "area_id", "area_name", "value_text"]],
+            id=LAYER_ID,
+            get_polygon="polygon",
+            get_fill_color="fill",
+            pickable=True,
+            stroked=True,
+            get_line_color=[255, 255, 255, 230],
+            line_width_min_pixels=1,
+            auto_highlight=True,
+        )
+    ]
     deck_layers = with_base(deck_layers + _extra_layers(key, f, layers, geoms), data.base_layer_for(key))
-    tooltip = {"html": f"<b>{{area_name}}</b><br/>{t('map_metric.' + metric)}: {{value_text}}",
-               "style": {"fontSize": "14px"}}
-    return CompactDeck(layers=deck_layers, initial_view_state=view_for(geoms, height_px=620), map_provider=None,
-                    tooltip=tooltip)
+    tooltip = {
+        "html": f"<b>{{area_name}}</b><br/>{t('map_metric.' + metric)}: {{value_text}}",
+        "style": {"fontSize": "14px"},
+    }
+    return CompactDeck(
+        layers=deck_layers, initial_view_state=view_for(geoms, height_px=620), map_provider=None, tooltip=tooltip
+    )
 
 
 def _extra_layers(key, f: Filters, layers: list[str], geoms: pd.DataFrame) -> list[pdk.Layer]:
     out = []
     if "hexagons" in layers:
-        out.append(pdk.Layer("H3HexagonLayer", data=_hexes(key, f), id="hexagons", get_hexagon="hex", extruded=False,
-                             get_fill_color="[80, 60, 160, Math.min(40 + count * 8, 220)]", pickable=False,
-                             stroked=False))
+        out.append(
+            pdk.Layer(
+                "H3HexagonLayer",
+                data=_hexes(key, f),
+                id="hexagons",
+                get_hexagon="hex",
+                extruded=False,
+                get_fill_color="[80, 60, 160, Math.min(40 + count * 8, 220)]",
+                pickable=False,
+                stroked=False,
+            )
+        )
     if "heat" in layers or "points" in layers:
         points, _ = _points(key, f)
         if "heat" in layers:
-            out.append(pdk.Layer("HeatmapLayer", data=points[["lon", "lat"]], id="heat", get_position=["lon", "lat"],
-                                 radius_pixels=30, opacity=0.6))
+            out.append(
+                pdk.Layer(
+                    "HeatmapLayer",
+                    data=points[["lon", "lat"]],
+                    id="heat",
+                    get_position=["lon", "lat"],
+                    radius_pixels=30,
+                    opacity=0.6,
+                )
+            )
         if "points" in layers:
-            out.append(pdk.Layer("ScatterplotLayer", data=points[["lon", "lat", "kind"]], id="points",
-                                 get_position=["lon", "lat"], get_radius=18, radius_min_pixels=1.5,
-                                 get_fill_color=[20, 40, 90, 150], pickable=False))
+            out.append(
+                pdk.Layer(
+                    "ScatterplotLayer",
+                    data=points[["lon", "lat", "kind"]],
+                    id="points",
+                    get_position=["lon", "lat"],
+                    get_radius=18,
+                    radius_min_pixels=1.5,
+                    get_fill_color=[20, 40, 90, 150],
+                    pickable=False,
+                )
+            )
     if "labels" in layers:
-        out.append(pdk.Layer("TextLayer", data=geoms[["centroid_lon", "centroid_lat", "area_name"]], id="labels",
-                             get_position=["centroid_lon", "centroid_lat"], get_text="area_name", get_size=13,
-                             get_color=[30, 41, 59, 255],
-                             # quoted: pydeck turns a bare string into an accessor function
-                             character_set="'auto'", font_family="'Noto Sans CJK SC, Microsoft YaHei, sans-serif'",
-                             size_units="'pixels'",
-                             background=True, get_background_color=[255, 255, 255, 170]))
+        out.append(
+            pdk.Layer(
+                "TextLayer",
+                data=geoms[["centroid_lon", "centroid_lat", "area_name"]],
+                id="labels",
+                get_position=["centroid_lon", "centroid_lat"],
+                get_text="area_name",
+                get_size=13,
+                get_color=[30, 41, 59, 255],
+                # quoted: pydeck turns a bare string into an accessor function
+                character_set="'auto'",
+                font_family="'Noto Sans CJK SC, Microsoft YaHei, sans-serif'",
+                size_units="'pixels'",
+                background=True,
+                get_background_color=[255, 255, 255, 170],
+            )
+        )
     return out
 
 
@@ -145,20 +206,33 @@ def side_panel(key, f: Filters, level: str, area: str | None) -> None:
     st.subheader(info["name"])
     st.caption(f"{t('level.' + level)} · {area}")
     s = data.summary(key, dataclasses.replace(f, level=level, area=area))
-    rows = [("reported", fmt_int(s["reported"])), ("closure_rate", fmt_pct(s["closure_rate"])),
-            ("on_time_closure_rate", fmt_pct(s["on_time_closure_rate"])), ("open_overdue", fmt_int(s["open_overdue"])),
-            ("median_handling_hours", fmt_hours(s["median_handling_hours"])),
-            ("satisfaction_rate", fmt_pct(s["satisfaction_rate"]))]
+    rows = [
+        ("reported", fmt_int(s["reported"])),
+        ("closure_rate", fmt_pct(s["closure_rate"])),
+        ("on_time_closure_rate", fmt_pct(s["on_time_closure_rate"])),
+        ("open_overdue", fmt_int(s["open_overdue"])),
+        ("median_handling_hours", fmt_hours(s["median_handling_hours"])),
+        ("satisfaction_rate", fmt_pct(s["satisfaction_rate"])),
+    ]
     for i in range(0, len(rows), 2):
         cols = st.columns(2)
-        for col, (name, value) in zip(cols, rows[i:i + 2]):
+        for col, (name, value) in zip(cols, rows[i : i + 2]):
             col.metric(t(f"metric.{name}"), value, border=True)
-    st.page_link("pages/profile.py", label=t("map.open_profile"), icon=":material/badge:",
-                 query_params={"level": level, "area": area, "lang": st.session_state.get("lang", "zh")})
+    st.page_link(
+        "pages/profile.py",
+        label=t("map.open_profile"),
+        icon=":material/badge:",
+        query_params={"level": level, "area": area, "lang": st.session_state.get("lang", "zh")},
+    )
     child = profile.children_level(level)
     if child:
-        st.button(t("map.drill_down", level=t(f"level.{child}")), key="map_drill", icon=":material/zoom_in:",
-                  on_click=_set_scope, args=(level, area, child))
+        st.button(
+            t("map.drill_down", level=t(f"level.{child}")),
+            key="map_drill",
+            icon=":material/zoom_in:",
+            on_click=_set_scope,
+            args=(level, area, child),
+        )
 
 
 @st.fragment
@@ -168,16 +242,27 @@ def map_section(key, f: Filters) -> None:
     if scope_level is None and f.level is not None and f.area is not None:
         scope_level, scope_area = f.level, f.area
     cols = st.columns([2, 3, 3])
-    metric = cols[0].selectbox(t("map.metric"), list(MAP_METRICS), key="map_metric",
-                               format_func=labels("map_metric", MAP_METRICS).__getitem__)
-    allowed = LEVELS if scope_level is None else LEVELS[LEVELS.index(scope_level):]
+    metric = cols[0].selectbox(
+        t("map.metric"), list(MAP_METRICS), key="map_metric", format_func=labels("map_metric", MAP_METRICS).__getitem__
+    )
+    allowed = LEVELS if scope_level is None else LEVELS[LEVELS.index(scope_level) :]
     if st.session_state.get("map_level") not in allowed:
-        st.session_state["map_level"] = allowed[-1] if scope_level is None else (
-            profile.children_level(scope_level) or scope_level)
-    level = cols[1].segmented_control(t("filter.level"), allowed, key="map_level",
-                                      format_func=labels("level", LEVELS).__getitem__) or allowed[-1]
-    layers = cols[2].multiselect(t("map.layers"), LAYERS, key="map_layers", placeholder=t("common.choose"),
-                                 format_func=labels("map_layer", LAYERS).__getitem__)
+        st.session_state["map_level"] = (
+            allowed[-1] if scope_level is None else (profile.children_level(scope_level) or scope_level)
+        )
+    level = (
+        cols[1].segmented_control(
+            t("filter.level"), allowed, key="map_level", format_func=labels("level", LEVELS).__getitem__
+        )
+        or allowed[-1]
+    )
+    layers = cols[2].multiselect(
+        t("map.layers"),
+        LAYERS,
+        key="map_layers",
+        placeholder=t("common.choose"),
+        format_func=labels("map_layer", LAYERS).__getitem__,
+    )
     breadcrumb(key, scope_level, scope_area)
     scoped = dataclasses.replace(f, level=scope_level, area=scope_area)
     scored = data.scored_areas(key, scoped, level)
@@ -186,8 +271,13 @@ def map_section(key, f: Filters) -> None:
     map_col, side_col = st.columns([3, 1], gap="medium")
     with map_col:
         st.markdown(_legend(metric, breaks, f), unsafe_allow_html=True)
-        event = st.pydeck_chart(_deck(key, scoped, level, metric, layers, scored, breaks), height=620,
-                                on_select="rerun", selection_mode="single-object", key="grid_map")
+        event = st.pydeck_chart(
+            _deck(key, scoped, level, metric, layers, scored, breaks),
+            height=620,
+            on_select="rerun",
+            selection_mode="single-object",
+            key="grid_map",
+        )
         if "points" in layers or "heat" in layers:
             shown, total = _points(key, scoped)
             st.caption(t("map.sample_note", shown=fmt_int(len(shown)), total=fmt_int(total)))

@@ -67,8 +67,9 @@ def view_for(geoms: pd.DataFrame, width_px: int = 1000, height_px: int = 560) ->
     # deck.gl's zoom 0 shows the world 512 px wide; latitude spans stretch by 1 / cos(latitude)
     zoom_lon = math.log2(360 * width_px / 512 / lon_span)
     zoom_lat = math.log2(360 * height_px / 512 / (lat_span / max(math.cos(math.radians(lat_mid)), 0.2)))
-    return pdk.ViewState(longitude=(west + east) / 2, latitude=lat_mid, zoom=min(zoom_lon, zoom_lat) - 0.1,
-                         pitch=0, bearing=0)
+    return pdk.ViewState(
+        longitude=(west + east) / 2, latitude=lat_mid, zoom=min(zoom_lon, zoom_lat) - 0.1, pitch=0, bearing=0
+    )
 
 
 def bitmap_layer(image: str, bounds: list[float]) -> pdk.Layer:
@@ -80,9 +81,16 @@ def with_base(layers: list[pdk.Layer], base: tuple[str, list[float]] | None) -> 
     return ([bitmap_layer(*base)] if base else []) + layers
 
 
-def area_map(geoms: pd.DataFrame, values: pd.DataFrame, colour: pd.Series | str, tooltip_html: str,
-             keep: list[str], height: int = 560, layer_id: str = "areas",
-             base: tuple[str, list[float]] | None = None) -> pdk.Deck:
+def area_map(
+    geoms: pd.DataFrame,
+    values: pd.DataFrame,
+    colour: pd.Series | str,
+    tooltip_html: str,
+    keep: list[str],
+    height: int = 560,
+    layer_id: str = "areas",
+    base: tuple[str, list[float]] | None = None,
+) -> pdk.Deck:
     """Areas filled with an RGB(A) list per row (``colour`` column of ``values`` after the join), with a tooltip.
 
     ``keep`` names the joined columns the tooltip uses; nothing else is sent to the browser.
@@ -90,23 +98,51 @@ def area_map(geoms: pd.DataFrame, values: pd.DataFrame, colour: pd.Series | str,
     rows = polygon_rows(geoms, values)
     rows["fill"] = rows[colour] if isinstance(colour, str) else colour
     rows["fill"] = rows["fill"].map(lambda c: list(c) if isinstance(c, (list, tuple)) else [235, 238, 242, 200])
-    layer = pdk.Layer("PolygonLayer", data=rows[["polygon", "fill", *keep]], get_polygon="polygon",
-                      get_fill_color="fill", get_line_color=[255, 255, 255, 230], line_width_min_pixels=1,
-                      stroked=True, filled=True, pickable=True, auto_highlight=True, id=layer_id)
-    return CompactDeck(layers=with_base([layer], base), initial_view_state=view_for(geoms, height_px=height),
-                    map_provider=None, tooltip={"html": tooltip_html, "style": {"fontSize": "14px"}})
+    layer = pdk.Layer(
+        "PolygonLayer",
+        data=rows[["polygon", "fill", *keep]],
+        get_polygon="polygon",
+        get_fill_color="fill",
+        get_line_color=[255, 255, 255, 230],
+        line_width_min_pixels=1,
+        stroked=True,
+        filled=True,
+        pickable=True,
+        auto_highlight=True,
+        id=layer_id,
+    )
+    return CompactDeck(
+        layers=with_base([layer], base),
+        initial_view_state=view_for(geoms, height_px=height),
+        map_provider=None,
+        tooltip={"html": tooltip_html, "style": {"fontSize": "14px"}},
+    )
 
 
-def status_map(geoms: pd.DataFrame, scored: pd.DataFrame, status_labels: dict[str, str],
-               tooltip_html: str, height: int = 560, base: tuple[str, list[float]] | None = None) -> pdk.Deck:
+def status_map(
+    geoms: pd.DataFrame,
+    scored: pd.DataFrame,
+    status_labels: dict[str, str],
+    tooltip_html: str,
+    height: int = 560,
+    base: tuple[str, list[float]] | None = None,
+) -> pdk.Deck:
     """Areas coloured by status (green/amber/red/grey) with a tooltip per area."""
     values = scored.assign(
         status=scored["status"].fillna("grey"),
         status_label=scored["status"].fillna("grey").map(status_labels),
         score_text=scored["score"].map(lambda v: "—" if pd.isna(v) else f"{v:.1f}"),
-        grade_text=scored["grade"].fillna("—").astype(str))
+        grade_text=scored["grade"].fillna("—").astype(str),
+    )
     values["fill"] = values["status"].map(lambda s: STATUS_COLORS[s] + [200])
-    keep = ["area_id", "area_name", "status_label", "score_text", "grade_text", "due_to_close", "open_overdue",
-            "reported"]
-    return area_map(geoms, values.drop(columns=["area_name"]), "fill", tooltip_html, keep, height, "status-areas",
-                    base)
+    keep = [
+        "area_id",
+        "area_name",
+        "status_label",
+        "score_text",
+        "grade_text",
+        "due_to_close",
+        "open_overdue",
+        "reported",
+    ]
+    return area_map(geoms, values.drop(columns=["area_name"]), "fill", tooltip_html, keep, height, "status-areas", base)

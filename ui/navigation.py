@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class PageSpec:
-    key: str        # i18n key suffix: page.<key>
-    path: str       # file under the project root
+    key: str  # i18n key suffix: page.<key>
+    path: str  # file under the project root
     url_path: str
     icon: str
 

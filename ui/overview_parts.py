@@ -25,9 +25,11 @@ def _status_legend(scored: pd.DataFrame) -> str:
     chips = []
     for s in STATUS_ORDER:
         r, g, b = STATUS_COLORS[s]
-        chips.append(f"<span style='display:inline-block;width:14px;height:14px;background:rgb({r},{g},{b});"
-                     f"border-radius:3px;margin:0 6px -2px 14px'></span>{html.escape(t(f'status.{s}'))} "
-                     f"<b>{int(counts.get(s, 0))}</b>")
+        chips.append(
+            f"<span style='display:inline-block;width:14px;height:14px;background:rgb({r},{g},{b});"
+            f"border-radius:3px;margin:0 6px -2px 14px'></span>{html.escape(t(f'status.{s}'))} "
+            f"<b>{int(counts.get(s, 0))}</b>"
+        )
     return "<div style='font-size:15px'>" + "".join(chips) + "</div>"
 
 
@@ -42,11 +44,16 @@ def status_map_panel(key, f: Filters, height: int = 470) -> None:
         st.info(t("overview.no_areas"))
         return
     labels = {s: t(f"status.{s}") for s in STATUS_COLORS}
-    tooltip = (f"<b>{{area_name}}</b><br/>{t('map.status')}: {{status_label}}<br/>"
-               f"{t('map.score')}: {{score_text}} ({{grade_text}})<br/>{t('metric.due_to_close')}: {{due_to_close}}"
-               f"<br/>{t('metric.open_overdue')}: {{open_overdue}}")
-    st.pydeck_chart(status_map(geoms, scored, labels, tooltip, height=height, base=data.base_layer_for(key)),
-                    height=height, key="overview_map")
+    tooltip = (
+        f"<b>{{area_name}}</b><br/>{t('map.status')}: {{status_label}}<br/>"
+        f"{t('map.score')}: {{score_text}} ({{grade_text}})<br/>{t('metric.due_to_close')}: {{due_to_close}}"
+        f"<br/>{t('metric.open_overdue')}: {{open_overdue}}"
+    )
+    st.pydeck_chart(
+        status_map(geoms, scored, labels, tooltip, height=height, base=data.base_layer_for(key)),
+        height=height,
+        key="overview_map",
+    )
     st.caption(t("overview.map_note", minimum=data.config()["status"]["min_due_to_close"]))
 
 
@@ -72,11 +79,14 @@ def alert_panel(key, f: Filters, height: int = 400) -> None:
         for row in alerts.itertuples():
             subject = names.subject_name(row.subject_type, row.subject_id, row.subject_name)
             colour = "#d63031" if row.alert in ("overdue_grid", "on_time_drop", "spike") else "#e67e22"
-            st.markdown(f"<div class='gs-alert' style='padding:2px 0 6px 0;border-bottom:1px solid #e5e7eb;"
-                        f"font-size:15px'>"
-                        f"<span style='color:{colour};font-weight:600'>● {html.escape(t(f'alert.{row.alert}'))}"
-                        f"</span> · <b>{html.escape(str(subject))}</b><br/><span style='color:#4b5563'>"
-                        f"{html.escape(_alert_text(row))}</span></div>", unsafe_allow_html=True)
+            st.markdown(
+                f"<div class='gs-alert' style='padding:2px 0 6px 0;border-bottom:1px solid #e5e7eb;"
+                f"font-size:15px'>"
+                f"<span style='color:{colour};font-weight:600'>● {html.escape(t(f'alert.{row.alert}'))}"
+                f"</span> · <b>{html.escape(str(subject))}</b><br/><span style='color:#4b5563'>"
+                f"{html.escape(_alert_text(row))}</span></div>",
+                unsafe_allow_html=True,
+            )
 
 
 def city_index_panel(current: dict) -> None:
@@ -128,29 +138,54 @@ def briefing_html(key, f: Filters, current: dict, previous: dict) -> str:
     geoms = data.geometries(key, "grid")
     geoms = geoms[geoms["area_id"].isin(scored["area_id"])]
     status = scored.set_index("area_id")["status"]
-    tiles = [(t(f"metric.{tile.key}"), tile_value(tile, current.get(tile.key)),
-              tile_delta(tile, current.get(tile.key), previous.get(tile.key)) or "") for tile in OVERVIEW_TILES]
+    tiles = [
+        (
+            t(f"metric.{tile.key}"),
+            tile_value(tile, current.get(tile.key)),
+            tile_delta(tile, current.get(tile.key), previous.get(tile.key)) or "",
+        )
+        for tile in OVERVIEW_TILES
+    ]
     counts = status.value_counts()
-    legend = [("rgb({},{},{})".format(*STATUS_COLORS[s]), f"{t('status.' + s)} {int(counts.get(s, 0))}")
-              for s in STATUS_ORDER]
+    legend = [
+        ("rgb({},{},{})".format(*STATUS_COLORS[s]), f"{t('status.' + s)} {int(counts.get(s, 0))}") for s in STATUS_ORDER
+    ]
     top = data.top_categories(key, f, 10)
-    top_rows = [(names.category_label(c, n), fmt_int(r), fmt_int(p)) for c, n, r, p in
-                zip(top["category_code"], top["category_name"], top["reported"], top["reported_previous"])]
-    alerts = [f"{t('alert.' + row.alert)} · {names.subject_name(row.subject_type, row.subject_id, row.subject_name)}"
-              f" · {_alert_text(row)}" for row in data.alert_list(key, f).itertuples()]
+    top_rows = [
+        (names.category_label(c, n), fmt_int(r), fmt_int(p))
+        for c, n, r, p in zip(top["category_code"], top["category_name"], top["reported"], top["reported_previous"])
+    ]
+    alerts = [
+        f"{t('alert.' + row.alert)} · {names.subject_name(row.subject_type, row.subject_id, row.subject_name)}"
+        f" · {_alert_text(row)}"
+        for row in data.alert_list(key, f).itertuples()
+    ]
     notes = [f"{t('metric.' + tile.key)}: {t('metric_help.' + tile.key)}" for tile in OVERVIEW_TILES]
     meta = data.meta(key)
     city = meta.get("city_name_en" if st.session_state.get("lang") == "en" else "city_name", "")
-    return render(f"{city} · {t('page.overview')}", period_caption(f), tiles, svg_map(geoms, status), legend,
-                  top_rows, (t("col.category_name"), t("overview.this_period"), t("overview.prev_period")), alerts,
-                  {"map": t("overview.map_title"), "top": t("overview.top_title"), "alerts": t("overview.alerts_title")},
-                  notes + [t("overview.map_note", minimum=data.config()["status"]["min_due_to_close"])],
-                  dt.datetime.now())
+    return render(
+        f"{city} · {t('page.overview')}",
+        period_caption(f),
+        tiles,
+        svg_map(geoms, status),
+        legend,
+        top_rows,
+        (t("col.category_name"), t("overview.this_period"), t("overview.prev_period")),
+        alerts,
+        {"map": t("overview.map_title"), "top": t("overview.top_title"), "alerts": t("overview.alerts_title")},
+        notes + [t("overview.map_note", minimum=data.config()["status"]["min_due_to_close"])],
+        dt.datetime.now(),
+    )
 
 
 def briefing_download(key, f: Filters, current: dict, previous: dict) -> None:
     if present.is_presenting():
         return
-    st.download_button(t("overview.briefing"), briefing_html(key, f, current, previous).encode("utf-8"),
-                       file_name=f"briefing_{f.start}_{f.end}.html", mime="text/html", icon=":material/description:",
-                       key="dl_briefing")
+    st.download_button(
+        t("overview.briefing"),
+        briefing_html(key, f, current, previous).encode("utf-8"),
+        file_name=f"briefing_{f.start}_{f.end}.html",
+        mime="text/html",
+        icon=":material/description:",
+        key="dl_briefing",
+    )

@@ -28,5 +28,12 @@ def period_caption(f: Filters) -> str:
     prev = f.previous()
     area = t("level.city") if f.area is None else names.area_label(f.level, f.area)
     kind = t(f"kind.{f.kind}") if f.kind in ("incident", "demand", "dispute") else t("kind.all")
-    return t("overview.caption", start=fmt_date(f.start), end=fmt_date(last), prev_start=fmt_date(prev.start),
-             prev_end=fmt_date(prev.end - dt.timedelta(days=1)), area=area, kind=kind)
+    return t(
+        "overview.caption",
+        start=fmt_date(f.start),
+        end=fmt_date(last),
+        prev_start=fmt_date(prev.start),
+        prev_end=fmt_date(prev.end - dt.timedelta(days=1)),
+        area=area,
+        kind=kind,
+    )

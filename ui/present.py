@@ -53,8 +53,12 @@ def apply() -> None:
 
 def style_figure(fig: go.Figure) -> go.Figure:
     if is_presenting():
-        fig.update_layout(paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="#111a2e", font=dict(color="#e2e8f0", size=15),
-                          legend=dict(font=dict(color="#e2e8f0")))
+        fig.update_layout(
+            paper_bgcolor="rgba(0,0,0,0)",
+            plot_bgcolor="#111a2e",
+            font=dict(color="#e2e8f0", size=15),
+            legend=dict(font=dict(color="#e2e8f0")),
+        )
         fig.for_each_trace(_lighten)
         fig.update_xaxes(gridcolor="#243049", linecolor="#334155")
         fig.update_yaxes(gridcolor="#243049", linecolor="#334155")
@@ -109,8 +113,10 @@ def ticker(current_url_path: str) -> None:
     position = pages.index(current_url_path) if current_url_path in pages else -1
     following = pages[(position + 1) % len(pages)]
     spec = next(p for p in PAGES if p.url_path == following)
-    st.markdown(f"<div class='gs-countdown'>{t('present.next', page=t('page.' + spec.key), seconds=max(remaining, 0))}"
-                "</div>", unsafe_allow_html=True)
+    st.markdown(
+        f"<div class='gs-countdown'>{t('present.next', page=t('page.' + spec.key), seconds=max(remaining, 0))}</div>",
+        unsafe_allow_html=True,
+    )
     if remaining <= 0:
         params = {k: st.query_params[k] for k in ("present", "rotate", "every", "lang") if k in st.query_params}
         st.switch_page(spec.path, query_params=params)

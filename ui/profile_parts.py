@@ -30,8 +30,12 @@ def _peers(db_key, f: Filters, level: str) -> pd.DataFrame:
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
 def _call(db_key, name: str, f: Filters):
-    functions = {"open_cases": profile.open_cases, "category_mix": profile.category_mix,
-                 "stages": closed_loop.stage_durations, "workers": closed_loop.worker_metrics}
+    functions = {
+        "open_cases": profile.open_cases,
+        "category_mix": profile.category_mix,
+        "stages": closed_loop.stage_durations,
+        "workers": closed_loop.worker_metrics,
+    }
     return functions[name](data.connection(), f)
 
 
@@ -43,14 +47,24 @@ def choose_area(key, f: Filters) -> tuple[str, str]:
     """The area to profile: the sidebar/deep-link area when there is one, else the user's pick."""
     cols = st.columns([1, 3])
     default_level = f.level if f.level in LEVELS and f.area else "grid"
-    level = cols[0].selectbox(t("filter.level"), LEVELS, index=LEVELS.index(default_level), key="profile_level",
-                              format_func=labels("level", LEVELS).__getitem__)
+    level = cols[0].selectbox(
+        t("filter.level"),
+        LEVELS,
+        index=LEVELS.index(default_level),
+        key="profile_level",
+        format_func=labels("level", LEVELS).__getitem__,
+    )
     options = data.areas(key, level, None, None)
     ids = list(options["area_id"])
     names = dict(zip(options["area_id"], options["area_name"]))
     index = ids.index(f.area) if level == f.level and f.area in ids else 0
-    area = cols[1].selectbox(t("filter.area"), ids, index=index, key=f"profile_area_{level}_{f.area}",
-                             format_func={a: f"{names[a]} · {a}" for a in ids}.__getitem__)
+    area = cols[1].selectbox(
+        t("filter.area"),
+        ids,
+        index=index,
+        key=f"profile_area_{level}_{f.area}",
+        format_func={a: f"{names[a]} · {a}" for a in ids}.__getitem__,
+    )
     return level, area
 
 
@@ -60,8 +74,11 @@ def header(key, level: str, area: str):
         st.warning(t("map.unknown_area"))
         return None
     path = " › ".join([t("level.city"), *[name for _, _, name in reversed(info["parents"])], info["name"]])
-    st.subheader(f"{info['name']}（{t('level.' + level)}）" if st.session_state.get("lang") != "en"
-                 else f"{info['name']} ({t('level.' + level)})")
+    st.subheader(
+        f"{info['name']}（{t('level.' + level)}）"
+        if st.session_state.get("lang") != "en"
+        else f"{info['name']} ({t('level.' + level)})"
+    )
     st.caption(path)
     return info
 
@@ -71,9 +88,15 @@ def kpi_panel(key, f: Filters, level: str, area: str) -> None:
     cols = st.columns(4) + st.columns(4)
     for col, row in zip(cols, context.itertuples()):
         rank = "—" if row.rank is None or pd.isna(row.rank) else f"{int(row.rank)}/{row.ranked}"
-        col.metric(t(f"metric.{row.metric}"), fmt_metric(row.metric, row.value),
-                   t("profile.vs_median", median=fmt_metric(row.metric, row.city_median), rank=rank),
-                   delta_color="off", delta_arrow="off", border=True, help=t("profile.rank_help"))
+        col.metric(
+            t(f"metric.{row.metric}"),
+            fmt_metric(row.metric, row.value),
+            t("profile.vs_median", median=fmt_metric(row.metric, row.city_median), rank=rank),
+            delta_color="off",
+            delta_arrow="off",
+            border=True,
+            help=t("profile.rank_help"),
+        )
 
 
 def trend_panel(key, area_f: Filters) -> None:
@@ -97,9 +120,17 @@ def mix_panel(key, area_f: Filters) -> None:
         st.info(t("overview.no_trend"))
         return
     mix = mix.iloc[::-1].assign(category_major=lambda m: [names.major_label(v) for v in m["category_major"]])
-    fig = go.Figure(go.Bar(y=mix["category_major"], x=mix["reported"], orientation="h", marker_color="#2b6cb0",
-                           text=[f"{n} ({s:.0%})" for n, s in zip(mix["reported"], mix["share"])],
-                           textposition="outside", cliponaxis=False))
+    fig = go.Figure(
+        go.Bar(
+            y=mix["category_major"],
+            x=mix["reported"],
+            orientation="h",
+            marker_color="#2b6cb0",
+            text=[f"{n} ({s:.0%})" for n, s in zip(mix["reported"], mix["share"])],
+            textposition="outside",
+            cliponaxis=False,
+        )
+    )
     fig.update_layout(**{**LAYOUT, "margin": dict(l=10, r=70, t=10, b=10)})
     present.plot(fig)
 
@@ -111,9 +142,13 @@ def stage_panel(key, f: Filters, area_f: Filters) -> None:
     table["stage"] = [f"{t('stage.' + a)} → {t('stage.' + b)}" for a, b in zip(table["stage_from"], table["stage_to"])]
     for column in ("median_hours", "p90_hours", "median_hours_city"):
         table[column] = table[column].round(1)
-    st.dataframe(table[["stage", "cases", "median_hours", "p90_hours", "median_hours_city"]].rename(
-        columns={c: t(f"col.{c}") for c in ("stage", "cases", "median_hours", "p90_hours", "median_hours_city")}),
-        hide_index=True, width="stretch")
+    st.dataframe(
+        table[["stage", "cases", "median_hours", "p90_hours", "median_hours_city"]].rename(
+            columns={c: t(f"col.{c}") for c in ("stage", "cases", "median_hours", "p90_hours", "median_hours_city")}
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 
 
 def population_panel(info: dict) -> None:
@@ -122,15 +157,24 @@ def population_panel(info: dict) -> None:
     cols = st.columns(4)
     cols[0].metric(t("profile.residents"), fmt_int(population), border=True)
     cols[1].metric(t("profile.households"), fmt_int(info.get("households")), border=True)
-    share = (lambda v: fmt_pct(v / population) if population and v is not None and not pd.isna(v) else "—")
+
+    def share(v):
+        return fmt_pct(v / population) if population and v is not None and not pd.isna(v) else "—"
+
     cols[2].metric(t("profile.elderly"), share(info.get("elderly")), border=True)
     cols[3].metric(t("profile.children"), share(info.get("children")), border=True)
     area_km2 = None if pd.isna(info.get("area_km2")) else info["area_km2"]
     if population is None:
         st.caption(t("profile.no_population"))
     elif area_km2:
-        st.caption(t("profile.density", area=f"{area_km2:.2f}", density=fmt_int(round(population / area_km2)),
-                     grids=info["grids"]))
+        st.caption(
+            t(
+                "profile.density",
+                area=f"{area_km2:.2f}",
+                density=fmt_int(round(population / area_km2)),
+                grids=info["grids"],
+            )
+        )
 
 
 def cases_panel(key, area_f: Filters) -> None:
@@ -140,11 +184,28 @@ def cases_panel(key, area_f: Filters) -> None:
     if cases.empty:
         st.success(t("profile.no_open"))
         return
-    cases = cases.assign(status_label=[t_or(f"case_status.{s}", str(s)) for s in cases["status"]],
-                         overdue_label=[t("profile.yes") if bool(o) else t("profile.no")
-                                        for o in cases["overdue"].astype("boolean").fillna(False)])
-    show_table(masked(cases), ["case_id", "overdue_label", "hours_overdue", "due_at", "category_name", "grid_name",
-                               "status_label", "description"], "open_cases.csv", "dl_profile_cases", height=320)
+    cases = cases.assign(
+        status_label=[t_or(f"case_status.{s}", str(s)) for s in cases["status"]],
+        overdue_label=[
+            t("profile.yes") if bool(o) else t("profile.no") for o in cases["overdue"].astype("boolean").fillna(False)
+        ],
+    )
+    show_table(
+        masked(cases),
+        [
+            "case_id",
+            "overdue_label",
+            "hours_overdue",
+            "due_at",
+            "category_name",
+            "grid_name",
+            "status_label",
+            "description",
+        ],
+        "open_cases.csv",
+        "dl_profile_cases",
+        height=320,
+    )
 
 
 def workers_panel(key, area_f: Filters) -> None:
@@ -153,9 +214,16 @@ def workers_panel(key, area_f: Filters) -> None:
     if workers.empty:
         st.info(t("profile.no_workers"))
         return
-    workers = workers.assign(role_label=[t("role.full_time") if ft else t("role.part_time") for ft in workers["full_time"]])
-    show_table(workers, ["worker_id", "grid_name", "role_label", "reports", "self_handled", "self_handled_rate"],
-               "profile_workers.csv", "dl_profile_workers", height=280)
+    workers = workers.assign(
+        role_label=[t("role.full_time") if ft else t("role.part_time") for ft in workers["full_time"]]
+    )
+    show_table(
+        workers,
+        ["worker_id", "grid_name", "role_label", "reports", "self_handled", "self_handled_rate"],
+        "profile_workers.csv",
+        "dl_profile_workers",
+        height=280,
+    )
 
 
 def neighbours_panel(key, f: Filters, level: str, area: str) -> None:
@@ -164,5 +232,18 @@ def neighbours_panel(key, f: Filters, level: str, area: str) -> None:
     ids = [area, *profile.neighbours(w, area)]
     peers = _peers(key, f, level).set_index("area_id").reindex(ids).reset_index()
     peers["area_name"] = [f"★ {n}" if i == area else n for i, n in zip(peers["area_id"], peers["area_name"])]
-    show_table(peers, ["area_name", "reported", "reported_per_1000", "closure_rate", "on_time_closure_rate",
-                       "open_overdue", "satisfaction_rate"], "neighbours.csv", "dl_neighbours", height=280)
+    show_table(
+        peers,
+        [
+            "area_name",
+            "reported",
+            "reported_per_1000",
+            "closure_rate",
+            "on_time_closure_rate",
+            "open_overdue",
+            "satisfaction_rate",
+        ],
+        "neighbours.csv",
+        "dl_neighbours",
+        height=280,
+    )

@@ -21,8 +21,7 @@ APP = Path(__file__).resolve().parent.parent / "app.py"
 
 def main(argv: list[str]) -> None:
     PagesManager.uses_pages_directory = False
-    sys.argv = ["streamlit", "run", str(APP), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-                *argv]
+    sys.argv = ["streamlit", "run", str(APP), "--server.headless", "true", "--browser.gatherUsageStats", "false", *argv]
     cli.main()
 
 

@@ -38,8 +38,11 @@ def number_format(column: str, values: pd.Series) -> str:
         return "%d"
     if column in ("p", "p_fdr"):
         return "%.4f"
-    return "%.1f" if column.endswith(("_hours", "_overdue", "_1000")) or column in ("score", "value_count", "z") \
+    return (
+        "%.1f"
+        if column.endswith(("_hours", "_overdue", "_1000")) or column in ("score", "value_count", "z")
         else "%.2f"
+    )
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -50,8 +53,17 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 def show_table(frame: pd.DataFrame, columns: list[str], filename: str, key: str, height: int | None = None) -> None:
     """A sortable table with a CSV download of exactly what is shown."""
     table = localized(frame, columns)
-    config = {t(f"col.{c}"): st.column_config.NumberColumn(format=number_format(c, frame[c]))
-              for c in columns if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])}
+    config = {
+        t(f"col.{c}"): st.column_config.NumberColumn(format=number_format(c, frame[c]))
+        for c in columns
+        if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+    }
     st.dataframe(table, hide_index=True, width="stretch", height=height or "auto", column_config=config)
-    st.download_button(t("common.download_csv"), csv_bytes(table), file_name=filename, mime="text/csv", key=key,
-                       icon=":material/download:")
+    st.download_button(
+        t("common.download_csv"),
+        csv_bytes(table),
+        file_name=filename,
+        mime="text/csv",
+        key=key,
+        icon=":material/download:",
+    )

@@ -11,8 +11,8 @@ from ui.i18n import fmt_metric, t
 
 @dataclass(frozen=True)
 class Tile:
-    key: str            # metric name in the report object
-    kind: str           # "count", "rate" or "hours"
+    key: str  # metric name in the report object
+    kind: str  # "count", "rate" or "hours"
     lower_is_better: bool = False
 
 
@@ -51,6 +51,12 @@ def kpi_tiles(current: dict, previous: dict, tiles=OVERVIEW_TILES, columns: int 
     for i, tile in enumerate(tiles):
         value, before = current.get(tile.key), previous.get(tile.key)
         with cols[i % columns]:
-            st.metric(t(f"metric.{tile.key}"), tile_value(tile, value), tile_delta(tile, value, before),
-                      delta_color="inverse" if tile.lower_is_better else "normal",
-                      help=t(f"metric_help.{tile.key}"), border=True, height=TILE_HEIGHT)
+            st.metric(
+                t(f"metric.{tile.key}"),
+                tile_value(tile, value),
+                tile_delta(tile, value, before),
+                delta_color="inverse" if tile.lower_is_better else "normal",
+                help=t(f"metric_help.{tile.key}"),
+                border=True,
+                height=TILE_HEIGHT,
+            )

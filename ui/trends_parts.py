@@ -47,14 +47,24 @@ def _theme(db_key, f: Filters, category: str, day: dt.date, weeks: int, span) ->
 def controls(f: Filters) -> tuple[str, str, str | None]:
     cols = st.columns([2, 3, 2])
     default = "day" if f.days <= 45 else ("week" if f.days <= 200 else "month")
-    grain = cols[0].segmented_control(t("trend.grain"), GRAINS, default=default,
-                                      format_func=labels("grain", GRAINS).__getitem__, key="trend_grain") or default
-    split = cols[1].selectbox(t("trend.split"), SPLITS, format_func=labels("split", SPLITS).__getitem__,
-                              key="trend_split")
+    grain = (
+        cols[0].segmented_control(
+            t("trend.grain"),
+            GRAINS,
+            default=default,
+            format_func=labels("grain", GRAINS).__getitem__,
+            key="trend_grain",
+        )
+        or default
+    )
+    split = cols[1].selectbox(
+        t("trend.split"), SPLITS, format_func=labels("split", SPLITS).__getitem__, key="trend_split"
+    )
     level = None
     if split == "area":
-        level = cols[2].selectbox(t("filter.level"), LEVELS[:3], format_func=labels("level", LEVELS).__getitem__,
-                                  key="trend_level")
+        level = cols[2].selectbox(
+            t("filter.level"), LEVELS[:3], format_func=labels("level", LEVELS).__getitem__, key="trend_level"
+        )
     return grain, split, level
 
 
@@ -62,10 +72,18 @@ def change_tiles(key, f: Filters) -> None:
     c = _changes(key, f)
     cols = st.columns(3)
     cols[0].metric(t("metric.reported"), fmt_int(c["reported"]), border=True)
-    cols[1].metric(t("trend.pop"), fmt_signed_pct(c["period_over_period"]), help=t("trend.pop_help", n=fmt_int(c["previous"])),
-                   border=True)
-    cols[2].metric(t("trend.yoy"), fmt_signed_pct(c["year_over_year"]), help=t("trend.yoy_help", n=fmt_int(c["year_earlier"])),
-                   border=True)
+    cols[1].metric(
+        t("trend.pop"),
+        fmt_signed_pct(c["period_over_period"]),
+        help=t("trend.pop_help", n=fmt_int(c["previous"])),
+        border=True,
+    )
+    cols[2].metric(
+        t("trend.yoy"),
+        fmt_signed_pct(c["year_over_year"]),
+        help=t("trend.yoy_help", n=fmt_int(c["year_earlier"])),
+        border=True,
+    )
 
 
 def _series_label(split: str, level: str | None, value: str) -> str:
@@ -96,9 +114,16 @@ def series_panel(key, f: Filters, grain: str, split: str, level: str | None) -> 
             trace.line.color = None
     present.plot(fig)
     export = frame.assign(series=frame["series"].map(label_of)).rename(
-        columns={"bucket": t("col.bucket"), "series": t("col.series"), "reported": t("col.reported")})
-    st.download_button(t("common.download_csv"), csv_bytes(export), "trend_series.csv", "text/csv",
-                       key="dl_series", icon=":material/download:")
+        columns={"bucket": t("col.bucket"), "series": t("col.series"), "reported": t("col.reported")}
+    )
+    st.download_button(
+        t("common.download_csv"),
+        csv_bytes(export),
+        "trend_series.csv",
+        "text/csv",
+        key="dl_series",
+        icon=":material/download:",
+    )
 
 
 def baseline_panel(key, f: Filters, grain: str) -> None:
@@ -113,11 +138,23 @@ def baseline_panel(key, f: Filters, grain: str) -> None:
     fig.update_xaxes(tickformat=date_tickformat(grain))
     present.plot(fig)
     spikes = frame[frame["spike"]]
-    st.caption(t("trend.spikes", n=len(spikes), k=data.config()["spikes"]["robust_sd"],
-                 minimum=data.config()["spikes"]["min_excess"]))
+    st.caption(
+        t(
+            "trend.spikes",
+            n=len(spikes),
+            k=data.config()["spikes"]["robust_sd"],
+            minimum=data.config()["spikes"]["min_excess"],
+        )
+    )
     export = frame.rename(columns={c: t(f"col.{c}") for c in frame.columns})
-    st.download_button(t("common.download_csv"), csv_bytes(export), "trend_baseline.csv", "text/csv",
-                       key="dl_band", icon=":material/download:")
+    st.download_button(
+        t("common.download_csv"),
+        csv_bytes(export),
+        "trend_baseline.csv",
+        "text/csv",
+        key="dl_band",
+        icon=":material/download:",
+    )
 
 
 def yoy_panel(key, f: Filters, grain: str) -> None:
@@ -127,8 +164,14 @@ def yoy_panel(key, f: Filters, grain: str) -> None:
     fig.update_xaxes(tickformat=date_tickformat(grain))
     present.plot(fig)
     export = frame.rename(columns={c: t(f"col.{c}") for c in frame.columns})
-    st.download_button(t("common.download_csv"), csv_bytes(export), "trend_year_over_year.csv", "text/csv",
-                       key="dl_yoy", icon=":material/download:")
+    st.download_button(
+        t("common.download_csv"),
+        csv_bytes(export),
+        "trend_year_over_year.csv",
+        "text/csv",
+        key="dl_yoy",
+        icon=":material/download:",
+    )
 
 
 def theme_panel(key, f: Filters) -> None:
@@ -139,8 +182,9 @@ def theme_panel(key, f: Filters) -> None:
         return
     options = {c: names.category_label(c, n) for c, n in zip(top["category_code"], top["category_name"])}
     cols = st.columns([3, 2, 2])
-    category = cols[0].selectbox(t("trend.theme_category"), list(options), format_func=options.__getitem__,
-                                 key="theme_category")
+    category = cols[0].selectbox(
+        t("trend.theme_category"), list(options), format_func=options.__getitem__, key="theme_category"
+    )
     default_day = f.start + dt.timedelta(days=f.days // 2)
     day = cols[1].date_input(t("trend.theme_date"), value=default_day, key="theme_date")
     weeks = cols[2].slider(t("trend.theme_weeks"), 4, 26, 8, key="theme_weeks")
@@ -155,10 +199,17 @@ def theme_panel(key, f: Filters) -> None:
     m[0].metric(t("trend.theme_before", weeks=result["weeks_before"]), f"{result['before_mean']:.1f}", border=True)
     m[1].metric(t("trend.theme_after", weeks=result["weeks_after"]), f"{result['after_mean']:.1f}", border=True)
     m[2].metric(t("trend.theme_change"), fmt_signed_pct(result["change"]), border=True)
-    fig = before_after_chart(result["weekly"], result["before_mean"], result["after_mean"],
-                             labels("trend", ("weekly", "before", "after")))
+    fig = before_after_chart(
+        result["weekly"], result["before_mean"], result["after_mean"], labels("trend", ("weekly", "before", "after"))
+    )
     fig.update_xaxes(tickformat=date_tickformat("week"))
     present.plot(fig)
     export = result["weekly"].rename(columns={c: t(f"col.{c}") for c in result["weekly"].columns})
-    st.download_button(t("common.download_csv"), csv_bytes(export), "theme_tracker.csv", "text/csv",
-                       key="dl_theme", icon=":material/download:")
+    st.download_button(
+        t("common.download_csv"),
+        csv_bytes(export),
+        "theme_tracker.csv",
+        "text/csv",
+        key="dl_theme",
+        icon=":material/download:",
+    )

@@ -39,8 +39,9 @@ def log(line: str) -> None:
 def measure_pages(db: Path, prime: Path, pages, runs: int, results: dict, save) -> dict:
     for page in pages:
         log(f"bench: {db.name}: {page.key} ({runs} runs)")
-        results[page.key] = _worker("analytics.bench.pages", "--db", str(db), "--page", page.path, "--runs", str(runs),
-                                    "--prime-db", str(prime))
+        results[page.key] = _worker(
+            "analytics.bench.pages", "--db", str(db), "--page", page.path, "--runs", str(runs), "--prime-db", str(prime)
+        )
         save()
     return results
 
@@ -49,11 +50,24 @@ def measure_baseline(db: Path, runs: int, memory_fraction: float) -> dict:
     """Medians of ``runs`` GridScope runs and of the pandas runs (one pandas run when it is slow)."""
     log(f"bench: {db.name}: pandas baseline")
     ours = [_worker("analytics.bench.baseline", "--db", str(db), "--side", "gridscope") for _ in range(runs)]
-    theirs = [_worker("analytics.bench.baseline", "--db", str(db), "--side", "pandas",
-                      "--memory-fraction", str(memory_fraction))]
+    theirs = [
+        _worker(
+            "analytics.bench.baseline", "--db", str(db), "--side", "pandas", "--memory-fraction", str(memory_fraction)
+        )
+    ]
     if "seconds" in theirs[0] and theirs[0]["seconds"] < 60:
-        theirs += [_worker("analytics.bench.baseline", "--db", str(db), "--side", "pandas",
-                           "--memory-fraction", str(memory_fraction)) for _ in range(runs - 1)]
+        theirs += [
+            _worker(
+                "analytics.bench.baseline",
+                "--db",
+                str(db),
+                "--side",
+                "pandas",
+                "--memory-fraction",
+                str(memory_fraction),
+            )
+            for _ in range(runs - 1)
+        ]
     return report.baseline_summary(ours, theirs)
 
 
@@ -64,10 +78,27 @@ def profile_pages(db: Path, prime: Path, keys: list[str], pages, out: Path, size
             continue
         target = out / f"profile-{size}-{page.key}"
         log(f"bench: profiling {page.key} at {size}")
-        cmd = [sys.executable, "-m", "analytics.bench.pages", "--db", str(db), "--page", page.path,
-               "--prime-db", str(prime), "--profile", str(target.with_suffix(".prof"))]
-        done = subprocess.run(cmd, cwd=ROOT, env={**worker_environment(), "PYTHONPATH": str(ROOT)},
-                              capture_output=True, text=True, timeout=7200)
+        cmd = [
+            sys.executable,
+            "-m",
+            "analytics.bench.pages",
+            "--db",
+            str(db),
+            "--page",
+            page.path,
+            "--prime-db",
+            str(prime),
+            "--profile",
+            str(target.with_suffix(".prof")),
+        ]
+        done = subprocess.run(
+            cmd,
+            cwd=ROOT,
+            env={**worker_environment(), "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            timeout=7200,
+        )
         target.with_suffix(".txt").write_text(done.stdout or done.stderr)
         written[page.key] = str(target.with_suffix(".txt"))
     return written
@@ -83,8 +114,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--grids", type=int, default=400)
     parser.add_argument("--pages", help="page keys to measure, comma-separated (default: every registered page)")
     parser.add_argument("--skip-baseline", action="store_true", help="do not run the pandas baseline")
-    parser.add_argument("--memory-fraction", type=float, default=0.6,
-                        help="share of available memory the pandas baseline may use (default 0.6)")
+    parser.add_argument(
+        "--memory-fraction",
+        type=float,
+        default=0.6,
+        help="share of available memory the pandas baseline may use (default 0.6)",
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile every page that misses a budget")
     args = parser.parse_args(argv)
 
@@ -98,8 +133,14 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     started = dt.datetime.now()
-    result = {"started": started.isoformat(timespec="seconds"), "machine": machine_info(), "runs": args.runs,
-              "seed": args.seed, "grids": args.grids, "sizes": {}}
+    result = {
+        "started": started.isoformat(timespec="seconds"),
+        "machine": machine_info(),
+        "runs": args.runs,
+        "seed": args.seed,
+        "grids": args.grids,
+        "sizes": {},
+    }
     commit = (result["machine"].get("git_commit") or "nogit")[:8]
     path = out / f"bench-{started:%Y%m%d-%H%M%S}-{commit}.json"
 

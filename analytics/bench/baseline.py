@@ -33,9 +33,26 @@ import pandas as pd
 
 from analytics.bench import memory
 
-NEEDED_COLUMNS = ("kind", "category_code", "category_name", "grid_id", "reported_at", "filed_at", "dispatched_at",
-                  "closed_at", "due_at", "status", "reporter_worker_id", "self_handled", "rework_count",
-                  "resolution_level", "callback_valid", "callback_contacted", "callback_solved", "satisfaction")
+NEEDED_COLUMNS = (
+    "kind",
+    "category_code",
+    "category_name",
+    "grid_id",
+    "reported_at",
+    "filed_at",
+    "dispatched_at",
+    "closed_at",
+    "due_at",
+    "status",
+    "reporter_worker_id",
+    "self_handled",
+    "rework_count",
+    "resolution_level",
+    "callback_valid",
+    "callback_contacted",
+    "callback_solved",
+    "satisfaction",
+)
 SAMPLE_ROWS = 100_000
 PEAK_FACTOR = 4.5  # peak RSS growth / frame size measured at 1M cases (DuckDB's result, conversion, grouping)
 
@@ -49,20 +66,28 @@ def _masks(c: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFr
     valid = c["status"].notna() & (c["status"] != "cancelled")
     in_p = (c["reported_at"] >= start) & (c["reported_at"] < end)
     closed = (c["closed_at"] >= start) & (c["closed_at"] < end) & valid
-    overdue = ((c["filed_at"] < end) & valid & (c["closed_at"].isna() | (c["closed_at"] >= end))
-               & (c["due_at"] < end))
+    overdue = (c["filed_at"] < end) & valid & (c["closed_at"].isna() | (c["closed_at"] >= end)) & (c["due_at"] < end)
     dispute = (c["kind"] == "dispute") & in_p & valid
     resolved = dispute & (c["closed_at"] < end) & c["resolution_level"].notna()
     worker = c["reporter_worker_id"].notna() & in_p & valid
     callback = closed & _flag(c["callback_valid"])
-    m = {"reported": in_p, "filed": (c["filed_at"] >= start) & (c["filed_at"] < end) & valid, "closed": closed,
-         "closed_on_time": closed & (c["closed_at"] <= c["due_at"]), "closed_without_deadline": closed & c["due_at"].isna(),
-         "open_overdue": overdue, "closed_with_rework": closed & (c["rework_count"] > 0), "worker_reported": worker,
-         "worker_self_handled": worker & _flag(c["self_handled"]) & c["dispatched_at"].isna() & (c["closed_at"] < end),
-         "valid_callbacks": callback, "callbacks_contacted": callback & _flag(c["callback_contacted"]),
-         "callbacks_solved": callback & _flag(c["callback_solved"]), "disputes_received": dispute,
-         "disputes_resolved": resolved,
-         "disputes_resolved_local": resolved & c["resolution_level"].isin(["grid", "community"])}
+    m = {
+        "reported": in_p,
+        "filed": (c["filed_at"] >= start) & (c["filed_at"] < end) & valid,
+        "closed": closed,
+        "closed_on_time": closed & (c["closed_at"] <= c["due_at"]),
+        "closed_without_deadline": closed & c["due_at"].isna(),
+        "open_overdue": overdue,
+        "closed_with_rework": closed & (c["rework_count"] > 0),
+        "worker_reported": worker,
+        "worker_self_handled": worker & _flag(c["self_handled"]) & c["dispatched_at"].isna() & (c["closed_at"] < end),
+        "valid_callbacks": callback,
+        "callbacks_contacted": callback & _flag(c["callback_contacted"]),
+        "callbacks_solved": callback & _flag(c["callback_solved"]),
+        "disputes_received": dispute,
+        "disputes_resolved": resolved,
+        "disputes_resolved_local": resolved & c["resolution_level"].isin(["grid", "community"]),
+    }
     for level in ("grid", "community", "street", "district"):
         m[f"disputes_resolved_{level}"] = resolved & (c["resolution_level"] == level)
     return pd.DataFrame(m)
@@ -85,8 +110,9 @@ def pandas_summary(frame: pd.DataFrame, start: dt.date, end: dt.date) -> dict:
 
 def pandas_by_grid(frame: pd.DataFrame, start: dt.date, end: dt.date) -> pd.DataFrame:
     s, e = pd.Timestamp(start), pd.Timestamp(end)
-    c = frame[(frame["reported_at"] < e) & (frame["closed_at"].isna() | (frame["closed_at"] >= s))
-              & frame["grid_id"].notna()]
+    c = frame[
+        (frame["reported_at"] < e) & (frame["closed_at"].isna() | (frame["closed_at"] >= s)) & frame["grid_id"].notna()
+    ]
     masks = _masks(c, s, e).astype("int64")
     grouped = masks.groupby(c["grid_id"]).sum()
     hours = ((c["closed_at"] - c["filed_at"]).dt.total_seconds() / 3600.0)[masks["closed"].astype(bool)]
@@ -111,9 +137,8 @@ def pandas_top(frame: pd.DataFrame, start: dt.date, end: dt.date, prev_start: dt
 
 
 def default_filters(con):
-    from analytics.filters import Filters
+    from analytics.filters import Filters, months_before
     from analytics.queries import data_range
-    from analytics.filters import months_before
 
     end = data_range(con)[1]
     stop = dt.date(end.year, end.month, 1)
@@ -127,17 +152,25 @@ def trend_window(f):
 
 def pandas_aggregates(frame: pd.DataFrame, f) -> dict:
     prev, window = f.previous(), trend_window(f)
-    return {"summary": pandas_summary(frame, f.start, f.end), "previous": pandas_summary(frame, prev.start, prev.end),
-            "by_grid": pandas_by_grid(frame, f.start, f.end), "trend": pandas_trend(frame, window.start, window.end),
-            "top": pandas_top(frame, f.start, f.end, prev.start)}
+    return {
+        "summary": pandas_summary(frame, f.start, f.end),
+        "previous": pandas_summary(frame, prev.start, prev.end),
+        "by_grid": pandas_by_grid(frame, f.start, f.end),
+        "trend": pandas_trend(frame, window.start, window.end),
+        "top": pandas_top(frame, f.start, f.end, prev.start),
+    }
 
 
 def gridscope_aggregates(con, f) -> dict:
     from analytics import metrics, queries, trends
 
-    return {"summary": metrics.summary(con, f), "previous": metrics.summary(con, f.previous()),
-            "by_grid": metrics.by_area(con, f, "grid"), "trend": trends.series(con, trend_window(f), "week", "kind"),
-            "top": queries.top_categories(con, f, 8)}
+    return {
+        "summary": metrics.summary(con, f),
+        "previous": metrics.summary(con, f.previous()),
+        "by_grid": metrics.by_area(con, f, "grid"),
+        "trend": trends.series(con, trend_window(f), "week", "kind"),
+        "top": queries.top_categories(con, f, 8),
+    }
 
 
 def _mem_available_mb() -> float:
@@ -178,9 +211,16 @@ def run_pandas(db: str, memory_fraction: float) -> dict:
     allowed = available * memory_fraction
     full, needed = estimate_mb(con, None, rows), estimate_mb(con, NEEDED_COLUMNS, rows)
     mode = "all_columns" if full <= allowed else ("needed_columns" if needed <= allowed else "skipped")
-    out = {"side": "pandas", "rows": rows, "period": [str(f.start), str(f.end)], "mem_available_mb": round(available),
-           "allowed_mb": round(allowed), "estimate_all_columns_mb": round(full),
-           "estimate_needed_columns_mb": round(needed), "mode": mode}
+    out = {
+        "side": "pandas",
+        "rows": rows,
+        "period": [str(f.start), str(f.end)],
+        "mem_available_mb": round(available),
+        "allowed_mb": round(allowed),
+        "estimate_all_columns_mb": round(full),
+        "estimate_needed_columns_mb": round(needed),
+        "mode": mode,
+    }
     if mode == "skipped":
         return out
     before = memory.current_rss_mb()
@@ -190,9 +230,14 @@ def run_pandas(db: str, memory_fraction: float) -> dict:
     loaded = time.perf_counter()
     result = pandas_aggregates(frame, f)
     done = time.perf_counter()
-    out.update(load_seconds=loaded - began, aggregate_seconds=done - loaded, seconds=done - began,
-               rss_before_mb=before, peak_rss_mb=memory.peak_rss_mb(),
-               frame_mb=frame.memory_usage(deep=True).sum() / 1e6)
+    out.update(
+        load_seconds=loaded - began,
+        aggregate_seconds=done - loaded,
+        seconds=done - began,
+        rss_before_mb=before,
+        peak_rss_mb=memory.peak_rss_mb(),
+        frame_mb=frame.memory_usage(deep=True).sum() / 1e6,
+    )
     del frame
     out["agrees"] = agrees(result, gridscope_aggregates(con, f))
     return out
@@ -205,15 +250,24 @@ def run_gridscope(db: str) -> dict:
     before = memory.current_rss_mb()
     began = time.perf_counter()
     gridscope_aggregates(con, f)
-    return {"side": "gridscope", "period": [str(f.start), str(f.end)], "seconds": time.perf_counter() - began,
-            "rss_before_mb": before, "peak_rss_mb": memory.peak_rss_mb()}
+    return {
+        "side": "gridscope",
+        "period": [str(f.start), str(f.end)],
+        "seconds": time.perf_counter() - began,
+        "rss_before_mb": before,
+        "peak_rss_mb": memory.peak_rss_mb(),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True)
-    parser.add_argument("--memory-fraction", type=float, default=0.6,
-                        help="share of MemAvailable the pandas frame may use (default 0.6)")
+    parser.add_argument(
+        "--memory-fraction",
+        type=float,
+        default=0.6,
+        help="share of MemAvailable the pandas frame may use (default 0.6)",
+    )
     parser.add_argument("--side", choices=("pandas", "gridscope"), required=True)
     args = parser.parse_args(argv)
     memory.reset_peak()  # a child inherits its parent's peak (ru_maxrss survives fork and exec): start afresh

@@ -68,6 +68,11 @@ def ensure_city(dbdir: Path, cases: int, seed: int, grids: int, log=None) -> tup
         return path, None
     Path(dbdir).mkdir(parents=True, exist_ok=True)
     log(f"bench: building {path} ({cases:,} cases, {grids} grids, seed {seed})")
-    summary = build_demo(path, cases=cases, seed=seed, grids=grids,
-                         progress=lambda line: log(line) if "wrote" in line or "building" in line else None)
+    summary = build_demo(
+        path,
+        cases=cases,
+        seed=seed,
+        grids=grids,
+        progress=lambda line: log(line) if "wrote" in line or "building" in line else None,
+    )
     return path, float(summary["seconds"])

@@ -48,8 +48,10 @@ def _blas() -> list[dict]:
         return []
     import numpy  # noqa: F401  (loads the BLAS threadpoolctl reports)
 
-    return [{k: info.get(k) for k in ("internal_api", "version", "architecture", "num_threads")}
-            for info in threadpool_info()]
+    return [
+        {k: info.get(k) for k in ("internal_api", "version", "architecture", "num_threads")}
+        for info in threadpool_info()
+    ]
 
 
 def machine_info() -> dict:
@@ -60,13 +62,22 @@ def machine_info() -> dict:
     import streamlit
 
     dirty = _git("status", "--porcelain", "--untracked-files=no")
-    return {"cpu_model": _cpu_model(), "cores": os.cpu_count(), "memory_gb": _memory_gb(),
-            "platform": platform.platform(), "python": platform.python_version(),
-            "duckdb": duckdb.__version__, "streamlit": streamlit.__version__, "pandas": pandas.__version__,
-            "numpy": numpy.__version__, "git_commit": _git("rev-parse", "HEAD"),
-            "git_dirty": bool(dirty) if dirty is not None else None, "blas": _blas(),
-            "blas_environment": {name: os.environ.get(name) for name in BLAS_VARIABLES},
-            "load_average": load_average()}
+    return {
+        "cpu_model": _cpu_model(),
+        "cores": os.cpu_count(),
+        "memory_gb": _memory_gb(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "streamlit": streamlit.__version__,
+        "pandas": pandas.__version__,
+        "numpy": numpy.__version__,
+        "git_commit": _git("rev-parse", "HEAD"),
+        "git_dirty": bool(dirty) if dirty is not None else None,
+        "blas": _blas(),
+        "blas_environment": {name: os.environ.get(name) for name in BLAS_VARIABLES},
+        "load_average": load_average(),
+    }
 
 
 def load_average() -> list[float] | None:

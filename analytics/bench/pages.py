@@ -45,8 +45,14 @@ def _timed(at, ledger: tracing.Ledger) -> dict:
     began = time.perf_counter()
     at.run()
     seconds = time.perf_counter() - began
-    return {"seconds": seconds, "query_seconds": ledger.seconds, "queries": ledger.queries,
-            "peak_rss_mb": memory.peak_rss_mb(), "problems": _problems(at), "slowest": ledger.slowest()}
+    return {
+        "seconds": seconds,
+        "query_seconds": ledger.seconds,
+        "queries": ledger.queries,
+        "peak_rss_mb": memory.peak_rss_mb(),
+        "problems": _problems(at),
+        "slowest": ledger.slowest(),
+    }
 
 
 def _set_period(at, preset: str) -> None:
@@ -84,8 +90,7 @@ def one_run(db: str, prime_db: str | None, page: str, ledger: tracing.Ledger) ->
     return out
 
 
-def profile_run(db: str, page: str, out: Path, prime_db: str | None = None, phase: str = "cold",
-                top: int = 40) -> str:
+def profile_run(db: str, page: str, out: Path, prime_db: str | None = None, phase: str = "cold", top: int = 40) -> str:
     """cProfile of one cold (or cached ``rerun``) run of ``page`` in the script thread; writes ``out`` (.prof)
     and returns the top calls by cumulative time."""
     import cProfile
@@ -94,6 +99,7 @@ def profile_run(db: str, page: str, out: Path, prime_db: str | None = None, phas
 
     import streamlit as st
     from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
+
     tracing.install()
     profiler = cProfile.Profile()
     original = ScriptRunner._run_script
@@ -131,13 +137,14 @@ def measure(db: str, page: str, runs: int, prime_db: str | None = None) -> dict:
     summary = {}
     for phase in PHASES:
         rows = [r[phase] for r in all_runs]
-        summary[phase] = {"seconds": statistics.median(r["seconds"] for r in rows),
-                          "query_seconds": statistics.median(r["query_seconds"] for r in rows),
-                          "queries": max(r["queries"] for r in rows),
-                          "peak_rss_mb": max(r["peak_rss_mb"] for r in rows)}
+        summary[phase] = {
+            "seconds": statistics.median(r["seconds"] for r in rows),
+            "query_seconds": statistics.median(r["query_seconds"] for r in rows),
+            "queries": max(r["queries"] for r in rows),
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in rows),
+        }
     problems = sorted({p for r in all_runs for phase in PHASES for p in r[phase]["problems"]})
-    return {"page": page, "runs": all_runs, "median": summary, "problems": problems,
-            "rss_before_mb": base_rss}
+    return {"page": page, "runs": all_runs, "median": summary, "problems": problems, "rss_before_mb": base_rss}
 
 
 def main(argv: list[str] | None = None) -> int:

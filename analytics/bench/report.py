@@ -30,21 +30,54 @@ def check_budgets(cases: int, pages: dict) -> list[dict]:
             if only not in (None, page) or "median" not in result:
                 continue
             measured = result["median"][phase]["seconds"]
-            rows.append({"budget": key, "text": text, "page": page, "measured": measured, "limit": limit,
-                         "met": measured <= limit})
+            rows.append(
+                {
+                    "budget": key,
+                    "text": text,
+                    "page": page,
+                    "measured": measured,
+                    "limit": limit,
+                    "met": measured <= limit,
+                }
+            )
     for page, result in pages.items():
         if "median" not in result:
-            rows.append({"budget": "runs", "text": "the page ran", "page": page, "measured": None, "limit": None,
-                         "met": False, "error": result.get("error")})
+            rows.append(
+                {
+                    "budget": "runs",
+                    "text": "the page ran",
+                    "page": page,
+                    "measured": None,
+                    "limit": None,
+                    "met": False,
+                    "error": result.get("error"),
+                }
+            )
             continue
         if result.get("problems"):
-            rows.append({"budget": "runs", "text": "the page ran without an exception or error box", "page": page,
-                         "measured": None, "limit": None, "met": False, "error": result["problems"]})
+            rows.append(
+                {
+                    "budget": "runs",
+                    "text": "the page ran without an exception or error box",
+                    "page": page,
+                    "measured": None,
+                    "limit": None,
+                    "met": False,
+                    "error": result["problems"],
+                }
+            )
         cold = result["median"]["cold"]
         ratio = cold["seconds"] / cold["query_seconds"] if cold["query_seconds"] else None
-        rows.append({"budget": "render_over_query", "text": "page render ≤ 1.5 × its raw query time",
-                     "page": page, "measured": ratio, "limit": RENDER_OVER_QUERY,
-                     "met": ratio is not None and ratio <= RENDER_OVER_QUERY})
+        rows.append(
+            {
+                "budget": "render_over_query",
+                "text": "page render ≤ 1.5 × its raw query time",
+                "page": page,
+                "measured": ratio,
+                "limit": RENDER_OVER_QUERY,
+                "met": ratio is not None and ratio <= RENDER_OVER_QUERY,
+            }
+        )
     return rows
 
 
@@ -56,12 +89,17 @@ def _median(rows: list[dict], key: str):
 def baseline_summary(ours: list[dict], theirs: list[dict]) -> dict:
     ok_ours = [r for r in ours if "seconds" in r]
     ok_theirs = [r for r in theirs if "seconds" in r]
-    out = {"gridscope_runs": ours, "pandas_runs": theirs,
-           "mode": theirs[0].get("mode") if theirs else None,
-           "gridscope_seconds": _median(ok_ours, "seconds"), "gridscope_peak_rss_mb": _median(ok_ours, "peak_rss_mb"),
-           "pandas_seconds": _median(ok_theirs, "seconds"), "pandas_load_seconds": _median(ok_theirs, "load_seconds"),
-           "pandas_peak_rss_mb": _median(ok_theirs, "peak_rss_mb"),
-           "agrees": all(r.get("agrees") for r in ok_theirs) if ok_theirs else None}
+    out = {
+        "gridscope_runs": ours,
+        "pandas_runs": theirs,
+        "mode": theirs[0].get("mode") if theirs else None,
+        "gridscope_seconds": _median(ok_ours, "seconds"),
+        "gridscope_peak_rss_mb": _median(ok_ours, "peak_rss_mb"),
+        "pandas_seconds": _median(ok_theirs, "seconds"),
+        "pandas_load_seconds": _median(ok_theirs, "load_seconds"),
+        "pandas_peak_rss_mb": _median(ok_theirs, "peak_rss_mb"),
+        "agrees": all(r.get("agrees") for r in ok_theirs) if ok_theirs else None,
+    }
     if out["pandas_seconds"] and out["gridscope_seconds"]:
         out["time_ratio"] = out["pandas_seconds"] / out["gridscope_seconds"]
         out["memory_ratio"] = out["pandas_peak_rss_mb"] / out["gridscope_peak_rss_mb"]
@@ -73,9 +111,11 @@ def _fmt(value, digits: int = 2) -> str:
 
 
 def page_table(pages: dict) -> list[str]:
-    lines = ["| page | cold s | rerun s | filter change, cached s | filter change, uncached s | queries | "
-             "query s (cold) | render / query | peak RSS MB |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| page | cold s | rerun s | filter change, cached s | filter change, uncached s | queries | "
+        "query s (cold) | render / query | peak RSS MB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for page, result in pages.items():
         if "median" not in result:
             lines.append(f"| {page} | failed: {str(result.get('error', ''))[-80:]} |||||||| ")
@@ -83,10 +123,12 @@ def page_table(pages: dict) -> list[str]:
         m = result["median"]
         cold = m["cold"]
         ratio = cold["seconds"] / cold["query_seconds"] if cold["query_seconds"] else None
-        lines.append(f"| {page} | {_fmt(cold['seconds'])} | {_fmt(m['rerun']['seconds'])} | "
-                     f"{_fmt(m['filter_cached']['seconds'])} | {_fmt(m['filter_uncached']['seconds'])} | "
-                     f"{cold['queries']} | {_fmt(cold['query_seconds'])} | {_fmt(ratio, 1)} | "
-                     f"{cold['peak_rss_mb']:.0f} |")
+        lines.append(
+            f"| {page} | {_fmt(cold['seconds'])} | {_fmt(m['rerun']['seconds'])} | "
+            f"{_fmt(m['filter_cached']['seconds'])} | {_fmt(m['filter_uncached']['seconds'])} | "
+            f"{cold['queries']} | {_fmt(cold['query_seconds'])} | {_fmt(ratio, 1)} | "
+            f"{cold['peak_rss_mb']:.0f} |"
+        )
     return lines
 
 
@@ -95,29 +137,37 @@ def baseline_lines(base: dict) -> list[str]:
         return []
     if base.get("pandas_seconds") is None:
         first = (base.get("pandas_runs") or [{}])[0]
-        return [f"pandas baseline skipped ({base.get('mode')}): estimated {first.get('estimate_needed_columns_mb')} MB "
-                f"for the needed columns, {first.get('estimate_all_columns_mb')} MB for all, "
-                f"allowed {first.get('allowed_mb')} MB; GridScope {_fmt(base.get('gridscope_seconds'))} s, "
-                f"peak RSS {_fmt(base.get('gridscope_peak_rss_mb'), 0)} MB"]
-    return [f"pandas baseline ({base['mode']}): {_fmt(base['pandas_seconds'])} s "
-            f"(load {_fmt(base['pandas_load_seconds'])} s), peak RSS {base['pandas_peak_rss_mb']:.0f} MB; "
-            f"GridScope {_fmt(base['gridscope_seconds'])} s, peak RSS {base['gridscope_peak_rss_mb']:.0f} MB; "
-            f"ratio time {base['time_ratio']:.1f}×, memory {base['memory_ratio']:.1f}×; "
-            f"same numbers: {base['agrees']}"]
+        return [
+            f"pandas baseline skipped ({base.get('mode')}): estimated {first.get('estimate_needed_columns_mb')} MB "
+            f"for the needed columns, {first.get('estimate_all_columns_mb')} MB for all, "
+            f"allowed {first.get('allowed_mb')} MB; GridScope {_fmt(base.get('gridscope_seconds'))} s, "
+            f"peak RSS {_fmt(base.get('gridscope_peak_rss_mb'), 0)} MB"
+        ]
+    return [
+        f"pandas baseline ({base['mode']}): {_fmt(base['pandas_seconds'])} s "
+        f"(load {_fmt(base['pandas_load_seconds'])} s), peak RSS {base['pandas_peak_rss_mb']:.0f} MB; "
+        f"GridScope {_fmt(base['gridscope_seconds'])} s, peak RSS {base['gridscope_peak_rss_mb']:.0f} MB; "
+        f"ratio time {base['time_ratio']:.1f}×, memory {base['memory_ratio']:.1f}×; "
+        f"same numbers: {base['agrees']}"
+    ]
 
 
 def render(result: dict) -> str:
     m = result["machine"]
-    out = [f"GridScope benchmark · {m['cpu_model']} · {m['cores']} cores · {m['memory_gb']} GB · "
-           f"Python {m['python']} · DuckDB {m['duckdb']} · Streamlit {m['streamlit']} · "
-           f"commit {(m.get('git_commit') or '?')[:8]}{' (dirty)' if m.get('git_dirty') else ''} · "
-           f"medians of {result['runs']} runs"]
+    out = [
+        f"GridScope benchmark · {m['cpu_model']} · {m['cores']} cores · {m['memory_gb']} GB · "
+        f"Python {m['python']} · DuckDB {m['duckdb']} · Streamlit {m['streamlit']} · "
+        f"commit {(m.get('git_commit') or '?')[:8]}{' (dirty)' if m.get('git_dirty') else ''} · "
+        f"medians of {result['runs']} runs"
+    ]
     for size, entry in result["sizes"].items():
         out += ["", f"## {entry['cases']:,} cases ({size})", ""]
         out += page_table(entry["pages"])
         out += [""] + baseline_lines(entry.get("baseline"))
-        out.append(f"load average before the run {m.get('load_average')}, after this size "
-                   f"{entry.get('load_average_after')} (2 cores: above 2 means other work shared them)")
+        out.append(
+            f"load average before the run {m.get('load_average')}, after this size "
+            f"{entry.get('load_average_after')} (2 cores: above 2 means other work shared them)"
+        )
         missed = [b for b in entry["budgets"] if b["met"] is False]
         met = [b for b in entry["budgets"] if b["met"]]
         out.append(f"budgets met: {len(met)}, missed: {len(missed)}")

@@ -11,8 +11,18 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-FETCHES = ("fetchone", "fetchall", "fetchmany", "df", "fetchdf", "fetch_df", "fetchnumpy", "arrow",
-           "fetch_arrow_table", "pl")
+FETCHES = (
+    "fetchone",
+    "fetchall",
+    "fetchmany",
+    "df",
+    "fetchdf",
+    "fetch_df",
+    "fetchnumpy",
+    "arrow",
+    "fetch_arrow_table",
+    "pl",
+)
 
 
 @dataclass
@@ -51,10 +61,10 @@ class TracedConnection:
         self._ledger = ledger
         self._sql = "<none>"
 
-    def cursor(self) -> "TracedConnection":
+    def cursor(self) -> TracedConnection:
         return TracedConnection(self._inner.cursor(), self._ledger)
 
-    def execute(self, sql, *args, **kwargs) -> "TracedConnection":
+    def execute(self, sql, *args, **kwargs) -> TracedConnection:
         self._sql = str(sql)
         began = time.perf_counter()
         try:
@@ -74,6 +84,7 @@ class TracedConnection:
                 return attr(*args, **kwargs)
             finally:
                 self._ledger.add(time.perf_counter() - began, self._sql, fetch=True)
+
         return timed
 
 

@@ -26,8 +26,7 @@ def _draw(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.minimum(np.searchsorted(cdf, u * cdf[-1], side="right"), cdf.size - 1)
 
 
-def _categories(kind: np.ndarray, month: int, taxonomy: Taxonomy, plan: Plan,
-                rng: np.random.Generator) -> np.ndarray:
+def _categories(kind: np.ndarray, month: int, taxonomy: Taxonomy, plan: Plan, rng: np.random.Generator) -> np.ndarray:
     out = np.full(kind.size, -1, dtype=np.int64)
     for name in KINDS:
         rows = np.flatnonzero(kind == name)
@@ -83,8 +82,9 @@ def reporter_ids(city: City, grid: np.ndarray, patrol: np.ndarray, rng: np.rando
     return np.where(patrol, ids.to_numpy(dtype=object), None)
 
 
-def arrivals(plan: Plan, day_range: tuple[int, int], city: City, taxonomy: Taxonomy,
-             rng: np.random.Generator) -> pd.DataFrame:
+def arrivals(
+    plan: Plan, day_range: tuple[int, int], city: City, taxonomy: Taxonomy, rng: np.random.Generator
+) -> pd.DataFrame:
     """The cases reported on days ``[day_range)`` (indices into ``plan.days``) of one month."""
     cells = plan.cells[(plan.cells["day"] >= day_range[0]) & (plan.cells["day"] < day_range[1])]
     take = np.repeat(np.arange(len(cells)), cells["count"].to_numpy())
@@ -101,8 +101,15 @@ def arrivals(plan: Plan, day_range: tuple[int, int], city: City, taxonomy: Taxon
     source = streams["source"].to_numpy(dtype=object)[stream_idx]
     seconds = _report_times(day.astype(np.int64), streams["hours"].to_numpy(dtype=object)[stream_idx], rng)
     lon, lat = points_in_grids(city.tiles, grid, rng)
-    return pd.DataFrame({
-        "kind": text_column(kind), "category": category, "grid": grid, "source": text_column(source),
-        "reported_at": seconds.astype("datetime64[s]"), "lon": lon, "lat": lat,
-        "reporter_worker_id": text_column(reporter_ids(city, grid, source == "patrol", rng)),
-    })
+    return pd.DataFrame(
+        {
+            "kind": text_column(kind),
+            "category": category,
+            "grid": grid,
+            "source": text_column(source),
+            "reported_at": seconds.astype("datetime64[s]"),
+            "lon": lon,
+            "lat": lat,
+            "reporter_worker_id": text_column(reporter_ids(city, grid, source == "patrol", rng)),
+        }
+    )

@@ -16,8 +16,8 @@ import pandas as pd
 from analytics.config import load_config
 from analytics.demo import names, text
 from analytics.demo.chunk import Context, make_chunk
-from analytics.demo.columns import CASE_COLUMNS
 from analytics.demo.city import build_city
+from analytics.demo.columns import CASE_COLUMNS
 from analytics.demo.plan import make_plan
 from analytics.demo.rng import stream
 from analytics.demo.taxonomy import CATEGORY_COLUMNS, load_taxonomy
@@ -37,7 +37,7 @@ def chunk_ranges(daily: np.ndarray, days: np.ndarray, limit: int = MAX_CHUNK_CAS
     month = days.astype("datetime64[M]")
     ranges, first = [], 0
     for i in range(1, days.size + 1):
-        if i == days.size or month[i] != month[first] or daily[first:i + 1].sum() > limit:
+        if i == days.size or month[i] != month[first] or daily[first : i + 1].sum() > limit:
             ranges.append((first, i))
             first = i
     return ranges
@@ -74,12 +74,22 @@ def _context(grids: int, cases: int, seed: int, start: str, end: str) -> Context
 def _meta(ctx: Context, cases: int, seed: int, grids: int, start: str, end: str) -> dict[str, str]:
     rows = ctx.plan.signal_rows
     summary = {s: sorted(g["subject_id"].tolist()) for s, g in rows.groupby("signal", sort=True)}
-    return {"dataset": "demo", "city_name": names.CITY_NAME, "city_name_en": names.CITY_NAME_EN,
-            "timezone": "Asia/Shanghai", "loaded_at": dt.datetime.now().isoformat(timespec="seconds"),
-            "source_files": f"synthetic: analytics.demo seed={seed} cases={cases} grids={grids}",
-            "demo_seed": str(seed), "demo_cases": str(cases), "demo_grids": str(grids),
-            "data_start": str(start), "data_end": str(end), "synthetic": "true", "case_order": CASE_ORDER,
-            "demo_signals": json.dumps(summary, ensure_ascii=False, sort_keys=True)}
+    return {
+        "dataset": "demo",
+        "city_name": names.CITY_NAME,
+        "city_name_en": names.CITY_NAME_EN,
+        "timezone": "Asia/Shanghai",
+        "loaded_at": dt.datetime.now().isoformat(timespec="seconds"),
+        "source_files": f"synthetic: analytics.demo seed={seed} cases={cases} grids={grids}",
+        "demo_seed": str(seed),
+        "demo_cases": str(cases),
+        "demo_grids": str(grids),
+        "data_start": str(start),
+        "data_end": str(end),
+        "synthetic": "true",
+        "case_order": CASE_ORDER,
+        "demo_signals": json.dumps(summary, ensure_ascii=False, sort_keys=True),
+    }
 
 
 def _fill(path: str, ctx: Context, seed: int, log: Callable[[str], None]) -> int:
@@ -114,9 +124,15 @@ def _fill(path: str, ctx: Context, seed: int, log: Callable[[str], None]) -> int
         con.close()
 
 
-def build_demo(db_path: str | os.PathLike, cases: int = 300_000, seed: int = 42, grids: int = 400,
-               start: str = "2024-01-01", end: str = "2026-01-01",
-               progress: Callable[[str], None] | None = None) -> dict:
+def build_demo(
+    db_path: str | os.PathLike,
+    cases: int = 300_000,
+    seed: int = 42,
+    grids: int = 400,
+    start: str = "2024-01-01",
+    end: str = "2026-01-01",
+    progress: Callable[[str], None] | None = None,
+) -> dict:
     """Build the deterministic demo city into ``db_path`` (atomically replaced on success).
 
     Returns

@@ -19,7 +19,6 @@ from analytics.demo.text import POOL_SIZE
 from analytics.workcal import WorkCalendar
 
 
-
 @dataclass(frozen=True)
 class Context:
     """Everything a chunk needs that is fixed for the whole build."""
@@ -63,8 +62,7 @@ def _columns(frame: pd.DataFrame, ctx: Context, rng: np.random.Generator, period
     columns["location_flag"] = text_column(np.full(len(frame), None))
     for column in TIME_COLUMNS:
         columns[column] = pd.Series(frame[column].to_numpy().astype("datetime64[us]"))
-    for column in ("status", "department", "reporter_worker_id", "self_handled", "rework_count",
-                   "resolution_level"):
+    for column in ("status", "department", "reporter_worker_id", "self_handled", "rework_count", "resolution_level"):
         columns[column] = frame[column]
     for column, values in callbacks(frame, *period, rng).items():
         columns[column] = text_column(values) if column == "satisfaction" else pd.Series(values)
@@ -73,8 +71,7 @@ def _columns(frame: pd.DataFrame, ctx: Context, rng: np.random.Generator, period
     return pd.DataFrame(columns)[CASE_COLUMNS]
 
 
-def make_chunk(ctx: Context, day_range: tuple[int, int], rng: np.random.Generator
-               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def make_chunk(ctx: Context, day_range: tuple[int, int], rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Cases reported on ``plan.days[day_range[0]:day_range[1]]`` and their planted personal data."""
     days = ctx.plan.days
     end = (days[-1] + 1).astype("datetime64[s]")
@@ -84,7 +81,8 @@ def make_chunk(ctx: Context, day_range: tuple[int, int], rng: np.random.Generato
     frame = as_of(frame, end, rng)
     frame["due_at"] = due_times(frame, ctx.calendar)
     out = _columns(frame, ctx, rng, (days[0].astype("datetime64[s]"), end))
-    described, planted = pii.plant(out["case_id"].to_numpy(dtype=object), out["description"].to_numpy(dtype=object),
-                                   rng, ctx.roads, ctx.estates)
+    described, planted = pii.plant(
+        out["case_id"].to_numpy(dtype=object), out["description"].to_numpy(dtype=object), rng, ctx.roads, ctx.estates
+    )
     out["description"] = text_column(described)
     return out, planted

@@ -9,7 +9,7 @@ import pandas as pd
 import shapely
 
 from analytics.demo import names
-from analytics.demo.geography import (HALF_HEIGHT_M, HALF_WIDTH_M, grid_polygons, to_local)
+from analytics.demo.geography import HALF_HEIGHT_M, HALF_WIDTH_M, grid_polygons, to_local
 from analytics.demo.hierarchy import level_sizes, nested_labels, reading_order
 from analytics.demo.rng import stream
 from analytics.demo.topology import Topology, grid_topology
@@ -58,32 +58,39 @@ def _codes_and_names(levels: pd.DataFrame, seed: int) -> pd.DataFrame:
     c_keys = sorted(community_id.unique())
     c_names = dict(zip(c_keys, names.unique_names(len(c_keys), "社区", rng)))
     community_name = community_id.map(c_names)
-    return pd.DataFrame({
-        "grid_id": grid_id, "grid_name": community_name + "第" + (levels["g"] + 1).astype(str) + "网格",
-        "community_id": community_id, "community_name": community_name,
-        "street_id": street_id, "street_name": street_id.map(s_names),
-        "district_id": district_id, "district_name": district_id.map(d_names),
-    })
+    return pd.DataFrame(
+        {
+            "grid_id": grid_id,
+            "grid_name": community_name + "第" + (levels["g"] + 1).astype(str) + "网格",
+            "community_id": community_id,
+            "community_name": community_name,
+            "street_id": street_id,
+            "street_name": street_id.map(s_names),
+            "district_id": district_id,
+            "district_name": district_id.map(d_names),
+        }
+    )
 
 
 def _population(radius: np.ndarray, seed: int) -> pd.DataFrame:
     rng = stream(seed, "population")
-    mu = np.log(1500) + 0.75 * np.exp(-radius**2 / 0.3)
+    mu = np.log(1500) + 0.75 * np.exp(-(radius**2) / 0.3)
     population = np.clip(np.round(rng.lognormal(mu, 0.3)), 800, 4000).astype(np.int32)
-    return pd.DataFrame({
-        "population": population,
-        "households": np.round(population / rng.uniform(2.4, 2.8, len(radius))).astype(np.int32),
-        "elderly": np.round(population * rng.uniform(0.15, 0.28, len(radius))).astype(np.int32),
-        "children": np.round(population * rng.uniform(0.10, 0.16, len(radius))).astype(np.int32),
-    })
+    return pd.DataFrame(
+        {
+            "population": population,
+            "households": np.round(population / rng.uniform(2.4, 2.8, len(radius))).astype(np.int32),
+            "elderly": np.round(population * rng.uniform(0.15, 0.28, len(radius))).astype(np.int32),
+            "children": np.round(population * rng.uniform(0.10, 0.16, len(radius))).astype(np.int32),
+        }
+    )
 
 
 def workers_table(grid_ids: np.ndarray, seed: int) -> pd.DataFrame:
     """One full-time (``…01``) and 0–2 part-time (``…02``, ``…03``) workers per grid."""
     part_time = stream(seed, "workers").choice(3, size=len(grid_ids), p=[0.3, 0.45, 0.25])
     rows = [(f"W{g}01", g, "专职网格员", True) for g in grid_ids]
-    rows += [(f"W{g}{k + 2:02d}", g, "兼职网格员", False)
-             for g, n in zip(grid_ids, part_time) for k in range(n)]
+    rows += [(f"W{g}{k + 2:02d}", g, "兼职网格员", False) for g, n in zip(grid_ids, part_time) for k in range(n)]
     frame = pd.DataFrame(rows, columns=["worker_id", "grid_id", "role", "full_time"])
     return frame.sort_values("worker_id", ignore_index=True)
 
@@ -104,8 +111,14 @@ def build_city(grids: int, seed: int) -> City:
     order = np.argsort(frame["grid_id"].to_numpy(dtype=str), kind="stable")
     index = np.empty(len(order), dtype=int)
     index[order] = np.arange(len(order))
-    topo = Topology(rook=np.sort(index[topo.rook], axis=1), queen=np.sort(index[topo.queen], axis=1),
-                    on_edge=topo.on_edge[order])
+    topo = Topology(
+        rook=np.sort(index[topo.rook], axis=1), queen=np.sort(index[topo.queen], axis=1), on_edge=topo.on_edge[order]
+    )
     frame = frame.iloc[order].reset_index(drop=True)
-    return City(grids=frame, workers=workers_table(frame["grid_id"].to_numpy(dtype=object), seed),
-                tiles=tiles[order], topology=topo, radius=radius[order])
+    return City(
+        grids=frame,
+        workers=workers_table(frame["grid_id"].to_numpy(dtype=object), seed),
+        tiles=tiles[order],
+        topology=topo,
+        radius=radius[order],
+    )

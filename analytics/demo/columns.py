@@ -9,11 +9,36 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-CASE_COLUMNS = ["case_id", "kind", "category_code", "category_name", "category_major", "source", "grid_id",
-                "lon", "lat", "location_flag", "reported_at", "filed_at", "dispatched_at", "handled_at",
-                "closed_at", "due_at", "status", "department", "reporter_worker_id", "self_handled",
-                "rework_count", "resolution_level", "callback_valid", "callback_contacted", "callback_solved",
-                "satisfaction", "quality_flags", "description"]
+CASE_COLUMNS = [
+    "case_id",
+    "kind",
+    "category_code",
+    "category_name",
+    "category_major",
+    "source",
+    "grid_id",
+    "lon",
+    "lat",
+    "location_flag",
+    "reported_at",
+    "filed_at",
+    "dispatched_at",
+    "handled_at",
+    "closed_at",
+    "due_at",
+    "status",
+    "department",
+    "reporter_worker_id",
+    "self_handled",
+    "rework_count",
+    "resolution_level",
+    "callback_valid",
+    "callback_contacted",
+    "callback_solved",
+    "satisfaction",
+    "quality_flags",
+    "description",
+]
 TIME_COLUMNS = ["reported_at", "filed_at", "dispatched_at", "handled_at", "closed_at", "due_at"]
 
 

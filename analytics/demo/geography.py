@@ -32,9 +32,11 @@ def to_local(geoms: np.ndarray) -> np.ndarray:
 
 def to_lonlat(geoms: np.ndarray) -> np.ndarray:
     """Local metric geometries in WGS84 lon/lat, rounded to :data:`DECIMALS`."""
+
     def convert(xy: np.ndarray) -> np.ndarray:
         lon, lat = _TO_LONLAT.transform(xy[:, 0], xy[:, 1])
         return np.round(np.column_stack([lon, lat]), DECIMALS)
+
     return shapely.transform(geoms, convert)
 
 
@@ -55,7 +57,7 @@ def seed_points(outline: Polygon, count: int, rng: np.random.Generator) -> np.nd
     while len(chosen) < count:
         x, y = rng.uniform(minx, maxx, 4 * count), rng.uniform(miny, maxy, 4 * count)
         dist = np.hypot(x / HALF_WIDTH_M, y / HALF_HEIGHT_M)
-        accept = rng.random(x.size) < (0.35 + np.exp(-dist**2 / 0.25)) / 1.35
+        accept = rng.random(x.size) < (0.35 + np.exp(-(dist**2) / 0.25)) / 1.35
         keep = shapely.contains_xy(outline, x, y) & accept
         chosen = np.vstack([chosen, np.column_stack([x[keep], y[keep]])])
     points = chosen[:count]

@@ -90,8 +90,9 @@ def _best_neighbour(grids: np.ndarray, labels: np.ndarray, parent: np.ndarray, t
     return int(np.argmax(counts))
 
 
-def nested_labels(xy: np.ndarray, parent: np.ndarray, total: int, topo: Topology,
-                  rng: np.random.Generator) -> np.ndarray:
+def nested_labels(
+    xy: np.ndarray, parent: np.ndarray, total: int, topo: Topology, rng: np.random.Generator
+) -> np.ndarray:
     """Global labels of ``total`` contiguous areas nested in the ``parent`` areas."""
     parents = np.unique(parent)
     sizes = np.array([(parent == p).sum() for p in parents])

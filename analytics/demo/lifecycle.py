@@ -20,8 +20,8 @@ from analytics.workcal import WorkCalendar
 
 NAT = np.datetime64("NaT", "s")
 CANCEL_RATE, SUSPEND_RATE, REWORK_RATE = 0.015, 0.005, 0.03
-SELF_HANDLED_SHARE = 0.40          # of patrol incidents in the self-handled categories' mix
-WITHIN_10_MIN_RATE = 0.001         # of all cases, planted among self-handled ones
+SELF_HANDLED_SHARE = 0.40  # of patrol incidents in the self-handled categories' mix
+WITHIN_10_MIN_RATE = 0.001  # of all cases, planted among self-handled ones
 DISPUTE_RESOLVED = 0.97
 LEVELS = np.array(["grid", "community", "street", "district"], dtype=object)
 LEVEL_SHARES = [0.70, 0.27, 0.023, 0.007]
@@ -49,11 +49,16 @@ def _routing(frame: pd.DataFrame, cats: pd.DataFrame, plan: Plan, rng: np.random
     cat = frame["category"].to_numpy()
     incident_p = cats["p"].where(cats["kind"] == "incident", 0.0)
     eligible_share = float(incident_p[cats["self_handle"]].sum())
-    collapsing = (frame["grid"].to_numpy() == plan.signals.collapsing_grid) & \
-        (frame["filed_at"].to_numpy() >= plan.signals.collapsing_start)
-    self_handled = ((kind == "incident") & (frame["source"].to_numpy(dtype=object) == "patrol")
-                    & cats["self_handle"].to_numpy()[cat] & ~collapsing
-                    & (rng.random(n) < min(0.95, SELF_HANDLED_SHARE / eligible_share)))
+    collapsing = (frame["grid"].to_numpy() == plan.signals.collapsing_grid) & (
+        frame["filed_at"].to_numpy() >= plan.signals.collapsing_start
+    )
+    self_handled = (
+        (kind == "incident")
+        & (frame["source"].to_numpy(dtype=object) == "patrol")
+        & cats["self_handle"].to_numpy()[cat]
+        & ~collapsing
+        & (rng.random(n) < min(0.95, SELF_HANDLED_SHARE / eligible_share))
+    )
     dispute = kind == "dispute"
     resolved = dispute & (rng.random(n) < DISPUTE_RESOLVED)
     level = np.where(resolved, LEVELS[rng.choice(4, size=n, p=LEVEL_SHARES)], None)
@@ -61,8 +66,13 @@ def _routing(frame: pd.DataFrame, cats: pd.DataFrame, plan: Plan, rng: np.random
     department = cats["department"].to_numpy(dtype=object)[cat]
     department = np.where(dispute & (level != "district"), STREET_OFFICE, department)
     department = np.where(self_handled, None, department)
-    return frame.assign(self_handled=self_handled, level=text_column(level), department=text_column(department),
-                        resolved=~dispute | resolved, collapsing=collapsing)
+    return frame.assign(
+        self_handled=self_handled,
+        level=text_column(level),
+        department=text_column(department),
+        resolved=~dispute | resolved,
+        collapsing=collapsing,
+    )
 
 
 def _handling_share(frame: pd.DataFrame, taxonomy: Taxonomy, plan: Plan, rng: np.random.Generator) -> np.ndarray:
@@ -75,13 +85,13 @@ def _handling_share(frame: pd.DataFrame, taxonomy: Taxonomy, plan: Plan, rng: np
     for name, (m, s) in LEVEL_HANDLING.items():
         median, sigma = np.where(level == name, m, median), np.where(level == name, s, sigma)
     share = np.exp(np.log(median) + sigma * rng.standard_normal(len(frame)))
-    slow = (frame["department"].to_numpy(dtype=object) == plan.signals.slow_department) & \
-        (frame["filed_at"].to_numpy() >= plan.signals.slow_start)
+    slow = (frame["department"].to_numpy(dtype=object) == plan.signals.slow_department) & (
+        frame["filed_at"].to_numpy() >= plan.signals.slow_start
+    )
     return share * np.where(slow | frame["collapsing"].to_numpy(), HANDLING_FACTOR, 1.0)
 
 
-def _self_handled_times(frame: pd.DataFrame, share: float, rng: np.random.Generator
-                        ) -> tuple[np.ndarray, np.ndarray]:
+def _self_handled_times(frame: pd.DataFrame, share: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """(filed_at, closed_at) of self-handled incidents: closed within hours, a few within 10 minutes.
 
     ``share`` is the self-handled incidents' share of all cases, so that about
@@ -95,8 +105,9 @@ def _self_handled_times(frame: pd.DataFrame, share: float, rng: np.random.Genera
     return filed, closed
 
 
-def _stage_times(filed: np.ndarray, closed: np.ndarray, dispatch: np.ndarray,
-                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _stage_times(
+    filed: np.ndarray, closed: np.ndarray, dispatch: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """(dispatched_at, handled_at) between filing and closure.
 
     Dispatch comes minutes after filing (at most a quarter of the span); the
@@ -107,18 +118,22 @@ def _stage_times(filed: np.ndarray, closed: np.ndarray, dispatch: np.ndarray,
     lag = np.minimum(_minutes(rng, 25, 0.9, filed.size), span // 4).astype("timedelta64[s]")
     dispatched = np.where(dispatch, filed + lag, NAT)
     remaining = (closed - np.where(dispatch, dispatched, filed)).astype(np.int64)
-    verify = np.where(dispatch, np.minimum(_minutes(rng, 120, 0.8, filed.size), remaining * 3 // 10),
-                      np.minimum(300, span // 2))
+    verify = np.where(
+        dispatch, np.minimum(_minutes(rng, 120, 0.8, filed.size), remaining * 3 // 10), np.minimum(300, span // 2)
+    )
     return dispatched, closed - verify.astype("timedelta64[s]")
 
 
-def timeline(frame: pd.DataFrame, taxonomy: Taxonomy, plan: Plan, cal: WorkCalendar,
-             rng: np.random.Generator) -> pd.DataFrame:
+def timeline(
+    frame: pd.DataFrame, taxonomy: Taxonomy, plan: Plan, cal: WorkCalendar, rng: np.random.Generator
+) -> pd.DataFrame:
     """Add filed/dispatched/handled/closed times, department, deadline and rework (before the as-of cut)."""
     n, cats = len(frame), taxonomy.categories
     lag = np.vectorize(FILING_LAG_MIN.get, otypes=[float])(frame["source"].to_numpy(dtype=object))
-    frame = frame.assign(filed_at=frame["reported_at"].to_numpy()
-                         + np.clip(_minutes(rng, lag, 0.8, n), 60, 86_400).astype("timedelta64[s]"))
+    frame = frame.assign(
+        filed_at=frame["reported_at"].to_numpy()
+        + np.clip(_minutes(rng, lag, 0.8, n), 60, 86_400).astype("timedelta64[s]")
+    )
     frame = _routing(frame, cats, plan, rng)
     kind, cat = frame["kind"].to_numpy(dtype=object), frame["category"].to_numpy()
     hours = cats["deadline_hours"].to_numpy(float)[cat]
@@ -132,5 +147,12 @@ def timeline(frame: pd.DataFrame, taxonomy: Taxonomy, plan: Plan, cal: WorkCalen
     filed[own], closed[own] = _self_handled_times(frame.iloc[own], own.size / max(n, 1), rng)
     dispatched, handled = _stage_times(filed, closed, dispatch, rng)
     basis = text_column(np.where(working, "working", "calendar"))
-    return frame.assign(filed_at=filed, dispatched_at=dispatched, handled_at=handled, closed_at=closed,
-                        deadline_hours=hours, deadline_basis=basis, rework_count=rework.astype(np.int32))
+    return frame.assign(
+        filed_at=filed,
+        dispatched_at=dispatched,
+        handled_at=handled,
+        closed_at=closed,
+        deadline_hours=hours,
+        deadline_basis=basis,
+        rework_count=rework.astype(np.int32),
+    )

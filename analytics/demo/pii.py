@@ -13,13 +13,44 @@ import pandas as pd
 PII_RATE = 0.10
 TYPE_RATES = {"name": 0.55, "mobile": 0.60, "landline": 0.10, "id_card": 0.08, "address": 0.25}
 SURNAMES = tuple("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏")
-GIVEN = ("秀英", "桂英", "建华", "志强", "丽", "伟", "敏", "静", "海燕", "国平", "建国", "红梅", "晓东", "玉兰",
-         "子涵", "浩然", "雨萱", "俊杰", "美玲", "金凤", "先生", "女士", "先生", "女士", "阿姨", "师傅")
+GIVEN = (
+    "秀英",
+    "桂英",
+    "建华",
+    "志强",
+    "丽",
+    "伟",
+    "敏",
+    "静",
+    "海燕",
+    "国平",
+    "建国",
+    "红梅",
+    "晓东",
+    "玉兰",
+    "子涵",
+    "浩然",
+    "雨萱",
+    "俊杰",
+    "美玲",
+    "金凤",
+    "先生",
+    "女士",
+    "先生",
+    "女士",
+    "阿姨",
+    "师傅",
+)
 ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
 ID_CHECK = np.array(list("10X98765432"), dtype=object)
 ID_REGIONS = np.array([330191, 330192, 330102, 330105, 330106, 330108, 330110, 330183, 340104, 320583])
-LABELS = {"address": "，具体地址：", "name": "，联系人", "mobile": "，联系电话", "landline": "，座机",
-          "id_card": "，身份证号"}
+LABELS = {
+    "address": "，具体地址：",
+    "name": "，联系人",
+    "mobile": "，联系电话",
+    "landline": "，座机",
+    "id_card": "，身份证号",
+}
 
 
 def _digits(rng: np.random.Generator, size: int, count: int) -> pd.Series:
@@ -45,16 +76,23 @@ def _values(kind: str, rng: np.random.Generator, size: int, roads: list[str], es
         return "0571-8" + _digits(rng, size, 7)
     if kind == "id_card":
         return id_card_numbers(rng, size)
-    street = np.where(rng.random(size) < 0.5, pd.Series(rng.choice(roads, size), dtype=str)
-                      + pd.Series(rng.integers(1, 400, size)).astype(str) + "号",
-                      pd.Series(rng.choice(estates, size), dtype=str)
-                      + pd.Series(rng.integers(1, 30, size)).astype(str) + "幢")
-    return (pd.Series(street, dtype=str) + pd.Series(rng.integers(1, 6, size)).astype(str) + "单元"
-            + pd.Series(rng.integers(1, 25, size) * 100 + rng.integers(1, 5, size)).astype(str) + "室")
+    street = np.where(
+        rng.random(size) < 0.5,
+        pd.Series(rng.choice(roads, size), dtype=str) + pd.Series(rng.integers(1, 400, size)).astype(str) + "号",
+        pd.Series(rng.choice(estates, size), dtype=str) + pd.Series(rng.integers(1, 30, size)).astype(str) + "幢",
+    )
+    return (
+        pd.Series(street, dtype=str)
+        + pd.Series(rng.integers(1, 6, size)).astype(str)
+        + "单元"
+        + pd.Series(rng.integers(1, 25, size) * 100 + rng.integers(1, 5, size)).astype(str)
+        + "室"
+    )
 
 
-def plant(case_id: np.ndarray, description: np.ndarray, rng: np.random.Generator,
-          roads: list[str], estates: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+def plant(
+    case_id: np.ndarray, description: np.ndarray, rng: np.random.Generator, roads: list[str], estates: list[str]
+) -> tuple[np.ndarray, pd.DataFrame]:
     """Append fake personal data to ~10 % of descriptions; return them and the planted values."""
     chosen = np.flatnonzero(rng.random(len(case_id)) < PII_RATE)
     size = chosen.size
@@ -65,8 +103,15 @@ def plant(case_id: np.ndarray, description: np.ndarray, rng: np.random.Generator
     for kind in LABELS:
         values = _values(kind, rng, size, roads, estates)
         suffix = suffix + pd.Series(np.where(has[kind], LABELS[kind] + values, ""), dtype=str)
-        planted.append(pd.DataFrame({"case_id": case_id[chosen][has[kind]], "pii_type": kind,
-                                     "value": values[has[kind]].to_numpy(dtype=object)}))
+        planted.append(
+            pd.DataFrame(
+                {
+                    "case_id": case_id[chosen][has[kind]],
+                    "pii_type": kind,
+                    "value": values[has[kind]].to_numpy(dtype=object),
+                }
+            )
+        )
     base = pd.Series(description[chosen], dtype=str).str.removesuffix("。")
     out = description.copy()
     out[chosen] = (base + suffix + "。").to_numpy(dtype=object)

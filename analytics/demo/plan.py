@@ -60,9 +60,14 @@ def _demand_split(total: np.ndarray, rng: np.random.Generator, streams: pd.DataF
     return out
 
 
-def _planted_cells(plan: sig.SignalPlan, expected: np.ndarray, weights: dict[str, np.ndarray],
-                   p_cat: np.ndarray, days: np.ndarray, rng: np.random.Generator
-                   ) -> tuple[list[pd.DataFrame], dict[str, float]]:
+def _planted_cells(
+    plan: sig.SignalPlan,
+    expected: np.ndarray,
+    weights: dict[str, np.ndarray],
+    p_cat: np.ndarray,
+    days: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[list[pd.DataFrame], dict[str, float]]:
     """Extras for the hotspot, the seasonal category and the spike (demand streams)."""
     streams, end = streams_table(), days[-1] + 1
     demand_per_day = expected[(streams["kind"] == "demand").to_numpy()].sum(axis=0)
@@ -84,22 +89,26 @@ def _planted_cells(plan: sig.SignalPlan, expected: np.ndarray, weights: dict[str
     return parts, {"spike": extra, "spike_normal_daily": round(normal, 3)}
 
 
-def _signal_plan(city: City, taxonomy: Taxonomy, days: np.ndarray, weights: dict[str, np.ndarray],
-                 seed: int) -> sig.SignalPlan:
+def _signal_plan(
+    city: City, taxonomy: Taxonomy, days: np.ndarray, weights: dict[str, np.ndarray], seed: int
+) -> sig.SignalPlan:
     end = days[-1] + 1
     hotspot = sig.choose_hotspot(city, weights["demand"])
     spike_day = sig.SPIKE_DAY if days[0] <= sig.SPIKE_DAY < end else days[int(days.size * 0.8)]
     return sig.SignalPlan(
-        hotspot_grids=hotspot, hotspot_start=sig.months_before(end, 6),
-        slow_department=sig.SLOW_DEPARTMENT, slow_start=sig.months_before(end, 3),
+        hotspot_grids=hotspot,
+        hotspot_start=sig.months_before(end, 6),
+        slow_department=sig.SLOW_DEPARTMENT,
+        slow_start=sig.months_before(end, 3),
         collapsing_grid=sig.choose_collapsing(city, hotspot, weights["incident"] + weights["demand"]),
         collapsing_start=sig.months_before(end, 2),
-        seasonal_category=taxonomy.index_of(sig.SEASONAL_CODE), spike_category=taxonomy.index_of(sig.SPIKE_CODE),
-        spike_day=spike_day)
+        seasonal_category=taxonomy.index_of(sig.SEASONAL_CODE),
+        spike_category=taxonomy.index_of(sig.SPIKE_CODE),
+        spike_day=spike_day,
+    )
 
 
-def make_plan(city: City, taxonomy: Taxonomy, cal: WorkCalendar, cases: int, seed: int,
-              start: str, end: str) -> Plan:
+def make_plan(city: City, taxonomy: Taxonomy, cal: WorkCalendar, cases: int, seed: int, start: str, end: str) -> Plan:
     """Arrival cells for ``cases`` base cases in [start, end) plus the planted extras."""
     days = np.arange(np.datetime64(start, "D"), np.datetime64(end, "D"))
     if days.size < 120:
@@ -117,5 +126,11 @@ def make_plan(city: City, taxonomy: Taxonomy, cal: WorkCalendar, cases: int, see
     cells = pd.concat([_cells(counts), *planted], ignore_index=True)
     cells = cells.sort_values(["day", "stream", "category", "grid"], kind="stable", ignore_index=True)
     rows = sig.signals_table(signal_plan, city, taxonomy.categories, days, extras)
-    return Plan(days=days, cells=cells, grid_weights=weights, signals=signal_plan, signal_rows=rows,
-                excluded={"demand": (signal_plan.seasonal_category,)})
+    return Plan(
+        days=days,
+        cells=cells,
+        grid_weights=weights,
+        signals=signal_plan,
+        signal_rows=rows,
+        excluded={"demand": (signal_plan.seasonal_category,)},
+    )

@@ -26,7 +26,7 @@ SEASONAL_CODE, SPIKE_CODE = "D1004", "D0503"
 SPIKE_DAY = np.datetime64("2025-07-15")
 HANDLING_FACTOR = 4.0
 HOTSPOT_END_MULTIPLIER = 4.0
-HOTSPOT_FLOOR_PER_DAY = 0.1   # normal demand assumed at least this, so the ramp stays visible
+HOTSPOT_FLOOR_PER_DAY = 0.1  # normal demand assumed at least this, so the ramp stays visible
 SPIKE_MIN_EXTRA, SPIKE_RATIO = 60, 11.0
 SEASON_FACTOR, SUMMER_FACTOR = 8.0, 0.05
 
@@ -35,7 +35,7 @@ SEASON_FACTOR, SUMMER_FACTOR = 8.0, 0.05
 class SignalPlan:
     """Subjects and windows of the planted signals (grid/category as row positions)."""
 
-    hotspot_grids: np.ndarray      # centre first
+    hotspot_grids: np.ndarray  # centre first
     hotspot_start: np.datetime64
     slow_department: str
     slow_start: np.datetime64
@@ -69,8 +69,9 @@ def choose_hotspot(city: City, weight: np.ndarray) -> np.ndarray:
         inner = np.flatnonzero(~topo.on_edge) if (~topo.on_edge).any() else np.arange(len(radius))
         sizes = [topo.neighbours(int(i)).size for i in inner]
         candidates = [int(inner[int(np.argmax(sizes))])]
-    score = [(topo.neighbours(c).size, weight[np.concatenate([[c], topo.neighbours(c)])].mean())
-             for c in candidates]  # the largest clusters first, then the busiest
+    score = [
+        (topo.neighbours(c).size, weight[np.concatenate([[c], topo.neighbours(c)])].mean()) for c in candidates
+    ]  # the largest clusters first, then the busiest
     centre = candidates[max(range(len(candidates)), key=score.__getitem__)]
     return np.concatenate([[centre], topo.neighbours(centre)])
 
@@ -95,8 +96,7 @@ def season_factor(days: np.ndarray) -> np.ndarray:
     return np.where(heating, SEASON_FACTOR, np.where(summer, SUMMER_FACTOR, 1.0))
 
 
-def hotspot_extra_rate(days: np.ndarray, start: np.datetime64, end: np.datetime64,
-                       normal: np.ndarray) -> np.ndarray:
+def hotspot_extra_rate(days: np.ndarray, start: np.datetime64, end: np.datetime64, normal: np.ndarray) -> np.ndarray:
     """Extra demand per day for one grid: a linear ramp to ×4 of max(normal, floor)."""
     span = max(int((end - start).astype(np.int64)), 1)
     ramp = np.clip((days - start).astype(np.int64) / span, 0.0, 1.0)
@@ -105,36 +105,99 @@ def hotspot_extra_rate(days: np.ndarray, start: np.datetime64, end: np.datetime6
 
 def _row(signal: str, subject_type: str, subject_id: str, start, end, detail: dict) -> dict:
     detail = {**detail, "end_exclusive": True}
-    return {"signal": signal, "subject_type": subject_type, "subject_id": subject_id,
-            "start_date": pd.Timestamp(start).date(), "end_date": pd.Timestamp(end).date(),
-            "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True)}
+    return {
+        "signal": signal,
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "start_date": pd.Timestamp(start).date(),
+        "end_date": pd.Timestamp(end).date(),
+        "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True),
+    }
 
 
-def signals_table(plan: SignalPlan, city: City, categories: pd.DataFrame, days: np.ndarray,
-                  extras: dict[str, int]) -> pd.DataFrame:
+def signals_table(
+    plan: SignalPlan, city: City, categories: pd.DataFrame, days: np.ndarray, extras: dict[str, int]
+) -> pd.DataFrame:
     """One row per planted subject, with its window and a JSON ``detail``."""
     grid_ids, end = city.grid_ids, days[-1] + 1
     codes = categories["category_code"].to_numpy(dtype=str)
     names = categories["category_name"].to_numpy(dtype=str)
     centre = grid_ids[plan.hotspot_grids[0]]
-    rows = [_row("emerging_hotspot", "grid", grid_ids[g], plan.hotspot_start, end,
-                 {"kind": "demand", "role": "centre" if k == 0 else "neighbour", "centre_grid": centre,
-                  "multiplier_at_end": HOTSPOT_END_MULTIPLIER, "floor_per_day": HOTSPOT_FLOOR_PER_DAY,
-                  "ramp": "linear from x1 at start_date to x4 at end_date",
-                  "normal": "mean daily demand of the cluster's grids, at least a typical grid's and floor_per_day",
-                  "cluster_size": int(len(plan.hotspot_grids))})
-            for k, g in enumerate(plan.hotspot_grids)]
-    rows.append(_row("slow_department", "department", plan.slow_department, plan.slow_start, end,
-                     {"handling_factor": HANDLING_FACTOR, "applies_to": "cases filed in the window"}))
-    rows.append(_row("collapsing_grid", "grid", grid_ids[plan.collapsing_grid], plan.collapsing_start, end,
-                     {"handling_factor": HANDLING_FACTOR, "self_handling": "none in the window",
-                      "applies_to": "cases filed in the window"}))
-    rows.append(_row("seasonal_category", "category", codes[plan.seasonal_category], days[0], end,
-                     {"kind": "demand", "category_name": names[plan.seasonal_category],
-                      "season": "11-15..03-14", "factor_in_season": SEASON_FACTOR,
-                      "factor_june_september": SUMMER_FACTOR, "peak_months": [11, 12, 1, 2, 3]}))
-    rows.append(_row("spike", "category", codes[plan.spike_category], plan.spike_day, plan.spike_day + 1,
-                     {"kind": "demand", "category_name": names[plan.spike_category],
-                      "extra_cases": extras["spike"], "normal_daily": extras["spike_normal_daily"],
-                      "cause": "rainstorm"}))
+    rows = [
+        _row(
+            "emerging_hotspot",
+            "grid",
+            grid_ids[g],
+            plan.hotspot_start,
+            end,
+            {
+                "kind": "demand",
+                "role": "centre" if k == 0 else "neighbour",
+                "centre_grid": centre,
+                "multiplier_at_end": HOTSPOT_END_MULTIPLIER,
+                "floor_per_day": HOTSPOT_FLOOR_PER_DAY,
+                "ramp": "linear from x1 at start_date to x4 at end_date",
+                "normal": "mean daily demand of the cluster's grids, at least a typical grid's and floor_per_day",
+                "cluster_size": int(len(plan.hotspot_grids)),
+            },
+        )
+        for k, g in enumerate(plan.hotspot_grids)
+    ]
+    rows.append(
+        _row(
+            "slow_department",
+            "department",
+            plan.slow_department,
+            plan.slow_start,
+            end,
+            {"handling_factor": HANDLING_FACTOR, "applies_to": "cases filed in the window"},
+        )
+    )
+    rows.append(
+        _row(
+            "collapsing_grid",
+            "grid",
+            grid_ids[plan.collapsing_grid],
+            plan.collapsing_start,
+            end,
+            {
+                "handling_factor": HANDLING_FACTOR,
+                "self_handling": "none in the window",
+                "applies_to": "cases filed in the window",
+            },
+        )
+    )
+    rows.append(
+        _row(
+            "seasonal_category",
+            "category",
+            codes[plan.seasonal_category],
+            days[0],
+            end,
+            {
+                "kind": "demand",
+                "category_name": names[plan.seasonal_category],
+                "season": "11-15..03-14",
+                "factor_in_season": SEASON_FACTOR,
+                "factor_june_september": SUMMER_FACTOR,
+                "peak_months": [11, 12, 1, 2, 3],
+            },
+        )
+    )
+    rows.append(
+        _row(
+            "spike",
+            "category",
+            codes[plan.spike_category],
+            plan.spike_day,
+            plan.spike_day + 1,
+            {
+                "kind": "demand",
+                "category_name": names[plan.spike_category],
+                "extra_cases": extras["spike"],
+                "normal_daily": extras["spike_normal_daily"],
+                "cause": "rainstorm",
+            },
+        )
+    )
     return pd.DataFrame(rows)

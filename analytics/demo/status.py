@@ -32,7 +32,8 @@ def as_of(frame: pd.DataFrame, end: np.datetime64, rng: np.random.Generator) -> 
     status = np.where(cancelled, "cancelled", status)
     closed = ~np.isnat(times["closed_at"])
     return frame.assign(
-        **times, status=text_column(status),
+        **times,
+        status=text_column(status),
         self_handled=frame["self_handled"].to_numpy() & closed,
         department=text_column(np.where(cancelled, None, frame["department"].to_numpy(dtype=object))),
         rework_count=np.where(closed, frame["rework_count"], 0).astype(np.int32),
@@ -43,13 +44,17 @@ def as_of(frame: pd.DataFrame, end: np.datetime64, rng: np.random.Generator) -> 
 def due_times(frame: pd.DataFrame, cal: WorkCalendar) -> np.ndarray:
     """Deadline from ``filed_at`` with the category's hours and basis (``WorkCalendar.due_at``)."""
     filed = pd.Series(frame["filed_at"].to_numpy().astype("datetime64[us]"))
-    due = cal.due_at(filed, pd.Series(frame["deadline_hours"].to_numpy(float)),
-                     pd.Series(frame["deadline_basis"].to_numpy(dtype=object)))
+    due = cal.due_at(
+        filed,
+        pd.Series(frame["deadline_hours"].to_numpy(float)),
+        pd.Series(frame["deadline_basis"].to_numpy(dtype=object)),
+    )
     return due.to_numpy().astype("datetime64[s]")
 
 
-def callbacks(frame: pd.DataFrame, start: np.datetime64, end: np.datetime64,
-              rng: np.random.Generator) -> dict[str, np.ndarray]:
+def callbacks(
+    frame: pd.DataFrame, start: np.datetime64, end: np.datetime64, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     """12345 call-backs of closed demands; solve and satisfaction improve over the period."""
     n = len(frame)
     closed = frame["closed_at"].to_numpy()
@@ -66,9 +71,12 @@ def callbacks(frame: pd.DataFrame, start: np.datetime64, end: np.datetime64,
     def nullable(values: np.ndarray, mask: np.ndarray) -> pd.arrays.BooleanArray:
         return pd.array(np.where(mask, values, None), dtype="boolean")
 
-    return {"callback_valid": nullable(valid, eligible), "callback_contacted": nullable(contacted, valid),
-            "callback_solved": nullable(solved, valid),
-            "satisfaction": np.where(contacted, level, None)}
+    return {
+        "callback_valid": nullable(valid, eligible),
+        "callback_contacted": nullable(contacted, valid),
+        "callback_solved": nullable(solved, valid),
+        "satisfaction": np.where(contacted, level, None),
+    }
 
 
 def quality_flags(frame: pd.DataFrame) -> np.ndarray:

@@ -17,12 +17,17 @@ import pandas as pd
 from analytics.store import DATA_DIR
 
 REFERENCE_DIR = DATA_DIR / "reference"
-FILES = {"incident": "categories_gbt47678_5.csv", "demand": "demand_taxonomy.csv",
-         "dispute": "dispute_taxonomy.csv"}
+FILES = {"incident": "categories_gbt47678_5.csv", "demand": "demand_taxonomy.csv", "dispute": "dispute_taxonomy.csv"}
 
 # A Beijing district's grid patrol mix (85,111 cases); the rest is 其他事项类.
-INCIDENT_MAJOR_SHARES = {"市容环境类": 65.2, "街面秩序类": 24.5, "宣传广告类": 3.2, "公共设施类": 2.1,
-                         "施工管理类": 2.0, "其他事项类": 3.0}
+INCIDENT_MAJOR_SHARES = {
+    "市容环境类": 65.2,
+    "街面秩序类": 24.5,
+    "宣传广告类": 3.2,
+    "公共设施类": 2.1,
+    "施工管理类": 2.0,
+    "其他事项类": 3.0,
+}
 # Beijing 12345 in 2020 gives the first nine demand majors (in % of all contacts, of
 # which 疫情防控 took 9.8 %); without 疫情防控 they are renormalised by 1 / 0.902.
 DEMAND_RENORMALISE = 1 / 0.902
@@ -46,8 +51,16 @@ DEPARTMENTS = [
     ("JDBSC", "街道办事处", "Street offices", 0.45, 0.55),
 ]
 STREET_OFFICE = "JDBSC"
-CATEGORY_COLUMNS = ["kind", "category_code", "category_name", "category_major", "deadline_hours",
-                    "deadline_basis", "category_name_en", "category_major_en"]
+CATEGORY_COLUMNS = [
+    "kind",
+    "category_code",
+    "category_name",
+    "category_major",
+    "deadline_hours",
+    "deadline_basis",
+    "category_name_en",
+    "category_major_en",
+]
 
 
 @dataclass(frozen=True)
@@ -94,8 +107,11 @@ def _demand_shares(frame: pd.DataFrame) -> np.ndarray:
 def load_taxonomy() -> Taxonomy:
     """Read the reference tables; ``p`` sums to 1 within each kind."""
     parts = []
-    for kind, shares in (("incident", _incident_shares), ("demand", _demand_shares),
-                         ("dispute", lambda f: (f["weight"] / f["weight"].sum()).to_numpy(float))):
+    for kind, shares in (
+        ("incident", _incident_shares),
+        ("demand", _demand_shares),
+        ("dispute", lambda f: (f["weight"] / f["weight"].sum()).to_numpy(float)),
+    ):
         frame = _read(kind)
         frame["p"] = shares(frame)
         for column in ("self_handle", "season"):
@@ -104,8 +120,9 @@ def load_taxonomy() -> Taxonomy:
         parts.append(frame)
     categories = pd.concat(parts, ignore_index=True)
     categories["self_handle"] = categories["self_handle"] == "1"
-    departments = pd.DataFrame(DEPARTMENTS, columns=["department", "department_name", "department_name_en",
-                                                     "median_share", "sigma"])
+    departments = pd.DataFrame(
+        DEPARTMENTS, columns=["department", "department_name", "department_name_en", "median_share", "sigma"]
+    )
     unknown = set(categories["department"]) - set(departments["department"])
     if unknown:
         raise ValueError(f"reference tables name unknown departments: {sorted(unknown)}")

@@ -14,12 +14,40 @@ from analytics.demo import names
 
 POOL_SIZE = 32
 CORNERS = ("东北角", "西北角", "东南角", "西南角", "东侧", "西侧", "南侧", "北侧")
-LANDMARKS = ("菜市场", "公交站", "地铁站出口", "幼儿园", "社区卫生服务站", "农贸市场", "小学门口", "超市门口",
-             "公园南门", "社区服务中心")
-TIMES = ("今天上午9点左右", "今天早上7点多", "昨晚10点以后", "近一周以来", "最近半个月", "每天傍晚", "今天中午",
-         "本周以来", "昨天下午", "连续几天")
-EXTENTS = ("面积约10平方米", "影响行人通行", "已持续数日", "周边居民意见较大", "现场已拍照", "影响市容",
-           "存在安全隐患", "数量较多")
+LANDMARKS = (
+    "菜市场",
+    "公交站",
+    "地铁站出口",
+    "幼儿园",
+    "社区卫生服务站",
+    "农贸市场",
+    "小学门口",
+    "超市门口",
+    "公园南门",
+    "社区服务中心",
+)
+TIMES = (
+    "今天上午9点左右",
+    "今天早上7点多",
+    "昨晚10点以后",
+    "近一周以来",
+    "最近半个月",
+    "每天傍晚",
+    "今天中午",
+    "本周以来",
+    "昨天下午",
+    "连续几天",
+)
+EXTENTS = (
+    "面积约10平方米",
+    "影响行人通行",
+    "已持续数日",
+    "周边居民意见较大",
+    "现场已拍照",
+    "影响市容",
+    "存在安全隐患",
+    "数量较多",
+)
 REQUESTS = ("希望相关部门尽快处理", "要求尽快解决", "请相关部门核实处理", "希望给予答复", "请尽快派人查看")
 CAUSES = ("公共区域堆放杂物", "装修噪声", "楼上漏水", "宠物扰邻", "停车位占用", "油烟排放")
 PARTIES = ("居民赵某", "居民钱某某", "孙某", "李某夫妇", "租户周某", "业主吴某", "辖区居民郑某")
@@ -68,8 +96,9 @@ def _fill(phrase: str, rng: np.random.Generator, roads: list[str], estates: list
     return phrase.format(place=_anchor(rng, roads, estates), a=_pick(PARTIES, rng), cause=_pick(CAUSES, rng))
 
 
-def _one(kind: str, source: str, phrases: list[str], rng: np.random.Generator,
-         roads: list[str], estates: list[str]) -> str:
+def _one(
+    kind: str, source: str, phrases: list[str], rng: np.random.Generator, roads: list[str], estates: list[str]
+) -> str:
     phrase = _fill(_pick(phrases, rng), rng, roads, estates)
     opener = _pick(OPENERS["visit" if kind == "dispute" and source == "patrol" else source], rng)
     if kind == "dispute":
@@ -83,14 +112,18 @@ def _one(kind: str, source: str, phrases: list[str], rng: np.random.Generator,
     return f"{opener}{place}{phrase}，{_pick(EXTENTS, rng)}。"
 
 
-def description_pools(categories: pd.DataFrame, sources: list[str], rng: np.random.Generator
-                      ) -> tuple[np.ndarray, np.ndarray]:
+def description_pools(
+    categories: pd.DataFrame, sources: list[str], rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """All pooled texts and the start offset of each (category row, source) pool (-1: none)."""
     roads, estates = names.road_names(rng), names.estate_names(rng)
     texts: list[str] = []
     offsets = np.full((len(categories), len(sources)), -1, dtype=np.int64)
-    channels = {"incident": ("patrol", "camera", "app"), "demand": ("hotline", "app"),
-                "dispute": ("walk_in", "referral", "patrol")}
+    channels = {
+        "incident": ("patrol", "camera", "app"),
+        "demand": ("hotline", "app"),
+        "dispute": ("walk_in", "referral", "patrol"),
+    }
     for row, (kind, phrase) in enumerate(zip(categories["kind"], categories["phrase"])):
         for source in channels[kind]:
             offsets[row, sources.index(source)] = len(texts)

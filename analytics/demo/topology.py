@@ -44,8 +44,10 @@ def _pairs_sharing(keys: np.ndarray, grid: np.ndarray) -> tuple[np.ndarray, np.n
     table = table[order]
     starts = np.flatnonzero(np.r_[True, table[1:, 0] != table[:-1, 0]])
     sizes = np.diff(np.r_[starts, len(table)])
-    pairs = [np.array(np.meshgrid(table[s:s + n, 1], table[s:s + n, 1])).reshape(2, -1).T
-             for s, n in zip(starts[sizes > 1], sizes[sizes > 1])]
+    pairs = [
+        np.array(np.meshgrid(table[s : s + n, 1], table[s : s + n, 1])).reshape(2, -1).T
+        for s, n in zip(starts[sizes > 1], sizes[sizes > 1])
+    ]
     pairs = np.vstack(pairs) if pairs else np.empty((0, 2), dtype=np.int64)
     pairs = np.unique(pairs[pairs[:, 0] < pairs[:, 1]], axis=0)
     lonely = table[starts[sizes == 1], 1]

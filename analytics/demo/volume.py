@@ -15,7 +15,7 @@ import pandas as pd
 from analytics.workcal import WorkCalendar
 
 KIND_SHARES = {"incident": 0.55, "demand": 0.40, "dispute": 0.05}
-GROWTH = {"incident": 0.15, "demand": 0.25, "dispute": 0.05}        # over the whole period
+GROWTH = {"incident": 0.15, "demand": 0.25, "dispute": 0.05}  # over the whole period
 ANNUAL = {"incident": (0.10, 200), "demand": (0.12, 205), "dispute": (0.08, 30)}  # amplitude, peak day-of-year
 # kind, source, share within kind, Mon..Sun factors, holiday factor, Spring Festival factor, hour profile
 STREAMS = [
@@ -30,18 +30,17 @@ STREAMS = [
 ]
 # relative reports per hour of day (0..23)
 HOURS = {
-    "patrol": [0, 0, 0, 0, 0, 0, .1, .4, 4, 9, 10, 8, 3, 4, 9, 10, 8, 4, 2, 1, .5, .2, .1, 0],
-    "camera": [.4, .3, .3, .3, .4, 1, 2, 4, 6, 6, 6, 6, 5, 5, 6, 6, 6, 6, 6, 5, 4, 3, 2, 1],
-    "app": [.6, .3, .2, .1, .1, .3, 1, 3, 5, 6, 6, 5, 4, 4, 5, 5, 5, 5, 6, 7, 7, 6, 4, 2],
-    "hotline": [.5, .3, .2, .2, .2, .4, 1, 3, 7, 10, 10, 8, 5, 6, 8, 8, 7, 5, 4, 4, 3.5, 3, 2, 1],
-    "office": [0, 0, 0, 0, 0, 0, 0, .2, 3, 10, 10, 8, 3, 5, 9, 9, 7, 2, .3, 0, 0, 0, 0, 0],
+    "patrol": [0, 0, 0, 0, 0, 0, 0.1, 0.4, 4, 9, 10, 8, 3, 4, 9, 10, 8, 4, 2, 1, 0.5, 0.2, 0.1, 0],
+    "camera": [0.4, 0.3, 0.3, 0.3, 0.4, 1, 2, 4, 6, 6, 6, 6, 5, 5, 6, 6, 6, 6, 6, 5, 4, 3, 2, 1],
+    "app": [0.6, 0.3, 0.2, 0.1, 0.1, 0.3, 1, 3, 5, 6, 6, 5, 4, 4, 5, 5, 5, 5, 6, 7, 7, 6, 4, 2],
+    "hotline": [0.5, 0.3, 0.2, 0.2, 0.2, 0.4, 1, 3, 7, 10, 10, 8, 5, 6, 8, 8, 7, 5, 4, 4, 3.5, 3, 2, 1],
+    "office": [0, 0, 0, 0, 0, 0, 0, 0.2, 3, 10, 10, 8, 3, 5, 9, 9, 7, 2, 0.3, 0, 0, 0, 0, 0],
 }
 
 
 def streams_table() -> pd.DataFrame:
     """The channels, one row each (row position = stream index)."""
-    return pd.DataFrame(STREAMS, columns=["kind", "source", "share", "weekly", "holiday", "spring_festival",
-                                          "hours"])
+    return pd.DataFrame(STREAMS, columns=["kind", "source", "share", "weekly", "holiday", "spring_festival", "hours"])
 
 
 def spring_festival_days(cal: WorkCalendar) -> np.ndarray:
@@ -63,8 +62,15 @@ def day_factors(days: np.ndarray, cal: WorkCalendar) -> pd.DataFrame:
     near = np.zeros(days.size, dtype=bool)
     for day in festival:
         near |= np.abs((days - day).astype(np.int64)) <= 7
-    return pd.DataFrame({"weekday": weekday, "working": cal.is_working_day(days), "holiday": holiday,
-                         "festival": np.isin(days, festival), "near_festival": near})
+    return pd.DataFrame(
+        {
+            "weekday": weekday,
+            "working": cal.is_working_day(days),
+            "holiday": holiday,
+            "festival": np.isin(days, festival),
+            "near_festival": near,
+        }
+    )
 
 
 def stream_intensity(days: np.ndarray, cal: WorkCalendar) -> np.ndarray:

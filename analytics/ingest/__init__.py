@@ -16,11 +16,21 @@ lazily so that ``python -m analytics`` starts without loading geopandas.
 from importlib import import_module
 
 _HOME = {
-    "BoundarySpec": "boundaries", "Layer": "boundaries", "IngestError": "errors",
-    "FileInfo": "inspect", "inspect_file": "inspect",
-    "Mapping": "mapping", "list_presets": "mapping", "load_mapping": "mapping", "suggest_preset": "mapping",
-    "ImportResult": "pipeline", "ImportSpec": "pipeline", "preview": "pipeline", "run_import": "pipeline",
-    "format_report": "report", "load_report": "report",
+    "BoundarySpec": "boundaries",
+    "Layer": "boundaries",
+    "IngestError": "errors",
+    "FileInfo": "inspect",
+    "inspect_file": "inspect",
+    "Mapping": "mapping",
+    "list_presets": "mapping",
+    "load_mapping": "mapping",
+    "suggest_preset": "mapping",
+    "ImportResult": "pipeline",
+    "ImportSpec": "pipeline",
+    "preview": "pipeline",
+    "run_import": "pipeline",
+    "format_report": "report",
+    "load_report": "report",
 }
 __all__ = sorted(_HOME)
 

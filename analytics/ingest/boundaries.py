@@ -25,9 +25,21 @@ from analytics.ingest.coords import geometries_to_wgs84
 from analytics.ingest.errors import IngestError
 
 LEVELS = ("community", "street", "district")
-EQUAL_AREA = "EPSG:6933"   # WGS 84 / NSIDC EASE-Grid 2.0 Global (cylindrical equal-area)
-GRID_COLUMNS = ["grid_id", "grid_name", "community_id", "community_name", "street_id", "street_name",
-                "district_id", "district_name", "area_km2", "centroid_lon", "centroid_lat", "geometry"]
+EQUAL_AREA = "EPSG:6933"  # WGS 84 / NSIDC EASE-Grid 2.0 Global (cylindrical equal-area)
+GRID_COLUMNS = [
+    "grid_id",
+    "grid_name",
+    "community_id",
+    "community_name",
+    "street_id",
+    "street_name",
+    "district_id",
+    "district_name",
+    "area_km2",
+    "centroid_lon",
+    "centroid_lat",
+    "geometry",
+]
 
 
 @dataclass(frozen=True)
@@ -72,7 +84,7 @@ def _read(layer: Layer) -> gpd.GeoDataFrame:
         raise IngestError(f"boundary file not found: {layer.path}")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)   # GDAL's notes; a real failure raises
+            warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's notes; a real failure raises
             frame = gpd.read_file(layer.path)
     except Exception as exc:  # pyogrio/GDAL/GEOS raise many types; all mean "cannot read this file"
         raise IngestError(f"{layer.path.name}: cannot read the boundary file: {exc}") from None
@@ -84,8 +96,10 @@ def _read(layer: Layer) -> gpd.GeoDataFrame:
             raise IngestError(f"{layer.path.name}: no field {name!r}; its fields are: {fields}")
     missing = frame.geometry.isna() | frame.geometry.is_empty
     if missing.any():
-        raise IngestError(f"{layer.path.name}: feature {_id_text(frame[layer.id_field])[missing].iloc[0]!r} "
-                          "has no geometry (or an unreadable one)")
+        raise IngestError(
+            f"{layer.path.name}: feature {_id_text(frame[layer.id_field])[missing].iloc[0]!r} "
+            "has no geometry (or an unreadable one)"
+        )
     return frame
 
 
@@ -100,9 +114,11 @@ def _to_wgs84(frame: gpd.GeoDataFrame, layer: Layer) -> gpd.GeoDataFrame:
     frame = frame.to_crs("EPSG:4326")
     minx, miny, maxx, maxy = frame.total_bounds
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise IngestError(f"{layer.path.name}: the coordinates are not longitude/latitude after reading it as "
-                          f"{frame.crs.to_string()} (bounds {minx:.0f}, {miny:.0f}, {maxx:.0f}, {maxy:.0f}); "
-                          "its CRS is missing or wrong: pass the right one with --crs (e.g. EPSG:2249)")
+        raise IngestError(
+            f"{layer.path.name}: the coordinates are not longitude/latitude after reading it as "
+            f"{frame.crs.to_string()} (bounds {minx:.0f}, {miny:.0f}, {maxx:.0f}, {maxy:.0f}); "
+            "its CRS is missing or wrong: pass the right one with --crs (e.g. EPSG:2249)"
+        )
     return frame
 
 
@@ -120,8 +136,10 @@ def _repair(ids: np.ndarray, geoms: np.ndarray, name: str) -> tuple[np.ndarray, 
     for i in np.flatnonzero(invalid | ~np.isin(shapely.get_type_id(geoms), (3, 6))):
         fixed = polygonal(shapely.make_valid(geoms[i]))
         if fixed is None:
-            raise IngestError(f"{name}: the geometry of feature {ids[i]!r} is not a polygon and cannot be "
-                              f"repaired into one ({shapely.get_type_id(geoms[i])=}, {geoms[i].wkt[:80]}…)")
+            raise IngestError(
+                f"{name}: the geometry of feature {ids[i]!r} is not a polygon and cannot be "
+                f"repaired into one ({shapely.get_type_id(geoms[i])=}, {geoms[i].wkt[:80]}…)"
+            )
         geoms[i] = fixed
     return shapely.orient_polygons(geoms), [str(i) for i in ids[invalid]]
 
@@ -143,8 +161,13 @@ def read_areas(layer: Layer) -> Areas:
         table = table.loc[first].assign(geom=merged.loc[table.loc[first, "id"]].to_numpy())
         attributes = attributes.loc[first]
     order = np.argsort(table["id"].to_numpy(str), kind="stable")
-    return Areas(table["id"].to_numpy(object)[order], table["name"].to_numpy(object)[order],
-                 table["geom"].to_numpy(object)[order], attributes.iloc[order].reset_index(drop=True), repaired)
+    return Areas(
+        table["id"].to_numpy(object)[order],
+        table["name"].to_numpy(object)[order],
+        table["geom"].to_numpy(object)[order],
+        attributes.iloc[order].reset_index(drop=True),
+        repaired,
+    )
 
 
 def _equal_area(geoms: np.ndarray) -> np.ndarray:
@@ -158,7 +181,7 @@ def assign_parents(children: np.ndarray, parents: np.ndarray) -> np.ndarray:
     best = np.full(len(children), -1)
     if child_idx.size:
         overlap = shapely.area(shapely.intersection(children[child_idx], parents[parent_idx]))
-        order = np.lexsort((parent_idx, -overlap, child_idx))   # per child: largest overlap, then lowest index
+        order = np.lexsort((parent_idx, -overlap, child_idx))  # per child: largest overlap, then lowest index
         first = np.unique(child_idx[order], return_index=True)[1]
         chosen = order[first]
         keep = overlap[chosen] > 0
@@ -178,8 +201,9 @@ def build_grids(spec: BoundarySpec, city_name: str | None = None) -> tuple[pd.Da
                 raise IngestError(f"{spec.grids.path.name}: no field {name!r} for the {level} level")
         ids = _id_text(finest.attributes[id_field])
         grids[f"{level}_id"] = ids.to_numpy(object)
-        grids[f"{level}_name"] = (_id_text(finest.attributes[name_field]).fillna(ids) if name_field
-                                  else ids).to_numpy(object)
+        grids[f"{level}_name"] = (_id_text(finest.attributes[name_field]).fillna(ids) if name_field else ids).to_numpy(
+            object
+        )
     for level, layer in spec.parent_layers.items():
         parents = read_areas(layer)
         repaired[layer.path.name] = parents.repaired

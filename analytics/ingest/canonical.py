@@ -39,7 +39,7 @@ class MappedFile:
     cases: pd.DataFrame
     reject_reason: pd.Series
     notes: list[str] = field(default_factory=list)
-    used_columns: dict[str, str] = field(default_factory=dict)       # canonical -> source column
+    used_columns: dict[str, str] = field(default_factory=dict)  # canonical -> source column
 
 
 def lit(value: str) -> str:
@@ -55,11 +55,12 @@ def resolve_columns(mapping: Mapping, available: list[str], label: str) -> tuple
         if found is not None:
             used[target] = found
         elif target in REQUIRED:
-            raise IngestError(f"{label}: the column for `{target}` ({' or '.join(candidates)}) is not in the "
-                              f"file; its columns are: {', '.join(available)}")
+            raise IngestError(
+                f"{label}: the column for `{target}` ({' or '.join(candidates)}) is not in the "
+                f"file; its columns are: {', '.join(available)}"
+            )
         else:
-            notes.append(f"{label}: no column {' or '.join(repr(c) for c in candidates)} for `{target}`; "
-                         "left empty")
+            notes.append(f"{label}: no column {' or '.join(repr(c) for c in candidates)} for `{target}`; left empty")
     return used, notes
 
 
@@ -118,13 +119,20 @@ def typed_sql(mapping: Mapping, texts: dict[str, str]) -> list[str]:
     items.append(f"{rework} AS rework_count")
     words = lambda ws: ", ".join(lit(w) for w in ws)  # noqa: E731
     for name in BOOL_COLUMNS:
-        items.append(f"CASE WHEN lower(t_{name}) IN ({words(TRUE_WORDS)}) THEN true "
-                     f"WHEN lower(t_{name}) IN ({words(FALSE_WORDS)}) THEN false END AS {name}"
-                     if name in texts else f"NULL::BOOLEAN AS {name}")
-    bad = [f"CASE WHEN t_{n} IS NOT NULL AND {n} IS NULL THEN 'unparseable_{n}' END"
-           for n in TIME_COLUMNS if n in texts and n != "reported_at"]
-    items.append(f"nullif(concat_ws(',', {', '.join(bad)}), '') AS parse_flags" if bad
-                 else "NULL::VARCHAR AS parse_flags")
+        items.append(
+            f"CASE WHEN lower(t_{name}) IN ({words(TRUE_WORDS)}) THEN true "
+            f"WHEN lower(t_{name}) IN ({words(FALSE_WORDS)}) THEN false END AS {name}"
+            if name in texts
+            else f"NULL::BOOLEAN AS {name}"
+        )
+    bad = [
+        f"CASE WHEN t_{n} IS NOT NULL AND {n} IS NULL THEN 'unparseable_{n}' END"
+        for n in TIME_COLUMNS
+        if n in texts and n != "reported_at"
+    ]
+    items.append(
+        f"nullif(concat_ws(',', {', '.join(bad)}), '') AS parse_flags" if bad else "NULL::VARCHAR AS parse_flags"
+    )
     items.append("t_reported_at AS reported_text")
     return items
 
@@ -154,13 +162,14 @@ FINAL_SQL = f"""
     SELECT * EXCLUDE (parse_flags, reported_text) REPLACE (
         nullif(concat_ws(',', quality_flags, parse_flags,
             {_new_flag("closed_before_reported", "closed_at < reported_at")},
-            {_new_flag("closed_within_10min", "closed_at >= reported_at AND "
-                                              "closed_at < reported_at + INTERVAL 10 MINUTE")}), '')
+            {
+    _new_flag("closed_within_10min", "closed_at >= reported_at AND closed_at < reported_at + INTERVAL 10 MINUTE")
+}), '')
         AS quality_flags),
       CASE WHEN case_id IS NULL THEN 'missing_id'
            WHEN reported_text IS NULL THEN 'missing_reported_at'
            WHEN reported_at IS NULL THEN 'unparseable_reported_at'
-           WHEN kind IS NULL OR kind NOT IN ({', '.join(lit(k) for k in KINDS)}) THEN 'invalid_kind'
+           WHEN kind IS NULL OR kind NOT IN ({", ".join(lit(k) for k in KINDS)}) THEN 'invalid_kind'
       END AS reject_reason
     FROM lifecycle"""
 
@@ -172,17 +181,23 @@ def mapping_sql(mapping: Mapping, used: dict[str, str], available: list[str]) ->
     """
     index = {name: i for i, name in enumerate(available)}
     wanted = set(used.values()) | {c for v in mapping.values.values() for c in v.column if c in index}
-    cleaned = ", ".join(f"{clean_sql(f'c{index[c]}', mapping.null_values)} AS s{index[c]}"
-                        for c in sorted(wanted, key=index.get))
+    cleaned = ", ".join(
+        f"{clean_sql(f'c{index[c]}', mapping.null_values)} AS s{index[c]}" for c in sorted(wanted, key=index.get)
+    )
     columns = {target: f"s{index[source]}" for target, source in used.items()}
     sources = {name: f"s{index[name]}" for name in wanted}
-    texts = {name: sql for name in {*TEXT_COLUMNS, *TIME_COLUMNS, *BOOL_COLUMNS, "lon", "lat", "rework_count"}
-             if (sql := text_sql(name, mapping, columns, sources)) is not None}
+    texts = {
+        name: sql
+        for name in {*TEXT_COLUMNS, *TIME_COLUMNS, *BOOL_COLUMNS, "lon", "lat", "rework_count"}
+        if (sql := text_sql(name, mapping, columns, sources)) is not None
+    }
     text_items = ", ".join(f"{sql} AS t_{name}" for name, sql in sorted(texts.items()))
-    return (f"WITH cleaned AS (SELECT _pos{', ' if cleaned else ''}{cleaned} FROM raw_rows), "
-            f"texts AS (SELECT _pos, {text_items} FROM cleaned), "
-            f"typed AS (SELECT _pos, {', '.join(typed_sql(mapping, texts))} FROM texts), "
-            f"lifecycle AS ({lifecycle_sql(mapping)}) {FINAL_SQL}")
+    return (
+        f"WITH cleaned AS (SELECT _pos{', ' if cleaned else ''}{cleaned} FROM raw_rows), "
+        f"texts AS (SELECT _pos, {text_items} FROM cleaned), "
+        f"typed AS (SELECT _pos, {', '.join(typed_sql(mapping, texts))} FROM texts), "
+        f"lifecycle AS ({lifecycle_sql(mapping)}) {FINAL_SQL}"
+    )
 
 
 def map_file(case_file: CaseFile, mapping: Mapping) -> MappedFile:
@@ -200,12 +215,12 @@ def map_file(case_file: CaseFile, mapping: Mapping) -> MappedFile:
     try:
         con.register("raw_rows", table)
         sql = mapping_sql(mapping, used, list(raw.columns))
-        out = con.sql(sql).to_arrow_table().to_pandas()   # much faster than .df() for text
+        out = con.sql(sql).to_arrow_table().to_pandas()  # much faster than .df() for text
     except duckdb.Error as exc:
         raise IngestError(f"{case_file.name}: the mapping cannot be applied: {exc}") from None
     finally:
         con.close()
-    if not out["_pos"].is_monotonic_increasing:   # DuckDB keeps the scan order; make sure of it
+    if not out["_pos"].is_monotonic_increasing:  # DuckDB keeps the scan order; make sure of it
         out = out.sort_values("_pos", ignore_index=True)
     out.index = raw.index
     reason = out.pop("reject_reason")

@@ -15,18 +15,33 @@ COORDS = ("wgs84", "gcj02", "bd09")
 
 
 def add_import_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--cases", nargs="+", required=True, metavar="FILE",
-                        help="case files: CSV (any common delimiter; UTF-8 or GBK/GB18030), Parquet, JSON")
+    parser.add_argument(
+        "--cases",
+        nargs="+",
+        required=True,
+        metavar="FILE",
+        help="case files: CSV (any common delimiter; UTF-8 or GBK/GB18030), Parquet, JSON",
+    )
     choice = parser.add_mutually_exclusive_group()
     choice.add_argument("--preset", help="open311, nyc311, boston311 or canonical (default: detected)")
     choice.add_argument("--mapping", metavar="FILE.toml", help="a mapping file (see docs/import.md)")
     parser.add_argument("--boundaries", metavar="FILE", help="grid polygons (GeoJSON, Shapefile, GeoPackage)")
     parser.add_argument("--boundary-id", metavar="FIELD", help="the grid id field of --boundaries")
     parser.add_argument("--boundary-name", metavar="FIELD", help="the grid name field (default: the id)")
-    parser.add_argument("--parent-field", action="append", default=[], metavar="LEVEL=FIELD[:NAME_FIELD]",
-                        help="a hierarchy level from a field of the grid layer (repeatable)")
-    parser.add_argument("--parent-layer", action="append", default=[], metavar="LEVEL=FILE:ID_FIELD[:NAME_FIELD]",
-                        help="a hierarchy level from a coarser polygon layer (largest overlap; repeatable)")
+    parser.add_argument(
+        "--parent-field",
+        action="append",
+        default=[],
+        metavar="LEVEL=FIELD[:NAME_FIELD]",
+        help="a hierarchy level from a field of the grid layer (repeatable)",
+    )
+    parser.add_argument(
+        "--parent-layer",
+        action="append",
+        default=[],
+        metavar="LEVEL=FILE:ID_FIELD[:NAME_FIELD]",
+        help="a hierarchy level from a coarser polygon layer (largest overlap; repeatable)",
+    )
     parser.add_argument("--crs", help="CRS of --boundaries when missing or wrong (e.g. EPSG:2249)")
     parser.add_argument("--coords", choices=COORDS, help="coordinate system of the case points and boundaries")
     parser.add_argument("--boundary-coords", choices=COORDS, help="of the boundaries, when not --coords")
@@ -44,7 +59,7 @@ def _level(text: str, option: str) -> tuple[str, str]:
     return level, rest
 
 
-def parse_parent_layer(text: str, coords: str) -> tuple[str, "Layer"]:  # noqa: F821
+def parse_parent_layer(text: str, coords: str) -> tuple[str, Layer]:  # noqa: F821
     """``LEVEL=FILE:ID_FIELD[:NAME_FIELD]`` (a path may itself contain ``:``)."""
     from analytics.ingest.boundaries import Layer
 
@@ -92,13 +107,23 @@ def spec_from_args(args: argparse.Namespace):
     if mapping is None:
         mapping = inspect_file(args.cases[0]).suggested_preset
         if mapping is None:
-            raise ValueError(f"no preset matches the columns of {Path(args.cases[0]).name}; "
-                             "give --preset or --mapping (see docs/import.md)")
+            raise ValueError(
+                f"no preset matches the columns of {Path(args.cases[0]).name}; "
+                "give --preset or --mapping (see docs/import.md)"
+            )
         print(f"import: using preset {mapping} (detected from the columns)", file=sys.stderr)
-    return ImportSpec(db=db_path(args.db), cases=[Path(p) for p in args.cases], mapping=mapping,
-                      boundaries=boundary_spec(args), h3_resolution=args.h3, coords=args.coords,
-                      timezone=args.timezone, city_name=args.city, city_name_en=args.city_en,
-                      dataset=args.dataset)
+    return ImportSpec(
+        db=db_path(args.db),
+        cases=[Path(p) for p in args.cases],
+        mapping=mapping,
+        boundaries=boundary_spec(args),
+        h3_resolution=args.h3,
+        coords=args.coords,
+        timezone=args.timezone,
+        city_name=args.city,
+        city_name_en=args.city_en,
+        dataset=args.dataset,
+    )
 
 
 def run_from_args(args: argparse.Namespace) -> dict:

@@ -25,5 +25,6 @@ def inspect_file(path: str | Path, rows: int = 5, encoding: str | None = None) -
     """Columns, detected encoding and delimiter, the first ``rows`` rows as text and a matching preset."""
     case_file = read_case_file(path, encoding=encoding, nrows=rows)
     columns = list(case_file.frame.columns)
-    return FileInfo(case_file.name, columns, case_file.encoding, case_file.delimiter, case_file.frame,
-                    suggest_preset(columns))
+    return FileInfo(
+        case_file.name, columns, case_file.encoding, case_file.delimiter, case_file.frame, suggest_preset(columns)
+    )

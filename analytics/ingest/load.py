@@ -40,7 +40,7 @@ def clean_stale(target: Path) -> list[Path]:
     """Remove temporary files (and their WAL) of earlier imports whose process no longer runs."""
     removed = []
     for path in target.parent.glob(f"{target.name}{TEMP_MARK}*"):
-        pid_text = path.name[len(target.name) + len(TEMP_MARK):].removesuffix(".wal")
+        pid_text = path.name[len(target.name) + len(TEMP_MARK) :].removesuffix(".wal")
         if pid_text.isdigit() and int(pid_text) != os.getpid() and not _alive(int(pid_text)):
             path.unlink(missing_ok=True)
             removed.append(path)

@@ -17,19 +17,19 @@ import shapely
 
 from analytics.ingest.coords import to_wgs84
 
-PLACEHOLDER_TOLERANCE = 1e-6   # degrees (~0.1 m): placeholders are exact stand-in values
+PLACEHOLDER_TOLERANCE = 1e-6  # degrees (~0.1 m): placeholders are exact stand-in values
 
 
-def check_points(lon: pd.Series, lat: pd.Series, coords: str,
-                 placeholders: tuple[tuple[float, float], ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def check_points(
+    lon: pd.Series, lat: pd.Series, coords: str, placeholders: tuple[tuple[float, float], ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """WGS84 lon, lat (NaN where unusable) and a flag per case: None, ``missing`` or ``placeholder``."""
     lon, lat = lon.to_numpy(float, na_value=np.nan), lat.to_numpy(float, na_value=np.nan)
     flag = np.full(len(lon), None, dtype=object)
     missing = np.isnan(lon) | np.isnan(lat) | (np.abs(lon) > 180) | (np.abs(lat) > 90)
     placeholder = ~missing & (np.abs(lon) < PLACEHOLDER_TOLERANCE) & (np.abs(lat) < PLACEHOLDER_TOLERANCE)
     for p_lat, p_lon in placeholders:
-        placeholder |= ((np.abs(lat - p_lat) < PLACEHOLDER_TOLERANCE)
-                        & (np.abs(lon - p_lon) < PLACEHOLDER_TOLERANCE))
+        placeholder |= (np.abs(lat - p_lat) < PLACEHOLDER_TOLERANCE) & (np.abs(lon - p_lon) < PLACEHOLDER_TOLERANCE)
     flag[missing] = "missing"
     flag[placeholder] = "placeholder"
     unusable = missing | placeholder
@@ -49,7 +49,7 @@ def join_points(lon: np.ndarray, lat: np.ndarray, grid_geoms: np.ndarray) -> np.
     tree = shapely.STRtree(grid_geoms)
     point_idx, grid_idx = tree.query(shapely.points(pairs.real, pairs.imag), predicate="intersects")
     best = np.full(len(pairs), np.iinfo(np.int64).max)
-    np.minimum.at(best, point_idx, grid_idx)   # smallest grid index (grids are sorted by id)
+    np.minimum.at(best, point_idx, grid_idx)  # smallest grid index (grids are sorted by id)
     best[best == np.iinfo(np.int64).max] = -1
     out[ok] = best[inverse.ravel()]
     return out

@@ -24,9 +24,23 @@ from analytics.store import DATA_DIR
 PRESETS_DIR = DATA_DIR / "mappings"
 TIME_COLUMNS = ("reported_at", "filed_at", "dispatched_at", "handled_at", "closed_at", "due_at")
 BOOL_COLUMNS = ("self_handled", "callback_valid", "callback_contacted", "callback_solved")
-TEXT_COLUMNS = ("case_id", "kind", "category_code", "category_name", "category_major", "source", "grid_id",
-                "status", "department", "department_name", "reporter_worker_id", "resolution_level",
-                "satisfaction", "quality_flags", "description")
+TEXT_COLUMNS = (
+    "case_id",
+    "kind",
+    "category_code",
+    "category_name",
+    "category_major",
+    "source",
+    "grid_id",
+    "status",
+    "department",
+    "department_name",
+    "reporter_worker_id",
+    "resolution_level",
+    "satisfaction",
+    "quality_flags",
+    "description",
+)
 NUMBER_COLUMNS = ("lon", "lat", "rework_count")
 MAPPABLE = TEXT_COLUMNS + TIME_COLUMNS + BOOL_COLUMNS + NUMBER_COLUMNS
 SECTIONS = {"dataset", "columns", "constants", "times", "values", "transforms", "location", "rules"}
@@ -38,8 +52,8 @@ class ValueMap:
     """Translate source values (matched ignoring case and surrounding spaces) to canonical ones."""
 
     table: dict[str, str]
-    default: str | None = None          # for values not in the table; None keeps the source value
-    column: tuple[str, ...] = ()        # read another source column than ``[columns]`` names
+    default: str | None = None  # for values not in the table; None keeps the source value
+    column: tuple[str, ...] = ()  # read another source column than ``[columns]`` names
 
 
 @dataclass(frozen=True)
@@ -68,12 +82,12 @@ class Mapping:
     placeholders: tuple[tuple[float, float], ...] = ()
     coords: str = "wgs84"
     closed_at_requires_status: tuple[str, ...] = ()
-    origin: str = ""                    # preset name or mapping file name, recorded in meta
+    origin: str = ""  # preset name or mapping file name, recorded in meta
 
     def formats_for(self, column: str) -> tuple[str, ...]:
         return self.time_formats.get(column, self.default_time_format)
 
-    def with_overrides(self, **changes) -> "Mapping":
+    def with_overrides(self, **changes) -> Mapping:
         """A copy with the non-None ``changes`` applied (``timezone``, ``coords``, ``city_name`` …)."""
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
@@ -153,14 +167,24 @@ def parse_mapping(data: dict, origin: str) -> Mapping:
     _check_keys(rules, {"closed_at_requires_status"}, f"{origin} [rules]")
     placeholders, coords = _location(data.get("location", {}), origin)
     return Mapping(
-        name=str(dataset.get("name", Path(origin).stem)), columns=columns,
-        city_name=dataset.get("city_name"), city_name_en=dataset.get("city_name_en"),
-        timezone=str(dataset.get("timezone", "UTC")), encoding=dataset.get("encoding"),
-        delimiter=dataset.get("delimiter"), null_values=tuple(dataset.get("null_values", ())),
-        constants=constants, time_formats=formats, default_time_format=default_format,
-        values=_value_maps(data.get("values", {}), origin), transforms=transforms,
-        placeholders=placeholders, coords=coords,
-        closed_at_requires_status=tuple(rules.get("closed_at_requires_status", ())), origin=origin)
+        name=str(dataset.get("name", Path(origin).stem)),
+        columns=columns,
+        city_name=dataset.get("city_name"),
+        city_name_en=dataset.get("city_name_en"),
+        timezone=str(dataset.get("timezone", "UTC")),
+        encoding=dataset.get("encoding"),
+        delimiter=dataset.get("delimiter"),
+        null_values=tuple(dataset.get("null_values", ())),
+        constants=constants,
+        time_formats=formats,
+        default_time_format=default_format,
+        values=_value_maps(data.get("values", {}), origin),
+        transforms=transforms,
+        placeholders=placeholders,
+        coords=coords,
+        closed_at_requires_status=tuple(rules.get("closed_at_requires_status", ())),
+        origin=origin,
+    )
 
 
 def load_mapping(name_or_path: str | Path) -> Mapping:
@@ -172,8 +196,7 @@ def load_mapping(name_or_path: str | Path) -> Mapping:
     elif path.exists():
         origin = path.name
     else:
-        raise IngestError(f"unknown preset or mapping file {str(name_or_path)!r}; "
-                          f"presets: {', '.join(list_presets())}")
+        raise IngestError(f"unknown preset or mapping file {str(name_or_path)!r}; presets: {', '.join(list_presets())}")
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)

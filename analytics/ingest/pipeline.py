@@ -25,14 +25,15 @@ from analytics.ingest import hexgrid, tables
 from analytics.ingest.boundaries import GRID_COLUMNS, BoundarySpec, build_grids
 from analytics.ingest.canonical import MappedFile, map_file
 from analytics.ingest.errors import IngestError
+from analytics.ingest.load import build_atomically, insert_frame
 from analytics.ingest.locate import check_points, join_points
 from analytics.ingest.mapping import Mapping, load_mapping
-from analytics.ingest.load import build_atomically, insert_frame
 from analytics.ingest.readers import CaseFile, read_case_file, sha256_of
 from analytics.ingest.report import build_report, format_report, store_report
 from analytics.ingest.times import check_timezone
 from analytics.ingest.validate import file_rejects, mark_duplicates
 from analytics.schema import create_schema, write_meta
+
 
 @dataclass(frozen=True)
 class ImportSpec:
@@ -43,7 +44,7 @@ class ImportSpec:
     mapping: str | Path | Mapping = "canonical"
     boundaries: BoundarySpec | None = None
     h3_resolution: int | None = None
-    coords: str | None = None          # coordinate system of the case points (overrides the mapping)
+    coords: str | None = None  # coordinate system of the case points (overrides the mapping)
     timezone: str | None = None
     city_name: str | None = None
     city_name_en: str | None = None
@@ -68,16 +69,28 @@ class ImportResult:
         return format_report(self.report, self.summary)
 
     def as_dict(self) -> dict:
-        return {"path": str(self.path), "dataset": self.dataset, "rows_in": self.rows_in,
-                "rows_loaded": self.rows_loaded, "rows_rejected": self.rows_rejected, "grids": self.grids,
-                "seconds": self.seconds, "rows_per_second": round(self.rows_in / max(self.seconds, 1e-9))}
+        return {
+            "path": str(self.path),
+            "dataset": self.dataset,
+            "rows_in": self.rows_in,
+            "rows_loaded": self.rows_loaded,
+            "rows_rejected": self.rows_rejected,
+            "grids": self.grids,
+            "seconds": self.seconds,
+            "rows_per_second": round(self.rows_in / max(self.seconds, 1e-9)),
+        }
 
 
 def resolve_mapping(spec: ImportSpec) -> Mapping:
     """The mapping with the spec's overrides applied, after checking the options that need no file."""
     mapping = spec.mapping if isinstance(spec.mapping, Mapping) else load_mapping(spec.mapping)
-    mapping = mapping.with_overrides(timezone=spec.timezone, coords=spec.coords, name=spec.dataset,
-                                     city_name=spec.city_name, city_name_en=spec.city_name_en)
+    mapping = mapping.with_overrides(
+        timezone=spec.timezone,
+        coords=spec.coords,
+        name=spec.dataset,
+        city_name=spec.city_name,
+        city_name_en=spec.city_name_en,
+    )
     check_timezone(mapping.timezone)
     if spec.boundaries is not None and spec.h3_resolution is not None:
         raise IngestError("give either boundaries or --h3, not both")
@@ -143,7 +156,7 @@ def _write(con: duckdb.DuckDBPyConnection, cases, rejects, grids) -> None:
     """The canonical tables in a deterministic order: grids by id, cases and rejects by file and row."""
     create_schema(con)
     insert_frame(con, "grids", grids)
-    insert_frame(con, "cases", cases.drop(columns=["department_name"]))   # by column name
+    insert_frame(con, "cases", cases.drop(columns=["department_name"]))  # by column name
     insert_frame(con, "rejects", rejects)
     tables.write_reference(con, cases[["department", "department_name"]])
 
@@ -158,7 +171,7 @@ def _file_info(files, spec: ImportSpec) -> list[dict]:
 
 def _load(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, log) -> dict:
     """Everything inside the temporary database: read, validate, locate, write, report, meta."""
-    with ThreadPoolExecutor(max_workers=1) as pool:   # boundaries are prepared while the cases are read
+    with ThreadPoolExecutor(max_workers=1) as pool:  # boundaries are prepared while the cases are read
         pending = pool.submit(build_grids, spec.boundaries, mapping.city_name) if spec.boundaries else None
         files = read_and_map(spec.cases, mapping)
         rows_in = sum(f.rows_in for f, _ in files)
@@ -168,20 +181,34 @@ def _load(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, lo
         cases = _accepted(files)
         grids, repaired, grid_source = locate(spec, mapping, cases, pending.result() if pending else None)
     if rows_in != len(cases) + len(rejects):
-        raise IngestError(f"internal check failed: {rows_in} rows in but {len(cases)} cases + "
-                          f"{len(rejects)} rejects")
+        raise IngestError(f"internal check failed: {rows_in} rows in but {len(cases)} cases + {len(rejects)} rejects")
     _write(con, cases, rejects, grids)
     report = build_report(con, rejects, repaired, [note for _, m in files for note in m.notes])
     store_report(con, report)
     meta = tables.import_meta(
-        dataset=mapping.name, mapping_origin=mapping.origin, city_name=mapping.city_name,
-        city_name_en=mapping.city_name_en, timezone=mapping.timezone, files=_file_info(files, spec),
-        grid_source=grid_source, rows_in=rows_in, rows_loaded=len(cases), rows_rejected=len(rejects),
-        reported=cases["reported_at"])
+        dataset=mapping.name,
+        mapping_origin=mapping.origin,
+        city_name=mapping.city_name,
+        city_name_en=mapping.city_name_en,
+        timezone=mapping.timezone,
+        files=_file_info(files, spec),
+        grid_source=grid_source,
+        rows_in=rows_in,
+        rows_loaded=len(cases),
+        rows_rejected=len(rejects),
+        reported=cases["reported_at"],
+    )
     write_meta(con, meta)
-    summary = {"dataset": mapping.name, "mapping": mapping.origin, "files": len(files), "rows_in": rows_in,
-               "rows_loaded": len(cases), "rows_rejected": len(rejects), "grids": len(grids),
-               "grid_source": grid_source}
+    summary = {
+        "dataset": mapping.name,
+        "mapping": mapping.origin,
+        "files": len(files),
+        "rows_in": rows_in,
+        "rows_loaded": len(cases),
+        "rows_rejected": len(rejects),
+        "grids": len(grids),
+        "grid_source": grid_source,
+    }
     return {"summary": summary, "report": report, "meta": meta}
 
 
@@ -199,12 +226,27 @@ def run_import(spec: ImportSpec, progress: Callable[[str], None] | None = None) 
     seconds = round(time.perf_counter() - started, 3)
     summary = outcome["summary"]
     log(f"import: wrote {summary['rows_loaded']:,} cases to {target} in {seconds} s")
-    return ImportResult(target, mapping.name, summary["rows_in"], summary["rows_loaded"], summary["rows_rejected"],
-                        summary["grids"], seconds, outcome["report"], outcome["meta"], summary)
+    return ImportResult(
+        target,
+        mapping.name,
+        summary["rows_in"],
+        summary["rows_loaded"],
+        summary["rows_rejected"],
+        summary["grids"],
+        seconds,
+        outcome["report"],
+        outcome["meta"],
+        summary,
+    )
 
 
-def preview(files, mapping: str | Path | Mapping = "canonical", rows: int = 20, timezone: str | None = None,
-            coords: str | None = None) -> pd.DataFrame:
+def preview(
+    files,
+    mapping: str | Path | Mapping = "canonical",
+    rows: int = 20,
+    timezone: str | None = None,
+    coords: str | None = None,
+) -> pd.DataFrame:
     """The first ``rows`` records of each file, mapped to canonical columns, with the reject reason
     (``reject_reason``) and the location flag each would get (before the grid join); ``file`` and
     ``row_number`` say where each came from. Nothing is written."""

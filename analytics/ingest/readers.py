@@ -25,8 +25,17 @@ from analytics.ingest.errors import IngestError
 
 DELIMITERS = (",", ";", "\t", "|")
 ENCODINGS = ("utf-8-sig", "gb18030")
-CASE_SUFFIXES = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet",
-                 ".json": "json", ".geojson": "json", ".jsonl": "json", ".ndjson": "json"}
+CASE_SUFFIXES = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".json": "json",
+    ".geojson": "json",
+    ".jsonl": "json",
+    ".ndjson": "json",
+}
 
 
 @dataclass
@@ -34,13 +43,13 @@ class CaseFile:
     """One case file read as text."""
 
     path: Path
-    frame: pd.DataFrame                        # every column str; index 0..n-1
-    row_numbers: pd.Series                     # record number in the file (1-based) per frame row
+    frame: pd.DataFrame  # every column str; index 0..n-1
+    row_numbers: pd.Series  # record number in the file (1-based) per frame row
     sha256: str
     encoding: str | None = None
     delimiter: str | None = None
     bad_rows: list[tuple[int, str, str]] = field(default_factory=list)  # (row_number, reason, raw JSON)
-    raw_json: list[str] | None = None          # JSON sources: each record exactly as given
+    raw_json: list[str] | None = None  # JSON sources: each record exactly as given
 
     @property
     def name(self) -> str:
@@ -75,8 +84,10 @@ def decode(raw: bytes, name: str, encoding: str | None = None) -> tuple[str, str
         except LookupError:
             raise IngestError(f"{name}: unknown encoding {candidate!r}") from None
     tried = " nor as ".join(c.upper() for c in candidates)
-    raise IngestError(f"{name}: cannot decode the file as {tried}; "
-                      "set `encoding` under [dataset] in the mapping file (e.g. \"latin-1\")")
+    raise IngestError(
+        f"{name}: cannot decode the file as {tried}; "
+        'set `encoding` under [dataset] in the mapping file (e.g. "latin-1")'
+    )
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -119,12 +130,15 @@ def _csv_python(text: str, names: list[str], delimiter: str, label: str, limit: 
                 (rows if len(record) == len(names) else bad).append((number, record))
     except csv.Error as exc:
         if limit is None:
-            raise IngestError(f"{label}: the file is truncated or malformed near record {reader.line_num}: "
-                              f"{exc}") from None
+            raise IngestError(
+                f"{label}: the file is truncated or malformed near record {reader.line_num}: {exc}"
+            ) from None
     cut_off = bad and bad[-1][0] == number and len(bad[-1][1]) < len(names)
     if cut_off and limit is None and not text.endswith(("\n", "\r")):
-        raise IngestError(f"{label}: the file is truncated: its last record ({number}) has "
-                          f"{len(bad[-1][1])} of {len(names)} fields and no line end")
+        raise IngestError(
+            f"{label}: the file is truncated: its last record ({number}) has "
+            f"{len(bad[-1][1])} of {len(names)} fields and no line end"
+        )
     if cut_off and limit is not None:
         bad.pop()
     frame = pd.DataFrame([r for _, r in rows], columns=names, dtype="str").replace("", None)
@@ -146,11 +160,12 @@ def _read_bytes(path: Path, preview: bool) -> bytes:
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return path.read_bytes()
     raw = raw[:PREVIEW_BYTES]
-    return raw[:raw.rfind(b"\n") + 1] or raw
+    return raw[: raw.rfind(b"\n") + 1] or raw
 
 
-def read_csv(path: Path, encoding: str | None = None, delimiter: str | None = None,
-             nrows: int | None = None) -> CaseFile:
+def read_csv(
+    path: Path, encoding: str | None = None, delimiter: str | None = None, nrows: int | None = None
+) -> CaseFile:
     """Read a delimited text file; ``nrows`` reads only that many records (a preview)."""
     raw = _read_bytes(path, nrows is not None)
     text, used = decode(raw, path.name, encoding)
@@ -171,13 +186,16 @@ def read_csv(path: Path, encoding: str | None = None, delimiter: str | None = No
         table = pacsv.read_csv(
             io.BytesIO(data),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
-                                             invalid_row_handler=lambda row: bad.append(row) or "skip"),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=True, null_values=[""]))
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=lambda row: bad.append(row) or "skip"
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=True, null_values=[""]
+            ),
+        )
     except (pa.ArrowInvalid, pa.ArrowException):
         bad.append(None)
-    if bad or text.count('"') % 2:   # odd quotes: a quoted field runs to the end of the file
+    if bad or text.count('"') % 2:  # odd quotes: a quoted field runs to the end of the file
         frame, numbers, bad_rows = _csv_python(text, names, delimiter, path.name)
     else:
         frame = table.to_pandas()
@@ -189,8 +207,7 @@ def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
         return column
     if pa.types.is_nested(column.type):
-        values = [None if v is None else json.dumps(v, ensure_ascii=False, default=str)
-                  for v in column.to_pylist()]
+        values = [None if v is None else json.dumps(v, ensure_ascii=False, default=str) for v in column.to_pylist()]
         return pa.chunked_array([pa.array(values, pa.string())])
     return pc.cast(column, pa.string())
 
@@ -253,20 +270,23 @@ def read_json(path: Path, encoding: str | None = None, nrows: int | None = None)
     rows = [[_scalar_text(r.get(k)) for k in names] for r in records]
     frame = pd.DataFrame(rows, columns=list(names), dtype="str")
     raw_json = [json.dumps(r, ensure_ascii=False) for r in records]
-    return CaseFile(path, frame, pd.Series(range(1, len(frame) + 1), dtype="int64"), sha256_of(path), used,
-                    raw_json=raw_json)
+    return CaseFile(
+        path, frame, pd.Series(range(1, len(frame) + 1), dtype="int64"), sha256_of(path), used, raw_json=raw_json
+    )
 
 
-def read_case_file(path: str | Path, encoding: str | None = None, delimiter: str | None = None,
-                   nrows: int | None = None) -> CaseFile:
+def read_case_file(
+    path: str | Path, encoding: str | None = None, delimiter: str | None = None, nrows: int | None = None
+) -> CaseFile:
     """Read one case file by its suffix (``.csv/.txt/.tsv``, ``.parquet``, ``.json/.jsonl``)."""
     path = Path(path)
     if not path.is_file():
         raise IngestError(f"case file not found: {path}")
     kind = CASE_SUFFIXES.get(path.suffix.lower())
     if kind is None:
-        raise IngestError(f"{path.name}: unknown case file type {path.suffix!r}; "
-                          f"expected one of {', '.join(sorted(CASE_SUFFIXES))}")
+        raise IngestError(
+            f"{path.name}: unknown case file type {path.suffix!r}; expected one of {', '.join(sorted(CASE_SUFFIXES))}"
+        )
     if kind == "parquet":
         return read_parquet(path, nrows)
     if kind == "json":

@@ -52,16 +52,26 @@ def flagged_rows(con: duckdb.DuckDBPyConnection) -> list[dict]:
 
 
 def repaired_rows(repaired: dict[str, list[str]]) -> list[dict]:
-    return [{"reason": "geometry_repaired", "kind": "repaired", "rows": len(ids), "field": "geometry",
-             "sample": f"{name}: {', '.join(ids[:SAMPLE_IDS])}"} for name, ids in repaired.items() if ids]
+    return [
+        {
+            "reason": "geometry_repaired",
+            "kind": "repaired",
+            "rows": len(ids),
+            "field": "geometry",
+            "sample": f"{name}: {', '.join(ids[:SAMPLE_IDS])}",
+        }
+        for name, ids in repaired.items()
+        if ids
+    ]
 
 
 def note_rows(notes: list[str]) -> list[dict]:
     return [{"reason": "note", "kind": "note", "rows": None, "sample": note, "field": None} for note in notes]
 
 
-def build_report(con: duckdb.DuckDBPyConnection, rejects: pd.DataFrame, repaired: dict[str, list[str]],
-                 notes: list[str]) -> pd.DataFrame:
+def build_report(
+    con: duckdb.DuckDBPyConnection, rejects: pd.DataFrame, repaired: dict[str, list[str]], notes: list[str]
+) -> pd.DataFrame:
     """The report rows; flags are counted in SQL over the ``cases`` table already written to ``con``."""
     rows = rejected_rows(rejects) + flagged_rows(con) + repaired_rows(repaired) + note_rows(notes)
     frame = pd.DataFrame(rows, columns=REPORT_COLUMNS)
@@ -78,14 +88,19 @@ def store_report(con: duckdb.DuckDBPyConnection, report: pd.DataFrame) -> None:
 def load_report(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The stored validation report (empty when the database was not made by an import)."""
     cur = con.cursor()
-    present = cur.execute("SELECT count(*) FROM information_schema.tables "
-                          "WHERE table_name = 'import_report'").fetchone()[0]
+    present = cur.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'import_report'"
+    ).fetchone()[0]
     if not present:
         return pd.DataFrame(columns=REPORT_COLUMNS)
     frame = cur.execute(f"SELECT {', '.join(REPORT_COLUMNS)} FROM import_report").df()
     order = frame["kind"].map(KIND_ORDER).fillna(9)
-    frame = frame.assign(_o=order).sort_values(["_o", "field", "reason"], na_position="first",
-                                               kind="stable").drop(columns="_o").reset_index(drop=True)
+    frame = (
+        frame.assign(_o=order)
+        .sort_values(["_o", "field", "reason"], na_position="first", kind="stable")
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
     text = ["reason", "kind", "sample", "field"]
     frame[text] = frame[text].astype(object).where(frame[text].notna(), None)
     return frame.astype({"rows": "Int64"})
@@ -93,14 +108,19 @@ def load_report(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def format_report(report: pd.DataFrame, summary: dict) -> str:
     """Readable text: totals, then each reason with its count and a sample."""
-    lines = [f"import {summary['dataset']} ({summary['mapping']}): {summary['files']} file(s), "
-             f"{summary['rows_in']:,} rows in",
-             f"  cases loaded   {summary['rows_loaded']:>12,}",
-             f"  rejected       {summary['rows_rejected']:>12,}",
-             f"  grids          {summary['grids']:>12,}  ({summary['grid_source']})"]
-    titles = {"rejected": "rejected (kept in the rejects table with the raw row):",
-              "flagged": "flagged (loaded; see location_flag / quality_flags):",
-              "repaired": "boundary geometries repaired (make_valid):", "note": "notes:"}
+    lines = [
+        f"import {summary['dataset']} ({summary['mapping']}): {summary['files']} file(s), "
+        f"{summary['rows_in']:,} rows in",
+        f"  cases loaded   {summary['rows_loaded']:>12,}",
+        f"  rejected       {summary['rows_rejected']:>12,}",
+        f"  grids          {summary['grids']:>12,}  ({summary['grid_source']})",
+    ]
+    titles = {
+        "rejected": "rejected (kept in the rejects table with the raw row):",
+        "flagged": "flagged (loaded; see location_flag / quality_flags):",
+        "repaired": "boundary geometries repaired (make_valid):",
+        "note": "notes:",
+    }
     for kind, title in titles.items():
         part = report[report["kind"] == kind]
         if part.empty:

@@ -46,15 +46,34 @@ def data_span(reported: pd.Series) -> tuple[str | None, str | None]:
     return first.date().isoformat(), (last.date() + dt.timedelta(days=1)).isoformat()
 
 
-def import_meta(*, dataset: str, mapping_origin: str, city_name: str | None, city_name_en: str | None,
-                timezone: str, files: list[dict], grid_source: str, rows_in: int, rows_loaded: int,
-                rows_rejected: int, reported: pd.Series) -> dict[str, str]:
+def import_meta(
+    *,
+    dataset: str,
+    mapping_origin: str,
+    city_name: str | None,
+    city_name_en: str | None,
+    timezone: str,
+    files: list[dict],
+    grid_source: str,
+    rows_in: int,
+    rows_loaded: int,
+    rows_rejected: int,
+    reported: pd.Series,
+) -> dict[str, str]:
     start, end = data_span(reported)
-    meta = {"dataset": dataset, "import_mapping": mapping_origin, "timezone": timezone,
-            "loaded_at": dt.datetime.now().isoformat(timespec="seconds"),
-            "source_files": json.dumps(files, ensure_ascii=False), "schema_version": SCHEMA_VERSION,
-            "grid_source": grid_source, "rows_in": str(rows_in), "rows_loaded": str(rows_loaded),
-            "rows_rejected": str(rows_rejected), "synthetic": "false"}
+    meta = {
+        "dataset": dataset,
+        "import_mapping": mapping_origin,
+        "timezone": timezone,
+        "loaded_at": dt.datetime.now().isoformat(timespec="seconds"),
+        "source_files": json.dumps(files, ensure_ascii=False),
+        "schema_version": SCHEMA_VERSION,
+        "grid_source": grid_source,
+        "rows_in": str(rows_in),
+        "rows_loaded": str(rows_loaded),
+        "rows_rejected": str(rows_rejected),
+        "synthetic": "false",
+    }
     if city_name:
         meta["city_name"] = city_name
         meta["city_name_en"] = city_name_en or city_name

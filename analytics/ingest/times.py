@@ -37,8 +37,10 @@ def format_sql(column: str, fmt: str, tz: str) -> str:
     """SQL turning the text column ``column`` into a local TIMESTAMP (NULL when it does not parse)."""
     x, zone = f'"{column}"', _literal(tz)
     if fmt == "iso":
-        return (f"CASE WHEN regexp_matches({x}, {_literal(OFFSET_PATTERN)}) "
-                f"THEN timezone({zone}, TRY_CAST({x} AS TIMESTAMPTZ)) ELSE TRY_CAST({x} AS TIMESTAMP) END")
+        return (
+            f"CASE WHEN regexp_matches({x}, {_literal(OFFSET_PATTERN)}) "
+            f"THEN timezone({zone}, TRY_CAST({x} AS TIMESTAMPTZ)) ELSE TRY_CAST({x} AS TIMESTAMP) END"
+        )
     if fmt == "epoch_s":
         return f"timezone({zone}, to_timestamp(TRY_CAST({x} AS DOUBLE)))"
     if fmt == "epoch_ms":
@@ -66,7 +68,7 @@ def parse_times(columns: dict[str, tuple[pd.Series, tuple[str, ...]]], tz: str) 
     index = next(iter(columns.values()))[0].index
     text = pd.DataFrame({f"c{i}": s.reset_index(drop=True) for i, (s, _) in enumerate(columns.values())})
     selects = []
-    for i, (name, (_, formats)) in enumerate(columns.items()):
+    for i, (_name, (_, formats)) in enumerate(columns.items()):
         parts = [format_sql(f"c{i}", fmt, tz) for fmt in formats]
         selects.append(f'coalesce({", ".join(parts)}) AS "c{i}"')
     con = duckdb.connect()

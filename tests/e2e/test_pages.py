@@ -50,8 +50,32 @@ def assert_clean(page, requests) -> str:
 
 
 # Latin words a Chinese page may show: units, standard names and abbreviations used as such in Chinese reports.
-ALLOWED_LATIN = {"csv", "html", "p90", "fdr", "gi", "z", "p", "h3", "app", "km", "id", "gb", "t", "a", "b", "c", "d",
-                 "e", "k", "mad", "sd", "pt", "getis", "ord"}
+ALLOWED_LATIN = {
+    "csv",
+    "html",
+    "p90",
+    "fdr",
+    "gi",
+    "z",
+    "p",
+    "h3",
+    "app",
+    "km",
+    "id",
+    "gb",
+    "t",
+    "a",
+    "b",
+    "c",
+    "d",
+    "e",
+    "k",
+    "mad",
+    "sd",
+    "pt",
+    "getis",
+    "ord",
+}
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z]+")
 
 
@@ -165,6 +189,8 @@ def test_import_from_the_data_page_replaces_the_served_database(browser, e2e_db,
         stop_app(process)
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT value FROM meta WHERE key = 'dataset'").fetchone()[0] == "nyc311"
-        rows = con.execute("SELECT count(*) FROM cases").fetchone()[0] + con.execute(
-            "SELECT count(*) FROM rejects").fetchone()[0]
+        rows = (
+            con.execute("SELECT count(*) FROM cases").fetchone()[0]
+            + con.execute("SELECT count(*) FROM rejects").fetchone()[0]
+        )
     assert rows == sum(1 for _ in open(fixture, encoding="utf-8-sig")) - 1
