@@ -78,9 +78,9 @@ def _healthy(url: str) -> bool:
 
 
 def start_app(
-    db_path, port: int | None = None, env: dict | None = None, timeout: float = 60.0
+    db_path, port: int | None = None, env: dict | None = None, timeout: float = 60.0, script: str = "app.py"
 ) -> tuple[subprocess.Popen, str]:
-    """Run ``streamlit run app.py`` against ``db_path`` and wait until it answers its health check.
+    """Run ``streamlit run app.py`` (or ``script``) against ``db_path`` and wait until it answers its health check.
 
     Returns the process and the base URL (``http://127.0.0.1:PORT``). The server's output goes to
     a temporary log file (``process.log_path``) whose tail is shown if the server never comes up.
@@ -93,7 +93,7 @@ def start_app(
         "-m",
         "streamlit",
         "run",
-        "app.py",
+        script,
         "--server.port",
         str(port),
         "--server.address",

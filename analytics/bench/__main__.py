@@ -71,6 +71,20 @@ def measure_baseline(db: Path, runs: int, memory_fraction: float) -> dict:
     return report.baseline_summary(ours, theirs)
 
 
+def measure_browser(db: Path, runs: int, keys: list[str]) -> dict:
+    """Browser timings (new session, first visit, returning user) with maps drawn and with maps hidden."""
+    results = {}
+    for label, extra in (("maps", []), ("maps_hidden", ["--hide-maps"])):
+        log(f"bench: {db.name}: browser timing ({label})")
+        args = ["--db", str(db), "--runs", str(runs), "--pages", ",".join(keys), *extra]
+        results[label] = _worker("analytics.bench.browser", *args)
+        if "pages" in results[label]:
+            from analytics.bench.browser import render
+
+            log(render(results[label]))
+    return results
+
+
 def profile_pages(db: Path, prime: Path, keys: list[str], pages, out: Path, size: str) -> dict:
     written = {}
     for page in pages:
@@ -121,6 +135,12 @@ def main(argv: list[str] | None = None) -> int:
         help="share of available memory the pandas baseline may use (default 0.6)",
     )
     parser.add_argument("--profile", action="store_true", help="cProfile every page that misses a budget")
+    parser.add_argument(
+        "--browser",
+        action="store_true",
+        help="also time every page in headless Chromium beside a trivial page (analytics.bench.browser), "
+        "once with maps drawn and once with maps hidden",
+    )
     args = parser.parse_args(argv)
 
     from ui.navigation import PAGES  # the registry only (no Streamlit import)
@@ -156,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         measure_pages(db, prime, pages, args.runs, entry["pages"], save)
         if not args.skip_baseline:
             entry["baseline"] = measure_baseline(db, args.runs, args.memory_fraction)
+        if args.browser:
+            entry["browser"] = measure_browser(db, args.runs, [p.key for p in pages])
         entry["budgets"] = report.check_budgets(cases, entry["pages"])
         entry["load_average_after"] = load_average()
         if args.profile:
