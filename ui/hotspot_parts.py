@@ -13,6 +13,7 @@ from analytics.filters import Filters, months_before
 from analytics.hotspot_report import MEASURES, STEPS, HotspotResult, hotspot_analysis
 from analytics.hotspots import EMERGING_CLASSES
 from ui import data
+from ui.deck_chart import deck_chart
 from ui.filters import labels
 from ui.i18n import fmt_int, t
 from ui.maps import area_map
@@ -145,7 +146,7 @@ def gi_map(key, result: HotspotResult, choice: Choice) -> None:
         layer_id="gi-star",
         base=data.base_layer_for(key),
     )
-    st.pydeck_chart(deck, height=460, key="hot_gi_map")
+    deck_chart(deck, 460, key="hot_gi_map")
     counts = result.table["band"].value_counts()
     st.markdown(
         _chips([(BAND_COLOURS[b], f"{_band_label(b)} ({int(counts.get(b, 0))})") for b in (99, 95, 90, -90, -95, -99)]),
@@ -177,7 +178,7 @@ def emerging_map(key, result: HotspotResult, choice: Choice) -> None:
         layer_id="emerging",
         base=data.base_layer_for(key),
     )
-    st.pydeck_chart(deck, height=460, key="hot_emerging_map")
+    deck_chart(deck, 460, key="hot_emerging_map")
     counts = result.table["emerging"].value_counts()
     present = [c for c in EMERGING_CLASSES if c != "none" and counts.get(c, 0)]
     legend = [

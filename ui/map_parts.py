@@ -14,6 +14,7 @@ from analytics.choropleth import MAP_METRICS, class_breaks, colours_for, map_met
 from analytics.filters import LEVELS, Filters
 from analytics.scoring import STATUS_COLORS
 from ui import data
+from ui.deck_chart import deck_chart
 from ui.filters import labels
 from ui.i18n import fmt_hours, fmt_int, fmt_metric, fmt_pct, t
 from ui.maps import CompactDeck, polygon_rows, view_for, with_base
@@ -271,9 +272,9 @@ def map_section(key, f: Filters) -> None:
     map_col, side_col = st.columns([3, 1], gap="medium")
     with map_col:
         st.markdown(_legend(metric, breaks, f), unsafe_allow_html=True)
-        event = st.pydeck_chart(
+        event = deck_chart(
             _deck(key, scoped, level, metric, layers, scored, breaks),
-            height=620,
+            620,
             on_select="rerun",
             selection_mode="single-object",
             key="grid_map",

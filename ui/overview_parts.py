@@ -13,6 +13,7 @@ from analytics.filters import Filters
 from analytics.scoring import STATUS_COLORS
 from ui import data, names, present
 from ui.charts import top_categories_chart, trend_chart
+from ui.deck_chart import deck_chart
 from ui.i18n import date_tickformat, fmt_hours, fmt_int, fmt_pct, t
 from ui.maps import status_map
 from ui.page import period_caption
@@ -49,9 +50,9 @@ def status_map_panel(key, f: Filters, height: int = 470) -> None:
         f"{t('map.score')}: {{score_text}} ({{grade_text}})<br/>{t('metric.due_to_close')}: {{due_to_close}}"
         f"<br/>{t('metric.open_overdue')}: {{open_overdue}}"
     )
-    st.pydeck_chart(
+    deck_chart(
         status_map(geoms, scored, labels, tooltip, height=height, base=data.base_layer_for(key)),
-        height=height,
+        height,
         key="overview_map",
     )
     st.caption(t("overview.map_note", minimum=data.config()["status"]["min_due_to_close"]))
