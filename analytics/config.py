@@ -38,6 +38,7 @@ DEFAULTS: dict[str, Any] = {
             "median_handling_hours": 48.0,
         },
         "lower_is_better": ["median_handling_hours"],
+        "cap": 1.2,
     },
     "alerts": {
         "min_open_overdue": 5,

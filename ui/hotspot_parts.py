@@ -156,7 +156,7 @@ def gi_map(key, result: HotspotResult, choice: Choice) -> None:
     method = (
         t("hot.method_permutations", n=f"{result.permutations:,}") if result.permutations else t("hot.method_normal")
     )
-    st.caption(t("hot.gi_note", method=method))
+    st.caption(t("hot.gi_note", method=method) + " " + t("edges.p_one_sided"))
 
 
 def emerging_map(key, result: HotspotResult, choice: Choice) -> None:
