@@ -40,6 +40,7 @@ DEFAULTS: dict[str, Any] = {
         "lower_is_better": ["median_handling_hours"],
         "cap": 1.2,
     },
+    "metrics": {"exclude_suspended": True, "dispute_window_days": 30},
     "alerts": {
         "min_open_overdue": 5,
         "on_time_drop_points": 0.20,
