@@ -103,6 +103,9 @@ def relevant_cases_sql(where: str) -> str:
     )
 
 
+# An area's population: known only when every grid of it has one (metrics.md: never a partial population).
+AREA_POPULATION = "CASE WHEN count(population) = count(*) THEN sum(population) END"
+
 RATE_KEYS = (
     "closure_rate",
     "on_time_closure_rate",
@@ -226,7 +229,8 @@ def by_area_sql(level: str, where: str, grid_where: str = "TRUE") -> str:
     return f"""
 WITH areas AS (
     SELECT {id_col} AS area_id, any_value({name_col}) AS area_name,
-           sum(population) AS population, count(*) AS grids
+           {AREA_POPULATION} AS population, count(*) AS grids,
+           count(*) - count(population) AS grids_without_population
     FROM grids g WHERE {id_col} IS NOT NULL AND {grid_where} GROUP BY {id_col}
 ), agg AS (
     SELECT g.{id_col} AS area_id, {_select_list()}
@@ -268,6 +272,9 @@ def reported_by_area(con: duckdb.DuckDBPyConnection, f: Filters, level: str) -> 
 def by_area(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | None = None) -> pd.DataFrame:
     """One row per area of ``level`` with every count and rate, plus per-1,000-resident volume.
 
+    ``population`` (and so ``reported_per_1000``) is null unless every grid of the area has a population;
+    ``grids_without_population`` says how many lack one and ``population_missing`` whether any does.
+
     The area filter of ``f`` still applies (e.g. the grids of one street).
     """
     where, params = case_filter_sql(f)
@@ -286,5 +293,6 @@ def by_area(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | 
     for column in derived_cols:
         frame[column] = pd.to_numeric(derived[column], errors="coerce")
     frame["deadlines_known"] = derived["deadlines_known"].astype(bool)
+    frame["population_missing"] = frame["grids_without_population"] > 0
     frame["reported_per_1000"] = frame["reported"] / frame["population"].where(frame["population"] > 0) * 1000
     return frame

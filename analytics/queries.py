@@ -23,17 +23,15 @@ def grain_unit(grain: str) -> str:
 
 
 def data_range(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | None:
-    """First day with a report and the end of the data (``[first, end)``), or None when empty.
+    """The data coverage ``[first, end)`` (:func:`analytics.coverage.data_coverage`), or None when empty.
 
-    The end is the dataset's as-of day (``meta.data_end``) when recorded, else the day after the last report.
+    Recorded in ``meta.data_start`` / ``meta.data_end``; where a key is missing, the first report day and
+    the day after the last report.
     """
-    cur = con.cursor()
-    row = cur.execute("SELECT min(reported_at), max(reported_at) FROM cases").fetchone()
-    if row[0] is None:
-        return None
-    as_of = cur.execute("SELECT value FROM meta WHERE key = 'data_end'").fetchone()
-    end = dt.date.fromisoformat(as_of[0][:10]) if as_of else row[1].date() + dt.timedelta(days=1)
-    return row[0].date(), end
+    from analytics.coverage import data_coverage
+
+    coverage = data_coverage(con)
+    return None if coverage is None else (coverage.start, coverage.end)
 
 
 def areas(

@@ -8,7 +8,7 @@ from ui import hotspot_parts as parts
 from ui import page
 
 f, key = page.start("page.hotspots")
-choice = parts.controls(f)
+choice = parts.controls(f, parts.population_known(key))
 st.caption(page.period_caption(choice.filters))
 result = parts.analysis(key, choice)
 if result is None:

@@ -52,6 +52,23 @@ def data_range(db_key: tuple):
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def coverage(db_key: tuple):
+    """The data coverage (:func:`analytics.coverage.data_coverage`), or None without cases."""
+    from analytics.coverage import data_coverage
+
+    return data_coverage(connection())
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def default_period(db_key: tuple):
+    """The period pages open with (:func:`analytics.coverage.default_period`), or None without cases."""
+    from analytics.coverage import default_period as pick
+
+    cov = coverage(db_key)
+    return None if cov is None else pick(connection(), cov)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def areas(db_key: tuple, level: str, parent_level: str | None, parent: str | None) -> pd.DataFrame:
     return queries.areas(connection(), level, parent_level, parent)
 

@@ -40,6 +40,8 @@ def status_map_panel(key, f: Filters, height: int = 470) -> None:
     geoms = geoms[geoms["area_id"].isin(scored["area_id"])]
     st.subheader(t("overview.map_title"))
     st.markdown(_status_legend(scored), unsafe_allow_html=True)
+    if "deadlines_known" in scored and not scored["deadlines_known"].any():
+        st.info(t("edges.no_deadlines_map"))
     if geoms.empty:
         st.info(t("overview.no_areas"))
         return

@@ -84,7 +84,8 @@ def header(key, level: str, area: str):
 
 
 def kpi_panel(key, f: Filters, level: str, area: str) -> None:
-    context = profile.kpi_context(_peers(key, f, level), area)
+    peers = _peers(key, f, level)
+    context = profile.kpi_context(peers, area)
     cols = st.columns(4) + st.columns(4)
     for col, row in zip(cols, context.itertuples()):
         rank = "—" if row.rank is None or pd.isna(row.rank) else f"{int(row.rank)}/{row.ranked}"
@@ -97,6 +98,15 @@ def kpi_panel(key, f: Filters, level: str, area: str) -> None:
             border=True,
             help=t("profile.rank_help"),
         )
+    _suspended_note(peers[peers["area_id"] == area])
+
+
+def _suspended_note(row: pd.DataFrame) -> None:
+    """Suspended (挂账) overdue cases of the area, shown apart (metrics.md: suspended overdue)."""
+    if row.empty or not int(row["suspended_overdue"].iloc[0]):
+        return
+    days = row["suspended_overdue_max_days"].iloc[0]
+    st.caption(t("edges.profile_suspended", count=fmt_int(row["suspended_overdue"].iloc[0]), days=f"{days:.0f}"))
 
 
 def trend_panel(key, area_f: Filters) -> None:
