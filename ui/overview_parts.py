@@ -97,27 +97,32 @@ def city_index_panel(current: dict) -> None:
     st.metric(t("overview.city_index"), value, help=t("overview.city_index_help"), border=True)
 
 
-def trend_window(f: Filters) -> tuple[Filters, str]:
-    """The last 26 complete weeks (periods up to a quarter) or 24 complete months ending with the period."""
+def trend_window(f: Filters, coverage=None) -> tuple[Filters, str]:
+    """The 26 weeks (periods up to a quarter) or 24 months ending with the period, or its days when the data
+    inside that window spans under four weeks. Buckets the data or the period cut are marked partial by
+    :func:`analytics.trends.series`, and only the covered range is drawn."""
+    if coverage is not None and (min(f.end, coverage.end) - max(f.start, coverage.start)).days < 28:
+        return f, "day"
     if f.days <= 92:
-        end = f.end - dt.timedelta(days=f.end.weekday())  # whole weeks only: stop at the Monday on or before the end
-        return dataclasses.replace(f, start=end - dt.timedelta(weeks=26), end=end), "week"
+        return dataclasses.replace(f, start=f.end - dt.timedelta(weeks=26)), "week"
     end = dt.date(f.end.year, f.end.month, 1)
     return dataclasses.replace(f, start=dt.date(end.year - 2, end.month, 1), end=end), "month"
 
 
 def trend_panel(key, f: Filters, height: int = 300) -> None:
-    window, grain = trend_window(f)
-    weekly = grain == "week"
+    window, grain = trend_window(f, data.coverage(key))
     series = data.trend_series(key, window, grain, "kind")
     labels = {k: t(f"kind.{k}") for k in ("incident", "demand", "dispute")}
-    st.subheader(t("overview.trend_weekly") if weekly else t("overview.trend_monthly"))
+    titles = {"week": "overview.trend_weekly", "month": "overview.trend_monthly", "day": "edges.trend_daily"}
+    st.subheader(t(titles[grain]))
     if series.empty:
         st.info(t("overview.no_trend"))
         return
-    fig = trend_chart(series, labels, t("metric.reported"))
+    fig = trend_chart(series, labels, t("metric.reported"), t("edges.partial_bucket"))
     fig.update_xaxes(tickformat=date_tickformat(grain))
     present.plot(fig, height)
+    if series["partial"].any():
+        st.caption(t("edges.partial_note"))
 
 
 def top_categories_panel(key, f: Filters, height: int = 300) -> None:

@@ -118,9 +118,12 @@ def trend_panel(key, area_f: Filters) -> None:
     if series.empty:
         st.info(t("overview.no_trend"))
         return
-    fig = trend_chart(series, {k: t(f"kind.{k}") for k in ("incident", "demand", "dispute")}, t("metric.reported"))
+    kinds = {k: t(f"kind.{k}") for k in ("incident", "demand", "dispute")}
+    fig = trend_chart(series, kinds, t("metric.reported"), t("edges.partial_bucket"))
     fig.update_xaxes(tickformat=date_tickformat("week"))
     present.plot(fig)
+    if series["partial"].any():
+        st.caption(t("edges.partial_note"))
 
 
 def mix_panel(key, area_f: Filters) -> None:
