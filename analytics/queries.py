@@ -48,8 +48,13 @@ def areas(
     return con.cursor().execute(sql + f" GROUP BY {id_col} ORDER BY {id_col}", params).df()
 
 
-def top_categories(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 10) -> pd.DataFrame:
-    """Most reported categories in P with the count of the previous equal period."""
+def top_categories(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 10, other: bool = False) -> pd.DataFrame:
+    """Most reported categories in P with the count of the previous equal period and the ``share`` of all
+    cases reported in P (the true total, not the sum of the rows shown).
+
+    With ``other``, the categories beyond the first ``limit`` are summed in one last row whose
+    ``category_code`` is ``other``, so the rows add up to the total.
+    """
     where, params = case_filter_sql(f)
     prev = f.previous()
     sql = f"""
@@ -61,9 +66,17 @@ def top_categories(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 10) 
         WHERE c.reported_at >= $prev_start AND c.reported_at < $end AND {where}
         GROUP BY c.kind, c.category_code
         HAVING count(*) FILTER (WHERE c.reported_at >= $start) > 0
-        ORDER BY reported DESC, c.category_code LIMIT {int(limit)}"""
+        ORDER BY reported DESC, c.category_code"""
     p = {**params, **period_params(f), "prev_start": period_params(prev)["start"]}
-    return con.cursor().execute(sql, p).df()
+    frame = con.cursor().execute(sql, p).df()
+    total = float(frame["reported"].sum())
+    top, rest = frame.head(int(limit)).copy(), frame.iloc[int(limit) :]
+    if other and not rest.empty:
+        row = {"kind": None, "category_code": "other", "category_name": None, "category_major": None}
+        row.update(reported=int(rest["reported"].sum()), reported_previous=int(rest["reported_previous"].sum()))
+        top = pd.concat([top, pd.DataFrame([row])], ignore_index=True)
+    top["share"] = top["reported"] / total if total else None
+    return top
 
 
 def area_geometries(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:

@@ -172,3 +172,29 @@ def test_default_period_on_short_data_is_the_whole_coverage():
     # six weeks spanning one complete month (August) is still under two months: the whole coverage
     add_cases(con, [{"reported_at": "2025-09-05 09:00"}])
     assert default_period(con, data_coverage(con)) == (dt.date(2025, 7, 28), dt.date(2025, 9, 6))
+
+
+def test_shares_are_of_the_true_total_with_the_rest_as_other():
+    from analytics.profile import category_mix
+    from analytics.queries import top_categories
+
+    con = empty_store()
+    # one grid: M00 8 reports, M01 3, M02..M10 2 each (9 classes), M11 and M12 1 each = 31 reports, 13 classes
+    rows = [{"reported_at": "2025-03-03 09:00", "category_major": "M00", "category_code": "00"}] * 8
+    rows += [{"reported_at": "2025-03-04 09:00", "category_major": "M01", "category_code": "01"}] * 3
+    for i in range(2, 11):
+        rows += [{"reported_at": "2025-03-05 09:00", "category_major": f"M{i:02d}", "category_code": f"{i:02d}"}] * 2
+    rows += [{"reported_at": "2025-03-06 09:00", "category_major": "M11", "category_code": "11"}]
+    rows += [{"reported_at": "2025-03-06 09:00", "category_major": "M12", "category_code": "12"}]
+    add_cases(con, rows)
+    grid = Filters(MARCH.start, MARCH.end, "grid", "G1")
+    mix = category_mix(con, grid, limit=10)
+    # before: 8 / (sum of the top 10 rows = 8 + 3 + 8*2 = 27) = 29.6 %; the area's total is 31 -> 25.8 %;
+    # the rest (M10 2, M11 1, M12 1) is one row "other"
+    assert mix.iloc[0]["share"] == pytest.approx(8 / 31)
+    assert mix.iloc[-1]["category_major"] == "other" and mix.iloc[-1]["reported"] == 2 + 1 + 1
+    assert mix["reported"].sum() == 31 and mix["share"].sum() == pytest.approx(1.0)
+    top = top_categories(con, grid, limit=3, other=True)
+    assert top["category_code"].tolist() == ["00", "01", "02", "other"]
+    assert top["reported"].tolist() == [8, 3, 2, 31 - 13]
+    assert top.iloc[0]["share"] == pytest.approx(8 / 31)

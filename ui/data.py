@@ -101,8 +101,8 @@ def trend_series(db_key: tuple, f: Filters, grain: str, split: str) -> pd.DataFr
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def top_categories(db_key: tuple, f: Filters, limit: int) -> pd.DataFrame:
-    return queries.top_categories(connection(), f, limit)
+def top_categories(db_key: tuple, f: Filters, limit: int, other: bool = False) -> pd.DataFrame:
+    return queries.top_categories(connection(), f, limit, other)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -125,13 +125,21 @@ def trend_panel(key, f: Filters, height: int = 300) -> None:
         st.caption(t("edges.partial_note"))
 
 
+def _category_labels(top: pd.DataFrame) -> list[str]:
+    """Category labels, with the summed rest as "other"."""
+    return [
+        t("trend.other") if c == "other" else names.category_label(c, n)
+        for c, n in zip(top["category_code"], top["category_name"])
+    ]
+
+
 def top_categories_panel(key, f: Filters, height: int = 300) -> None:
-    top = data.top_categories(key, f, 8)
+    top = data.top_categories(key, f, 8, other=True)
     st.subheader(t("overview.top_title"))
     if top.empty:
         st.info(t("overview.no_trend"))
         return
-    top = top.assign(label=[names.category_label(c, n) for c, n in zip(top["category_code"], top["category_name"])])
+    top = top.assign(label=_category_labels(top))
     fig = top_categories_chart(top, t("overview.this_period"), t("overview.prev_period"))
     present.plot(fig, height)
 
@@ -148,7 +156,7 @@ def briefing_html(key, f: Filters, current: dict, previous: dict) -> str:
     tiles = [
         (
             t(f"metric.{tile.key}"),
-            tile_value(tile, current.get(tile.key)),
+            tile_value(tile, current.get(tile.key), current.get("deadlines_known") is not False),
             tile_delta(tile, current.get(tile.key), previous.get(tile.key)) or "",
         )
         for tile in OVERVIEW_TILES
@@ -157,10 +165,10 @@ def briefing_html(key, f: Filters, current: dict, previous: dict) -> str:
     legend = [
         ("rgb({},{},{})".format(*STATUS_COLORS[s]), f"{t('status.' + s)} {int(counts.get(s, 0))}") for s in STATUS_ORDER
     ]
-    top = data.top_categories(key, f, 10)
+    top = data.top_categories(key, f, 10, other=True)
     top_rows = [
-        (names.category_label(c, n), fmt_int(r), fmt_int(p))
-        for c, n, r, p in zip(top["category_code"], top["category_name"], top["reported"], top["reported_previous"])
+        (f"{label} ({fmt_pct(share, 0)})", fmt_int(r), fmt_int(p))
+        for label, share, r, p in zip(_category_labels(top), top["share"], top["reported"], top["reported_previous"])
     ]
     alerts = [
         f"{t('alert.' + row.alert)} · {names.subject_name(row.subject_type, row.subject_id, row.subject_name)}"
