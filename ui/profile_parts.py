@@ -133,7 +133,9 @@ def mix_panel(key, area_f: Filters) -> None:
         st.info(t("overview.no_trend"))
         return
     mix = mix.iloc[::-1].assign(
-        category_major=lambda m: [t("trend.other") if v == "other" else names.major_label(v) for v in m["category_major"]]
+        category_major=lambda m: [
+            t("trend.other") if v == "other" else names.major_label(v) for v in m["category_major"]
+        ]
     )
     fig = go.Figure(
         go.Bar(
