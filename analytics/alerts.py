@@ -208,9 +208,9 @@ def alerts(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict, grids: pd.Data
     """
     rules = cfg["alerts"]
     min_due = int(cfg["status"]["min_due_to_close"])
-    grids = metrics.by_area(con, f, "grid") if grids is None else grids
-    prev_grids = metrics.by_area(con, f.previous(), "grid")
-    depts, prev_depts = department_metrics(con, f), department_metrics(con, f.previous())
+    grids = metrics.by_area(con, f, "grid", cfg) if grids is None else grids
+    prev_grids = metrics.by_area(con, f.previous(), "grid", cfg)
+    depts, prev_depts = department_metrics(con, f, cfg), department_metrics(con, f.previous(), cfg)
     parts = [
         overdue_alerts(grids, depts, rules),
         on_time_drop_alerts(grids, prev_grids, rules, min_due),

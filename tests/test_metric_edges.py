@@ -198,3 +198,28 @@ def test_shares_are_of_the_true_total_with_the_rest_as_other():
     assert top["category_code"].tolist() == ["00", "01", "02", "other"]
     assert top["reported"].tolist() == [8, 3, 2, 31 - 13]
     assert top.iloc[0]["share"] == pytest.approx(8 / 31)
+
+
+def test_department_open_overdue_leaves_suspended_cases_out_by_default():
+    from analytics.departments import department_metrics
+
+    con = empty_store()
+    base = {"department": "A", "dispatched_at": "2025-03-03 10:00", "due_at": "2025-03-10 17:00"}
+    add_cases(
+        con,
+        [
+            {**base, "reported_at": "2025-03-03 09:00", "status": "suspended"},  # not handled, overdue, suspended
+            {**base, "reported_at": "2025-03-03 09:00", "status": "dispatched"},  # not handled, overdue
+            {
+                **base,
+                "reported_at": "2025-03-03 09:00",
+                "status": "closed",
+                "handled_at": "2025-03-05 10:00",
+                "closed_at": "2025-03-05 12:00",
+            },
+        ],
+    )
+    a = department_metrics(con, MARCH).set_index("department").loc["A"]
+    assert (a["open_overdue"], a["due_to_handle"]) == (1, 2)  # handled 1 + open overdue 1
+    switched = department_metrics(con, MARCH, {"metrics": {"exclude_suspended": False}}).set_index("department")
+    assert switched.loc["A", "open_overdue"] == 2

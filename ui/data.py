@@ -112,7 +112,7 @@ def alert_list(db_key: tuple, f: Filters) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def department_table(db_key: tuple, f: Filters) -> pd.DataFrame:
-    return departments.department_metrics(connection(), f)
+    return departments.department_metrics(connection(), f, config())
 
 
 @st.cache_resource(show_spinner=False)
