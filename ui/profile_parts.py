@@ -112,8 +112,8 @@ def _suspended_note(row: pd.DataFrame) -> None:
 def trend_panel(key, area_f: Filters) -> None:
     st.subheader(t("profile.trend"))
     start = area_f.end - dt.timedelta(weeks=26)
+    # up to the period end: a week the data or the period cuts is marked partial, not dropped
     window = dataclasses.replace(area_f, start=start - dt.timedelta(days=start.weekday()))
-    window = dataclasses.replace(window, end=area_f.end - dt.timedelta(days=area_f.end.weekday()))
     series = data.trend_series(key, window, "week", "kind")
     if series.empty:
         st.info(t("overview.no_trend"))
