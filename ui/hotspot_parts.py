@@ -60,8 +60,9 @@ class Choice:
     step: str
 
 
-def controls(f: Filters, population_known: bool = True) -> Choice:
-    """The page's choices; without any population data the measure defaults to counts."""
+def controls(f: Filters, population_known: bool = True, coverage=None) -> Choice:
+    """The page's choices; without any population data the measure defaults to counts, and the window
+    is clipped to the data ``coverage``."""
     cols = st.columns(4)
     level = cols[0].selectbox(t("hot.level"), LEVELS, format_func=labels("level", LEVELS).__getitem__, key="hot_level")
     measure = cols[1].selectbox(
@@ -80,6 +81,8 @@ def controls(f: Filters, population_known: bool = True) -> Choice:
     if window != "period":  # twelve whole months ending with the period (a year of days otherwise)
         start = months_before(f.end, 12) if f.end.day == 1 else f.end - dt.timedelta(days=365)
         scoped = dataclasses.replace(f, start=start)
+    if coverage is not None and coverage.overlaps(scoped.start, scoped.end):  # the window the data covers
+        scoped = dataclasses.replace(scoped, start=max(scoped.start, coverage.start), end=min(scoped.end, coverage.end))
     return Choice(scoped, level, measure, step)
 
 

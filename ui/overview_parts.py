@@ -119,7 +119,7 @@ def trend_panel(key, f: Filters, height: int = 300) -> None:
         st.info(t("overview.no_trend"))
         return
     fig = trend_chart(series, labels, t("metric.reported"), t("edges.partial_bucket"))
-    fig.update_xaxes(tickformat=date_tickformat(grain))
+    fig.update_xaxes(tickformat=date_tickformat(grain), dtick=86_400_000 if grain == "day" else None)  # one tick a day
     present.plot(fig, height)
     if series["partial"].any():
         st.caption(t("edges.partial_note"))

@@ -16,6 +16,7 @@ from ui.i18n import date_tickformat, fmt_int, fmt_signed_pct, t
 from ui.tables import csv_bytes
 
 GRAINS = ("day", "week", "month")
+DAY_MS = 86_400_000  # one x tick a day on short daily series
 SPLITS = ("kind", "category_major", "category", "source", "area", "none")
 
 
@@ -109,7 +110,7 @@ def series_panel(key, f: Filters, grain: str, split: str, level: str | None) -> 
         return
     label_of = {v: _series_label(split, level, v) for v in frame["series"].unique()}
     fig = trend_chart(frame, label_of, t("metric.reported"), t("edges.partial_bucket"))
-    fig.update_xaxes(tickformat=date_tickformat(grain))
+    fig.update_xaxes(tickformat=date_tickformat(grain), dtick=DAY_MS if grain == "day" and len(frame) < 60 else None)
     if split != "kind":
         for trace in fig.data:
             trace.line.color = None
