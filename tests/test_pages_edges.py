@@ -78,3 +78,13 @@ def test_other_pages_render_on_the_short_export(short_export, page):
     at = run_page(page, "zh")
     assert not at.exception and not at.error
     assert "⟦" not in texts(at)
+
+
+def test_presets_end_with_the_default_period():
+    from ui.filters import preset_period
+
+    may = (dt.date(2025, 5, 1), dt.date(2025, 6, 1))  # the latest complete month with data
+    assert preset_period("month", dt.date(2025, 7, 15), may) == may
+    assert preset_period("quarter", dt.date(2025, 7, 15), may) == (dt.date(2025, 3, 1), dt.date(2025, 6, 1))
+    short = (dt.date(2025, 7, 28), dt.date(2025, 8, 1))  # four days of data: every preset is the coverage
+    assert preset_period("year", dt.date(2025, 8, 1), short) == short
