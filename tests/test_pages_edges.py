@@ -73,11 +73,14 @@ def test_hotspots_page_defaults_to_counts_and_daily_steps(short_export):
     assert "时间步按数据时长自动选择：日" in texts(at)
 
 
-@pytest.mark.parametrize("page", ["pages/closed_loop.py", "pages/trends.py", "pages/grid_map.py"])
+@pytest.mark.parametrize("page", ["pages/closed_loop.py", "pages/trends.py", "pages/grid_map.py", "pages/profile.py"])
 def test_other_pages_render_on_the_short_export(short_export, page):
     at = run_page(page, "zh")
     assert not at.exception and not at.error
     assert "⟦" not in texts(at)
+    if page == "pages/profile.py":  # no deadlines: the closure tiles say so rather than "—" or 100 %
+        tiles = {m.label: m.value for m in at.metric}
+        assert tiles["结案率"] == "无时限" and tiles["超期未结数"] == "无时限"
 
 
 def test_presets_end_with_the_default_period():

@@ -16,6 +16,7 @@ from ui.charts import LAYOUT, trend_chart
 from ui.filters import labels
 from ui.i18n import date_tickformat, fmt_int, fmt_metric, fmt_pct, t, t_or
 from ui.tables import masked, show_table
+from ui.tiles import Tile, tile_value
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
@@ -86,12 +87,14 @@ def header(key, level: str, area: str):
 def kpi_panel(key, f: Filters, level: str, area: str) -> None:
     peers = _peers(key, f, level)
     context = profile.kpi_context(peers, area)
+    here = peers[peers["area_id"] == area]
+    known = here.empty or bool(here["deadlines_known"].iloc[0])
     cols = st.columns(4) + st.columns(4)
     for col, row in zip(cols, context.itertuples()):
         rank = "—" if row.rank is None or pd.isna(row.rank) else f"{int(row.rank)}/{row.ranked}"
         col.metric(
             t(f"metric.{row.metric}"),
-            fmt_metric(row.metric, row.value),
+            tile_value(Tile(row.metric, "count"), row.value, known),
             t("profile.vs_median", median=fmt_metric(row.metric, row.city_median), rank=rank),
             delta_color="off",
             delta_arrow="off",
