@@ -90,6 +90,9 @@ def definitions_panel() -> None:
         hide_index=True,
         width="stretch",
     )
+    bound = metrics.metric_params(data.connection(), data.config())
+    shown = {k: str(v).lower() if isinstance(v, bool) else str(v)[:10] for k, v in bound.items()}  # SQL literals
+    st.caption(t("edges.bound_values", **shown))
     st.markdown(t("data.rates_intro"))
     rates = [(name, t(f"metric.{name}"), t(f"metric_help.{name}")) for name in metrics.RATE_KEYS]
     st.dataframe(

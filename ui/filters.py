@@ -20,9 +20,20 @@ MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
 OVERRIDE_KEYS = ("level", "area", "kind", "start", "end")
 
 
-def preset_period(preset: str, data_end: dt.date) -> tuple[dt.date, dt.date]:
-    """``[start, end)`` of a preset: whole months, ending with the last complete month of data."""
-    end = dt.date(data_end.year, data_end.month, 1)
+def preset_period(preset: str, data_end: dt.date, default: tuple[dt.date, dt.date] | None = None):
+    """``[start, end)`` of a preset: whole months ending with the default period's end.
+
+    ``default`` is the period pages open with (:func:`analytics.coverage.default_period`: the latest
+    complete month that holds data, or the whole coverage of data shorter than two months); the
+    ``month`` preset is that period, and on short data every preset is. Without ``default`` the presets
+    end with the last complete month before ``data_end``.
+    """
+    if default is None:
+        end = dt.date(data_end.year, data_end.month, 1)
+        return months_before(end, MONTHS[preset]), end
+    start, end = default
+    if preset == "month" or start.day != 1 or end.day != 1:
+        return default
     return months_before(end, MONTHS[preset]), end
 
 
@@ -36,7 +47,7 @@ def _clear_overrides() -> None:
         st.query_params.pop(key, None)
 
 
-def _period(data_first: dt.date, data_end: dt.date) -> tuple[dt.date, dt.date]:
+def _period(data_first: dt.date, data_end: dt.date, opening: tuple[dt.date, dt.date] | None):
     preset = st.sidebar.selectbox(
         t("filter.period"),
         PERIODS,
@@ -45,8 +56,8 @@ def _period(data_first: dt.date, data_end: dt.date) -> tuple[dt.date, dt.date]:
         on_change=_clear_overrides,
     )
     if preset != "custom":
-        return preset_period(preset, data_end)
-    default = preset_period("month", data_end)
+        return preset_period(preset, data_end, opening)
+    default = preset_period("month", data_end, opening)
     picked = st.sidebar.date_input(
         t("filter.custom_range"),
         value=(default[0], default[1] - dt.timedelta(days=1)),
@@ -90,7 +101,7 @@ def sidebar_filters() -> Filters | None:
         return None
     first, end = span
     st.sidebar.subheader(t("filter.heading"))
-    start, stop = _period(first, end)
+    start, stop = _period(first, end, data.default_period(data.db_key()))
     level, area = _area()
     kind = st.sidebar.selectbox(
         t("filter.kind"),
