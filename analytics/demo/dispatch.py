@@ -14,7 +14,8 @@ shared by two departments, the way real cities split them:
 - **by sub-topic** (in the text): street vending near a farmers' market goes to
   market regulation, elsewhere to urban management.
 
-A few cases are re-dispatched (改派): more often for shared categories and near
+A few cases (3 %) are taken on by the street office whatever the text says (属地兜底), which no model
+can foresee. A few cases are re-dispatched (改派): more often for shared categories and near
 the boundary, where the first dispatcher guesses wrong. Everything draws from
 the generator passed in, so the build stays deterministic.
 """
@@ -25,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.demo.city import City
-from analytics.demo.taxonomy import Taxonomy
+from analytics.demo.taxonomy import STREET_OFFICE, Taxonomy
 
 # category code -> (rule, department A, department B); rule "road": A on main roads, B in back streets;
 # "river": A east of the river, B west of it; "market": A near a market, B elsewhere.
@@ -57,6 +58,7 @@ REDISPATCH_SHARED = 0.10  # shared categories decided by the text
 REDISPATCH_NEAR_BOUNDARY = 0.30  # "river" categories in grids close to the boundary
 NEAR_BOUNDARY = 0.08  # of the city's longitude span
 SECOND_REDISPATCH = 0.15  # share of re-dispatched cases re-dispatched twice
+STREET_TAKEOVER = 0.03  # cases the street office takes on whatever the text (属地兜底): no cue to learn from
 
 
 def _rules(taxonomy: Taxonomy) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -92,6 +94,7 @@ def route(frame: pd.DataFrame, city: City, taxonomy: Taxonomy, rng: np.random.Ge
     share_a = np.array([SIDE_A_SHARE.get(r, 0.0) for r in case_rule])
     side_a = np.where(case_rule == "river", east[grid], rng.random(n) < share_a)
     department = np.where(side_a, dept_a[cat], dept_b[cat])
+    department = np.where(rng.random(n) < STREET_TAKEOVER, STREET_OFFICE, department)
     subtopic = np.full(n, "", dtype=object)
     pick = rng.random(n)
     for (name, a_side), phrases in PHRASES.items():
