@@ -33,6 +33,7 @@ METRIC_COLUMNS = {
         "on_time_handling_rate",
         "handled_rate",
         "rework_rate",
+        "first_dispatch_accuracy",
     ],
     "worker": ["reports", "valid_reports", "self_handled", "valid_report_rate", "self_handled_rate"],
 }

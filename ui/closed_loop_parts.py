@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import closed_loop
+from analytics import closed_loop, departments
 from analytics.filters import Filters
 from ui import data, names, present
 from ui.charts import duration_chart, funnel_chart
@@ -31,6 +31,11 @@ def _overdue(db_key, f: Filters) -> pd.DataFrame:
 @st.cache_data(ttl=data.TTL, show_spinner=False)
 def _workers(db_key, f: Filters) -> pd.DataFrame:
     return closed_loop.worker_metrics(data.connection(), f)
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def _first_dispatch(db_key, f: Filters) -> dict:
+    return departments.first_dispatch(data.connection(), f)
 
 
 def funnel_panel(key, f: Filters) -> None:
@@ -62,6 +67,9 @@ def department_panel(key, f: Filters) -> None:
     if frame.empty:
         st.info(t("overview.no_trend"))
         return
+    first = _first_dispatch(key, f)
+    st.metric(t("metric.first_dispatch_accuracy"), fmt_pct(first["first_dispatch_accuracy"]), border=True)
+    st.caption(t("loop.first_dispatch_caption", known=fmt_int(first["dispatched_known"])))
     frame = frame.assign(department_label=[names.department_name(d) for d in frame["department"]])
     frame = frame.sort_values("open_overdue", ascending=False)
     show_table(
@@ -73,6 +81,7 @@ def department_panel(key, f: Filters) -> None:
             "handled_on_time",
             "on_time_handling_rate",
             "handled_with_rework",
+            "first_dispatch_accuracy",
             "open_overdue",
             "median_handling_hours",
             "p90_handling_hours",
