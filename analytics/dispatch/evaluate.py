@@ -110,10 +110,19 @@ def evaluate(
     train_cases, test_cases = split(con, cutoff, limit, scope)
     if test_cases.empty:
         raise dm.ModelError(f"no dispatched case with a text in the month after {cutoff}; choose an earlier cutoff")
+    out: dict = {"cutoff": cutoff.isoformat(), "test_end": month_after(cutoff).isoformat()}
+    out.update(score(train_cases, test_cases, seed))
+    return out
+
+
+def score(train_cases: pd.DataFrame, test_cases: pd.DataFrame, seed: int = 42) -> dict:
+    """Train on ``train_cases``, score ``test_cases`` (both with the columns of ``dispatched_history``).
+
+    The caller guarantees the time order (:func:`evaluate` does, by :func:`split`).
+    """
     model = dm.train(train_cases, seed=seed)
     proba = model.proba(test_cases)
-    out: dict = {"cutoff": cutoff.isoformat(), "test_end": month_after(cutoff).isoformat()}
-    out.update({"n_train": len(train_cases), "n_test": len(test_cases)})
+    out: dict = {"n_train": len(train_cases), "n_test": len(test_cases)}
     out["train_start"], out["train_end"] = model.meta["train_start"], model.meta["train_end"]
     for target, prefix in (("department", ""), ("category_code", "category_")):
         truth = test_cases[target].astype(str).to_numpy()
