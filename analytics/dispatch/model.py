@@ -50,9 +50,20 @@ class Classifier:
     def classes(self) -> np.ndarray:
         return self.nb.classes_
 
+    def scores(self, features) -> np.ndarray:
+        """Joint log-likelihoods (``MultinomialNB.predict_joint_log_proba``) from a feature-major copy of the
+        weights: scipy would otherwise copy the class-major matrix (classes × features) at every call."""
+        weights = self.__dict__.get("_weights")
+        if weights is None:
+            weights = self.__dict__["_weights"] = np.ascontiguousarray(self.nb.feature_log_prob_.T)
+        return np.asarray(features @ weights) + self.nb.class_log_prior_
+
     def proba(self, features) -> np.ndarray:
         """Calibrated class probabilities (rows sum to 1)."""
-        return scipy.special.softmax(self.nb.predict_joint_log_proba(features) / self.temperature, axis=1)
+        return scipy.special.softmax(self.scores(features) / self.temperature, axis=1)
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_weights"}  # rebuilt on first use
 
 
 @dataclass
@@ -110,8 +121,8 @@ def _fit_target(features, labels: np.ndarray, cut: int, alpha: float) -> Classif
     early_n = np.bincount(codes[:cut], minlength=classes.size).astype(np.float64)
     temperature = 1.0
     if cut < len(labels):
-        nb = _naive_bayes(classes, early, early_n, alpha)
-        temperature = _temperature(nb.predict_joint_log_proba(features[cut:]), codes[cut:])
+        held_out = Classifier(_naive_bayes(classes, early, early_n, alpha), 1.0)
+        temperature = _temperature(held_out.scores(features[cut:]), codes[cut:])
         late = _class_counts(features[cut:], codes[cut:], classes.size)
         early, early_n = early + late, early_n + np.bincount(codes[cut:], minlength=classes.size)
     return Classifier(_naive_bayes(classes, early, early_n, alpha), temperature)
