@@ -68,9 +68,13 @@ def department_panel(key, f: Filters) -> None:
         st.info(t("overview.no_trend"))
         return
     first = _first_dispatch(key, f)
-    st.metric(t("metric.first_dispatch_accuracy"), fmt_pct(first["first_dispatch_accuracy"]), border=True)
-    st.caption(t("loop.first_dispatch_caption", known=fmt_int(first["dispatched_known"])))
-    frame = frame.assign(department_label=[names.department_name(d) for d in frame["department"]])
+    tile, note = st.columns([1, 3], vertical_alignment="center")
+    tile.metric(t("metric.first_dispatch_accuracy"), fmt_pct(first["first_dispatch_accuracy"]), border=True)
+    note.caption(t("loop.first_dispatch_caption", known=fmt_int(first["dispatched_known"])))
+    frame = frame.assign(
+        department_label=[names.department_name(d) for d in frame["department"]],
+        first_dispatch_rate=frame["first_dispatch_accuracy"],  # 准确派遣率, formatted as a rate
+    )
     frame = frame.sort_values("open_overdue", ascending=False)
     show_table(
         frame,
@@ -81,7 +85,7 @@ def department_panel(key, f: Filters) -> None:
             "handled_on_time",
             "on_time_handling_rate",
             "handled_with_rework",
-            "first_dispatch_accuracy",
+            "first_dispatch_rate",
             "open_overdue",
             "median_handling_hours",
             "p90_handling_hours",
