@@ -32,6 +32,7 @@ MODEL_SUFFIX = ".dispatch.joblib"
 META_SUFFIX = ".dispatch.json"
 HOLDOUT_SHARE = 0.1
 MIN_TRAIN_CASES = 20
+MAX_TEMPERATURE_CASES = 20_000  # held-out cases the temperature is fitted on
 FORMAT_VERSION = 1
 
 
@@ -122,7 +123,8 @@ def _fit_target(features, labels: np.ndarray, cut: int, alpha: float) -> Classif
     temperature = 1.0
     if cut < len(labels):
         held_out = Classifier(_naive_bayes(classes, early, early_n, alpha), 1.0)
-        temperature = _temperature(held_out.scores(features[cut:]), codes[cut:])
+        last = max(cut, len(labels) - MAX_TEMPERATURE_CASES)  # the most recent ones: one parameter needs few
+        temperature = _temperature(held_out.scores(features[last:]), codes[last:])
         late = _class_counts(features[cut:], codes[cut:], classes.size)
         early, early_n = early + late, early_n + np.bincount(codes[cut:], minlength=classes.size)
     return Classifier(_naive_bayes(classes, early, early_n, alpha), temperature)
