@@ -56,7 +56,7 @@ DEFAULTS: dict[str, Any] = {
         "max_train_cases": 300_000,
         "max_text_chars": 1000,
         "similar_cases": 5,
-        "similar_pool": 2000,
+        "similar_pool": 500,
         "seed": 42,
         "train_on_demand": True,
     },
