@@ -2,7 +2,8 @@
 
 Verbs: ``demo`` (build the demo city), ``import`` (load real data, ``docs/import.md``),
 ``report`` (every metric for a filter set), ``scores`` (scorecards of grids, departments or
-grid workers) and ``hotspots`` (Gi* and emerging-hotspot classes per area).
+grid workers), ``hotspots`` (Gi* and emerging-hotspot classes per area) and ``dispatch``
+(train, evaluate or ask the dispatch model, ``docs/dispatch.md``).
 Each verb takes ``--db PATH`` (else ``GRIDSCOPE_DB``, else ``data/gridscope.duckdb``)
 and ``--format json|csv|table``.
 """
@@ -21,6 +22,7 @@ import pandas as pd
 
 from analytics import store
 from analytics.config import load_config
+from analytics.dispatch.cli import add_dispatch_args
 from analytics.filters import KINDS, LEVELS, Filters
 from analytics.ingest.cli_args import add_import_args
 
@@ -147,6 +149,13 @@ def hotspots_verb(args: argparse.Namespace):
     return result.table
 
 
+@verb("dispatch")
+def dispatch_verb(args: argparse.Namespace):
+    from analytics.dispatch.cli import run
+
+    return run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analytics", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="verb", required=True)
@@ -181,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="Gi* permutations (default 9999; the normal approximation above 2000 areas)",
     )
+    dispatch = sub.add_parser("dispatch", parents=[common], help="dispatch model: train, evaluate, suggest")
+    add_dispatch_args(dispatch)
     return parser
 
 

@@ -53,6 +53,15 @@ DEFAULTS: dict[str, Any] = {
     "map": {"tile_url": ""},
     "privacy": {"unmask": False},
     "presentation": {"rotate_seconds": 30, "refresh_seconds": 300},
+    "dispatch": {
+        "confidence_threshold": 0.6,
+        "max_train_cases": 300_000,
+        "max_text_chars": 1000,
+        "similar_cases": 5,
+        "similar_pool": 500,
+        "seed": 42,
+        "train_on_demand": True,
+    },
 }
 
 

@@ -1,4 +1,5 @@
-"""Department (承办部门) metrics: dispatched, handled, on time, rework, open overdue, handling time.
+"""Department (承办部门) metrics: dispatched, handled, on time, rework, open overdue, handling time,
+first-dispatch accuracy (准确派遣率).
 
 Follows the closed-loop pattern of ``metrics.md`` with the handling stage in place
 of closure: *due to handle* = handled in P + dispatched cases not handled as of
@@ -14,6 +15,13 @@ import pandas as pd
 from analytics.config import DEFAULTS
 from analytics.filters import Filters, case_filter_sql, period_params
 
+# 准确派遣率 (metrics.md): dispatched cases in P never re-dispatched / dispatched cases in P. Cases whose
+# source does not record re-dispatches (redispatch_count NULL) are left out of both; cancelled cases too.
+DISPATCHED_IN_P = "c.dispatched_at >= $start AND c.dispatched_at < $end AND c.status <> 'cancelled'"
+DISPATCH_COUNTS_SQL = (
+    f"count(*) FILTER (WHERE {DISPATCHED_IN_P} AND c.redispatch_count IS NOT NULL) AS dispatched_known,\n"
+    f"       count(*) FILTER (WHERE {DISPATCHED_IN_P} AND c.redispatch_count = 0) AS dispatched_first_time"
+)
 HANDLED_IN_P = "c.handled_at >= $start AND c.handled_at < $end AND c.status <> 'cancelled'"
 OPEN_OVERDUE_HANDLING = (
     "c.dispatched_at < $end AND c.status <> 'cancelled'"
@@ -34,7 +42,8 @@ SELECT c.department,
        quantile_cont(epoch(c.handled_at - c.dispatched_at) / 3600.0, 0.5)
            FILTER (WHERE {handled}) AS median_handling_hours,
        quantile_cont(epoch(c.handled_at - c.dispatched_at) / 3600.0, 0.9)
-           FILTER (WHERE {handled}) AS p90_handling_hours
+           FILTER (WHERE {handled}) AS p90_handling_hours,
+       {dispatch_counts}
 FROM cases c LEFT JOIN departments d ON d.department = c.department
 WHERE c.department IS NOT NULL AND c.dispatched_at IS NOT NULL AND c.dispatched_at < $end
   AND (c.handled_at IS NULL OR c.handled_at >= $start) AND {where}
@@ -49,7 +58,9 @@ def department_metrics(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | N
     Suspended (挂账) cases are left out of the open overdue unless ``metrics.exclude_suspended`` is false.
     """
     where, params = case_filter_sql(f)
-    sql = DEPARTMENTS_SQL.format(handled=HANDLED_IN_P, overdue=OPEN_OVERDUE_HANDLING, where=where)
+    sql = DEPARTMENTS_SQL.format(
+        handled=HANDLED_IN_P, overdue=OPEN_OVERDUE_HANDLING, where=where, dispatch_counts=DISPATCH_COUNTS_SQL
+    )
     settings = {**DEFAULTS["metrics"], **(cfg or {}).get("metrics", {})}
     bound = {**params, **period_params(f), "include_suspended": not bool(settings["exclude_suspended"])}
     frame = con.cursor().execute(sql, bound).df()
@@ -59,4 +70,27 @@ def department_metrics(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | N
     timed = due - frame["handled_without_deadline"]
     frame["on_time_handling_rate"] = frame["handled_on_time"] / timed.where(timed > 0)
     frame["rework_rate"] = frame["handled_with_rework"] / due.where(due > 0)
+    known = frame["dispatched_known"]
+    frame["first_dispatch_accuracy"] = frame["dispatched_first_time"] / known.where(known > 0)
     return frame
+
+
+FIRST_DISPATCH_SQL = f"""
+SELECT {DISPATCH_COUNTS_SQL},
+       count(*) FILTER (WHERE {DISPATCHED_IN_P}) AS dispatched
+FROM cases c
+WHERE c.dispatched_at >= $start AND c.dispatched_at < $end AND {{where}}
+"""
+
+
+def first_dispatch(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
+    """准确派遣率 over the filter: ``dispatched`` (not cancelled, in P), ``dispatched_known`` (those whose
+    re-dispatch count is known), ``dispatched_first_time`` and ``first_dispatch_accuracy`` (None when no
+    dispatched case has a known count).
+    """
+    where, params = case_filter_sql(f)
+    row = con.cursor().execute(FIRST_DISPATCH_SQL.format(where=where), {**params, **period_params(f)}).fetchone()
+    out = {"dispatched_known": int(row[0]), "dispatched_first_time": int(row[1]), "dispatched": int(row[2])}
+    known = out["dispatched_known"]
+    out["first_dispatch_accuracy"] = out["dispatched_first_time"] / known if known else None
+    return out

@@ -28,6 +28,7 @@ from scripts.browser import (  # noqa: E402
     page_url,
     start_app,
     stop_app,
+    wait_until_settled,
 )
 from ui.i18n import LANGUAGES  # noqa: E402
 from ui.navigation import PAGES  # noqa: E402
@@ -55,16 +56,40 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=["normal", "present"],
         help="display modes, comma-separated (default: normal,present)",
     )
+    keys = tuple(p.key for p in PAGES)
+    parser.add_argument("--pages", type=_choices(keys), default=list(keys), help="page keys (default: all)")
     parser.add_argument("--width", type=int, default=1920)
     parser.add_argument("--height", type=int, default=1080)
     parser.add_argument("--full-page", action="store_true", help="also write the whole scrolled page")
     return parser.parse_args(argv)
 
 
+# Pages whose main content appears after an input: (what to type, the button to press), per language.
+AFTER_INPUT = {
+    "dispatch": {
+        "zh": ("市民来电反映：幸福路路面出现坑洼破损，存在安全隐患，联系人张先生，电话13812345678。", "获取派单建议"),
+        "en": ("Caller reports potholes on Xingfu Road, 路面坑洼破损, please repair.", "Suggest a dispatch"),
+    }
+}
+
+
+def _after_input(page, key: str, lang: str, path: Path) -> None:
+    """Type the page's example input, press its button, wait, and screenshot the whole result."""
+    text, button = AFTER_INPUT[key][lang]
+    page.locator("textarea").first.fill(text)
+    page.get_by_role("button", name=button).click()
+    page.wait_for_timeout(500)
+    wait_until_settled(page)
+    full_page_screenshot(page, path)
+    print(path)
+
+
 def shoot(browser, base_url: str, args: argparse.Namespace) -> int:
     """Visit every page × language × mode; return the number of pages that showed an error."""
     failures = 0
     for index, spec in enumerate(PAGES):
+        if spec.key not in args.pages:
+            continue
         url_path = "" if index == 0 else spec.url_path  # the default page lives at "/"
         for lang in args.langs:
             for mode in args.modes:
@@ -84,6 +109,8 @@ def shoot(browser, base_url: str, args: argparse.Namespace) -> int:
                     if args.full_page:
                         full_page_screenshot(page, args.out / f"{stem}_full.png")
                         print(args.out / f"{stem}_full.png")
+                    if spec.key in AFTER_INPUT and mode == "normal":
+                        _after_input(page, spec.key, lang, args.out / f"{stem}_asked.png")
                     for url in external_requests(requests):
                         print(f"  EXTERNAL REQUEST: {url}")
                     errors = error_texts(page)

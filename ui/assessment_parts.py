@@ -33,6 +33,7 @@ METRIC_COLUMNS = {
         "on_time_handling_rate",
         "handled_rate",
         "rework_rate",
+        "first_dispatch_rate",
     ],
     "worker": ["reports", "valid_reports", "self_handled", "valid_report_rate", "self_handled_rate"],
 }
@@ -81,7 +82,8 @@ def scorecard(key, f: Filters, entity: str, weights: dict[str, float]) -> pd.Dat
     card = _scorecard(key, f, entity, tuple(sorted(weights.items())))
     if entity == "department":
         card = card.assign(
-            entity_name=[names.department_name(d, n) for d, n in zip(card["entity_id"], card["entity_name"])]
+            entity_name=[names.department_name(d, n) for d, n in zip(card["entity_id"], card["entity_name"])],
+            first_dispatch_rate=card["first_dispatch_accuracy"],  # 准确派遣率, formatted as a rate
         )
     return card
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import closed_loop
+from analytics import closed_loop, departments
 from analytics.filters import Filters
 from ui import data, names, present
 from ui.charts import duration_chart, funnel_chart
@@ -36,6 +36,11 @@ def _suspended_apart() -> bool:
 @st.cache_data(ttl=data.TTL, show_spinner=False)
 def _workers(db_key, f: Filters) -> pd.DataFrame:
     return closed_loop.worker_metrics(data.connection(), f)
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def _first_dispatch(db_key, f: Filters) -> dict:
+    return departments.first_dispatch(data.connection(), f)
 
 
 def funnel_panel(key, f: Filters) -> None:
@@ -70,7 +75,14 @@ def department_panel(key, f: Filters) -> None:
     if frame.empty:
         st.info(t("overview.no_trend"))
         return
-    frame = frame.assign(department_label=[names.department_name(d) for d in frame["department"]])
+    first = _first_dispatch(key, f)
+    tile, note = st.columns([1, 3], vertical_alignment="center")
+    tile.metric(t("metric.first_dispatch_accuracy"), fmt_pct(first["first_dispatch_accuracy"]), border=True)
+    note.caption(t("loop.first_dispatch_caption", known=fmt_int(first["dispatched_known"])))
+    frame = frame.assign(
+        department_label=[names.department_name(d) for d in frame["department"]],
+        first_dispatch_rate=frame["first_dispatch_accuracy"],  # 准确派遣率, formatted as a rate
+    )
     frame = frame.sort_values("open_overdue", ascending=False)
     show_table(
         frame,
@@ -81,6 +93,7 @@ def department_panel(key, f: Filters) -> None:
             "handled_on_time",
             "on_time_handling_rate",
             "handled_with_rework",
+            "first_dispatch_rate",
             "open_overdue",
             "median_handling_hours",
             "p90_handling_hours",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics.demo import pii
+from analytics.demo import dispatch, pii
 from analytics.demo.arrivals import arrivals
 from analytics.demo.city import City
 from analytics.demo.columns import CASE_COLUMNS, TIME_COLUMNS, text_column
@@ -67,7 +67,9 @@ def _columns(frame: pd.DataFrame, ctx: Context, rng: np.random.Generator, period
     for column, values in callbacks(frame, *period, rng).items():
         columns[column] = text_column(values) if column == "satisfaction" else pd.Series(values)
     columns["quality_flags"] = text_column(quality_flags(frame))
-    columns["description"] = text_column(_descriptions(frame, ctx, rng))
+    columns["redispatch_count"] = dispatch.redispatch_counts(frame)
+    # the sub-topic sentence of analytics.demo.dispatch, after text generation
+    columns["description"] = text_column(dispatch.with_subtopic(_descriptions(frame, ctx, rng), frame))
     return pd.DataFrame(columns)[CASE_COLUMNS]
 
 
@@ -77,6 +79,8 @@ def make_chunk(ctx: Context, day_range: tuple[int, int], rng: np.random.Generato
     end = (days[-1] + 1).astype("datetime64[s]")
     frame = arrivals(ctx.plan, day_range, ctx.city, ctx.taxonomy, rng)
     frame = frame.iloc[np.argsort(frame["reported_at"].to_numpy(), kind="stable")].reset_index(drop=True)
+    # departments from text and place (own child stream: every other draw stays as it was)
+    frame = dispatch.route(frame, ctx.city, ctx.taxonomy, rng.spawn(1)[0])
     frame = timeline(frame, ctx.taxonomy, ctx.plan, ctx.calendar, rng)
     frame = as_of(frame, end, rng)
     frame["due_at"] = due_times(frame, ctx.calendar)

@@ -31,6 +31,7 @@ CASE_COLUMNS = [
     "reporter_worker_id",
     "self_handled",
     "rework_count",
+    "redispatch_count",
     "resolution_level",
     "callback_valid",
     "callback_contacted",

@@ -63,7 +63,12 @@ def _routing(frame: pd.DataFrame, cats: pd.DataFrame, plan: Plan, rng: np.random
     resolved = dispute & (rng.random(n) < DISPUTE_RESOLVED)
     level = np.where(resolved, LEVELS[rng.choice(4, size=n, p=LEVEL_SHARES)], None)
     self_handled |= level == "grid"
-    department = cats["department"].to_numpy(dtype=object)[cat]
+    # analytics.demo.dispatch.route chose the department from the text and the place
+    department = (
+        frame["department"].to_numpy(dtype=object)
+        if "department" in frame
+        else cats["department"].to_numpy(dtype=object)[cat]
+    )
     department = np.where(dispute & (level != "district"), STREET_OFFICE, department)
     department = np.where(self_handled, None, department)
     return frame.assign(

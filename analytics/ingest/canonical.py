@@ -117,6 +117,9 @@ def typed_sql(mapping: Mapping, texts: dict[str, str]) -> list[str]:
         items.append(f"TRY_CAST(t_{name} AS DOUBLE) AS {name}" if name in texts else f"NULL::DOUBLE AS {name}")
     rework = "coalesce(round(TRY_CAST(t_rework_count AS DOUBLE))::INTEGER, 0)" if "rework_count" in texts else "0"
     items.append(f"{rework} AS rework_count")
+    # 改派 count: NULL when the source does not say (first-dispatch accuracy then leaves the case out)
+    redispatch = "round(TRY_CAST(t_redispatch_count AS DOUBLE))::INTEGER" if "redispatch_count" in texts else "NULL"
+    items.append(f"{redispatch}::INTEGER AS redispatch_count")
     words = lambda ws: ", ".join(lit(w) for w in ws)  # noqa: E731
     for name in BOOL_COLUMNS:
         items.append(
@@ -188,7 +191,7 @@ def mapping_sql(mapping: Mapping, used: dict[str, str], available: list[str]) ->
     sources = {name: f"s{index[name]}" for name in wanted}
     texts = {
         name: sql
-        for name in {*TEXT_COLUMNS, *TIME_COLUMNS, *BOOL_COLUMNS, "lon", "lat", "rework_count"}
+        for name in {*TEXT_COLUMNS, *TIME_COLUMNS, *BOOL_COLUMNS, "lon", "lat", "rework_count", "redispatch_count"}
         if (sql := text_sql(name, mapping, columns, sources)) is not None
     }
     text_items = ", ".join(f"{sql} AS t_{name}" for name, sql in sorted(texts.items()))

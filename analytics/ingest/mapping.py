@@ -41,7 +41,7 @@ TEXT_COLUMNS = (
     "quality_flags",
     "description",
 )
-NUMBER_COLUMNS = ("lon", "lat", "rework_count")
+NUMBER_COLUMNS = ("lon", "lat", "rework_count", "redispatch_count")
 MAPPABLE = TEXT_COLUMNS + TIME_COLUMNS + BOOL_COLUMNS + NUMBER_COLUMNS
 SECTIONS = {"dataset", "columns", "constants", "times", "values", "transforms", "location", "rules"}
 DATASET_KEYS = {"name", "city_name", "city_name_en", "timezone", "encoding", "delimiter", "null_values"}
