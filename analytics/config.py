@@ -51,6 +51,23 @@ DEFAULTS: dict[str, Any] = {
     "map": {"tile_url": ""},
     "privacy": {"unmask": False},
     "presentation": {"rotate_seconds": 30, "refresh_seconds": 300},
+    "text": {
+        "top_terms": 30,
+        "min_term_cases": 5,
+        "emerging_baseline_periods": 3,
+        "emerging_fdr": 0.05,
+        "emerging_min_ratio": 2.0,
+        "emerging_min_cases": 8,
+        "search_max_rows": 200,
+        "search_max_chars": 50,
+    },
+    "repeats": {
+        "distance_m": 100.0,
+        "window_hours": 72.0,
+        "text_similarity": 0.0,
+        "rebound_days": 30,
+        "rebound_distance_m": 30.0,
+    },
 }
 
 
