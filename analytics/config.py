@@ -64,7 +64,7 @@ DEFAULTS: dict[str, Any] = {
     "repeats": {
         "distance_m": 100.0,
         "window_hours": 72.0,
-        "text_similarity": 0.0,
+        "text_similarity": 0.3,
         "rebound_days": 30,
         "rebound_distance_m": 30.0,
     },

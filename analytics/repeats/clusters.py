@@ -3,7 +3,8 @@
 Rule (``metrics.md``, repeat rate): a case repeats a parent when both have the
 same category, lie within ``distance_m`` of each other, the case was reported
 within ``window_hours`` after the parent and, when ``text_similarity > 0``,
-their descriptions are at least that similar. Every cluster is anchored at its
+their descriptions are at least that similar (a pair without text on either side is not judged
+by text). Every cluster is anchored at its
 parent (the earliest case): a case joins only a case that is not itself a
 repeat, so a chain of reports cannot drift down a street.
 """
@@ -28,7 +29,7 @@ class RepeatRule:
 
     distance_m: float = 100.0
     window_hours: float = 72.0
-    text_similarity: float = 0.0
+    text_similarity: float = 0.3
     rebound_days: float = 30.0
     rebound_distance_m: float = 30.0
 
@@ -70,7 +71,7 @@ def find_repeats(cases: pd.DataFrame, rule: RepeatRule) -> pd.DataFrame:
     else:
         pairs = pairs.assign(similarity=np.nan)
     if rule.text_similarity > 0:
-        pairs = pairs[pairs["similarity"].fillna(0) >= rule.text_similarity]
+        pairs = pairs[pairs["similarity"].isna() | (pairs["similarity"] >= rule.text_similarity)]
     pairs = pairs.assign(rank_l=rank[pairs["l"].to_numpy()], rank_e=rank[pairs["e"].to_numpy()])
     pairs = pairs.sort_values(["rank_l", "rank_e"], kind="stable")
     parent_of = _assign(pairs["l"].to_numpy(), pairs["e"].to_numpy())
