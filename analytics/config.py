@@ -20,7 +20,13 @@ CONFIG_PATH = DATA_DIR / "gridscope.toml"
 DEFAULTS: dict[str, Any] = {
     "city": {"name": "GridScope", "name_en": "GridScope", "timezone": "Asia/Shanghai"},
     "score": {
-        "weights": {"on_time_closure_rate": 40, "closure_rate": 30, "satisfaction_rate": 20, "non_rework_rate": 10},
+        "weights": {
+            "on_time_closure_rate": 40,
+            "closure_rate": 30,
+            "satisfaction_rate": 20,
+            "non_rework_rate": 10,
+            "non_repeat_rate": 0,
+        },
         "department_weights": {"on_time_handling_rate": 50, "handled_rate": 30, "non_rework_rate": 20},
         "worker_weights": {"report_volume": 30, "valid_report_rate": 30, "self_handled_rate": 40},
         "worker_reports_per_30_days": 20,
