@@ -141,4 +141,11 @@ def rebounds(out: pd.DataFrame, ctx, used: set, rng) -> pd.DataFrame:
             break
     parents, children = np.array(parents, dtype=np.int64), np.array(children, dtype=np.int64)
     _move(out, parents, children, REBOUND_METRES, True, ctx, rng)
-    return pd.DataFrame({"case_id": ids[parents], "rebound_id": ids[children]})
+    return pd.DataFrame(
+        {
+            "case_id": ids[parents],
+            "rebound_id": ids[children],
+            "closed_at": out["closed_at"].to_numpy()[parents],
+            "rebound_at": out["reported_at"].to_numpy()[children],
+        }
+    )

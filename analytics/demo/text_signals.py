@@ -53,16 +53,19 @@ def text_signal_rows(ctx, pairs: pd.DataFrame, rebounds: pd.DataFrame) -> pd.Dat
                 {"children": sorted(group["case_id"]), "max_distance_m": DUPLICATE_METRES},
             )
         )
-    for closed, rebound in zip(rebounds["case_id"], rebounds["rebound_id"]):
-        rows.append(("rebound", "case", closed, None, None, {"rebound_id": rebound, "max_distance_m": REBOUND_METRES}))
+    for closed, rebound, closed_at, rebound_at in rebounds[
+        ["case_id", "rebound_id", "closed_at", "rebound_at"]
+    ].itertuples(index=False):
+        first, last = pd.Timestamp(closed_at).normalize(), pd.Timestamp(rebound_at).normalize() + pd.Timedelta(days=1)
+        rows.append(("rebound", "case", closed, first, last, {"rebound_id": rebound, "max_distance_m": REBOUND_METRES}))
     return pd.DataFrame(
         [
             {
                 "signal": s,
                 "subject_type": st,
                 "subject_id": sid,
-                "start_date": None if a is None else a.date(),
-                "end_date": None if b is None else b.date(),
+                "start_date": a.date(),
+                "end_date": b.date(),
                 "detail": json.dumps({**d, "end_exclusive": True}, ensure_ascii=False, sort_keys=True),
             }
             for s, st, sid, a, b, d in rows

@@ -81,7 +81,7 @@ class Tokenizer:
 
 
 def _keep(token: str) -> bool:
-    if token in CHINESE or token in ENGLISH:
+    if token in CHINESE or token in ENGLISH or "某" in token:  # 张某: a masked name is no term
         return False
     if KEEP_CJK.match(token):
         return len(token) <= MAX_WORD_CHARS
