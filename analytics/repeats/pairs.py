@@ -22,12 +22,17 @@ def planar(lon: np.ndarray, lat: np.ndarray, lat0: float) -> tuple[np.ndarray, n
     return lon * METRES_PER_DEGREE_LON_EQUATOR * np.cos(np.radians(lat0)), lat * METRES_PER_DEGREE_LAT
 
 
-def _keys(frame: pd.DataFrame, time_col: str, distance_m: float, window: np.timedelta64, lat0: float) -> pd.DataFrame:
+def _keys(
+    frame: pd.DataFrame, ok: np.ndarray, time_col: str, distance_m: float, window: np.timedelta64, lat0: float
+) -> pd.DataFrame:
+    """Cell and bucket keys of the usable rows (``ok``); ``row`` is the position in ``frame``."""
+    rows = np.flatnonzero(ok)
+    frame = frame.iloc[rows]
     x, y = planar(frame["lon"].to_numpy(float), frame["lat"].to_numpy(float), lat0)
     t = frame[time_col].to_numpy("datetime64[us]").astype(np.int64)
     return pd.DataFrame(
         {
-            "row": np.arange(len(frame)),
+            "row": rows,
             "category": frame["category_code"].to_numpy(object),
             "cx": np.floor(x / distance_m).astype(np.int64),
             "cy": np.floor(y / distance_m).astype(np.int64),
@@ -64,9 +69,11 @@ def candidate_pairs(
     window = np.timedelta64(int(round(window_hours * 3600)), "s")
     ok_e = earlier[["lon", "lat", "category_code", earlier_time]].notna().all(axis=1).to_numpy()
     ok_l = later[["lon", "lat", "category_code", later_time]].notna().all(axis=1).to_numpy()
+    if not ok_e.any() or not ok_l.any():
+        return empty.astype({"e": np.int64, "l": np.int64})
     lat0 = float(pd.concat([earlier["lat"], later["lat"]]).mean())
-    e = _keys(earlier, earlier_time, distance_m, window, lat0)[ok_e]
-    lk = _keys(later, later_time, distance_m, window, lat0)[ok_l]
+    e = _keys(earlier, ok_e, earlier_time, distance_m, window, lat0)
+    lk = _keys(later, ok_l, later_time, distance_m, window, lat0)
     shifted = pd.concat([lk.assign(cx=lk.cx + dx, cy=lk.cy + dy, tb=lk.tb + dt) for dx, dy, dt in OFFSETS])
     m = shifted.merge(e, on=["category", "cx", "cy", "tb"], suffixes=("_l", "_e"))
     dt_us = m["t_l"].to_numpy() - m["t_e"].to_numpy()
