@@ -58,6 +58,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--width", type=int, default=1920)
     parser.add_argument("--height", type=int, default=1080)
     parser.add_argument("--full-page", action="store_true", help="also write the whole scrolled page")
+    parser.add_argument("--pages", type=lambda v: v.split(","), default=None, help="page keys (default: all)")
     return parser.parse_args(argv)
 
 
@@ -65,6 +66,8 @@ def shoot(browser, base_url: str, args: argparse.Namespace) -> int:
     """Visit every page × language × mode; return the number of pages that showed an error."""
     failures = 0
     for index, spec in enumerate(PAGES):
+        if args.pages and spec.key not in args.pages:
+            continue
         url_path = "" if index == 0 else spec.url_path  # the default page lives at "/"
         for lang in args.langs:
             for mode in args.modes:

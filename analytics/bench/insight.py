@@ -3,8 +3,10 @@
 Times, server side on the stored tokens (``case_terms``), for one month of the
 whole city: top terms with lift, emerging terms (the month against the three
 before), repeats (``duplicates`` verb) and rebounds. Prints one JSON object:
-per step the median and the maximum of ``--runs`` runs in seconds, after one
-unmeasured warm-up run. Budgets (issue 14): terms ≤ 2 s, duplicates ≤ 3 s at 1 M cases.
+per step the median and the maximum wall time and the median CPU time (all
+threads) of ``--runs`` runs in seconds, after one unmeasured warm-up run, and
+the machine's load average (on a shared machine wall time mostly measures the
+others). Budgets (issue 14): terms ≤ 2 s, duplicates ≤ 3 s at 1 M cases.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import statistics
 import time
 
@@ -41,16 +44,26 @@ def measure(db: str, month: str, runs: int) -> dict:
         "duplicates": lambda: repeats(con, f, rule),
         "rebounds": lambda: rebounds(con, f, rule),
     }
-    out = {"db": db, "month": month, "cases": con.execute("SELECT count(*) FROM cases").fetchone()[0]}
+    out = {
+        "load_average": [round(v, 1) for v in os.getloadavg()],
+        "db": db,
+        "month": month,
+        "cases": con.execute("SELECT count(*) FROM cases").fetchone()[0],
+    }
     out["term_rows"] = con.execute("SELECT count(*) FROM case_terms").fetchone()[0]
     for name, step in steps.items():
         step()  # warm-up: DuckDB buffers and the jieba-free code paths, not measured
-        times = []
+        times, cpu = [], []
         for _ in range(runs):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             step()
             times.append(time.perf_counter() - started)
-        out[name] = {"median_s": round(statistics.median(times), 3), "max_s": round(max(times), 3)}
+            cpu.append(time.process_time() - started_cpu)
+        out[name] = {
+            "median_s": round(statistics.median(times), 3),
+            "max_s": round(max(times), 3),
+            "median_cpu_s": round(statistics.median(cpu), 3),
+        }
         if name in BUDGETS:
             out[name]["budget_s"] = BUDGETS[name]
     return out

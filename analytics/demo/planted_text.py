@@ -110,36 +110,32 @@ def duplicates(out: pd.DataFrame, ctx, rng) -> pd.DataFrame:
 
 
 def rebounds(out: pd.DataFrame, ctx, used: set, rng) -> pd.DataFrame:
-    """Plant rebounds in place (cases not used by a repeat pair); returns ``case_id`` (closed) and ``rebound_id``."""
+    """Plant rebounds in place (cases not used by a repeat pair); returns the closed case and its rebound.
+
+    Vectorised: each candidate closed case takes the first of the next five same-category
+    hotline/app cases reported in its rebound window; a case is used once.
+    """
     ids = out["case_id"].to_numpy()
     free = _eligible(out, ctx) & ~pd.Series(ids).isin(used).to_numpy()
-    order = np.lexsort((out["reported_at"].to_numpy(), out["category_code"].to_numpy()))
-    key_cat = out["category_code"].to_numpy()[order]
-    t = out["reported_at"].to_numpy("datetime64[s]")[order]
-    late = free[order] & out["source"].isin(MOVABLE_SOURCES).to_numpy()[order]
-    closed = np.flatnonzero(free & out["closed_at"].notna().to_numpy() & (rng.random(len(out)) < REBOUND_SHARE * 3))
-    parents, children, taken = [], [], np.zeros(len(out), dtype=bool)
-    codes = pd.Series(key_cat)
-    first = codes.groupby(codes).indices
-    for p in closed:
-        block = first[out["category_code"].iat[p]]
-        closed_at = np.datetime64(out["closed_at"].iat[p], "s")
-        hi = closed_at + np.timedelta64(int(REBOUND_DAYS[1] * 86400), "s")
-        lo = max(  # after closure, and past the repeat window of the closed case's report
-            closed_at + np.timedelta64(int(REBOUND_DAYS[0] * 86400), "s"),
-            np.datetime64(out["reported_at"].iat[p], "s") + np.timedelta64(73 * 3600, "s"),
-        )
-        start = block[0] + np.searchsorted(t[block], lo)
-        for k in range(start, min(start + 5, block[-1] + 1)):
-            c = order[k]
-            if t[k] <= hi and late[k] and not taken[c] and not taken[p] and c != p:
-                parents.append(p)
-                children.append(c)
-                taken[[p, c]] = True
-                break
-        if len(parents) >= REBOUND_SHARE * len(out):
-            break
-    parents, children = np.array(parents, dtype=np.int64), np.array(children, dtype=np.int64)
+    codes = pd.factorize(out["category_code"])[0].astype(np.int64)
+    t = out["reported_at"].to_numpy("datetime64[s]").astype(np.int64)
+    order = np.lexsort((t, codes))
+    key = codes[order] * 10**11 + t[order]
+    late = (free & out["source"].isin(MOVABLE_SOURCES).to_numpy())[order]
+    closed_at = out["closed_at"].to_numpy("datetime64[s]")
+    parents = np.flatnonzero(free & ~np.isnat(closed_at) & (rng.random(len(out)) < REBOUND_SHARE * 3))
+    closed_s = closed_at[parents].astype(np.int64)
+    lo = np.maximum(closed_s + int(REBOUND_DAYS[0] * 86400), t[parents] + 73 * 3600)
+    hi = closed_s + int(REBOUND_DAYS[1] * 86400)
+    first = np.searchsorted(key, codes[parents] * 10**11 + lo)
+    child = np.full(parents.size, -1)
+    for step in range(4, -1, -1):  # the earliest valid of the next five wins
+        k = np.minimum(first + step, key.size - 1)
+        ok = (first + step < key.size) & (key[k] // 10**11 == codes[parents]) & (key[k] % 10**11 <= hi) & late[k]
+        child = np.where(ok, order[k], child)
+    pairs = pd.DataFrame({"p": parents, "c": child}).query("c >= 0").drop_duplicates("c")
+    pairs = pairs[~pairs["p"].isin(pairs["c"]) & ~pairs["c"].isin(pairs["p"])].head(int(REBOUND_SHARE * len(out)))
+    parents, children = pairs["p"].to_numpy(np.int64), pairs["c"].to_numpy(np.int64)
     _move(out, parents, children, REBOUND_METRES, True, ctx, rng)
     return pd.DataFrame(
         {

@@ -41,18 +41,15 @@ def text_signal_rows(ctx, pairs: pd.DataFrame, rebounds: pd.DataFrame) -> pd.Dat
         )
         for term, (code, _) in text.EMERGING_TERMS.items()
     ]
-    for parent, group in pairs.groupby("parent_id", sort=True):
-        first = pd.Timestamp(group["reported_at"].min())
-        rows.append(
-            (
-                "duplicate_cluster",
-                "case",
-                parent,
-                first.normalize(),
-                first.normalize() + pd.Timedelta(days=3),
-                {"children": sorted(group["case_id"]), "max_distance_m": DUPLICATE_METRES},
-            )
-        )
+    clusters = (
+        pairs.sort_values("case_id")
+        .groupby("parent_id", sort=True)
+        .agg(children=("case_id", list), first=("reported_at", "min"))
+    )
+    for parent, children, first in zip(clusters.index, clusters["children"], clusters["first"]):
+        day = pd.Timestamp(first).normalize()
+        detail = {"children": children, "max_distance_m": DUPLICATE_METRES}
+        rows.append(("duplicate_cluster", "case", parent, day, day + pd.Timedelta(days=3), detail))
     for closed, rebound, closed_at, rebound_at in rebounds[
         ["case_id", "rebound_id", "closed_at", "rebound_at"]
     ].itertuples(index=False):

@@ -14,6 +14,7 @@ import pandas as pd
 
 METRES_PER_DEGREE_LAT = 110_540.0
 METRES_PER_DEGREE_LON_EQUATOR = 111_320.0
+K1, K2, K3 = np.int64(1_000_003), np.int64(1_000_033), np.int64(1_000_037)
 OFFSETS = [(dx, dy, dt) for dx in (-1, 0, 1) for dy in (-1, 0, 1) for dt in (-1, 0)]
 
 
@@ -23,7 +24,13 @@ def planar(lon: np.ndarray, lat: np.ndarray, lat0: float) -> tuple[np.ndarray, n
 
 
 def _keys(
-    frame: pd.DataFrame, ok: np.ndarray, time_col: str, distance_m: float, window: np.timedelta64, lat0: float
+    frame: pd.DataFrame,
+    ok: np.ndarray,
+    categories: np.ndarray,
+    time_col: str,
+    distance_m: float,
+    window: np.timedelta64,
+    lat0: float,
 ) -> pd.DataFrame:
     """Cell and bucket keys of the usable rows (``ok``); ``row`` is the position in ``frame``."""
     rows = np.flatnonzero(ok)
@@ -33,7 +40,7 @@ def _keys(
     return pd.DataFrame(
         {
             "row": rows,
-            "category": frame["category_code"].to_numpy(object),
+            "cat": categories[rows],
             "cx": np.floor(x / distance_m).astype(np.int64),
             "cy": np.floor(y / distance_m).astype(np.int64),
             "tb": np.floor_divide(t, int(window.astype("timedelta64[us]").astype(np.int64))),
@@ -42,6 +49,12 @@ def _keys(
             "t": t,
         }
     )
+
+
+def _key(cat, cx, cy, tb) -> np.ndarray:
+    """One int64 per (category, cell, bucket); wrap-around collisions only add candidates, which are re-checked."""
+    with np.errstate(over="ignore"):
+        return ((cat * K1 + cx) * K2 + cy) * K3 + tb
 
 
 def candidate_pairs(
@@ -60,8 +73,9 @@ def candidate_pairs(
     --------
     >>> cases = pd.DataFrame({"category_code": ["A", "A"], "lon": [120.0, 120.0005], "lat": [30.0, 30.0],
     ...                       "reported_at": pd.to_datetime(["2025-01-01 08:00", "2025-01-02 08:00"])})
-    >>> candidate_pairs(cases, cases, 100, 72).query("e < l")[["e", "l", "hours_apart"]].values.tolist()
-    [[0, 1, 24.0]]
+    >>> pairs = candidate_pairs(cases, cases, 100, 72).query("e < l")
+    >>> pairs[["e", "l"]].values.tolist(), pairs["hours_apart"].tolist()
+    ([[0, 1]], [24.0])
     """
     empty = pd.DataFrame({"e": [], "l": [], "distance_m": [], "hours_apart": []})
     if earlier.empty or later.empty:
@@ -72,13 +86,41 @@ def candidate_pairs(
     if not ok_e.any() or not ok_l.any():
         return empty.astype({"e": np.int64, "l": np.int64})
     lat0 = float(pd.concat([earlier["lat"], later["lat"]]).mean())
-    e = _keys(earlier, ok_e, earlier_time, distance_m, window, lat0)
-    lk = _keys(later, ok_l, later_time, distance_m, window, lat0)
-    shifted = pd.concat([lk.assign(cx=lk.cx + dx, cy=lk.cy + dy, tb=lk.tb + dt) for dx, dy, dt in OFFSETS])
-    m = shifted.merge(e, on=["category", "cx", "cy", "tb"], suffixes=("_l", "_e"))
+    codes, _ = pd.factorize(pd.concat([earlier["category_code"], later["category_code"]], ignore_index=True))
+    codes = codes.astype(np.int64)
+    e = _keys(earlier, ok_e, codes[: len(earlier)], earlier_time, distance_m, window, lat0)
+    lk = _keys(later, ok_l, codes[len(earlier) :], later_time, distance_m, window, lat0)
+    e["key"] = _key(e["cat"].to_numpy(), e["cx"].to_numpy(), e["cy"].to_numpy(), e["tb"].to_numpy())
+    cat, cx, cy, tb = (lk[c].to_numpy() for c in ("cat", "cx", "cy", "tb"))
+    shifted = pd.DataFrame(
+        {
+            "key": np.concatenate([_key(cat, cx + dx, cy + dy, tb + dt) for dx, dy, dt in OFFSETS]),
+            "pos": np.tile(np.arange(len(lk)), len(OFFSETS)),
+        }
+    )
+    m = shifted.merge(e[["key"]].assign(epos=np.arange(len(e))), on="key")
+    le, ee = lk.iloc[m["pos"].to_numpy()], e.iloc[m["epos"].to_numpy()]
+    m = pd.DataFrame(
+        {
+            "row_l": le["row"].to_numpy(),
+            "row_e": ee["row"].to_numpy(),
+            "same": le["cat"].to_numpy() == ee["cat"].to_numpy(),
+            "x_l": le["x"].to_numpy(),
+            "x_e": ee["x"].to_numpy(),
+            "y_l": le["y"].to_numpy(),
+            "y_e": ee["y"].to_numpy(),
+            "t_l": le["t"].to_numpy(),
+            "t_e": ee["t"].to_numpy(),
+        }
+    )
     dt_us = m["t_l"].to_numpy() - m["t_e"].to_numpy()
     dist = np.hypot(m["x_l"].to_numpy() - m["x_e"].to_numpy(), m["y_l"].to_numpy() - m["y_e"].to_numpy())
-    keep = (dt_us >= 0) & (dt_us <= window.astype("timedelta64[us]").astype(np.int64)) & (dist <= distance_m)
+    keep = (
+        m["same"].to_numpy()
+        & (dt_us >= 0)
+        & (dt_us <= window.astype("timedelta64[us]").astype(np.int64))
+        & (dist <= distance_m)
+    )
     return pd.DataFrame(
         {
             "e": m["row_e"].to_numpy()[keep],

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.feature_extraction.text import TfidfVectorizer
-
-from analytics.privacy import mask_text
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
 NGRAMS = (2, 3)
 
@@ -18,14 +16,15 @@ NGRAMS = (2, 3)
 def pair_similarity(texts: pd.Series, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Cosine similarity in [0, 1] of ``texts[left[i]]`` and ``texts[right[i]]`` (positions); NaN without text.
 
-    The vectoriser is fitted on the texts that occur in a pair only, masked
-    first so personal data never shapes the vocabulary.
+    Only the distinct texts that occur in a pair are vectorised (hashed character
+    2-3-grams, then TF-IDF weights over those texts). Texts are not masked here:
+    nothing is stored or shown but the similarity itself.
 
     Examples
     --------
     >>> s = pd.Series(["路灯不亮", "路灯不亮了", "树木倒伏"])
     >>> pair_similarity(s, np.array([0, 0]), np.array([1, 2])).round(2).tolist()
-    [0.8, 0.0]
+    [0.77, 0.0]
     """
     out = np.full(left.size, np.nan)
     if left.size == 0:
@@ -35,10 +34,11 @@ def pair_similarity(texts: pd.Series, left: np.ndarray, right: np.ndarray) -> np
     present = raw.notna().to_numpy() & (raw.fillna("").str.strip() != "").to_numpy()
     if not present.any():
         return out
-    docs = raw[present].map(mask_text).tolist()
-    matrix = TfidfVectorizer(analyzer="char", ngram_range=NGRAMS, min_df=1).fit_transform(docs)
+    codes, uniques = pd.factorize(raw[present].astype(str))
+    hashed = HashingVectorizer(analyzer="char", ngram_range=NGRAMS, alternate_sign=False, norm=None).transform(uniques)
+    matrix = TfidfTransformer().fit_transform(hashed)
     position = np.full(int(used.max()) + 1, -1)
-    position[used[present]] = np.arange(present.sum())
+    position[used[present]] = codes
     a, b = position[left], position[right]
     both = (a >= 0) & (b >= 0)
     if both.any():

@@ -2,10 +2,12 @@
 
 The user dictionary holds the category directory (名称) and the area names
 (districts, streets, communities, grids), so that "占道经营" or "椒桥社区"
-stays one token. Text is masked (:func:`analytics.privacy.mask_text`) before
-it is cut, so no token can hold personal data. Clauses (split at
-punctuation) are cut once and cached: reports repeat their openers and
-requests, and the demo's pooled texts repeat whole clauses.
+stays one token. Each clause (text split at punctuation and spaces) is masked
+(:func:`analytics.privacy.mask_text`) before it is cut, so no token can hold
+personal data; the masking patterns never span punctuation, except numbers
+written with spaces, whose digit-only pieces are never terms. Clauses are cut
+once and cached: reports repeat their openers and requests, and the demo's
+pooled texts repeat whole clauses.
 """
 
 from __future__ import annotations
@@ -54,25 +56,33 @@ class Tokenizer:
                 self._jieba.add_word(word)
         self._user = frozenset(w.lower() for w in self.words)
         self._cache: dict[str, tuple[str, ...]] = {}
+        self._masked_cache: dict[str, tuple[str, ...]] = {}
 
     def _clause(self, clause: str) -> tuple[str, ...]:
+        """Terms of one raw clause: masked, then cut once per distinct masked clause (both cached)."""
         hit = self._cache.get(clause)
         if hit is not None:
             return hit
-        if CJK.search(clause):
-            pieces = self._jieba.lcut(clause, HMM=False)
-            out = tuple(t for t in (p.strip().lower() for p in pieces) if t in self._user or _keep(t))
-        else:
-            out = tuple(t for t in ENGLISH_WORD.findall(clause.lower()) if t not in ENGLISH)
-        if len(self._cache) < MAX_CACHE:
+        masked = mask_text(clause)
+        out = self._masked_cache.get(masked)
+        if out is None:
+            out = self._cut(masked)
+            if len(self._masked_cache) < MAX_CACHE:
+                self._masked_cache[masked] = out
+        if masked == clause and len(self._cache) < MAX_CACHE:  # raw clauses with personal data are not kept
             self._cache[clause] = out
         return out
 
-    def terms(self, text: str | None, masked: bool = False) -> list[str]:
-        """Terms of one text in order (masked first unless ``masked``); stop words dropped."""
+    def _cut(self, clause: str) -> tuple[str, ...]:
+        if CJK.search(clause):
+            pieces = self._jieba.lcut(clause, HMM=False)
+            return tuple(t for t in (p.strip().lower() for p in pieces) if t in self._user or _keep(t))
+        return tuple(t for t in ENGLISH_WORD.findall(clause.lower()) if t not in ENGLISH)
+
+    def terms(self, text: str | None) -> list[str]:
+        """Terms of one text in order; each clause is masked before it is cut; stop words dropped."""
         if not text:
             return []
-        text = text if masked else mask_text(text)
         out: list[str] = []
         for clause in CLAUSE_SPLIT.split(text):
             if clause:
