@@ -14,7 +14,7 @@ from analytics.text.search import SearchError
 from ui import data
 from ui import insight_data as load
 from ui.filters import labels
-from ui.i18n import fmt_int, fmt_metric, fmt_pct, t
+from ui.i18n import fmt_int, fmt_metric, fmt_pct, t, t_or
 from ui.maps import CompactDeck, polygon_rows, view_for, with_base
 from ui.tables import masked, show_table
 
@@ -97,8 +97,9 @@ def emerging_panel(key, f: Filters) -> pd.DataFrame:
     if rising.empty:
         st.info(t("insight.no_emerging"))
     else:
-        columns = ["term", "cases", "baseline_cases", "rate_ratio", "q_value"]
-        show_table(rising, columns, "emerging_terms.csv", "dl_emerging_terms", height=360)
+        columns = ["term", "cases", "baseline_cases", "rate_ratio", "p_fdr"]
+        shown = rising.assign(p_fdr=rising["q_value"])  # the BH-adjusted p-value, shown with 4 decimals
+        show_table(shown, columns, "emerging_terms.csv", "dl_emerging_terms", height=360)
     return rising
 
 
@@ -114,7 +115,7 @@ def term_detail(key, f: Filters, options: list[str]) -> None:
     with left:
         cases = load.term_cases(key, f, term)
         st.caption(t("insight.term_cases", term=term, count=fmt_int(len(cases))))
-        show_table(masked(cases), _case_columns(), "term_cases.csv", "dl_term_cases", height=MAP_HEIGHT)
+        show_table(masked(_labelled(cases)), _case_columns(), "term_cases.csv", "dl_term_cases", height=MAP_HEIGHT)
     with right:
         areas = load.term_areas(key, f, term, level)
         areas = areas.assign(term_share_rate=areas["term_cases"] / areas["reported"].where(areas["reported"] > 0))
@@ -122,7 +123,11 @@ def term_detail(key, f: Filters, options: list[str]) -> None:
 
 
 def _case_columns() -> list[str]:
-    return ["case_id", "reported_at", "category_name", "status", "description"]
+    return ["case_id", "reported_at", "category_name", "status_label", "description"]
+
+
+def _labelled(cases: pd.DataFrame) -> pd.DataFrame:
+    return cases.assign(status_label=[t_or(f"case_status.{s}", str(s)) for s in cases["status"]])
 
 
 def search_panel(key, f: Filters) -> None:
@@ -140,7 +145,7 @@ def search_panel(key, f: Filters) -> None:
         return
     st.caption(t("insight.search_found", count=fmt_int(len(found))))
     if not found.empty:
-        show_table(masked(found), _case_columns(), "search.csv", "dl_search", height=320)
+        show_table(masked(_labelled(found)), _case_columns(), "search.csv", "dl_search", height=320)
 
 
 def repeat_panel(key, f: Filters) -> None:

@@ -68,25 +68,22 @@ def index_cases(
     """
     tokenizer = tokenizer or Tokenizer(dictionary_words(con))
     con.execute(DDL)
-    reader = con.cursor()
-    try:
-        if case_ids is None:
-            con.execute(f"DELETE FROM {TABLE}")
-            selection = "TRUE"
-        else:
-            ids = pd.DataFrame({"case_id": pd.Series(list(case_ids), dtype=object).astype(str)})
-            con.register("index_ids", ids)
-            reader.register("index_ids", ids)
-            con.execute(f"DELETE FROM {TABLE} WHERE case_id IN (SELECT case_id FROM index_ids)")
-            con.unregister("index_ids")
-            selection = "case_id IN (SELECT case_id FROM index_ids)"
-        written = 0
-        sql = f"SELECT case_id, reported_at, description FROM cases WHERE {selection} ORDER BY reported_at, case_id"
-        for record_batch in reader.sql(sql).to_arrow_reader(BATCH_CASES):
-            batch = record_batch.to_pandas()
-            frame = terms_frame(batch["case_id"], batch["reported_at"], batch["description"], tokenizer)
-            write_terms(con, frame)
-            written += len(frame)
-    finally:
-        reader.close()
+    if case_ids is None:
+        con.execute(f"DELETE FROM {TABLE}")
+        selection = "TRUE"
+    else:
+        ids = pd.DataFrame({"case_id": pd.Series(list(case_ids), dtype=object).astype(str)})
+        con.register("index_ids", ids)
+        con.execute(f"DELETE FROM {TABLE} WHERE case_id IN (SELECT case_id FROM index_ids)")
+        selection = "case_id IN (SELECT case_id FROM index_ids)"
+    sql = f"SELECT case_id, reported_at, description FROM cases WHERE {selection} ORDER BY reported_at, case_id"
+    table = con.execute(sql).to_arrow_table()  # read fully first: the same connection then writes
+    if case_ids is not None:
+        con.unregister("index_ids")
+    written = 0
+    for record_batch in table.to_batches(BATCH_CASES):
+        batch = record_batch.to_pandas()
+        frame = terms_frame(batch["case_id"], batch["reported_at"], batch["description"], tokenizer)
+        write_terms(con, frame)
+        written += len(frame)
     return written
