@@ -175,6 +175,7 @@ def repeat_panel(key, f: Filters) -> None:
             t("map.metric"),
             ["repeat_rate", "rebound_rate"],
             key="insight_repeat_metric",
+            default="repeat_rate",
             format_func=labels("map_metric", ("repeat_rate", "rebound_rate")).__getitem__,
         )
         or "repeat_rate"

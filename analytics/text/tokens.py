@@ -57,6 +57,7 @@ class Tokenizer:
         self._user = frozenset(w.lower() for w in self.words)
         self._cache: dict[str, tuple[str, ...]] = {}
         self._masked_cache: dict[str, tuple[str, ...]] = {}
+        self._text_cache: dict[str, tuple[str, ...]] = {}
 
     def _clause(self, clause: str) -> tuple[str, ...]:
         """Terms of one raw clause: masked, then cut once per distinct masked clause (both cached)."""
@@ -83,10 +84,17 @@ class Tokenizer:
         """Terms of one text in order; each clause is masked before it is cut; stop words dropped."""
         if not text:
             return []
+        hit = self._text_cache.get(text)
+        if hit is not None:
+            return list(hit)
         out: list[str] = []
+        clean = True
         for clause in CLAUSE_SPLIT.split(text):
             if clause:
                 out.extend(self._clause(clause))
+                clean = clean and clause in self._cache  # no personal data in any clause
+        if clean and len(self._text_cache) < MAX_CACHE:
+            self._text_cache[text] = tuple(out)
         return out
 
 
