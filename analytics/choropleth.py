@@ -16,7 +16,7 @@ import pandas as pd
 @dataclass(frozen=True)
 class MapMetric:
     column: str
-    kind: str  # count, rate, score or status
+    kind: str  # count, rate, share (a small rate: quantile breaks), score or status
     higher_is_better: bool
     method: str  # quantile, fixed or status
 
@@ -29,7 +29,11 @@ MAP_METRICS: dict[str, MapMetric] = {
     "open_overdue": MapMetric("open_overdue", "count", False, "quantile"),
     "score": MapMetric("score", "score", True, "fixed"),
     "status": MapMetric("status", "status", True, "status"),
+    "repeat_rate": MapMetric("repeat_rate", "share", False, "quantile"),
+    "rebound_rate": MapMetric("rebound_rate", "share", False, "quantile"),
 }
+# metrics not in metrics.by_area: computed by analytics.repeats.rates.repeat_rates and joined on area_id
+REPEAT_METRICS = ("repeat_rate", "rebound_rate")
 RATE_BREAKS = (0.0, 0.6, 0.75, 0.9, 0.95, 1.0)
 # 5 classes from worst to best
 GOOD_TO_BAD = ([26, 150, 65], [166, 217, 106], [255, 255, 191], [253, 174, 97], [215, 25, 28])
@@ -89,7 +93,7 @@ def classify(values: pd.Series, breaks: list[float], lower_inclusive: bool = Fal
 def palette(metric: MapMetric, classes: int) -> list[list[int]]:
     """Colours from the lowest class to the highest (green is always the good end)."""
     base = GOOD_TO_BAD[::-1] if metric.higher_is_better else LOW_TO_HIGH
-    if metric.kind == "count":
+    if metric.kind in ("count", "share"):
         base = LOW_TO_HIGH
     pick = np.linspace(0, len(base) - 1, classes).round().astype(int)
     return [list(base[i]) for i in pick]

@@ -2,7 +2,8 @@
 
 Verbs: ``demo`` (build the demo city), ``import`` (load real data, ``docs/import.md``),
 ``report`` (every metric for a filter set), ``scores`` (scorecards of grids, departments or
-grid workers), ``hotspots`` (Gi* and emerging-hotspot classes per area) and ``dispatch``
+grid workers), ``hotspots`` (Gi* and emerging-hotspot classes per area), ``terms`` (top and
+emerging terms of descriptions), ``duplicates`` (repeat cases and their parents) and ``dispatch``
 (train, evaluate or ask the dispatch model, ``docs/dispatch.md``).
 Each verb takes ``--db PATH`` (else ``GRIDSCOPE_DB``, else ``data/gridscope.duckdb``)
 and ``--format json|csv|table``.
@@ -156,6 +157,45 @@ def dispatch_verb(args: argparse.Namespace):
     return run(args)
 
 
+@verb("terms")
+def terms_verb(args: argparse.Namespace):
+    from analytics.text.terms import emerging_terms, top_terms
+
+    con = store.connect_read_only(store.db_path(args.db))
+    f = filters_from(args)
+    if args.emerging:
+        return emerging_terms(con, f, load_config())
+    return top_terms(con, f, args.limit, load_config())
+
+
+@verb("duplicates")
+def duplicates_verb(args: argparse.Namespace):
+    from analytics.repeats.clusters import RepeatRule
+    from analytics.repeats.rates import rebounds, repeats
+
+    con = store.connect_read_only(store.db_path(args.db))
+    rule = RepeatRule.from_config(
+        load_config(), distance_m=args.distance_m, window_hours=args.window_hours, text_similarity=args.similarity
+    )
+    if args.rebounds:
+        return rebounds(con, filters_from(args), rule)
+    found = repeats(con, filters_from(args), rule)
+    return found[["case_id", "parent_id", "distance_m", "hours_apart", "similarity"]]
+
+
+def _insight_parsers(sub, common) -> None:
+    terms = sub.add_parser("terms", parents=[common], help="top terms with lift, or emerging terms, of descriptions")
+    add_filter_args(terms)
+    terms.add_argument("--limit", type=int, default=None, help="number of top terms (default: [text] top_terms)")
+    terms.add_argument("--emerging", action="store_true", help="terms rising against the periods before")
+    dup = sub.add_parser("duplicates", parents=[common], help="cases repeating an earlier case (or rebounds)")
+    add_filter_args(dup)
+    dup.add_argument("--distance-m", type=float, default=None, help="default: [repeats] distance_m")
+    dup.add_argument("--window-hours", type=float, default=None, help="default: [repeats] window_hours")
+    dup.add_argument("--similarity", type=float, default=None, help="minimum text similarity, 0 = off")
+    dup.add_argument("--rebounds", action="store_true", help="list rebounds of cases closed in the period instead")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analytics", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="verb", required=True)
@@ -192,6 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dispatch = sub.add_parser("dispatch", parents=[common], help="dispatch model: train, evaluate, suggest")
     add_dispatch_args(dispatch)
+    _insight_parsers(sub, common)
     return parser
 
 

@@ -20,7 +20,13 @@ CONFIG_PATH = DATA_DIR / "gridscope.toml"
 DEFAULTS: dict[str, Any] = {
     "city": {"name": "GridScope", "name_en": "GridScope", "timezone": "Asia/Shanghai"},
     "score": {
-        "weights": {"on_time_closure_rate": 40, "closure_rate": 30, "satisfaction_rate": 20, "non_rework_rate": 10},
+        "weights": {
+            "on_time_closure_rate": 40,
+            "closure_rate": 30,
+            "satisfaction_rate": 20,
+            "non_rework_rate": 10,
+            "non_repeat_rate": 0,
+        },
         "department_weights": {"on_time_handling_rate": 50, "handled_rate": 30, "non_rework_rate": 20},
         "worker_weights": {"report_volume": 30, "valid_report_rate": 30, "self_handled_rate": 40},
         "worker_reports_per_30_days": 20,
@@ -61,6 +67,23 @@ DEFAULTS: dict[str, Any] = {
         "similar_pool": 500,
         "seed": 42,
         "train_on_demand": True,
+    },
+    "text": {
+        "top_terms": 30,
+        "min_term_cases": 5,
+        "emerging_baseline_periods": 3,
+        "emerging_fdr": 0.05,
+        "emerging_min_ratio": 2.0,
+        "emerging_min_cases": 8,
+        "search_max_rows": 200,
+        "search_max_chars": 50,
+    },
+    "repeats": {
+        "distance_m": 100.0,
+        "window_hours": 72.0,
+        "text_similarity": 0.3,
+        "rebound_days": 30,
+        "rebound_distance_m": 30.0,
     },
 }
 

@@ -98,6 +98,12 @@ TABLES_SQL: dict[str, str] = {
             end_date DATE,
             detail TEXT
         )""",
+    "case_terms": """
+        CREATE TABLE case_terms (
+            case_id TEXT,
+            reported_at TIMESTAMP,
+            term TEXT
+        )""",
 }
 
 

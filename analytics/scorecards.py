@@ -33,6 +33,11 @@ def entity_metrics(con: duckdb.DuckDBPyConnection, f: Filters, entity: str, cfg:
     entity = entity_kind(entity)
     if entity == "grid":
         frame = metrics.by_area(con, f, "grid", cfg)
+        if float(cfg["score"]["weights"].get("non_repeat_rate", 0) or 0) > 0:
+            from analytics.repeats.rates import repeat_rates
+
+            rates = repeat_rates(con, f, "grid")[["area_id", "repeat_rate"]]
+            frame = frame.merge(rates, on="area_id", how="left")
     elif entity == "department":
         frame = department_metrics(con, f, cfg)
     else:

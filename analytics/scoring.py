@@ -14,7 +14,7 @@ SCORE_DECIMALS = 1
 STATUS_COLORS = {"green": [46, 160, 67], "amber": [240, 173, 0], "red": [214, 48, 49], "grey": [170, 176, 184]}
 
 
-GRID_COMPONENTS = ("on_time_closure_rate", "closure_rate", "satisfaction_rate", "non_rework_rate")
+GRID_COMPONENTS = ("on_time_closure_rate", "closure_rate", "satisfaction_rate", "non_rework_rate", "non_repeat_rate")
 DEPARTMENT_COMPONENTS = ("on_time_handling_rate", "handled_rate", "non_rework_rate")
 WORKER_COMPONENTS = ("report_volume", "valid_report_rate", "self_handled_rate")
 # entity -> (score components, the volume column that decides "too few cases", config key of its weights)
@@ -28,7 +28,8 @@ ENTITIES = {
 def component_rates(frame: pd.DataFrame, entity: str = "grid", report_target: float | None = None) -> pd.DataFrame:
     """The score components of an entity as fractions in [0, 1].
 
-    ``non_rework_rate = 1 - rework_rate``; a worker's ``report_volume`` is reports / ``report_target``,
+    ``non_rework_rate = 1 - rework_rate``, ``non_repeat_rate = 1 - repeat_rate`` (null without a
+    ``repeat_rate`` column); a worker's ``report_volume`` is reports / ``report_target``,
     capped at 1. Other components are the rates of the same name.
     """
     components = ENTITIES[entity][0]
@@ -36,6 +37,9 @@ def component_rates(frame: pd.DataFrame, entity: str = "grid", report_target: fl
     for name in components:
         if name == "non_rework_rate":
             out[name] = 1 - pd.to_numeric(frame["rework_rate"], errors="coerce")
+        elif name == "non_repeat_rate":  # optional: only when the repeat rate was joined (weight > 0)
+            repeat = frame["repeat_rate"] if "repeat_rate" in frame else pd.Series(np.nan, index=frame.index)
+            out[name] = 1 - pd.to_numeric(repeat, errors="coerce")
         elif name == "report_volume":
             out[name] = (pd.to_numeric(frame["reports"], errors="coerce") / float(report_target)).clip(upper=1.0)
         else:

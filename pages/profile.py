@@ -23,6 +23,7 @@ with left:
 with right:
     parts.mix_panel(key, area_f)
     parts.population_panel(info)
+    parts.repeats_panel(key, f, level, area)
 parts.cases_panel(key, area_f)
 workers_col, neighbours_col = st.columns([2, 3], gap="medium")
 with workers_col:

@@ -14,6 +14,7 @@ import shapely
 from analytics.demo import build_demo
 from analytics.demo.city import build_city
 from analytics.demo.hierarchy import level_sizes
+from analytics.demo.text import EMERGING_TERMS
 
 CASES = 30_000
 TABLES = ("grids", "workers", "departments", "categories", "cases", "signals", "pii_planted", "meta")
@@ -163,6 +164,7 @@ def test_meta(con):
         "collapsing_grid",
         "seasonal_category",
         "spike",
+        "emerging_term",
     }
     assert {"schema_version", "loaded_at", "demo_seed", "demo_cases"} <= set(meta)
 
@@ -392,11 +394,16 @@ def test_signals_have_valid_subjects(con):
         "collapsing_grid",
         "seasonal_category",
         "spike",
+        "emerging_term",
+        "duplicate_cluster",
+        "rebound",
     }
     grids = set(frame(con, "SELECT grid_id FROM grids")["grid_id"])
     departments = set(frame(con, "SELECT department FROM departments")["department"])
     codes = set(frame(con, "SELECT category_code FROM categories")["category_code"])
-    valid = {"grid": grids, "department": departments, "category": codes}
+    cases = set(frame(con, "SELECT case_id FROM cases")["case_id"])
+    terms = set(EMERGING_TERMS)
+    valid = {"grid": grids, "department": departments, "category": codes, "case": cases, "term": terms}
     for row in signals.itertuples():
         assert row.subject_id in valid[row.subject_type], row
         assert row.start_date < row.end_date

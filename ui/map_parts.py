@@ -10,7 +10,7 @@ import pydeck as pdk
 import streamlit as st
 
 from analytics import mapdata, profile
-from analytics.choropleth import MAP_METRICS, class_breaks, colours_for, map_metric, palette
+from analytics.choropleth import MAP_METRICS, REPEAT_METRICS, class_breaks, colours_for, map_metric, palette
 from analytics.filters import LEVELS, Filters
 from analytics.scoring import STATUS_COLORS
 from ui import data
@@ -278,6 +278,10 @@ def map_section(key, f: Filters) -> None:
     breadcrumb(key, scope_level, scope_area)
     scoped = dataclasses.replace(f, level=scope_level, area=scope_area)
     scored = data.scored_areas(key, scoped, level)
+    if metric in REPEAT_METRICS:
+        from ui.insight_data import repeat_rates
+
+        scored = scored.merge(repeat_rates(key, scoped, level)[["area_id", *REPEAT_METRICS]], on="area_id", how="left")
     m = map_metric(metric)
     breaks = class_breaks(scored[m.column], m, data.config()["score"]["grades"]) if m.kind != "status" else []
     map_col, side_col = st.columns([3, 1], gap="medium")

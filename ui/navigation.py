@@ -21,6 +21,7 @@ PAGES = (
     PageSpec("hotspots", "pages/hotspots.py", "hotspots", ":material/local_fire_department:"),
     PageSpec("closed_loop", "pages/closed_loop.py", "closed-loop", ":material/published_with_changes:"),
     PageSpec("assessment", "pages/assessment.py", "assessment", ":material/military_tech:"),
+    PageSpec("insight", "pages/insight.py", "insight", ":material/manage_search:"),
     PageSpec("dispatch", "pages/dispatch.py", "dispatch", ":material/assignment_ind:"),
     PageSpec("data", "pages/data.py", "data", ":material/database:"),
 )

@@ -112,6 +112,27 @@ def _suspended_note(row: pd.DataFrame) -> None:
     st.caption(t("edges.profile_suspended", count=fmt_int(row["suspended_overdue"].iloc[0]), days=f"{days:.0f}"))
 
 
+def repeats_panel(key, f: Filters, level: str, area: str) -> None:
+    """The area's repeat and rebound rates against the median of its level (``metrics.md``)."""
+    from ui.insight_data import repeat_rates
+
+    peers = repeat_rates(key, dataclasses.replace(f, level=None, area=None), level)
+    st.subheader(t("profile.repeats"))
+    row = peers[peers["area_id"] == area]
+    cols = st.columns(2)
+    for col, metric in zip(cols, ("repeat_rate", "rebound_rate")):
+        value = row[metric].iloc[0] if not row.empty else None
+        median = peers[metric].median()
+        col.metric(
+            t(f"map_metric.{metric}"),
+            fmt_metric(metric, value),
+            t("profile.repeats_city", value=fmt_metric(metric, median)),
+            delta_color="off",
+            delta_arrow="off",
+            border=True,
+        )
+
+
 def trend_panel(key, area_f: Filters) -> None:
     st.subheader(t("profile.trend"))
     start = area_f.end - dt.timedelta(weeks=26)

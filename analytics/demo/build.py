@@ -21,9 +21,11 @@ from analytics.demo.columns import CASE_COLUMNS
 from analytics.demo.plan import make_plan
 from analytics.demo.rng import stream
 from analytics.demo.taxonomy import CATEGORY_COLUMNS, load_taxonomy
+from analytics.demo.text_signals import demo_tokenizer, text_signal_rows
 from analytics.demo.volume import streams_table
 from analytics.layout import CASE_ORDER, closure_class
 from analytics.schema import create_schema, write_meta
+from analytics.text.index import terms_frame, write_terms
 from analytics.workcal import WorkCalendar
 
 MAX_CHUNK_CASES = 250_000
@@ -68,12 +70,14 @@ def _context(grids: int, cases: int, seed: int, start: str, end: str) -> Context
     sources = sorted(streams_table()["source"].unique().tolist())
     texts, offsets = text.description_pools(taxonomy.categories, sources, stream(seed, "text"))
     roads, estates = text.road_pool(stream(seed, "addresses"))
-    return Context(city, taxonomy, plan, calendar, texts, offsets, sources, roads, estates)
+    emerging = text.emerging_pool(stream(seed, "emerging"), *text.road_pool(stream(seed, "emerging-places")))
+    return Context(city, taxonomy, plan, calendar, texts, offsets, sources, roads, estates, emerging)
 
 
 def _meta(ctx: Context, cases: int, seed: int, grids: int, start: str, end: str) -> dict[str, str]:
     rows = ctx.plan.signal_rows
     summary = {s: sorted(g["subject_id"].tolist()) for s, g in rows.groupby("signal", sort=True)}
+    summary["emerging_term"] = sorted(text.EMERGING_TERMS)
     return {
         "dataset": "demo",
         "city_name": names.CITY_NAME,
@@ -103,21 +107,28 @@ def _fill(path: str, ctx: Context, seed: int, log: Callable[[str], None]) -> int
         con.execute(PII_TABLE_SQL)
         _write_reference(con, ctx)
         daily = ctx.plan.cells.groupby("day")["count"].sum().reindex(range(ctx.plan.days.size), fill_value=0)
-        total = 0
+        total, tokenizer, planted_pairs, planted_rebounds = 0, demo_tokenizer(ctx), [], []
         for stage in STAGES:
             con.execute(f"CREATE TABLE {stage} AS SELECT * FROM cases LIMIT 0")
         for first, last in chunk_ranges(daily.to_numpy(), ctx.plan.days):
             rng = stream(seed, "cases", int(ctx.plan.days[first].astype(np.int64)))
-            cases, planted = make_chunk(ctx, (first, last), rng)
+            cases, planted, pairs, rebounds = make_chunk(ctx, (first, last), rng)
             classes = closure_class(cases)
             for table, klass in (("cases", 0), *zip(STAGES, (1, 2))):
                 _insert(con, table, cases[classes == klass], CASE_COLUMNS)
             _insert(con, "pii_planted", planted, ["case_id", "pii_type", "value"])
+            write_terms(con, terms_frame(cases["case_id"], cases["reported_at"], cases["description"], tokenizer))
+            planted_pairs.append(
+                pairs.assign(reported_at=cases.set_index("case_id").loc[pairs["case_id"], "reported_at"].to_numpy())
+            )
+            planted_rebounds.append(rebounds)
             total += len(cases)
             log(f"demo: {ctx.plan.days[first]}..{ctx.plan.days[last - 1]}: {len(cases):,} cases ({total:,})")
         for stage in STAGES:
             con.execute(f"INSERT INTO cases SELECT * FROM {stage} ORDER BY reported_at, case_id")
             con.execute(f"DROP TABLE {stage}")
+        text_signals = text_signal_rows(ctx, pd.concat(planted_pairs), pd.concat(planted_rebounds))
+        _insert(con, "signals", text_signals, list(text_signals.columns))
         con.execute("CHECKPOINT")
         return total
     finally:

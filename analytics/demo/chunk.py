@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics.demo import dispatch, pii
+from analytics.demo import dispatch, pii, planted_text
 from analytics.demo.arrivals import arrivals
 from analytics.demo.city import City
 from analytics.demo.columns import CASE_COLUMNS, TIME_COLUMNS, text_column
@@ -32,6 +32,7 @@ class Context:
     sources: list[str]
     roads: list[str]
     estates: list[str]
+    emerging_pools: dict
 
 
 def case_ids(reported: np.ndarray) -> np.ndarray:
@@ -73,8 +74,9 @@ def _columns(frame: pd.DataFrame, ctx: Context, rng: np.random.Generator, period
     return pd.DataFrame(columns)[CASE_COLUMNS]
 
 
-def make_chunk(ctx: Context, day_range: tuple[int, int], rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Cases reported on ``plan.days[day_range[0]:day_range[1]]`` and their planted personal data."""
+def make_chunk(ctx: Context, day_range: tuple[int, int], rng: np.random.Generator) -> tuple[pd.DataFrame, ...]:
+    """Cases reported on ``plan.days[day_range[0]:day_range[1]]``, their planted personal data,
+    and the planted repeat pairs and rebounds (:mod:`analytics.demo.planted_text`)."""
     days = ctx.plan.days
     end = (days[-1] + 1).astype("datetime64[s]")
     frame = arrivals(ctx.plan, day_range, ctx.city, ctx.taxonomy, rng)
@@ -85,8 +87,9 @@ def make_chunk(ctx: Context, day_range: tuple[int, int], rng: np.random.Generato
     frame = as_of(frame, end, rng)
     frame["due_at"] = due_times(frame, ctx.calendar)
     out = _columns(frame, ctx, rng, (days[0].astype("datetime64[s]"), end))
+    pairs, rebounds = planted_text.plant(out, ctx, np.random.default_rng(rng.integers(2**63)))
     described, planted = pii.plant(
         out["case_id"].to_numpy(dtype=object), out["description"].to_numpy(dtype=object), rng, ctx.roads, ctx.estates
     )
     out["description"] = text_column(described)
-    return out, planted
+    return out, planted, pairs, rebounds

@@ -2,7 +2,14 @@
 
 Each pool mixes channel-specific openers, fictional places (roads,
 intersections, compounds, landmarks), times and the category's phrases from
-the reference tables. Pools are built once per build and sampled per case.
+the reference tables, with varied phrasing: synonyms, the place before or
+after the matter, typos (homophones), and short and long forms. Pools are
+built once per build and sampled per case.
+
+Function API for other generators (e.g. department phrases for dispatch):
+:func:`description_pools` (all pools), :func:`vary` (one phrasing variant of a
+sentence), :func:`emerging_pool` (texts carrying a planted emerging term) and
+:func:`repeat_text` (how a resident words a repeat or a rebound).
 """
 
 from __future__ import annotations
@@ -63,6 +70,63 @@ OPENERS = {
 DISPUTE_ENDINGS = ("，申请调解。", "，双方情绪激动，需及时介入调解。", "，多次协商未果，请求调解。")
 
 
+# synonyms swapped in a share of texts: (word, alternatives)
+SYNONYMS = (
+    ("垃圾", ("垃圾", "废弃物", "生活垃圾")),
+    ("尽快", ("尽快", "赶紧", "抓紧")),
+    ("损坏", ("损坏", "坏了", "破损")),
+    ("噪声", ("噪声", "噪音", "吵闹声")),
+    ("占用", ("占用", "占了", "侵占")),
+    ("附近", ("附近", "旁边", "周边")),
+)
+# common homophone typos of hotline transcripts
+TYPOS = (("反映", "反应"), ("楼道", "楼到"), ("清理", "清里"), ("已经", "以经"), ("停车", "亭车"))
+SHORT_ENDINGS = ("。", "，速处理。", "！")
+# planted emerging terms: term -> (category code, templates); the term is new wording residents start using
+EMERGING_TERMS = {
+    "飞线充电": ("D1702", ("{place}有住户从楼上拉电线飞线充电，存在火灾隐患", "楼下有人飞线充电，电线横穿人行道")),
+    "预制菜": ("D0101", ("{place}附近餐馆使用预制菜却未明示，消费者知情权受损", "外卖商家以预制菜冒充现做菜品")),
+    "直播带货": ("D0102", ("通过直播带货购买的商品与宣传严重不符，商家拒绝退款", "直播带货买到假冒商品，平台客服推诿")),
+}
+EMERGING_SHARE_AT_END = 0.03  # of all hotline/app demand cases, per term
+REPEAT_OPENERS = ("市民再次来电反映：", "该问题此前已反映过，", "又有居民反映：", "再次反映：")
+REBOUND_OPENERS = ("问题再次出现：", "此前处理后又复发：", "整改后反弹：")
+
+
+def vary(text: str, rng: np.random.Generator) -> str:
+    """One phrasing variant: a synonym (half of texts), a homophone typo (one in ten), a short form (one in six)."""
+    if rng.random() < 0.5:
+        word, options = SYNONYMS[int(rng.integers(len(SYNONYMS)))]
+        text = text.replace(word, _pick(options, rng), 1)
+    if rng.random() < 0.1:
+        right, wrong = TYPOS[int(rng.integers(len(TYPOS)))]
+        text = text.replace(right, wrong, 1)
+    if rng.random() < 1 / 6 and "，" in text:
+        text = text.split("，")[0] + _pick(SHORT_ENDINGS, rng)
+    return text
+
+
+def emerging_pool(rng: np.random.Generator, roads: list[str], estates: list[str], size: int = POOL_SIZE):
+    """Per planted term, ``size`` hotline/app texts that carry it: ``{term: array of texts}``."""
+    pools = {}
+    for term, (_, templates) in EMERGING_TERMS.items():
+        texts = []
+        for _ in range(size):
+            phrase = _pick(templates, rng).format(place=_anchor(rng, roads, estates))
+            texts.append(
+                vary(f"{_pick(OPENERS['hotline'] + OPENERS['app'], rng)}{phrase}，{_pick(REQUESTS, rng)}。", rng)
+            )
+        pools[term] = np.array(texts, dtype=object)
+    return pools
+
+
+def repeat_text(parent: np.ndarray, rebound: bool, rng: np.random.Generator) -> np.ndarray:
+    """How a second resident words the same matter: a new opener before the parent's body (vectorised)."""
+    openers = np.array(REBOUND_OPENERS if rebound else REPEAT_OPENERS, dtype=object)
+    body = pd.Series(parent, dtype=object).str.split("：", n=1).str[-1].to_numpy(dtype=object)
+    return openers[rng.integers(0, openers.size, parent.size)] + body
+
+
 def _pick(options: tuple[str, ...] | list[str], rng: np.random.Generator) -> str:
     return options[int(rng.integers(len(options)))]
 
@@ -102,14 +166,16 @@ def _one(
     phrase = _fill(_pick(phrases, rng), rng, roads, estates)
     opener = _pick(OPENERS["visit" if kind == "dispute" and source == "patrol" else source], rng)
     if kind == "dispute":
-        return opener + phrase + _pick(DISPUTE_ENDINGS, rng)
+        return vary(opener + phrase + _pick(DISPUTE_ENDINGS, rng), rng)
     if kind == "demand":
         when = f"{_pick(TIMES, rng)}，" if rng.random() < 0.4 else ""
-        return f"{opener}{when}{phrase}，{_pick(REQUESTS, rng)}。"
+        return vary(f"{opener}{when}{phrase}，{_pick(REQUESTS, rng)}。", rng)
     place = _place(rng, roads, estates)
     if source == "camera":
         return f"{opener}{place}{phrase}，抓拍时间{rng.integers(6, 22)}:{rng.integers(0, 60):02d}。"
-    return f"{opener}{place}{phrase}，{_pick(EXTENTS, rng)}。"
+    if rng.random() < 0.3:  # the matter first, then the place
+        return vary(f"{opener}{phrase}，地点：{place}，{_pick(EXTENTS, rng)}。", rng)
+    return vary(f"{opener}{place}{phrase}，{_pick(EXTENTS, rng)}。", rng)
 
 
 def description_pools(

@@ -33,6 +33,7 @@ from analytics.ingest.report import build_report, format_report, store_report
 from analytics.ingest.times import check_timezone
 from analytics.ingest.validate import file_rejects, mark_duplicates
 from analytics.schema import create_schema, write_meta
+from analytics.text.index import index_cases
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,7 @@ def _load(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, lo
     if rows_in != len(cases) + len(rejects):
         raise IngestError(f"internal check failed: {rows_in} rows in but {len(cases)} cases + {len(rejects)} rejects")
     _write(con, cases, rejects, grids)
+    log(f"import: {index_cases(con):,} terms of descriptions indexed")
     report = build_report(con, rejects, repaired, [note for _, m in files for note in m.notes])
     store_report(con, report)
     meta = tables.import_meta(

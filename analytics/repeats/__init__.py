@@ -1,0 +1,1 @@
+"""Repeats (一事多诉) and rebounds (问题反弹): cases of the same category close in place and time."""

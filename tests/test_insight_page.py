@@ -1,0 +1,64 @@
+"""AppTests of the Demand insight page, the repeat metrics on the grid map and the profile's repeat panel."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.test_pages import APP, TIMEOUT, run_page
+
+HOSTILE = "x'; DROP TABLE cases;--"
+
+
+def _found(at: AppTest) -> int:
+    counts = [re.match(r"([\d,]+) cases found", c.value) for c in at.caption]
+    return next(int(m.group(1).replace(",", "")) for m in counts if m)
+
+
+def _clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_insight_page_shows_terms_repeats_and_maps(demo_env, lang):
+    at = run_page("pages/insight.py", lang)
+    _clean(at)
+    assert len(at.tabs) == 2
+    assert len(at.dataframe) >= 4, "top terms, emerging terms, a term's cases and the repeat lists"
+    assert len(at.metric) == 4
+    assert len(at.get("deck_gl_json_chart")) == 2, "the term map and the repeat-rate map"
+    assert at.selectbox(key="insight_term").options
+
+
+def test_hostile_and_private_searches_find_nothing(demo_env):
+    at = run_page("pages/insight.py", "en")
+    at.text_input(key="insight_search").input(HOSTILE).run()
+    _clean(at)
+    assert _found(at) == 0
+    at.text_input(key="insight_search").input("13812345678").run()
+    _clean(at)
+    assert _found(at) == 0
+    at.text_input(key="insight_search").input("垃圾").run()
+    _clean(at)
+    assert _found(at) > 0
+
+
+@pytest.mark.parametrize("metric", ["repeat_rate", "rebound_rate"])
+def test_grid_map_draws_repeat_metrics(demo_env, metric):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("pages/grid_map.py")
+    at.session_state["map_metric"] = metric
+    at.run()
+    _clean(at)
+    assert at.get("deck_gl_json_chart")
+
+
+def test_profile_shows_repeat_rates(demo_env):
+    at = run_page("pages/profile.py", "en")
+    _clean(at)
+    labels = [m.label for m in at.metric]
+    assert "Repeat rate" in labels and "Rebound rate" in labels

@@ -1,0 +1,62 @@
+"""Cached loaders of the Demand insight page (text terms, repeats, rebounds); no drawing here."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics.filters import Filters
+from analytics.repeats import rates
+from analytics.text import search, terms
+from ui import data
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def top_terms(db_key, f: Filters) -> pd.DataFrame:
+    return terms.top_terms(data.connection().cursor(), f, cfg=data.config())
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def emerging_terms(db_key, f: Filters) -> pd.DataFrame:
+    return terms.emerging_terms(data.connection().cursor(), f, data.config())
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def term_cases(db_key, f: Filters, term: str) -> pd.DataFrame:
+    return search.term_cases(data.connection().cursor(), f, term)
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def term_areas(db_key, f: Filters, term: str, level: str) -> pd.DataFrame:
+    return search.term_areas(data.connection().cursor(), f, term, level)
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def search_cases(db_key, f: Filters, query: str) -> pd.DataFrame:
+    return search.search_cases(data.connection().cursor(), f, query)
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def repeats(db_key, f: Filters) -> pd.DataFrame:
+    return rates.repeats(data.connection().cursor(), f, rates.RepeatRule.from_config(data.config()))
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def rebounds(db_key, f: Filters) -> pd.DataFrame:
+    return rates.rebounds(data.connection().cursor(), f, rates.RepeatRule.from_config(data.config()))
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def repeat_rates(db_key, f: Filters, level: str) -> pd.DataFrame:
+    return rates.repeat_rates(data.connection().cursor(), f, level, rates.RepeatRule.from_config(data.config()))
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def case_labels(db_key, case_ids: tuple[str, ...]) -> pd.DataFrame:
+    """Category and grid names of listed cases (for the repeat tables)."""
+    con = data.connection().cursor()
+    con.register("label_ids", pd.DataFrame({"case_id": list(case_ids)}))
+    return con.execute(
+        """SELECT c.case_id, c.category_name, g.grid_name, c.description FROM cases c
+           JOIN label_ids USING (case_id) LEFT JOIN grids g ON g.grid_id = c.grid_id"""
+    ).df()

@@ -1,0 +1,213 @@
+"""Panels of the Demand insight page: top and emerging terms, a term's cases and map, search, repeats."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+
+from analytics.choropleth import MapMetric, class_breaks, colours_for, palette
+from analytics.filters import LEVELS, Filters
+from analytics.text.search import SearchError
+from ui import data
+from ui import insight_data as load
+from ui.filters import labels
+from ui.i18n import fmt_int, fmt_metric, fmt_pct, t, t_or
+from ui.maps import CompactDeck, polygon_rows, view_for, with_base
+from ui.tables import masked, show_table
+
+SHARE = MapMetric("share", "share", False, "quantile")
+MAP_HEIGHT = 430
+
+
+def area_level(f: Filters) -> str:
+    """The level the maps show: one below the filter's area, else streets."""
+    if f.level is None or f.area is None:
+        return "street"
+    return LEVELS[min(LEVELS.index(f.level) + 1, len(LEVELS) - 1)]
+
+
+def area_map(key, f: Filters, values: pd.DataFrame, column: str, label: str, level: str) -> None:
+    """A small choropleth of ``values[column]`` per ``area_id`` with a legend (quantile classes)."""
+    geoms = data.geometries(key, level)
+    geoms = geoms[geoms["area_id"].isin(values["area_id"])]
+    if geoms.empty or values[column].dropna().empty:
+        st.info(t("insight.no_map"))
+        return
+    breaks = class_breaks(values[column], SHARE)
+    shown = values.assign(
+        fill=colours_for(values[column], SHARE, breaks), value_text=[fmt_metric(column, v) for v in values[column]]
+    )
+    rows = polygon_rows(geoms, shown)
+    layer = pdk.Layer(
+        "PolygonLayer",
+        data=rows[["polygon", "fill", "area_name", "value_text"]],
+        get_polygon="polygon",
+        get_fill_color="fill",
+        pickable=True,
+        stroked=True,
+        get_line_color=[255, 255, 255, 230],
+        line_width_min_pixels=1,
+    )
+    tooltip = {"html": f"<b>{{area_name}}</b><br/>{html.escape(label)}: {{value_text}}", "style": {"fontSize": "14px"}}
+    deck = CompactDeck(
+        layers=with_base([layer], data.base_layer_for(key)),
+        initial_view_state=view_for(geoms, height_px=MAP_HEIGHT),
+        map_provider=None,
+        tooltip=tooltip,
+    )
+    chips = "".join(
+        f"<span style='display:inline-flex;align-items:center;margin-right:12px'><span style='width:14px;height:14px;"
+        f"border-radius:3px;margin-right:4px;background:rgb({c[0]},{c[1]},{c[2]})'></span>"
+        f"{html.escape(fmt_metric(column, lo))} – {html.escape(fmt_metric(column, hi))}</span>"
+        for c, lo, hi in zip(palette(SHARE, len(breaks) - 1), breaks[:-1], breaks[1:])
+    )
+    st.markdown(f"<div style='font-size:13px'><b>{html.escape(label)}</b><br/>{chips}</div>", unsafe_allow_html=True)
+    st.pydeck_chart(deck, height=MAP_HEIGHT)
+
+
+def top_terms_panel(key, f: Filters) -> pd.DataFrame:
+    st.subheader(t("insight.top_terms"))
+    st.caption(t("insight.top_terms_note"))
+    top = load.top_terms(key, f)
+    if top.empty:
+        st.info(t("insight.no_terms"))
+    else:
+        shown = top.assign(share_rate=top["share"])
+        show_table(shown, ["term", "cases", "share_rate", "lift"], "top_terms.csv", "dl_top_terms", height=360)
+    return top
+
+
+def emerging_panel(key, f: Filters) -> pd.DataFrame:
+    st.subheader(t("insight.emerging_terms"))
+    cfg = data.config()["text"]
+    st.caption(
+        t(
+            "insight.emerging_rule",
+            periods=cfg["emerging_baseline_periods"],
+            fdr=fmt_pct(cfg["emerging_fdr"]),
+            ratio=cfg["emerging_min_ratio"],
+            min=cfg["emerging_min_cases"],
+        )
+    )
+    emerging = load.emerging_terms(key, f)
+    rising = emerging[emerging["emerging"]] if not emerging.empty else emerging
+    if rising.empty:
+        st.info(t("insight.no_emerging"))
+    else:
+        columns = ["term", "cases", "baseline_cases", "rate_ratio", "p_fdr"]
+        shown = rising.assign(p_fdr=rising["q_value"])  # the BH-adjusted p-value, shown with 4 decimals
+        show_table(shown, columns, "emerging_terms.csv", "dl_emerging_terms", height=360)
+    return rising
+
+
+def term_detail(key, f: Filters, options: list[str]) -> None:
+    """A chosen term opens its cases (masked) and its map."""
+    st.subheader(t("insight.term_detail"))
+    if not options:
+        st.info(t("insight.no_terms"))
+        return
+    term = st.selectbox(t("insight.choose_term"), options, key="insight_term")
+    level = area_level(f)
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        cases = load.term_cases(key, f, term)
+        st.caption(t("insight.term_cases", term=term, count=fmt_int(len(cases))))
+        show_table(masked(_labelled(cases)), _case_columns(), "term_cases.csv", "dl_term_cases", height=MAP_HEIGHT)
+    with right:
+        areas = load.term_areas(key, f, term, level)
+        areas = areas.assign(term_share_rate=areas["term_cases"] / areas["reported"].where(areas["reported"] > 0))
+        area_map(key, f, areas, "term_share_rate", t("insight.term_map", term=term), level)
+
+
+def _case_columns() -> list[str]:
+    return ["case_id", "reported_at", "category_name", "status_label", "description"]
+
+
+def _labelled(cases: pd.DataFrame) -> pd.DataFrame:
+    return cases.assign(status_label=[t_or(f"case_status.{s}", str(s)) for s in cases["status"]])
+
+
+def search_panel(key, f: Filters) -> None:
+    st.subheader(t("insight.search"))
+    query = st.text_input(
+        t("insight.search_box"), key="insight_search", max_chars=data.config()["text"]["search_max_chars"]
+    )
+    if not query.strip():
+        st.caption(t("insight.search_hint"))
+        return
+    try:
+        found = load.search_cases(key, f, query)
+    except SearchError:
+        st.warning(t("insight.search_invalid", max=data.config()["text"]["search_max_chars"]))
+        return
+    st.caption(t("insight.search_found", count=fmt_int(len(found))))
+    if not found.empty:
+        show_table(masked(_labelled(found)), _case_columns(), "search.csv", "dl_search", height=320)
+
+
+def repeat_panel(key, f: Filters) -> None:
+    """Repeat and rebound rates (tiles), their map, and the lists with parents."""
+    cfg = data.config()["repeats"]
+    st.caption(
+        t(
+            "insight.repeat_rule",
+            distance=fmt_int(cfg["distance_m"]),
+            hours=fmt_int(cfg["window_hours"]),
+            similarity=cfg["text_similarity"],
+            days=fmt_int(cfg["rebound_days"]),
+            rebound_distance=fmt_int(cfg["rebound_distance_m"]),
+        )
+    )
+    level = area_level(f)
+    per_area = load.repeat_rates(key, f, level)
+    reported, closed = int(per_area["reported"].sum()), int(per_area["closed"].sum())
+    found, back = load.repeats(key, f), load.rebounds(key, f)
+    tiles = st.columns(4)
+    tiles[0].metric(t("insight.repeats"), fmt_int(len(found)))
+    tiles[1].metric(t("map_metric.repeat_rate"), fmt_pct(len(found) / reported) if reported else "—")
+    tiles[2].metric(t("insight.rebounds"), fmt_int(len(back)))
+    tiles[3].metric(t("map_metric.rebound_rate"), fmt_pct(len(back) / closed) if closed else "—")
+    metric = (
+        st.segmented_control(
+            t("map.metric"),
+            ["repeat_rate", "rebound_rate"],
+            key="insight_repeat_metric",
+            default="repeat_rate",
+            format_func=labels("map_metric", ("repeat_rate", "rebound_rate")).__getitem__,
+        )
+        or "repeat_rate"
+    )
+    left, right = st.columns([2, 3], gap="medium")
+    with left:
+        area_map(key, f, per_area, metric, t(f"map_metric.{metric}"), level)
+    with right:
+        _repeat_tables(key, found, back)
+
+
+def _repeat_tables(key, found: pd.DataFrame, back: pd.DataFrame) -> None:
+    ids = tuple(sorted(set(found["case_id"]) | set(back["case_id"])))
+    names = (
+        load.case_labels(key, ids)
+        if ids
+        else pd.DataFrame(columns=["case_id", "category_name", "grid_name", "description"])
+    )
+    st.caption(t("insight.repeat_list"))
+    shown = found.merge(names, on="case_id", how="left")
+    columns = [
+        "case_id",
+        "parent_id",
+        "category_name",
+        "grid_name",
+        "distance_m",
+        "hours_apart",
+        "similarity",
+        "description",
+    ]
+    show_table(masked(shown), columns, "repeats.csv", "dl_repeats", height=240)
+    st.caption(t("insight.rebound_list"))
+    back = back.merge(names, on="case_id", how="left")
+    columns = ["case_id", "rebound_id", "category_name", "grid_name", "closed_at", "distance_m", "days_after"]
+    show_table(back, columns, "rebounds.csv", "dl_rebounds", height=200)
