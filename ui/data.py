@@ -52,6 +52,12 @@ def data_range(db_key: tuple):
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def levels(db_key: tuple) -> tuple[str, ...]:
+    """The area levels the loaded data has, coarse to fine (:func:`analytics.queries.levels_present`)."""
+    return queries.levels_present(connection())
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def areas(db_key: tuple, level: str, parent_level: str | None, parent: str | None) -> pd.DataFrame:
     return queries.areas(connection(), level, parent_level, parent)
 

@@ -62,9 +62,10 @@ def _period(data_first: dt.date, data_end: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def _area() -> tuple[str | None, str | None]:
+    present = data.levels(data.db_key())
     level = st.sidebar.selectbox(
         t("filter.level"),
-        ("city", *LEVELS),
+        ("city", *present),
         format_func=labels("level", ("city", *LEVELS)).__getitem__,
         key="filter_level",
         on_change=_clear_overrides,

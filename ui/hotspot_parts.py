@@ -61,7 +61,8 @@ class Choice:
 
 def controls(f: Filters) -> Choice:
     cols = st.columns(4)
-    level = cols[0].selectbox(t("hot.level"), LEVELS, format_func=labels("level", LEVELS).__getitem__, key="hot_level")
+    present = [lv for lv in LEVELS if lv in data.levels(data.db_key())]
+    level = cols[0].selectbox(t("hot.level"), present, format_func=labels("level", LEVELS).__getitem__, key="hot_level")
     measure = cols[1].selectbox(
         t("hot.measure"), MEASURES, format_func=labels("hot.measure", MEASURES).__getitem__, key="hot_measure"
     )
