@@ -92,6 +92,35 @@ class Mapping:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
+def match_column(candidates: tuple[str, ...], available: list[str]) -> str | None:
+    """The source column for a mapping's ``candidates``: the first exact match, else the first candidate that
+    matches exactly one column ignoring case and surrounding spaces (``srnumber`` finds ``SRNumber``); None
+    when nothing matches. Two columns differing only in case are ambiguous: :class:`IngestError`.
+
+    Examples
+    --------
+    >>> match_column(("srnumber",), ["SRNumber", "Status"])
+    'SRNumber'
+    """
+    present = set(available)
+    exact = next((c for c in candidates if c in present), None)
+    if exact is not None:
+        return exact
+    folded: dict[str, list[str]] = {}
+    for name in available:
+        folded.setdefault(str(name).strip().casefold(), []).append(name)
+    for candidate in candidates:
+        hits = folded.get(candidate.strip().casefold(), [])
+        if len(hits) > 1:
+            raise IngestError(
+                f"column {candidate!r} matches {' and '.join(repr(h) for h in hits)} ignoring case; "
+                "name the exact column in the mapping"
+            )
+        if hits:
+            return hits[0]
+    return None
+
+
 def list_presets() -> list[str]:
     """Names of the shipped presets (``data/mappings/*.toml``)."""
     return sorted(p.stem for p in PRESETS_DIR.glob("*.toml"))
@@ -207,9 +236,11 @@ def load_mapping(name_or_path: str | Path) -> Mapping:
 
 def suggest_preset(columns: list[str]) -> str | None:
     """The first preset whose id and report-time columns are both among ``columns`` (or None)."""
-    present = set(columns)
     for name in list_presets():
         mapping = load_mapping(name)
-        if all(set(mapping.columns[k]) & present for k in ("case_id", "reported_at")):
-            return name
+        try:
+            if all(match_column(mapping.columns[k], columns) for k in ("case_id", "reported_at")):
+                return name
+        except IngestError:  # ambiguous columns: not this preset
+            continue
     return None
