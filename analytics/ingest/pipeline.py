@@ -119,7 +119,7 @@ def _accepted(files: list[tuple[CaseFile, MappedFile]]) -> pd.DataFrame:
 def _grids(spec: ImportSpec, cases: pd.DataFrame, lon, lat, boundary_grids):
     """(grids frame, per-case grid ids from geometry or None, repaired, grid source)."""
     if boundary_grids is not None:
-        grids, geoms, repaired = boundary_grids
+        grids, geoms, repaired, _ = boundary_grids
         idx = join_points(lon, lat, geoms)
         ids = np.where(idx >= 0, grids["grid_id"].to_numpy(object)[idx], None)
         return grids, ids, repaired, f"boundaries: {spec.boundaries.grids.path.name}"
@@ -179,11 +179,13 @@ def _load(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, lo
         mark_duplicates(files)
         rejects = pd.concat([file_rejects(f, m.reject_reason) for f, m in files], ignore_index=True)
         cases = _accepted(files)
-        grids, repaired, grid_source = locate(spec, mapping, cases, pending.result() if pending else None)
+        boundary = pending.result() if pending else None
+        grids, repaired, grid_source = locate(spec, mapping, cases, boundary)
     if rows_in != len(cases) + len(rejects):
         raise IngestError(f"internal check failed: {rows_in} rows in but {len(cases)} cases + {len(rejects)} rejects")
     _write(con, cases, rejects, grids)
-    report = build_report(con, rejects, repaired, [note for _, m in files for note in m.notes])
+    duplicates = boundary[3] if boundary else []
+    report = build_report(con, rejects, repaired, [note for _, m in files for note in m.notes], duplicates)
     store_report(con, report)
     meta = tables.import_meta(
         dataset=mapping.name,
