@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import duckdb
@@ -90,3 +91,16 @@ def test_sidebar_and_map_offer_only_existing_levels(no_community_db):
     at = _run("pages/grid_map.py")
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.selectbox(key="filter_level").options == ["Whole city", "District", "Street", "Grid"]
+
+
+def test_custom_range_is_inclusive_of_its_last_day_and_stops_at_the_data(no_community_db):
+    """Issue 11, item 14: the picker's last allowed day is the last day of data (2025-03-06), not the
+    exclusive end (2025-03-07); picking 3 to 5 March means [3 March, 6 March)."""
+    at = _run("pages/overview.py", filter_period="custom")
+    picker = at.date_input(key="filter_range")
+    assert (picker.min, picker.max) == (dt.date(2025, 3, 3), dt.date(2025, 3, 6))
+    picker.set_value((dt.date(2025, 3, 3), dt.date(2025, 3, 5))).run()
+    f = at.session_state["filters"]
+    assert (f.start, f.end) == (dt.date(2025, 3, 3), dt.date(2025, 3, 6))
+    assert next(m for m in at.metric if m.label == "Reported").value == "2"  # 3 and 5 March, not the 6th
+    assert not at.exception and not at.error
