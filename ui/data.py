@@ -16,6 +16,7 @@ from analytics import alerts, departments, metrics, queries, store
 from analytics.config import load_config
 from analytics.filters import Filters
 from analytics.scoring import add_scores, city_index
+from analytics.workcal import WorkCalendar
 
 TTL = 600
 LOG = logging.getLogger("gridscope")
@@ -38,6 +39,11 @@ def connection() -> duckdb.DuckDBPyConnection:
 
 def config() -> dict:
     return load_config()
+
+
+def work_calendar() -> WorkCalendar:
+    """The working calendar of the configuration (official days plus ``[calendar]``)."""
+    return WorkCalendar.from_config(config())
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
