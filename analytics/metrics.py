@@ -133,13 +133,20 @@ def _clean(value):
     return value
 
 
+def summary_query(f: Filters) -> tuple[str, dict]:
+    """The complete query :func:`summary` runs for ``f`` (WHERE clauses included) and its parameters;
+    the Data page shows exactly this."""
+    where, params = case_filter_sql(f)
+    return summary_sql(where), {**params, **period_params(f)}
+
+
 def summary(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None) -> dict[str, Any]:
     """All metrics of ``metrics.md`` for one filter set, as one flat dict (the ``report`` object).
 
     Rates are fractions in [0, 1] or ``None`` when their denominator is 0.
     """
-    where, params = case_filter_sql(f)
-    row = con.cursor().execute(summary_sql(where), {**params, **period_params(f)}).fetchone()
+    sql, params = summary_query(f)
+    row = con.cursor().execute(sql, params).fetchone()
     counts = {name: _clean(value) for name, value in zip(AGGREGATES, row)}
     weights = (cfg or {}).get("three_rates", {}).get("weights")
     return derive_rates(counts, weights)
@@ -191,14 +198,19 @@ def reported_by_area(con: duckdb.DuckDBPyConnection, f: Filters, level: str) -> 
     return con.cursor().execute(sql, {**params, **period_params(f)}).df()
 
 
+def by_area_query(f: Filters, level: str) -> tuple[str, dict]:
+    """The complete query :func:`by_area` runs (map, scores, profile peers) and its parameters."""
+    where, params = case_filter_sql(f)
+    return by_area_sql(level, where, area_filter_sql(f, "g")), {**params, **period_params(f)}
+
+
 def by_area(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | None = None) -> pd.DataFrame:
     """One row per area of ``level`` with every count and rate, plus per-1,000-resident volume.
 
     The area filter of ``f`` still applies (e.g. the grids of one street).
     """
-    where, params = case_filter_sql(f)
-    grid_where = area_filter_sql(f, "g")
-    frame = con.cursor().execute(by_area_sql(level, where, grid_where), {**params, **period_params(f)}).df()
+    sql, params = by_area_query(f, level)
+    frame = con.cursor().execute(sql, params).df()
     count_cols = [c for c in AGGREGATES if not c.endswith("_hours") and c != "satisfaction_points"]
     frame[count_cols] = frame[count_cols].fillna(0).astype("int64")
     weights = (cfg or {}).get("three_rates", {}).get("weights")
