@@ -55,6 +55,7 @@ DEFAULTS: dict[str, Any] = {
         "workdays": [],
         "years": [],
     },
+    "deadlines": {},  # deadline rules for imports without due_at: see analytics/ingest/deadlines.py
     "map": {"tile_url": ""},
     "privacy": {"unmask": False},
     "presentation": {"rotate_seconds": 30, "refresh_seconds": 300},

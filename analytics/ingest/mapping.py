@@ -43,7 +43,7 @@ TEXT_COLUMNS = (
 )
 NUMBER_COLUMNS = ("lon", "lat", "rework_count")
 MAPPABLE = TEXT_COLUMNS + TIME_COLUMNS + BOOL_COLUMNS + NUMBER_COLUMNS
-SECTIONS = {"dataset", "columns", "constants", "times", "values", "transforms", "location", "rules"}
+SECTIONS = {"dataset", "columns", "constants", "times", "values", "transforms", "location", "rules", "deadlines"}
 DATASET_KEYS = {"name", "city_name", "city_name_en", "timezone", "encoding", "delimiter", "null_values"}
 
 
@@ -82,6 +82,7 @@ class Mapping:
     placeholders: tuple[tuple[float, float], ...] = ()
     coords: str = "wgs84"
     closed_at_requires_status: tuple[str, ...] = ()
+    deadlines: dict = field(default_factory=dict)  # [deadlines]: see analytics.ingest.deadlines
     origin: str = ""  # preset name or mapping file name, recorded in meta
 
     def formats_for(self, column: str) -> tuple[str, ...]:
@@ -173,6 +174,16 @@ def _location(section: dict, origin: str) -> tuple[tuple[tuple[float, float], ..
     return tuple((float(a), float(b)) for a, b in pairs), coords
 
 
+def _deadlines(section, origin: str) -> dict:
+    """``[deadlines]`` checked now (keys and durations), applied by the import."""
+    from analytics.ingest.deadlines import parse_rules
+
+    if not isinstance(section, dict):
+        raise IngestError(f"{origin} [deadlines]: expected a table")
+    parse_rules(section, window_hours=8.0, origins=(origin,))
+    return dict(section)
+
+
 def parse_mapping(data: dict, origin: str) -> Mapping:
     """Validate a parsed TOML mapping and build a :class:`Mapping` (precise errors name the key)."""
     _check_keys(data, SECTIONS, origin)
@@ -212,6 +223,7 @@ def parse_mapping(data: dict, origin: str) -> Mapping:
         placeholders=placeholders,
         coords=coords,
         closed_at_requires_status=tuple(rules.get("closed_at_requires_status", ())),
+        deadlines=_deadlines(data.get("deadlines", {}), origin),
         origin=origin,
     )
 
