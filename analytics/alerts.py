@@ -20,6 +20,7 @@ import pandas as pd
 
 from analytics import metrics
 from analytics.anomaly import spike_matrix
+from analytics.coverage import data_coverage
 from analytics.departments import department_metrics
 from analytics.filters import Filters, case_filter_sql, period_params
 
@@ -120,12 +121,14 @@ def slow_department_alerts(depts: pd.DataFrame, previous: pd.DataFrame) -> pd.Da
 
 def rising_demand_alerts(con, f: Filters, rules: dict) -> pd.DataFrame:
     """Grids whose demand volume rose sharply against the same period a year earlier (seasonality
-    cancels out), or against the previous period when the data does not reach back a year."""
+    cancels out), or against the previous period when the data does not reach back a year; none when
+    neither comparison period (or P itself) lies wholly inside the data coverage."""
     demand = dataclasses.replace(f, kind="demand")
-    first = con.cursor().execute("SELECT min(reported_at) FROM cases").fetchone()[0]
-    baseline = demand.year_earlier()
-    if first is None or first.date() > baseline.start:
-        baseline = demand.previous()
+    coverage = data_coverage(con)
+    candidates = [b for b in (demand.year_earlier(), demand.previous()) if coverage and coverage.covers(b.start, b.end)]
+    if not candidates or not coverage.covers(f.start, f.end):  # no comparison data: no "0 -> 542" alerts
+        return pd.DataFrame(columns=COLUMNS)
+    baseline = candidates[0]
     now = metrics.reported_by_area(con, demand, "grid")
     before = metrics.reported_by_area(con, baseline, "grid")[["area_id", "reported"]]
     both = now.merge(before, on="area_id", suffixes=("", "_prev"))
@@ -137,7 +140,10 @@ def rising_demand_alerts(con, f: Filters, rules: dict) -> pd.DataFrame:
 
 
 def daily_category_counts(con: duckdb.DuckDBPyConnection, f: Filters, weeks: int) -> tuple[pd.DataFrame, pd.Series]:
-    """Reports per day (rows, complete) and category (columns) from ``weeks`` before P to its end, and the names."""
+    """Reports per day (rows, complete) and category (columns) from ``weeks`` before P to its end, and the names.
+
+    Days outside the data coverage are NaN (missing), days inside it without a case 0.
+    """
     where, params = case_filter_sql(f)
     sql = f"""
         SELECT c.reported_at::DATE AS day, c.category_code, any_value(c.category_name) AS name, count(*) AS n
@@ -152,7 +158,12 @@ def daily_category_counts(con: duckdb.DuckDBPyConnection, f: Filters, weeks: int
         pd.Timestamp(f.start) - pd.Timedelta(weeks=weeks), pd.Timestamp(f.end), freq="D", inclusive="left"
     )
     table = counts.pivot_table(index="day", columns="category_code", values="n", fill_value=0)
-    return table.set_axis(pd.to_datetime(table.index)).reindex(days, fill_value=0), names
+    table = table.set_axis(pd.to_datetime(table.index)).reindex(days, fill_value=0).astype(float)
+    coverage = data_coverage(con)
+    if coverage is not None:  # days outside the data are missing, not zero (metrics.md: Spike)
+        outside = (days < pd.Timestamp(coverage.start)) | (days >= pd.Timestamp(coverage.end))
+        table.loc[outside, :] = np.nan
+    return table, names
 
 
 def spike_alerts(con: duckdb.DuckDBPyConnection, f: Filters, spike_rules: dict) -> pd.DataFrame:
@@ -162,7 +173,12 @@ def spike_alerts(con: duckdb.DuckDBPyConnection, f: Filters, spike_rules: dict) 
     if table.empty:
         return pd.DataFrame(columns=COLUMNS)
     flags = spike_matrix(
-        table.to_numpy(dtype=float), "day", float(spike_rules["robust_sd"]), float(spike_rules["min_excess"]), weeks
+        table.to_numpy(dtype=float),
+        "day",
+        float(spike_rules["robust_sd"]),
+        float(spike_rules["min_excess"]),
+        weeks,
+        spike_rules.get("min_lags"),
     )
     hits = flags["spike"] & (table.index >= pd.Timestamp(f.start))[:, None]
     excess = np.where(hits, flags["count"] - flags["baseline"], -np.inf)
@@ -192,9 +208,9 @@ def alerts(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict, grids: pd.Data
     """
     rules = cfg["alerts"]
     min_due = int(cfg["status"]["min_due_to_close"])
-    grids = metrics.by_area(con, f, "grid") if grids is None else grids
-    prev_grids = metrics.by_area(con, f.previous(), "grid")
-    depts, prev_depts = department_metrics(con, f), department_metrics(con, f.previous())
+    grids = metrics.by_area(con, f, "grid", cfg) if grids is None else grids
+    prev_grids = metrics.by_area(con, f.previous(), "grid", cfg)
+    depts, prev_depts = department_metrics(con, f, cfg), department_metrics(con, f.previous(), cfg)
     parts = [
         overdue_alerts(grids, depts, rules),
         on_time_drop_alerts(grids, prev_grids, rules, min_due),

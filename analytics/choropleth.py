@@ -69,10 +69,20 @@ def class_breaks(
     return [float(e) for e in edges] if len(edges) > 1 else [float(edges[0]), float(edges[0]) + 1]
 
 
-def classify(values: pd.Series, breaks: list[float]) -> pd.Series:
-    """Class index 0..k-1 per value (``NaN`` stays missing); the first class includes its lower edge."""
+def classify(values: pd.Series, breaks: list[float], lower_inclusive: bool = False) -> pd.Series:
+    """Class index 0..k-1 per value (``NaN`` stays missing).
+
+    Classes are upper-inclusive (the first one also includes its lower edge); with ``lower_inclusive``
+    each inner edge belongs to the class above it — the ``>=`` rule of the grades (a score of 90.0 is A).
+
+    Examples
+    --------
+    >>> classify(pd.Series([75.0, 90.0]), [0, 40, 60, 75, 90, 100], lower_inclusive=True).tolist()
+    [3.0, 4.0]
+    """
     numeric = pd.to_numeric(values, errors="coerce")
-    index = np.searchsorted(np.asarray(breaks[1:-1]), numeric.to_numpy(dtype=float), side="left")
+    side = "right" if lower_inclusive else "left"
+    index = np.searchsorted(np.asarray(breaks[1:-1]), numeric.to_numpy(dtype=float), side=side)
     return pd.Series(np.where(numeric.isna(), np.nan, index), index=values.index)
 
 
@@ -88,5 +98,5 @@ def palette(metric: MapMetric, classes: int) -> list[list[int]]:
 def colours_for(values: pd.Series, metric: MapMetric, breaks: list[float]) -> pd.Series:
     """RGBA per value by class; no-data grey for missing values."""
     colours = palette(metric, len(breaks) - 1)
-    classes = classify(values, breaks)
+    classes = classify(values, breaks, lower_inclusive=metric.kind == "score")
     return classes.map(lambda c: NO_DATA + [170] if pd.isna(c) else colours[int(c)] + [210])

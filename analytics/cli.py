@@ -139,7 +139,9 @@ def hotspots_verb(args: argparse.Namespace):
     result = hotspot_analysis(con, f, args.level, args.step, args.measure, permutations=args.permutations)
     print(
         f"analysed {result.analysed} located cases; excluded {result.excluded} unlocated cases; "
-        f"{result.steps} time steps; {result.permutations or 'normal approximation, no'} permutations",
+        f"{result.steps} time steps ({result.step}) from {result.start} to {result.end} (clipped to the data); "
+        f"{result.no_population} areas without a population left out; "
+        f"{result.permutations or 'normal approximation, no'} permutations; one-sided p-values",
         file=sys.stderr,
     )
     return result.table
@@ -166,7 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
     hotspots = sub.add_parser("hotspots", parents=[common], help="Gi* hot/cold spots and emerging-hotspot classes")
     add_filter_args(hotspots, level_flag="--area-level")
     hotspots.add_argument("--level", choices=LEVELS, default="grid", help="the areas analysed (default grid)")
-    hotspots.add_argument("--step", choices=("week", "month"), default="month")
+    hotspots.add_argument(
+        "--step",
+        choices=("day", "week", "month", "auto"),
+        default="month",
+        help="time step of the emerging-hotspot classes (auto: by the length of the covered period)",
+    )
     hotspots.add_argument("--measure", choices=("per_1000", "count"), default="per_1000")
     hotspots.add_argument(
         "--permutations",

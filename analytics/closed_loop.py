@@ -55,16 +55,22 @@ def lifecycle_funnel(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, in
 
 
 def stage_durations(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """Median and p90 hours per lifecycle step, over cases reported in P that completed the step by the end."""
+    """Median and p90 hours per lifecycle step, over cases reported in P that completed the step by the end.
+
+    A step that ends before it starts (e.g. closed before reported) has no duration: such cases are left
+    out of ``cases``, the median and p90, and counted in ``negative``.
+    """
     where, params = case_filter_sql(f)
     parts = []
     for a, b in STAGE_PAIRS:
         hours = f"epoch({_at(b)} - {_at(a)}) / 3600.0"
         done = f"{_at(a)} IS NOT NULL AND {_at(b)} < $end AND c.status <> 'cancelled'"
+        in_order = f"{done} AND {_at(b)} >= {_at(a)}"
         parts.append(
-            f"SELECT '{a}' AS stage_from, '{b}' AS stage_to, count(*) FILTER (WHERE {done}) AS cases, "
-            f"quantile_cont({hours}, 0.5) FILTER (WHERE {done}) AS median_hours, "
-            f"quantile_cont({hours}, 0.9) FILTER (WHERE {done}) AS p90_hours "
+            f"SELECT '{a}' AS stage_from, '{b}' AS stage_to, count(*) FILTER (WHERE {in_order}) AS cases, "
+            f"count(*) FILTER (WHERE {done} AND {_at(b)} < {_at(a)}) AS negative, "
+            f"quantile_cont({hours}, 0.5) FILTER (WHERE {in_order}) AS median_hours, "
+            f"quantile_cont({hours}, 0.9) FILTER (WHERE {in_order}) AS p90_hours "
             f"FROM cases c WHERE c.reported_at >= $start AND c.reported_at < $end AND {where}"
         )
     return con.cursor().execute(" UNION ALL ".join(parts), {**params, **period_params(f)}).df()
@@ -83,11 +89,30 @@ LIMIT {limit}
 """
 
 
-def overdue_cases(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 5000) -> pd.DataFrame:
-    """Open overdue cases as of the end of P, most overdue first (descriptions unmasked: mask before showing)."""
+def overdue_cases(
+    con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 5000, suspended: bool | None = False
+) -> pd.DataFrame:
+    """Open overdue cases as of the end of P, most overdue first (descriptions unmasked: mask before showing).
+
+    ``suspended``: False (default) leaves suspended (挂账) cases out, as open overdue does by default;
+    True lists only them (the suspended overdue of ``metrics.md``); None lists both.
+    """
     where, params = case_filter_sql(f)
+    if suspended is not None:
+        where += " AND c.status = 'suspended'" if suspended else " AND c.status <> 'suspended'"
     sql = OVERDUE_SQL.format(where=where, limit=int(limit))
     return con.cursor().execute(sql, {**params, "end": period_params(f)["end"]}).df()
+
+
+def suspended_summary(overdue: pd.DataFrame) -> dict:
+    """Count and age (median and oldest days past the deadline) of suspended overdue cases
+    (a frame from :func:`overdue_cases` with ``suspended=True``)."""
+    days = pd.to_numeric(overdue["days_overdue"], errors="coerce").dropna()
+    return {
+        "count": len(overdue),
+        "median_days_overdue": float(days.median()) if len(days) else None,
+        "max_days_overdue": float(days.max()) if len(days) else None,
+    }
 
 
 WORKERS_SQL = """

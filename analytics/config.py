@@ -38,7 +38,9 @@ DEFAULTS: dict[str, Any] = {
             "median_handling_hours": 48.0,
         },
         "lower_is_better": ["median_handling_hours"],
+        "cap": 1.2,
     },
+    "metrics": {"exclude_suspended": True, "dispute_window_days": 30},
     "alerts": {
         "min_open_overdue": 5,
         "on_time_drop_points": 0.20,
@@ -46,7 +48,7 @@ DEFAULTS: dict[str, Any] = {
         "rising_demand_min": 10,
         "max_rows": 12,
     },
-    "spikes": {"robust_sd": 3.0, "min_excess": 10, "baseline_weeks": 8},
+    "spikes": {"robust_sd": 3.0, "min_excess": 10, "baseline_weeks": 8, "min_lags": 6},
     "calendar": {
         "work_start": "09:00",
         "work_end": "17:00",

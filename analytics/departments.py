@@ -11,12 +11,14 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from analytics.config import DEFAULTS
 from analytics.filters import Filters, case_filter_sql, period_params
 
 HANDLED_IN_P = "c.handled_at >= $start AND c.handled_at < $end AND c.status <> 'cancelled'"
 OPEN_OVERDUE_HANDLING = (
     "c.dispatched_at < $end AND c.status <> 'cancelled'"
     " AND (c.handled_at IS NULL OR c.handled_at >= $end) AND c.due_at < $end"
+    " AND (c.status <> 'suspended' OR $include_suspended)"  # suspended (挂账) cases apart, as in metrics.py
 )
 
 DEPARTMENTS_SQL = """
@@ -41,11 +43,16 @@ ORDER BY c.department
 """
 
 
-def department_metrics(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """One row per department with counts and rates (null where the denominator is 0)."""
+def department_metrics(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None) -> pd.DataFrame:
+    """One row per department with counts and rates (null where the denominator is 0).
+
+    Suspended (挂账) cases are left out of the open overdue unless ``metrics.exclude_suspended`` is false.
+    """
     where, params = case_filter_sql(f)
     sql = DEPARTMENTS_SQL.format(handled=HANDLED_IN_P, overdue=OPEN_OVERDUE_HANDLING, where=where)
-    frame = con.cursor().execute(sql, {**params, **period_params(f)}).df()
+    settings = {**DEFAULTS["metrics"], **(cfg or {}).get("metrics", {})}
+    bound = {**params, **period_params(f), "include_suspended": not bool(settings["exclude_suspended"])}
+    frame = con.cursor().execute(sql, bound).df()
     due = frame["handled"] + frame["open_overdue"]
     frame["due_to_handle"] = due
     frame["handled_rate"] = frame["handled"] / due.where(due > 0)

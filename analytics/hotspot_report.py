@@ -7,6 +7,7 @@ excluded from the spatial statistics and counted, so the page can say how many.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass
 
 import duckdb
@@ -15,13 +16,15 @@ import pandas as pd
 from libpysal.weights import w_subset
 
 from analytics import queries
+from analytics.coverage import data_coverage
 from analytics.filters import Filters, area_filter_sql, case_filter_sql, level_columns, period_params
 from analytics.hotspots import contiguity_weights, emerging_hotspots, gi_star
+from analytics.metrics import AREA_POPULATION
 
 MEASURES = ("per_1000", "count")
 PERMUTATIONS = 9999  # pseudo p-values down to 1e-4, so BH at 5 % can pass with a few hundred areas
 PERMUTATION_LIMIT = 2000  # above this many areas: the normal approximation of Gi* (no permutation p can pass BH)
-STEPS = ("week", "month")
+STEPS = ("day", "week", "month")
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,10 @@ class HotspotResult:
     analysed: int  # cases in P that were analysed
     steps: int  # emerging-hotspot time steps (0 when too few)
     permutations: int  # 0 = normal approximation
+    step: str = "month"  # the time step used (``auto`` resolved)
+    no_population: int = 0  # areas left out of a per-1,000 analysis for want of a population
+    start: dt.date | None = None  # the analysed period, clipped to the data coverage
+    end: dt.date | None = None
 
 
 def weights_for(con: duckdb.DuckDBPyConnection, level: str) -> tuple[pd.DataFrame, libpysal.weights.W]:
@@ -64,17 +71,53 @@ def excluded_cases(con: duckdb.DuckDBPyConnection, f: Filters) -> int:
 def _population(con, level: str, f: Filters) -> pd.DataFrame:
     id_col, name_col = level_columns(level)
     sql = (
-        f"SELECT {id_col} AS area_id, any_value({name_col}) AS area_name, sum(population) AS population "
+        f"SELECT {id_col} AS area_id, any_value({name_col}) AS area_name, {AREA_POPULATION} AS population "
         f"FROM grids g WHERE {id_col} IS NOT NULL AND {area_filter_sql(f, 'g')} GROUP BY 1"
     )
     params = {"area": str(f.area)} if f.level is not None and f.area is not None else {}
     return con.cursor().execute(sql, params).df().set_index("area_id")
 
 
+def population_known(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when at least one grid has a population (else per-1,000 rates cannot be computed anywhere)."""
+    return bool(con.cursor().execute("SELECT count(*) FROM grids WHERE population > 0").fetchone()[0])
+
+
 def _measure(counts: pd.Series, population: pd.Series, measure: str) -> pd.Series:
     if measure == "count":
         return counts.astype(float)
     return counts.astype(float) / population.where(population > 0) * 1000
+
+
+class HotspotImpossible(ValueError):
+    """The analysis cannot run on this selection; ``reason`` is a stable key the page translates."""
+
+    def __init__(self, reason: str, message: str, **values) -> None:
+        super().__init__(message)
+        self.reason, self.values = reason, values
+
+
+def auto_step(start: dt.date, end: dt.date) -> str:
+    """The time step for emerging hotspots over ``[start, end)``: months for half a year or more, weeks for
+    six weeks or more, days otherwise (a few days of data still give daily steps).
+
+    Examples
+    --------
+    >>> auto_step(dt.date(2025, 1, 1), dt.date(2026, 1, 1)), auto_step(dt.date(2025, 1, 1), dt.date(2025, 3, 1))
+    ('month', 'week')
+    >>> auto_step(dt.date(2025, 7, 28), dt.date(2025, 8, 1))
+    'day'
+    """
+    days = (end - start).days
+    return "month" if days >= 182 else "week" if days >= 42 else "day"
+
+
+def _within_coverage(con, f: Filters) -> Filters:
+    """``f`` with its period clipped to the data coverage (days without data are not zero counts)."""
+    coverage = data_coverage(con)
+    if coverage is None or not coverage.overlaps(f.start, f.end):
+        raise HotspotImpossible("outside_coverage", "the period lies outside the data coverage")
+    return dataclasses.replace(f, start=max(f.start, coverage.start), end=min(f.end, coverage.end))
 
 
 def hotspot_analysis(
@@ -89,37 +132,62 @@ def hotspot_analysis(
 ) -> HotspotResult:
     """Gi* over the whole period and emerging-hotspot classes over its steps, per area.
 
-    ``f.kind`` defaults to ``demand``. The area filter restricts the analysis to the areas inside it.
+    ``f.kind`` defaults to ``demand``. The area filter restricts the analysis to the areas inside it, and
+    the period is clipped to the data coverage. ``step="auto"`` picks :func:`auto_step` for that period.
+    With ``per_1000``, areas without a known population are left out (never a rate of 0) and counted.
     ``permutations`` defaults to :data:`PERMUTATIONS`, or 0 (the normal approximation) above
     :data:`PERMUTATION_LIMIT` areas, where no permutation p-value could survive the FDR correction.
+    Raises :class:`HotspotImpossible` (a ``ValueError``) saying why when the analysis cannot run.
     """
     if measure not in MEASURES:
         raise ValueError(f"unknown measure {measure!r}; expected one of {', '.join(MEASURES)}")
-    if step not in STEPS:
-        raise ValueError(f"unknown step {step!r}; expected one of {', '.join(STEPS)}")
-    f = f if f.kind else dataclasses.replace(f, kind="demand")
+    if step not in (*STEPS, "auto"):
+        raise ValueError(f"unknown step {step!r}; expected one of {', '.join((*STEPS, 'auto'))}")
+    f = _within_coverage(con, f if f.kind else dataclasses.replace(f, kind="demand"))
+    step = auto_step(f.start, f.end) if step == "auto" else step
     geoms, w = geoms_weights or weights_for(con, level)
     areas = _population(con, level, f)
     ids = [i for i in w.id_order if i in areas.index]
+    no_population = 0
+    if measure == "per_1000":
+        known = [i for i in ids if pd.notna(areas.at[i, "population"]) and areas.at[i, "population"] > 0]
+        no_population, ids = len(ids) - len(known), known
     if len(ids) < 3:
-        raise ValueError("hotspots need at least 3 areas with boundaries in the selection")
+        reason = "no_population" if no_population else "too_few_areas"
+        raise HotspotImpossible(
+            reason,
+            "hotspots need at least 3 areas with boundaries (and a population for per-1,000 rates) in the selection",
+            areas=len(ids),
+            no_population=no_population,
+        )
     if len(ids) < len(w.id_order):
         w = w_subset(w, ids, silence_warnings=True)
         w.transform = "B"
     counts = _located_counts(con, f, level, step)
+    counts = counts[counts["area_id"].isin(ids)]
     total = counts.groupby("area_id")["n"].sum().reindex(ids, fill_value=0)
     pop = areas["population"].reindex(ids)
     if permutations is None:
         permutations = PERMUTATIONS if len(ids) <= PERMUTATION_LIMIT else 0
-    table = gi_star(_measure(total, pop, measure).fillna(0), w, permutations, seed)
+    table = gi_star(_measure(total, pop, measure), w, permutations, seed)
     table = table.join(areas[["area_name", "population"]]).assign(cases=total)
     panel = counts.pivot_table(index="area_id", columns="step", values="n", aggfunc="sum", fill_value=0)
-    panel = panel.reindex(index=ids, fill_value=0).sort_index(axis=1)
+    panel = panel.reindex(index=ids, columns=_step_starts(f, step), fill_value=0)
     steps = panel.shape[1]
     if steps >= 4:
-        rates = panel.apply(lambda column: _measure(column, pop, measure)).fillna(0)
+        rates = panel.apply(lambda column: _measure(column, pop, measure))
         table = table.join(emerging_hotspots(rates, w))
     else:
         table["emerging"] = "too_few_steps"
-    table = table.reset_index().sort_values(["z"], ascending=False, kind="stable")
-    return HotspotResult(table.reset_index(drop=True), excluded_cases(con, f), int(total.sum()), steps, permutations)
+    table = table.reset_index().sort_values(["z"], ascending=False, kind="stable", na_position="last")
+    result = table.reset_index(drop=True)
+    return HotspotResult(
+        result, excluded_cases(con, f), int(total.sum()), steps, permutations, step, no_population, f.start, f.end
+    )
+
+
+def _step_starts(f: Filters, step: str) -> pd.DatetimeIndex:
+    """Every step of ``step`` overlapping the (coverage-clipped) period, also those without a case."""
+    from analytics.trends import buckets
+
+    return buckets(f.start, f.end, step)

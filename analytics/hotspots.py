@@ -61,7 +61,7 @@ def contiguity_weights(geoms: pd.DataFrame) -> libpysal.weights.W:
 
 
 def gi_star(values: pd.Series, w: libpysal.weights.W, permutations: int = 999, seed: int = 12345) -> pd.DataFrame:
-    """Gi* per area with permutation p-values, the FDR-corrected classes and confidence bands.
+    """Gi* per area with one-sided p-values, the FDR-corrected classes and confidence bands.
 
     Parameters
     ----------
@@ -83,13 +83,16 @@ def gi_star(values: pd.Series, w: libpysal.weights.W, permutations: int = 999, s
     y = values.reindex(w.id_order).fillna(0).astype(float).to_numpy()
     if len(y) < 3:
         raise ValueError("Gi* needs at least 3 areas")
+    if np.ptp(y) == 0:  # no variance: Gi* is undefined, not "z 0" (and no p-value can be computed)
+        return _undefined(y, w.id_order)
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         warnings.simplefilter("ignore")
         g = esda.G_Local(
             y, w, transform="B", permutations=permutations, star=True, seed=seed, keep_simulations=False, n_jobs=1
         )
     z = np.nan_to_num(np.asarray(g.Zs, dtype=float))
-    p = np.asarray(g.p_sim if permutations else g.p_norm * 2, dtype=float)
+    # one-sided either way (metrics.md): esda's p_sim is the folded pseudo p-value, p_norm = 1 - Φ(|z|)
+    p = np.asarray(g.p_sim if permutations else g.p_norm, dtype=float)
     p = np.where(np.isfinite(p), p, 1.0)
     out = pd.DataFrame({"value": y, "z": z, "p": p}, index=pd.Index(w.id_order, name="area_id"))
     out["p_fdr"] = _bh_adjusted(p)
@@ -101,6 +104,16 @@ def gi_star(values: pd.Series, w: libpysal.weights.W, permutations: int = 999, s
     significant = np.abs(out["band"]) >= round((1 - SIGNIFICANCE) * 100)
     out["spot"] = np.where(significant & (z > 0), "hot", np.where(significant & (z < 0), "cold", "none"))
     return out
+
+
+def _undefined(y: np.ndarray, ids) -> pd.DataFrame:
+    """Gi* of a constant value: z and p null, nothing hot or cold."""
+    index = pd.Index(ids, name="area_id")
+    nan = np.full(len(y), np.nan)
+    return pd.DataFrame(
+        {"value": y, "z": nan, "p": nan, "p_fdr": nan, "band": np.zeros(len(y), dtype=int), "spot": "none"},
+        index=index,
+    )
 
 
 def _bh_adjusted(p: np.ndarray) -> np.ndarray:
@@ -132,9 +145,10 @@ def step_gi_star(panel: pd.DataFrame, w: libpysal.weights.W) -> tuple[pd.DataFra
     starred = with_self_weights(w)
     for step in panel.columns:
         result = gi_star(panel[step], starred, permutations=0)
-        threshold = esda.fdr(result["p"].to_numpy(), EMERGING_SIGNIFICANCE)
-        z[step] = result["z"]
-        significant = result["p"] <= threshold
+        p = result["p"].fillna(1.0)  # a step without variance: nothing significant, z taken as 0
+        threshold = esda.fdr(p.to_numpy(), EMERGING_SIGNIFICANCE)
+        z[step] = result["z"].fillna(0.0)
+        significant = p <= threshold
         sign[step] = np.where(significant, np.sign(result["z"]), 0).astype(int)
     return z, sign
 

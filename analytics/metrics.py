@@ -9,22 +9,33 @@ a whole filter (:func:`summary`) and grouped by area level (:func:`by_area`).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import duckdb
 import pandas as pd
 
+from analytics.config import DEFAULTS
+from analytics.coverage import data_coverage
 from analytics.filters import Filters, area_filter_sql, case_filter_sql, level_columns, period_params
 
 IN_P = "c.reported_at >= $start AND c.reported_at < $end"
 CLOSED_IN_P = "c.closed_at >= $start AND c.closed_at < $end AND c.status <> 'cancelled'"
-OPEN_OVERDUE = (
-    "c.filed_at < $end AND c.status <> 'cancelled' AND (c.closed_at IS NULL OR c.closed_at >= $end) AND c.due_at < $end"
-)
+OPEN_AT_END = "c.filed_at < $end AND c.status <> 'cancelled' AND (c.closed_at IS NULL OR c.closed_at >= $end)"
+# Suspended (挂账) cases are left out of open overdue unless the configuration includes them
+# ($include_suspended, metrics.exclude_suspended = false); they are counted as suspended overdue.
+OPEN_OVERDUE = f"{OPEN_AT_END} AND c.due_at < $end AND (c.status <> 'suspended' OR $include_suspended)"
+SUSPENDED_OVERDUE = f"{OPEN_AT_END} AND c.due_at < $end AND c.status = 'suspended'"
 DISPUTE_RECEIVED = f"c.kind = 'dispute' AND {IN_P} AND c.status <> 'cancelled'"
-DISPUTE_RESOLVED = f"{DISPUTE_RECEIVED} AND c.closed_at < $end AND c.resolution_level IS NOT NULL"
+# Resolved within $dispute_days days of receipt, as far as the data knows (not cut off at the period end).
+DISPUTE_RESOLVED = (
+    f"{DISPUTE_RECEIVED} AND c.resolution_level IS NOT NULL"
+    " AND c.closed_at <= c.reported_at + to_days(CAST($dispute_days AS INTEGER))"
+)
 WORKER_REPORTED = f"c.reporter_worker_id IS NOT NULL AND {IN_P} AND c.status <> 'cancelled'"
 HANDLING_HOURS = "epoch(c.closed_at - c.filed_at) / 3600.0"
+# A negative duration is not a duration: such cases are left out of the handling times and counted.
+HANDLED_IN_ORDER = f"{CLOSED_IN_P} AND c.closed_at >= c.filed_at"
 
 # name -> SQL aggregate over cases aliased c (counts and sums; rates are derived in Python).
 AGGREGATES: dict[str, str] = {
@@ -33,15 +44,21 @@ AGGREGATES: dict[str, str] = {
     "closed": f"count(*) FILTER (WHERE {CLOSED_IN_P})",
     "closed_on_time": f"count(*) FILTER (WHERE {CLOSED_IN_P} AND c.closed_at <= c.due_at)",
     "closed_without_deadline": f"count(*) FILTER (WHERE {CLOSED_IN_P} AND c.due_at IS NULL)",
+    "closed_before_reported": f"count(*) FILTER (WHERE {CLOSED_IN_P} AND c.closed_at < c.reported_at)",
+    "negative_handling_time": f"count(*) FILTER (WHERE {CLOSED_IN_P} AND c.closed_at < c.filed_at)",
     "open_overdue": f"count(*) FILTER (WHERE {OPEN_OVERDUE})",
+    "suspended_overdue": f"count(*) FILTER (WHERE {SUSPENDED_OVERDUE})",
+    "suspended_overdue_max_days": f"max(epoch($end - c.due_at) / 86400.0) FILTER (WHERE {SUSPENDED_OVERDUE})",
+    "with_deadline": f"count(*) FILTER (WHERE ({CLOSED_IN_P} OR {OPEN_AT_END}) AND c.due_at IS NOT NULL)",
+    "to_judge": f"count(*) FILTER (WHERE {CLOSED_IN_P} OR {OPEN_AT_END})",
     "closed_with_rework": f"count(*) FILTER (WHERE {CLOSED_IN_P} AND c.rework_count > 0)",
     "worker_reported": f"count(*) FILTER (WHERE {WORKER_REPORTED})",
     "worker_self_handled": (
         f"count(*) FILTER (WHERE {WORKER_REPORTED} AND c.self_handled"
         " AND c.dispatched_at IS NULL AND c.closed_at < $end)"
     ),
-    "median_handling_hours": f"quantile_cont({HANDLING_HOURS}, 0.5) FILTER (WHERE {CLOSED_IN_P})",
-    "p90_handling_hours": f"quantile_cont({HANDLING_HOURS}, 0.9) FILTER (WHERE {CLOSED_IN_P})",
+    "median_handling_hours": f"quantile_cont({HANDLING_HOURS}, 0.5) FILTER (WHERE {HANDLED_IN_ORDER})",
+    "p90_handling_hours": f"quantile_cont({HANDLING_HOURS}, 0.9) FILTER (WHERE {HANDLED_IN_ORDER})",
     "valid_callbacks": f"count(*) FILTER (WHERE {CLOSED_IN_P} AND c.callback_valid)",
     "callbacks_contacted": f"count(*) FILTER (WHERE {CLOSED_IN_P} AND c.callback_valid AND c.callback_contacted)",
     "callbacks_solved": f"count(*) FILTER (WHERE {CLOSED_IN_P} AND c.callback_valid AND c.callback_solved)",
@@ -58,11 +75,36 @@ AGGREGATES: dict[str, str] = {
         f"disputes_resolved_{level}": f"count(*) FILTER (WHERE {DISPUTE_RESOLVED} AND c.resolution_level = '{level}')"
         for level in ("grid", "community", "street", "district")
     },
+    "disputes_window_open": (
+        f"count(*) FILTER (WHERE {DISPUTE_RECEIVED}"
+        " AND c.reported_at + to_days(CAST($dispute_days AS INTEGER)) > $data_end)"
+    ),
 }
+# Aggregates that are not counts (no 0 for "no case"): hours and ages.
+NOT_COUNTS = ("median_handling_hours", "p90_handling_hours", "satisfaction_points", "suspended_overdue_max_days")
 
-# Rows that can contribute to any aggregate: reported before the end, and either
-# touched by P or still open at its start (open overdue backlog).
+# Rows that can contribute to any aggregate. Most are reported before the end and either touched by P or
+# still open at its start (open overdue backlog): this part prunes row groups on the case layout of
+# analytics.layout. The rest have their times out of order (closed before reported or filed, filed before
+# reported) and are read separately, so a case closed in P however early or late it was reported counts.
 RELEVANT = "c.reported_at < $end AND (c.closed_at IS NULL OR c.closed_at >= $start)"
+OUT_OF_ORDER = "(c.closed_at < c.reported_at OR c.filed_at < c.reported_at OR c.closed_at < c.filed_at)"
+
+
+def relevant_cases_sql(where: str) -> str:
+    """The cases any aggregate can count, matching ``where`` (a subquery aliased ``c``).
+
+    Exact: a case outside :data:`RELEVANT` (reported at or after the end, or closed before the start)
+    is counted by an aggregate only when its times are :data:`OUT_OF_ORDER`.
+    """
+    return (
+        f"(SELECT * FROM cases c WHERE {RELEVANT} AND {where}\n"
+        f" UNION ALL SELECT * FROM cases c WHERE NOT ({RELEVANT}) AND {OUT_OF_ORDER} AND {where}) c"
+    )
+
+
+# An area's population: known only when every grid of it has one (metrics.md: never a partial population).
+AREA_POPULATION = "CASE WHEN count(population) = count(*) THEN sum(population) END"
 
 RATE_KEYS = (
     "closure_rate",
@@ -76,6 +118,8 @@ RATE_KEYS = (
     "dispute_resolution_rate",
     "local_resolution_rate",
 )
+# Counts that mean nothing without deadlines (null then, like the rates built on them).
+DEADLINE_KEYS = ("open_overdue", "due_to_close", "closure_rate", "on_time_closure_rate", "rework_rate")
 
 
 def _ratio(numerator, denominator):
@@ -87,6 +131,10 @@ def _ratio(numerator, denominator):
 
 def derive_rates(counts: dict[str, Any], three_rate_weights: dict[str, float] | None = None) -> dict[str, Any]:
     """Add the rates of ``metrics.md`` to a dict of counts (from :data:`AGGREGATES`).
+
+    Without any deadline among the cases to judge (closed in P or open at its end), open overdue,
+    due to close and the closure rates are null and ``deadlines_known`` is False: nothing can be
+    overdue when nothing has a deadline, so 100 % would be an artefact.
 
     Examples
     --------
@@ -103,6 +151,9 @@ def derive_rates(counts: dict[str, Any], three_rate_weights: dict[str, float] | 
     out["closure_rate"] = _ratio(out["closed"], due)
     out["on_time_closure_rate"] = _ratio(out["closed_on_time"], due - int(out["closed_without_deadline"]))
     out["rework_rate"] = _ratio(out["closed_with_rework"], due)
+    out["deadlines_known"] = not (out.get("to_judge") and not out.get("with_deadline"))
+    if not out["deadlines_known"]:
+        out.update(dict.fromkeys(DEADLINE_KEYS))
     out["self_handled_rate"] = _ratio(out["worker_self_handled"], out["worker_reported"])
     valid = out["valid_callbacks"]
     out["response_rate"] = _ratio(out["callbacks_contacted"], valid)
@@ -114,6 +165,7 @@ def derive_rates(counts: dict[str, Any], three_rate_weights: dict[str, float] | 
         None if any(p is None for p in parts) else sum(out[k] * float(w) for k, w in weights.items())
     )
     out["dispute_resolution_rate"] = _ratio(out["disputes_resolved"], out["disputes_received"])
+    out["dispute_resolution_provisional"] = bool(out.get("disputes_window_open"))
     out["local_resolution_rate"] = _ratio(out["disputes_resolved_local"], out["disputes_resolved"])
     return out
 
@@ -124,7 +176,7 @@ def _select_list() -> str:
 
 def summary_sql(where: str) -> str:
     """The one-row aggregate query over cases matching ``where``."""
-    return f"SELECT {_select_list()}\nFROM cases c\nWHERE {RELEVANT} AND {where}"
+    return f"SELECT {_select_list()}\nFROM {relevant_cases_sql(where)}"
 
 
 def _clean(value):
@@ -133,23 +185,48 @@ def _clean(value):
     return value
 
 
-def summary_query(f: Filters) -> tuple[str, dict]:
-    """The complete query :func:`summary` runs for ``f`` (WHERE clauses included) and its parameters;
-    the Data page shows exactly this."""
+def metric_params(con: duckdb.DuckDBPyConnection, cfg: dict | None = None) -> dict[str, Any]:
+    """The configuration and coverage values every aggregate query binds besides the filters.
+
+    ``$include_suspended`` (``metrics.exclude_suspended`` negated), ``$dispute_days``
+    (``metrics.dispute_window_days``) and ``$data_end`` (the end of the data coverage).
+    """
+    settings = {**DEFAULTS["metrics"], **(cfg or {}).get("metrics", {})}
+    coverage = data_coverage(con)
+    end = coverage.end if coverage else dt.date.max
+    return {
+        "include_suspended": not bool(settings["exclude_suspended"]),
+        "dispute_days": int(settings["dispute_window_days"]),
+        "data_end": dt.datetime.combine(end, dt.time()),
+    }
+
+
+def summary_query(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None) -> tuple[str, dict]:
+    """The complete query :func:`summary` runs for ``f`` (WHERE clauses included) and every value it binds
+    (the filters', the period's and :func:`metric_params`); the Data page shows exactly this."""
     where, params = case_filter_sql(f)
-    return summary_sql(where), {**params, **period_params(f)}
+    return summary_sql(where), {**params, **period_params(f), **metric_params(con, cfg)}
 
 
 def summary(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None) -> dict[str, Any]:
     """All metrics of ``metrics.md`` for one filter set, as one flat dict (the ``report`` object).
 
-    Rates are fractions in [0, 1] or ``None`` when their denominator is 0.
+    Rates are fractions in [0, 1] or ``None`` when their denominator is 0. ``coverage`` says whether the
+    data covers the period (``inside``, ``partial``, ``outside``); outside it every count and rate is
+    ``None``: nothing was measured.
     """
-    sql, params = summary_query(f)
+    sql, params = summary_query(con, f, cfg)
     row = con.cursor().execute(sql, params).fetchone()
     counts = {name: _clean(value) for name, value in zip(AGGREGATES, row)}
     weights = (cfg or {}).get("three_rates", {}).get("weights")
-    return derive_rates(counts, weights)
+    out = derive_rates(counts, weights)
+    coverage = data_coverage(con)
+    out["coverage"] = coverage.state(f) if coverage else "outside"
+    out["data_start"] = coverage.start.isoformat() if coverage else None
+    out["data_end"] = coverage.end.isoformat() if coverage else None
+    if out["coverage"] == "outside":
+        out.update({k: None for k in out if k not in ("coverage", "data_start", "data_end")})
+    return out
 
 
 def by_area_sql(level: str, where: str, grid_where: str = "TRUE") -> str:
@@ -158,12 +235,12 @@ def by_area_sql(level: str, where: str, grid_where: str = "TRUE") -> str:
     return f"""
 WITH areas AS (
     SELECT {id_col} AS area_id, any_value({name_col}) AS area_name,
-           sum(population) AS population, count(*) AS grids
+           {AREA_POPULATION} AS population, count(*) AS grids,
+           count(*) - count(population) AS grids_without_population
     FROM grids g WHERE {id_col} IS NOT NULL AND {grid_where} GROUP BY {id_col}
 ), agg AS (
     SELECT g.{id_col} AS area_id, {_select_list()}
-    FROM cases c JOIN grids g ON g.grid_id = c.grid_id
-    WHERE {RELEVANT} AND {where}
+    FROM {relevant_cases_sql(where)} JOIN grids g ON g.grid_id = c.grid_id
     GROUP BY g.{id_col}
 )
 SELECT areas.*, agg.* EXCLUDE (area_id)
@@ -182,7 +259,7 @@ WITH areas AS (
 ), agg AS (
     SELECT g.{id_col} AS area_id, count(*) AS reported
     FROM cases c JOIN grids g ON g.grid_id = c.grid_id
-    WHERE {RELEVANT} AND {IN_P} AND {where}
+    WHERE {IN_P} AND {where}
     GROUP BY g.{id_col}
 )
 SELECT areas.area_id, areas.area_name, coalesce(agg.reported, 0)::BIGINT AS reported
@@ -198,28 +275,35 @@ def reported_by_area(con: duckdb.DuckDBPyConnection, f: Filters, level: str) -> 
     return con.cursor().execute(sql, {**params, **period_params(f)}).df()
 
 
-def by_area_query(f: Filters, level: str) -> tuple[str, dict]:
-    """The complete query :func:`by_area` runs (map, scores, profile peers) and its parameters."""
+def by_area_query(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | None = None) -> tuple[str, dict]:
+    """The complete query :func:`by_area` runs (map, scores, profile peers) and every value it binds."""
     where, params = case_filter_sql(f)
-    return by_area_sql(level, where, area_filter_sql(f, "g")), {**params, **period_params(f)}
+    bound = {**params, **period_params(f), **metric_params(con, cfg)}
+    return by_area_sql(level, where, area_filter_sql(f, "g")), bound
 
 
 def by_area(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | None = None) -> pd.DataFrame:
     """One row per area of ``level`` with every count and rate, plus per-1,000-resident volume.
 
+    ``population`` (and so ``reported_per_1000``) is null unless every grid of the area has a population;
+    ``grids_without_population`` says how many lack one and ``population_missing`` whether any does.
+
     The area filter of ``f`` still applies (e.g. the grids of one street).
     """
-    sql, params = by_area_query(f, level)
+    sql, params = by_area_query(con, f, level, cfg)
     frame = con.cursor().execute(sql, params).df()
-    count_cols = [c for c in AGGREGATES if not c.endswith("_hours") and c != "satisfaction_points"]
+    count_cols = [c for c in AGGREGATES if c not in NOT_COUNTS]
     frame[count_cols] = frame[count_cols].fillna(0).astype("int64")
     weights = (cfg or {}).get("three_rates", {}).get("weights")
     rates = [
         derive_rates({k: _clean(v) for k, v in rec.items()}, weights)
         for rec in frame[list(AGGREGATES)].to_dict("records")
     ]
-    derived = pd.DataFrame(rates, index=frame.index, columns=["due_to_close", *RATE_KEYS])
-    for column in ("due_to_close", *RATE_KEYS):
+    derived_cols = ["due_to_close", "open_overdue", *RATE_KEYS]
+    derived = pd.DataFrame(rates, index=frame.index, columns=[*derived_cols, "deadlines_known"])
+    for column in derived_cols:
         frame[column] = pd.to_numeric(derived[column], errors="coerce")
+    frame["deadlines_known"] = derived["deadlines_known"].astype(bool)
+    frame["population_missing"] = frame["grids_without_population"] > 0
     frame["reported_per_1000"] = frame["reported"] / frame["population"].where(frame["population"] > 0) * 1000
     return frame

@@ -112,15 +112,19 @@ def open_cases(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 5000) ->
 
 
 def category_mix(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 10) -> pd.DataFrame:
-    """Reported per major class in P, with the share of the area's total."""
+    """Reported per major class in P, with the share of the area's total; the classes beyond the first
+    ``limit`` are summed in one last row ``other`` (``kind`` and ``category_major`` both "other")."""
     where, params = case_filter_sql(f)
     sql = f"""SELECT c.kind, c.category_major, count(*) AS reported FROM cases c
               WHERE c.reported_at >= $start AND c.reported_at < $end AND {where}
-              GROUP BY ALL ORDER BY reported DESC LIMIT {int(limit)}"""
+              GROUP BY ALL ORDER BY reported DESC, c.kind, c.category_major"""
     frame = con.cursor().execute(sql, {**params, **period_params(f)}).df()
     total = frame["reported"].sum()
-    frame["share"] = frame["reported"] / total if total else None
-    return frame
+    top, rest = frame.head(int(limit)), frame.iloc[int(limit) :]
+    if not rest.empty:
+        other = pd.DataFrame([{"kind": "other", "category_major": "other", "reported": int(rest["reported"].sum())}])
+        top = pd.concat([top, other], ignore_index=True)
+    return top.assign(share=top["reported"] / total if total else None)
 
 
 def peers(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | None = None) -> pd.DataFrame:

@@ -23,17 +23,15 @@ def grain_unit(grain: str) -> str:
 
 
 def data_range(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | None:
-    """First day with a report and the end of the data (``[first, end)``), or None when empty.
+    """The data coverage ``[first, end)`` (:func:`analytics.coverage.data_coverage`), or None when empty.
 
-    The end is the dataset's as-of day (``meta.data_end``) when recorded, else the day after the last report.
+    Recorded in ``meta.data_start`` / ``meta.data_end``; where a key is missing, the first report day and
+    the day after the last report.
     """
-    cur = con.cursor()
-    row = cur.execute("SELECT min(reported_at), max(reported_at) FROM cases").fetchone()
-    if row[0] is None:
-        return None
-    as_of = cur.execute("SELECT value FROM meta WHERE key = 'data_end'").fetchone()
-    end = dt.date.fromisoformat(as_of[0][:10]) if as_of else row[1].date() + dt.timedelta(days=1)
-    return row[0].date(), end
+    from analytics.coverage import data_coverage
+
+    coverage = data_coverage(con)
+    return None if coverage is None else (coverage.start, coverage.end)
 
 
 def levels_present(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
@@ -60,8 +58,13 @@ def areas(
     return con.cursor().execute(sql + f" GROUP BY {id_col} ORDER BY {id_col}", params).df()
 
 
-def top_categories(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 10) -> pd.DataFrame:
-    """Most reported categories in P with the count of the previous equal period."""
+def top_categories(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 10, other: bool = False) -> pd.DataFrame:
+    """Most reported categories in P with the count of the previous equal period and the ``share`` of all
+    cases reported in P (the true total, not the sum of the rows shown).
+
+    With ``other``, the categories beyond the first ``limit`` are summed in one last row whose
+    ``category_code`` is ``other``, so the rows add up to the total.
+    """
     where, params = case_filter_sql(f)
     prev = f.previous()
     sql = f"""
@@ -73,9 +76,17 @@ def top_categories(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 10) 
         WHERE c.reported_at >= $prev_start AND c.reported_at < $end AND {where}
         GROUP BY c.kind, c.category_code
         HAVING count(*) FILTER (WHERE c.reported_at >= $start) > 0
-        ORDER BY reported DESC, c.category_code LIMIT {int(limit)}"""
+        ORDER BY reported DESC, c.category_code"""
     p = {**params, **period_params(f), "prev_start": period_params(prev)["start"]}
-    return con.cursor().execute(sql, p).df()
+    frame = con.cursor().execute(sql, p).df()
+    total = float(frame["reported"].sum())
+    top, rest = frame.head(int(limit)).copy(), frame.iloc[int(limit) :]
+    if other and not rest.empty:
+        row = {"kind": None, "category_code": "other", "category_name": None, "category_major": None}
+        row.update(reported=int(rest["reported"].sum()), reported_previous=int(rest["reported_previous"].sum()))
+        top = pd.concat([top, pd.DataFrame([row])], ignore_index=True)
+    top["share"] = top["reported"] / total if total else None
+    return top
 
 
 def area_geometries(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:

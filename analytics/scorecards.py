@@ -34,7 +34,7 @@ def entity_metrics(con: duckdb.DuckDBPyConnection, f: Filters, entity: str, cfg:
     if entity == "grid":
         frame = metrics.by_area(con, f, "grid", cfg)
     elif entity == "department":
-        frame = department_metrics(con, f)
+        frame = department_metrics(con, f, cfg)
     else:
         frame = worker_metrics(con, f)
     id_col, name_col = ENTITY_KEYS[entity]

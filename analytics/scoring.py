@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 GRADE_ORDER = ("A", "B", "C", "D", "E")
+SCORE_DECIMALS = 1
 STATUS_COLORS = {"green": [46, 160, 67], "amber": [240, 173, 0], "red": [214, 48, 49], "grey": [170, 176, 184]}
 
 
@@ -71,6 +72,18 @@ def weighted_score(rates: pd.DataFrame, weights: dict[str, float]) -> pd.DataFra
     return out
 
 
+def round_score(score: pd.Series) -> pd.Series:
+    """Scores rounded to :data:`SCORE_DECIMALS` decimals, halves up (46.25 is 46.3; 74.99999999999999 is 75.0).
+
+    Examples
+    --------
+    >>> round_score(pd.Series([46.25, 74.99999999999999, None])).tolist()
+    [46.3, 75.0, nan]
+    """
+    factor = 10.0**SCORE_DECIMALS
+    return np.floor(score.astype(float) * factor + 0.5) / factor
+
+
 def grade(score: pd.Series, thresholds: dict[str, float]) -> pd.Series:
     """Grade A–E from a score: A ≥ A-threshold, …, E below the D threshold; null stays null."""
     result = pd.Series(pd.NA, index=score.index, dtype="object")
@@ -111,35 +124,49 @@ def add_scores(
     scored = pd.concat([frame, weighted_score(rates, weights)], axis=1)
     enough = scored[volume].astype(float) >= min_due
     scored.loc[~enough, "score"] = np.nan
+    # metrics.md: rounded to one decimal before grading and ranking (74.99999999999999 is 75.0, grade B)
+    scored["score"] = round_score(scored["score"])
     scored["grade"] = grade(scored["score"], cfg["score"]["grades"])
     if entity == "grid":
         scored["status"] = status(scored, scored["grade"], min_due, float(cfg["status"]["red_open_overdue_share"]))
-    scored["rank"] = scored["score"].round(6).rank(method="min", ascending=False).astype("Int64")
+    scored["rank"] = scored["score"].rank(method="min", ascending=False).astype("Int64")
     return scored
 
 
 def city_index(actuals: dict[str, float | None], cfg: dict) -> dict:
     """Boston-CityScore-style index: per metric ``actual / target`` (``target / actual`` where lower is
-    better), and the mean of the ratios that exist. 1.0 means on target.
+    better), each capped at ``city_index.cap`` (default 1.2), and the mean of the ratios that exist.
+    1.0 means on target. An empty period (nothing reported, closed or overdue) has no index (None).
 
     Examples
     --------
     >>> cfg = {"city_index": {"targets": {"closure_rate": 0.9, "median_handling_hours": 48.0},
     ...                        "lower_is_better": ["median_handling_hours"]}}
-    >>> city_index({"closure_rate": 0.99, "median_handling_hours": 24.0}, cfg)["index"]
-    1.55
+    >>> city_index({"closure_rate": 0.99, "median_handling_hours": 24.0}, cfg)["index"]  # (1.1 + min(2, 1.2)) / 2
+    1.15
     """
     targets = cfg["city_index"]["targets"]
     lower = set(cfg["city_index"].get("lower_is_better", []))
+    cap = float(cfg["city_index"].get("cap", 1.2))
     ratios: dict[str, float | None] = {}
     for metric, target in targets.items():
         actual = actuals.get(metric)
         if actual is None or pd.isna(actual) or not target:
             ratios[metric] = None
         elif metric in lower:
-            ratios[metric] = float(target) / float(actual) if actual > 0 else None
+            ratios[metric] = min(float(target) / float(actual), cap) if actual > 0 else None
         else:
-            ratios[metric] = float(actual) / float(target)
+            ratios[metric] = min(float(actual) / float(target), cap)
+    if _empty_period(actuals):
+        ratios = dict.fromkeys(ratios)
     present = [r for r in ratios.values() if r is not None]
     index = round(sum(present) / len(present), 4) if present else None
     return {"index": index, "ratios": ratios, "targets": dict(targets)}
+
+
+def _empty_period(actuals: dict) -> bool:
+    """True when the summary holds no case at all (nothing reported, closed or open overdue)."""
+    keys = ("reported", "closed", "open_overdue")
+    if not any(k in actuals for k in keys):
+        return False
+    return all(not actuals.get(k) or pd.isna(actuals.get(k)) for k in keys)

@@ -1,7 +1,8 @@
 """趋势分析: series by category, class, source, kind or area; baselines and spikes; year over year; theme tracker.
 
-Series are complete (a bucket with no case is 0, not missing) so that the spike
-rule of ``metrics.md`` sees every period.
+Series are complete inside the data coverage (a bucket with no case is 0) and missing outside it
+(``metrics.md``: a lag outside the coverage is missing, not zero); buckets the coverage cuts are marked
+partial.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ import dataclasses
 import datetime as dt
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from analytics.anomaly import flag_spikes
+from analytics.coverage import data_coverage
 from analytics.filters import Filters, case_filter_sql, level_columns, period_params
 from analytics.queries import grain_unit
 
@@ -44,6 +47,26 @@ def buckets(start: dt.date, end: dt.date, grain: str) -> pd.DatetimeIndex:
     return pd.date_range(first, pd.Timestamp(end) - pd.Timedelta(microseconds=1), freq=FREQ[grain])
 
 
+def bucket_ends(starts: pd.DatetimeIndex, grain: str) -> pd.DatetimeIndex:
+    """The exclusive end of each bucket."""
+    step = {"day": pd.Timedelta(days=1), "week": pd.Timedelta(days=7), "month": pd.offsets.MonthBegin(1)}[grain]
+    return starts + step
+
+
+def covered_span(con: duckdb.DuckDBPyConnection, f: Filters) -> tuple[dt.date, dt.date] | None:
+    """The part of the period of ``f`` inside the data coverage, or None when they do not meet."""
+    coverage = data_coverage(con)
+    if coverage is None or not coverage.overlaps(f.start, f.end):
+        return None
+    return max(f.start, coverage.start), min(f.end, coverage.end)
+
+
+def partial_buckets(starts: pd.DatetimeIndex, grain: str, span: tuple[dt.date, dt.date]) -> np.ndarray:
+    """True for a bucket that is not wholly inside ``span`` (e.g. the week in which the data ends)."""
+    ends = bucket_ends(starts, grain)
+    return np.asarray((starts < pd.Timestamp(span[0])) | (ends > pd.Timestamp(span[1])))
+
+
 def series(
     con: duckdb.DuckDBPyConnection,
     f: Filters,
@@ -52,51 +75,70 @@ def series(
     level: str | None = None,
     top: int = 8,
 ) -> pd.DataFrame:
-    """Reported cases per bucket and split value in P (columns ``bucket``, ``series``, ``reported``).
+    """Reported cases per bucket and split value in P (columns ``bucket``, ``series``, ``reported``, ``partial``).
 
-    The ``top`` series by volume are kept; the rest are summed as ``other``.
+    Only the buckets of P inside the data coverage are listed (days without data are not zeros); a bucket
+    the coverage or the period cuts is ``partial`` (charts mark it rather than draw it as a drop). The
+    ``top`` series by volume are kept; the rest are summed as ``other``.
     """
     unit = grain_unit(grain)
     expr, join = _split_expr(split, level)
     where, params = case_filter_sql(f)
+    span = covered_span(con, f)
+    if span is None:
+        return pd.DataFrame(columns=["bucket", "series", "reported", "partial"])
     sql = f"""SELECT date_trunc('{unit}', c.reported_at) AS bucket, {expr}::TEXT AS series, count(*) AS reported
               FROM cases c {join}
               WHERE c.reported_at >= $start AND c.reported_at < $end AND {where}
               GROUP BY ALL"""
     frame = con.cursor().execute(sql, {**params, **period_params(f)}).df()
     if frame.empty:
-        return pd.DataFrame(columns=["bucket", "series", "reported"])
+        return pd.DataFrame(columns=["bucket", "series", "reported", "partial"])
     frame["series"] = frame["series"].fillna("unknown")
     keep = frame.groupby("series")["reported"].sum().nlargest(top).index
     frame.loc[~frame["series"].isin(keep), "series"] = "other"
     wide = frame.pivot_table(index="bucket", columns="series", values="reported", aggfunc="sum", fill_value=0)
-    wide = wide.reindex(buckets(f.start, f.end, grain), fill_value=0)
+    index = buckets(span[0], span[1], grain)
+    wide = wide.reindex(index, fill_value=0)
     wide.index.name = "bucket"
-    return wide.reset_index().melt(id_vars="bucket", var_name="series", value_name="reported")
+    out = wide.reset_index().melt(id_vars="bucket", var_name="series", value_name="reported")
+    partial = pd.Series(partial_buckets(index, grain, span), index=index)
+    return out.assign(partial=out["bucket"].map(partial).astype(bool))
 
 
 def _totals(con, f: Filters, grain: str) -> pd.Series:
+    """Reported per bucket over every bucket of P: NaN where the data does not cover the bucket wholly."""
     frame = series(con, f, grain, "none")
-    return (
-        frame.set_index("bucket")["reported"]
-        if not frame.empty
-        else pd.Series(0, index=buckets(f.start, f.end, grain), name="reported")
-    )
+    index = buckets(f.start, f.end, grain)
+    if frame.empty:
+        span = covered_span(con, f)
+        totals = pd.Series(np.nan, index=index, name="reported")
+        if span is not None:
+            inside = buckets(span[0], span[1], grain)
+            totals[inside[~partial_buckets(inside, grain, span)]] = 0.0
+        return totals
+    whole = frame[~frame["partial"]].set_index("bucket")["reported"].astype(float)
+    return whole.reindex(index).rename("reported")
 
 
 def baseline_band(con: duckdb.DuckDBPyConnection, f: Filters, grain: str, rules: dict) -> pd.DataFrame:
-    """Total reported per bucket in P with its seasonal baseline, band and spike flag (day or week grain)."""
+    """Total reported per bucket in P with its seasonal baseline, band and spike flag (day or week grain).
+
+    Buckets outside the data coverage (or cut by it) are missing: they are neither lags nor judged.
+    """
     weeks = int(rules["baseline_weeks"])
     history = dataclasses.replace(f, start=f.start - dt.timedelta(weeks=weeks))
     totals = _totals(con, history, grain)
-    flags = flag_spikes(totals, grain, float(rules["robust_sd"]), float(rules["min_excess"]), weeks)
+    flags = flag_spikes(
+        totals, grain, float(rules["robust_sd"]), float(rules["min_excess"]), weeks, rules.get("min_lags")
+    )
     flags["lower"] = (flags["baseline"] - float(rules["robust_sd"]) * flags["robust_sd"]).clip(lower=0)
     flags = flags[flags.index >= buckets(f.start, f.end, grain)[0]]
     return flags.rename_axis("bucket").reset_index()
 
 
 def year_over_year(con: duckdb.DuckDBPyConnection, f: Filters, grain: str) -> pd.DataFrame:
-    """Reported per bucket in P beside the same bucket a year earlier.
+    """Reported per bucket in P beside the same bucket a year earlier (NaN where the data does not cover it).
 
     Months compare with the same calendar month; days and weeks with the bucket 52 weeks
     (364 days) earlier, so that weekdays line up.
@@ -114,20 +156,31 @@ def year_over_year(con: duckdb.DuckDBPyConnection, f: Filters, grain: str) -> pd
 
 
 def period_changes(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
-    """Reported in P, the previous equal period and a year earlier, with relative changes (None if base is 0)."""
+    """Reported in P, the previous equal period and a year earlier, with relative changes.
+
+    A comparison period not wholly inside the data coverage has no count and no change (None: "no comparison
+    data", never −100 % or +∞); nor does a base of 0.
+    """
     where, params = case_filter_sql(f)
     sql = f"SELECT count(*) FROM cases c WHERE c.reported_at >= $start AND c.reported_at < $end AND {where}"
+    coverage = data_coverage(con)
 
-    def count(flt: Filters) -> int:
+    def count(flt: Filters) -> int | None:
+        if coverage is None or not coverage.covers(flt.start, flt.end):
+            return None
         return int(con.cursor().execute(sql, {**params, **period_params(flt)}).fetchone()[0])
 
     now, prev, last_year = count(f), count(f.previous()), count(f.year_earlier())
+
+    def change(base):
+        return (now - base) / base if now is not None and base else None
+
     return {
         "reported": now,
         "previous": prev,
         "year_earlier": last_year,
-        "period_over_period": (now - prev) / prev if prev else None,
-        "year_over_year": (now - last_year) / last_year if last_year else None,
+        "period_over_period": change(prev),
+        "year_over_year": change(last_year),
     }
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import data, page
 from ui import hotspot_parts as parts
-from ui import page
 
 f, key = page.start("page.hotspots")
-choice = parts.controls(f)
+choice = parts.controls(f, parts.population_known(key), data.coverage(key))
 st.caption(page.period_caption(choice.filters))
 result = parts.analysis(key, choice)
 if result is None:

@@ -72,14 +72,14 @@ def square(west: float) -> list[list[list[float]]]:
     return [[[west, 30.0], [west + 0.01, 30.0], [west + 0.01, 30.01], [west, 30.01], [west, 30.0]]]
 
 
-def write_files(folder: Path) -> dict[str, Path]:
-    """The export (CSV with upper-case headers), its mapping and the boundary file, in ``folder``."""
+def write_files(folder: Path, extra_mapping: str = "") -> dict[str, Path]:
+    """The export (CSV with upper-case headers), its mapping (plus ``extra_mapping``) and the boundary file."""
     folder.mkdir(parents=True, exist_ok=True)
     cases = folder / "export.csv"
     header = "SR_ID,CREATED,CLOSED,STATUS,TYPE,LON,LAT"
     cases.write_text("\n".join([header, *(",".join(row) for row in ROWS)]) + "\n", encoding="utf-8")
     mapping = folder / "awkward.toml"
-    mapping.write_text(MAPPING, encoding="utf-8")
+    mapping.write_text(MAPPING + extra_mapping, encoding="utf-8")
     features = [
         {
             "type": "Feature",
@@ -93,9 +93,9 @@ def write_files(folder: Path) -> dict[str, Path]:
     return {"cases": cases, "mapping": mapping, "boundaries": boundaries}
 
 
-def import_export(folder: Path) -> tuple[Path, subprocess.CompletedProcess]:
+def import_export(folder: Path, extra_mapping: str = "") -> tuple[Path, subprocess.CompletedProcess]:
     """Write the files and import them with the command line (``python -m analytics import``)."""
-    files = write_files(folder)
+    files = write_files(folder, extra_mapping)
     db = folder / "awkward.duckdb"
     command = [
         sys.executable,

@@ -61,15 +61,36 @@ def test_the_import_keeps_everything_and_says_what_it_did(awkward_db):
 
 def test_report_numbers_worked_out_by_hand(awkward_db):
     r = cli("report", "--db", str(awkward_db), *PERIOD)
+    assert r["coverage"] == "inside"
     assert r["reported"] == 9  # R1-R9: the cancelled R5 and the unlocated R7, R8, R9 included
+    assert r["filed"] == 8  # all but the cancelled R5
     assert r["closed"] == 5  # R1, R3, R4 (closed before it was reported, still counted), R6, R9
-    assert r["open_overdue"] == 0 and r["due_to_close"] == 5  # no deadlines: nothing can be overdue
-    assert r["closure_rate"] == pytest.approx(5 / 5)
-    assert r["on_time_closure_rate"] is None  # no case has a deadline
+    assert (r["closed_before_reported"], r["negative_handling_time"]) == (1, 1)  # R4
+    # no case has a deadline: nothing can be overdue, so the closure rates are not measured (not 100 %)
+    assert r["deadlines_known"] is False and r["with_deadline"] == 0
+    assert r["to_judge"] == 8  # closed in P (5) + open at the end (R2, R7, R8)
+    assert r["open_overdue"] is None and r["due_to_close"] is None
+    assert r["closure_rate"] is None and r["on_time_closure_rate"] is None
     # handling hours of the closed cases without a negative duration: R1 6, R3 24, R6 24, R9 3 (R4 left out)
     assert r["median_handling_hours"] == pytest.approx(15.0)
     street = cli("report", "--db", str(awkward_db), *PERIOD, "--level", "street", "--area", "S2")
     assert (street["reported"], street["closed"]) == (2, 1)  # R5 (cancelled) in P3, R6 in P3~2
+
+
+def test_with_a_deadline_rule_the_closure_rates_are_measured(tmp_path):
+    """The same export with ``[deadlines] default = "1 working day"`` (item 5b): due = filed + 8 working hours.
+
+    R1 Mon 09:00 -> Mon 17:00, closed 15:00: on time.  R2 Mon 10:00 -> Tue 10:00, open: overdue.
+    R3 Tue 11:00 -> Wed 11:00, closed Wed 11:00: on time.  R4 Tue 12:00 -> Wed 12:00, closed Tue 08:00: on time.
+    R6 Wed 10:00 -> Thu 10:00, closed Thu 10:00: on time.  R7 Thu 08:00 and R8 Thu 08:30 -> Thu 17:00, open:
+    overdue.  R9 Thu 13:00 -> Fri 13:00, closed Thu 16:00: on time.  (R5 is cancelled.)
+    Closed 5, on time 5, open overdue 3, due to close 8: closure and on-time closure rates 5/8.
+    """
+    db, done = import_export(tmp_path, '\n[deadlines]\ndefault = "1 working day"\n')
+    assert "9 derived from rules (9 by default)" in done.stderr  # the cancelled R5 gets one too (unused)
+    r = cli("report", "--db", str(db), *PERIOD)
+    assert (r["closed"], r["closed_on_time"], r["open_overdue"], r["due_to_close"]) == (5, 5, 3, 8)
+    assert r["closure_rate"] == pytest.approx(5 / 8) and r["on_time_closure_rate"] == pytest.approx(5 / 8)
 
 
 def run(page: str, lang: str = "en", query: dict | None = None) -> AppTest:
@@ -98,7 +119,8 @@ def test_the_default_view_shows_the_data(awkward_env):
     f = at.session_state["filters"]
     assert (str(f.start), str(f.end)) == ("2026-03-02", "2026-03-06")
     tiles = {m.label: m.value for m in at.metric}
-    assert tiles["Reported"] == "9" and tiles["Closure rate"] == "100.0%"
+    assert tiles["Reported"] == "9" and tiles["Closure rate"] == "No deadlines"
+    assert tiles["Median handling time"] == "15.0 h"
 
 
 def test_the_data_page_reports_rejects_unlocated_and_the_repeated_boundary_id(awkward_env):

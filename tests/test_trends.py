@@ -9,6 +9,7 @@ import pytest
 
 from analytics.config import DEFAULTS
 from analytics.filters import Filters
+from analytics.schema import write_meta
 from analytics.trends import baseline_band, period_changes, series, theme_tracker, year_over_year
 from tests.helpers import add_cases, empty_store
 
@@ -62,6 +63,8 @@ def test_year_over_year_and_period_changes():
         + [{"reported_at": "2025-03-05 10:00"}] * 3
         + [{"reported_at": "2025-02-05 10:00"}] * 4,
     )
+    # the export covers March 2024 to March 2025 whole (without this, March 2025 would be cut at the 6th)
+    write_meta(con, {"data_start": "2024-03-01", "data_end": "2025-04-01"})
     march = Filters(dt.date(2025, 3, 1), dt.date(2025, 4, 1))
     yoy = year_over_year(con, march, "month")
     assert yoy[["reported", "reported_year_earlier"]].iloc[0].tolist() == [3, 2]

@@ -16,20 +16,42 @@ LAYOUT = dict(
 )
 
 
-def trend_chart(series: pd.DataFrame, labels: dict[str, str], y_title: str) -> go.Figure:
-    """Lines of reported cases per bucket, one per series (kind)."""
+def trend_chart(
+    series: pd.DataFrame, labels: dict[str, str], y_title: str, partial_label: str | None = None
+) -> go.Figure:
+    """Lines of reported cases per bucket, one per series (kind).
+
+    Buckets marked ``partial`` (cut by the data coverage or the period) are not joined to the line, so a
+    partial last week is not drawn as a collapse: they show as open markers named ``partial_label``.
+    """
     fig = go.Figure()
+    partial = series["partial"].astype(bool) if "partial" in series else pd.Series(False, index=series.index)
     for key, part in series.groupby("series", sort=True):
+        cut = partial.loc[part.index]
         fig.add_trace(
             go.Scatter(
                 x=part["bucket"],
-                y=part["reported"],
+                y=part["reported"].where(~cut),
                 mode="lines+markers",
                 name=labels.get(key, key),
+                legendgroup=str(key),
                 line=dict(color=KIND_COLORS.get(key), width=2.5),
                 marker=dict(size=5),
             )
         )
+        if cut.any():
+            fig.add_trace(
+                go.Scatter(
+                    x=part.loc[cut, "bucket"],
+                    y=part.loc[cut, "reported"],
+                    mode="markers",
+                    name=f"{labels.get(key, key)} · {partial_label or 'partial'}",
+                    legendgroup=str(key),
+                    showlegend=False,
+                    hovertemplate=f"%{{x}}: %{{y}} ({partial_label or 'partial'})<extra></extra>",
+                    marker=dict(size=9, symbol="circle-open", color=KIND_COLORS.get(key), line=dict(width=2)),
+                )
+            )
     fig.update_layout(yaxis_title=y_title, **LAYOUT)
     fig.update_yaxes(rangemode="tozero", gridcolor="#e5e7eb")
     return fig

@@ -24,8 +24,13 @@ def _stages(db_key, f: Filters) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
-def _overdue(db_key, f: Filters) -> pd.DataFrame:
-    return closed_loop.overdue_cases(data.connection(), f)
+def _overdue(db_key, f: Filters, suspended: bool | None = False) -> pd.DataFrame:
+    return closed_loop.overdue_cases(data.connection(), f, suspended=suspended)
+
+
+def _suspended_apart() -> bool:
+    """metrics.exclude_suspended: suspended (挂账) cases are listed apart from the open overdue."""
+    return bool(data.config()["metrics"]["exclude_suspended"])
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
@@ -54,6 +59,9 @@ def stage_panel(key, f: Filters) -> None:
         label=[f"{t('stage.' + a)} → {t('stage.' + b)}" for a, b in zip(frame["stage_from"], frame["stage_to"])]
     )
     present.plot(duration_chart(frame, t("loop.median_hours"), t("loop.p90_hours"), height=420))
+    negative = int(_stages(key, f)["negative"].sum())
+    if negative:
+        st.caption(t("edges.negative_stage_times", count=fmt_int(negative)))
 
 
 def department_panel(key, f: Filters) -> None:
@@ -83,11 +91,44 @@ def department_panel(key, f: Filters) -> None:
 
 
 def overdue_panel(key, f: Filters) -> None:
-    frame = _overdue(key, f)
+    if data.summary(key, f).get("deadlines_known") is False:
+        st.subheader(t("loop.overdue_title", count="—"))
+        st.info(t("edges.no_deadlines"))
+        return
+    frame = _overdue(key, f, False if _suspended_apart() else None)
     st.subheader(t("loop.overdue_title", count=fmt_int(len(frame))))
     if frame.empty:
         st.success(t("loop.no_overdue"))
+    else:
+        _overdue_table(frame)
+    if _suspended_apart():
+        suspended_panel(key, f)
+
+
+def suspended_panel(key, f: Filters) -> None:
+    """Suspended (挂账) overdue cases, apart from the open overdue: their count, age and list."""
+    frame = _overdue(key, f, True)
+    age = closed_loop.suspended_summary(frame)
+    st.markdown(f"**{t('edges.suspended_title')}**")
+    if not age["count"]:
+        st.caption(t("edges.suspended_none"))
         return
+    cols = st.columns(3)
+    cols[0].metric(t("edges.suspended_count"), fmt_int(age["count"]), border=True)
+    cols[1].metric(t("edges.suspended_median_days"), f"{age['median_days_overdue']:.1f}", border=True)
+    cols[2].metric(t("edges.suspended_max_days"), f"{age['max_days_overdue']:.1f}", border=True)
+    st.caption(t("edges.suspended_note"))
+    with st.expander(t("edges.suspended_list")):
+        show_table(
+            masked(frame.assign(category_label=names.category_labels(frame["category_code"], frame["category_name"]))),
+            ["case_id", "days_overdue", "due_at", "category_label", "grid_name", "street_name", "description"],
+            "suspended_overdue_cases.csv",
+            "dl_suspended",
+            height=300,
+        )
+
+
+def _overdue_table(frame: pd.DataFrame) -> None:
     departments = names.department_names(frame["department"])
     frame = frame.assign(
         department_label=[label if isinstance(d, str) else "—" for d, label in zip(frame["department"], departments)],
@@ -173,7 +214,10 @@ def dispute_panel(key, f: Filters) -> None:
     cols = st.columns(2)
     cols[0].metric(t("metric.dispute_resolution_rate"), fmt_pct(s["dispute_resolution_rate"]), border=True)
     cols[1].metric(t("metric.local_resolution_rate"), fmt_pct(s["local_resolution_rate"]), border=True)
-    if sum(values) == 0:
+    window = int(data.config()["metrics"]["dispute_window_days"])
+    note = "edges.dispute_provisional" if s.get("dispute_resolution_provisional") else "edges.dispute_window"
+    st.caption(t(note, days=window))
+    if not any(values):
         st.info(t("overview.no_trend"))
         return
     present.plot(

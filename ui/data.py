@@ -64,6 +64,23 @@ def levels(db_key: tuple) -> tuple[str, ...]:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def coverage(db_key: tuple):
+    """The data coverage (:func:`analytics.coverage.data_coverage`), or None without cases."""
+    from analytics.coverage import data_coverage
+
+    return data_coverage(connection())
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def default_period(db_key: tuple):
+    """The period pages open with (:func:`analytics.coverage.default_period`), or None without cases."""
+    from analytics.coverage import default_period as pick
+
+    cov = coverage(db_key)
+    return None if cov is None else pick(connection(), cov)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def areas(db_key: tuple, level: str, parent_level: str | None, parent: str | None) -> pd.DataFrame:
     return queries.areas(connection(), level, parent_level, parent)
 
@@ -96,8 +113,8 @@ def trend_series(db_key: tuple, f: Filters, grain: str, split: str) -> pd.DataFr
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def top_categories(db_key: tuple, f: Filters, limit: int) -> pd.DataFrame:
-    return queries.top_categories(connection(), f, limit)
+def top_categories(db_key: tuple, f: Filters, limit: int, other: bool = False) -> pd.DataFrame:
+    return queries.top_categories(connection(), f, limit, other)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -107,7 +124,7 @@ def alert_list(db_key: tuple, f: Filters) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def department_table(db_key: tuple, f: Filters) -> pd.DataFrame:
-    return departments.department_metrics(connection(), f)
+    return departments.department_metrics(connection(), f, config())
 
 
 @st.cache_resource(show_spinner=False)

@@ -90,12 +90,12 @@ def query_panel(f: Filters | None) -> None:
         return
     st.subheader(t("edges.query_heading"))
     st.caption(t("edges.query_intro"))
-    sql, params = metrics.summary_query(f)
+    sql, params = metrics.summary_query(data.connection(), f, data.config())
     st.code(sql, language="sql", wrap_lines=True)
     st.dataframe(parameter_table(params), hide_index=True, width="content")
     with st.expander(t("edges.query_by_area")):
         level = f.level or "grid"
-        sql, params = metrics.by_area_query(f, level)
+        sql, params = metrics.by_area_query(data.connection(), f, level, data.config())
         st.code(sql, language="sql", wrap_lines=True)
         st.dataframe(parameter_table(params), hide_index=True, width="content")
 
@@ -114,6 +114,9 @@ def definitions_panel(f: Filters | None = None) -> None:
         hide_index=True,
         width="stretch",
     )
+    bound = metrics.metric_params(data.connection(), data.config())
+    shown = {k: str(v).lower() if isinstance(v, bool) else str(v)[:10] for k, v in bound.items()}  # SQL literals
+    st.caption(t("edges.bound_values", **shown))
     st.markdown(t("data.rates_intro"))
     rates = [(name, t(f"metric.{name}"), t(f"metric_help.{name}")) for name in metrics.RATE_KEYS]
     st.dataframe(

@@ -20,9 +20,20 @@ MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
 OVERRIDE_KEYS = ("level", "area", "kind", "start", "end")
 
 
-def preset_period(preset: str, data_end: dt.date) -> tuple[dt.date, dt.date]:
-    """``[start, end)`` of a preset: whole months, ending with the last complete month of data."""
-    end = dt.date(data_end.year, data_end.month, 1)
+def preset_period(preset: str, data_end: dt.date, default: tuple[dt.date, dt.date] | None = None):
+    """``[start, end)`` of a preset: whole months ending with the default period's end.
+
+    ``default`` is the period pages open with (:func:`analytics.coverage.default_period`: the latest
+    complete month that holds data, or the whole coverage of data shorter than two months); the
+    ``month`` preset is that period, and on short data every preset is. Without ``default`` the presets
+    end with the last complete month before ``data_end``.
+    """
+    if default is None:
+        end = dt.date(data_end.year, data_end.month, 1)
+        return months_before(end, MONTHS[preset]), end
+    start, end = default
+    if preset == "month" or start.day != 1 or end.day != 1:
+        return default
     return months_before(end, MONTHS[preset]), end
 
 
@@ -36,7 +47,7 @@ def _clear_overrides() -> None:
         st.query_params.pop(key, None)
 
 
-def _period(data_first: dt.date, data_end: dt.date) -> tuple[dt.date, dt.date]:
+def _period(data_first: dt.date, data_end: dt.date, opening: tuple[dt.date, dt.date] | None):
     preset = st.sidebar.selectbox(
         t("filter.period"),
         PERIODS,
@@ -45,11 +56,11 @@ def _period(data_first: dt.date, data_end: dt.date) -> tuple[dt.date, dt.date]:
         on_change=_clear_overrides,
     )
     if preset != "custom":
-        return preset_period(preset, data_end)
+        return preset_period(preset, data_end, opening)
     return custom_period(
         st.sidebar.date_input(
             t("edges.custom_range"),
-            value=custom_default(data_first, data_end),
+            value=custom_default(data_first, data_end, opening),
             min_value=data_first,
             max_value=data_end - dt.timedelta(days=1),  # data_end is exclusive: the day after the last report
             help=t("edges.custom_range_help"),
@@ -60,9 +71,11 @@ def _period(data_first: dt.date, data_end: dt.date) -> tuple[dt.date, dt.date]:
     )
 
 
-def custom_default(data_first: dt.date, data_end: dt.date) -> tuple[dt.date, dt.date]:
-    """The first and last day (both inclusive) the custom range starts with: the preset month, inside the data."""
-    start, end = preset_period("month", data_end)
+def custom_default(
+    data_first: dt.date, data_end: dt.date, opening: tuple[dt.date, dt.date] | None = None
+) -> tuple[dt.date, dt.date]:
+    """The first and last day (both inclusive) the custom range starts with: the opening period, inside the data."""
+    start, end = preset_period("month", data_end, opening)
     last = end - dt.timedelta(days=1)
     if last < data_first or start >= data_end:  # no complete month of data: the whole coverage
         return data_first, data_end - dt.timedelta(days=1)
@@ -109,7 +122,7 @@ def sidebar_filters() -> Filters | None:
         return None
     first, end = span
     st.sidebar.subheader(t("filter.heading"))
-    start, stop = _period(first, end)
+    start, stop = _period(first, end, data.default_period(data.db_key()))
     level, area = _area()
     kind = st.sidebar.selectbox(
         t("filter.kind"),

@@ -10,15 +10,16 @@ from dataclasses import dataclass
 import streamlit as st
 
 from analytics.filters import Filters, months_before
-from analytics.hotspot_report import MEASURES, STEPS, HotspotResult, hotspot_analysis
+from analytics.hotspot_report import MEASURES, STEPS, HotspotImpossible, HotspotResult, hotspot_analysis
 from analytics.hotspots import EMERGING_CLASSES
 from ui import data
 from ui.filters import labels
-from ui.i18n import fmt_int, t
+from ui.i18n import fmt_date, fmt_int, t
 from ui.maps import area_map
 from ui.tables import show_table
 
 LEVELS = ("grid", "community", "street")
+STEP_CHOICES = ("auto", *STEPS)
 WINDOWS = ("twelve_months", "period")
 BAND_COLOURS = {
     99: [178, 24, 43],
@@ -59,16 +60,21 @@ class Choice:
     step: str
 
 
-def controls(f: Filters) -> Choice:
+def controls(f: Filters, population_known: bool = True, coverage=None) -> Choice:
+    """The page's choices; without any population data the measure defaults to counts, and the window
+    is clipped to the data ``coverage``."""
     cols = st.columns(4)
     present = [lv for lv in LEVELS if lv in data.levels(data.db_key())]
     level = cols[0].selectbox(t("hot.level"), present, format_func=labels("level", LEVELS).__getitem__, key="hot_level")
     measure = cols[1].selectbox(
-        t("hot.measure"), MEASURES, format_func=labels("hot.measure", MEASURES).__getitem__, key="hot_measure"
+        t("hot.measure"),
+        MEASURES,
+        index=MEASURES.index("per_1000" if population_known else "count"),
+        format_func=labels("hot.measure", MEASURES).__getitem__,
+        key="hot_measure",
     )
-    step = cols[2].selectbox(
-        t("hot.step"), STEPS, index=1, format_func=labels("grain", STEPS).__getitem__, key="hot_step"
-    )
+    step_labels = {**labels("grain", STEPS), "auto": t("edges.step_auto")}
+    step = cols[2].selectbox(t("hot.step"), STEP_CHOICES, index=0, format_func=step_labels.__getitem__, key="hot_step")
     window = cols[3].selectbox(
         t("hot.window"), WINDOWS, format_func=labels("hot.window", WINDOWS).__getitem__, key="hot_window"
     )
@@ -76,6 +82,8 @@ def controls(f: Filters) -> Choice:
     if window != "period":  # twelve whole months ending with the period (a year of days otherwise)
         start = months_before(f.end, 12) if f.end.day == 1 else f.end - dt.timedelta(days=365)
         scoped = dataclasses.replace(f, start=start)
+    if coverage is not None and coverage.overlaps(scoped.start, scoped.end):  # the window the data covers
+        scoped = dataclasses.replace(scoped, start=max(scoped.start, coverage.start), end=min(scoped.end, coverage.end))
     return Choice(scoped, level, measure, step)
 
 
@@ -91,24 +99,37 @@ def _analysis(db_key, choice: Choice) -> HotspotResult:
     )
 
 
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def population_known(db_key) -> bool:
+    from analytics.hotspot_report import population_known as known
+
+    return known(data.connection())
+
+
 def analysis(key, choice: Choice) -> HotspotResult | None:
     try:
         return _analysis(key, choice)
-    except ValueError as exc:
-        st.warning(t("hot.not_possible", reason=str(exc)))
-        return None
+    except HotspotImpossible as exc:
+        st.warning(t("hot.not_possible", reason=t(f"edges.hot_reason.{exc.reason}", **exc.values)))
+    except ValueError:
+        st.warning(t("hot.not_possible", reason=t("edges.hot_reason.too_few_areas", areas="<3", no_population=0)))
+    return None
 
 
 def summary_line(result: HotspotResult, choice: Choice) -> None:
-    st.info(
-        t(
-            "hot.summary",
-            analysed=fmt_int(result.analysed),
-            excluded=fmt_int(result.excluded),
-            steps=result.steps,
-            step=t(f"grain.{choice.step}"),
-        )
+    text = t(
+        "hot.summary",
+        analysed=fmt_int(result.analysed),
+        excluded=fmt_int(result.excluded),
+        steps=result.steps,
+        step=t(f"grain.{result.step}"),
     )
+    notes = [t("edges.hot_window", start=fmt_date(result.start), end=fmt_date(result.end - dt.timedelta(days=1)))]
+    if choice.step == "auto":
+        notes.append(t("edges.hot_step_auto", step=t(f"grain.{result.step}")))
+    if result.no_population:
+        notes.append(t("edges.hot_no_population", count=fmt_int(result.no_population)))
+    st.info(" ".join([text, *notes]))
 
 
 def _chips(entries: list[tuple[list[int], str]]) -> str:
@@ -157,11 +178,14 @@ def gi_map(key, result: HotspotResult, choice: Choice) -> None:
     method = (
         t("hot.method_permutations", n=f"{result.permutations:,}") if result.permutations else t("hot.method_normal")
     )
-    st.caption(t("hot.gi_note", method=method))
+    st.caption(t("hot.gi_note", method=method) + " " + t("edges.p_one_sided"))
 
 
 def emerging_map(key, result: HotspotResult, choice: Choice) -> None:
     st.subheader(t("hot.emerging_title"))
+    if result.steps < 4:  # no class can be computed: say why instead of a blank map
+        st.info(t("edges.hot_too_few_steps", steps=result.steps, step=t(f"grain.{result.step}")))
+        return
     geoms, _ = data.weights(key, choice.level)
     table = result.table.assign(
         fill=result.table["emerging"].map(EMERGING_COLOURS),

@@ -90,6 +90,17 @@ def _legend(metric: str, breaks: list[float], f: Filters) -> str:
     return f"<div style='font-size:14px'><b>{html.escape(title)}</b><br/>{chips}</div>"
 
 
+def _legend_notes(metric: str, scored: pd.DataFrame) -> None:
+    """What the legend cannot show: no deadlines in the data, areas without a population."""
+    if metric in ("status", "closure_rate", "on_time_closure_rate", "open_overdue", "score"):
+        if "deadlines_known" in scored and not scored["deadlines_known"].any():
+            st.caption(t("edges.no_deadlines_map"))
+    if metric == "reported_per_1000" and "population_missing" in scored:
+        lacking = int(scored["population_missing"].sum())
+        if lacking:
+            st.caption(t("edges.population_missing", count=fmt_int(lacking), total=fmt_int(len(scored))))
+
+
 def _deck(
     key, f: Filters, level: str, metric: str, layers: list[str], scored: pd.DataFrame, breaks: list[float]
 ) -> pdk.Deck:
@@ -273,6 +284,7 @@ def map_section(key, f: Filters) -> None:
     map_col, side_col = st.columns([3, 1], gap="medium")
     with map_col:
         st.markdown(_legend(metric, breaks, f), unsafe_allow_html=True)
+        _legend_notes(metric, scored)
         event = st.pydeck_chart(
             _deck(key, scoped, level, metric, layers, scored, breaks),
             height=620,

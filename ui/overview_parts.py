@@ -40,6 +40,8 @@ def status_map_panel(key, f: Filters, height: int = 470) -> None:
     geoms = geoms[geoms["area_id"].isin(scored["area_id"])]
     st.subheader(t("overview.map_title"))
     st.markdown(_status_legend(scored), unsafe_allow_html=True)
+    if "deadlines_known" in scored and not scored["deadlines_known"].any():
+        st.info(t("edges.no_deadlines_map"))
     if geoms.empty:
         st.info(t("overview.no_areas"))
         return
@@ -95,36 +97,49 @@ def city_index_panel(current: dict) -> None:
     st.metric(t("overview.city_index"), value, help=t("overview.city_index_help"), border=True)
 
 
-def trend_window(f: Filters) -> tuple[Filters, str]:
-    """The last 26 complete weeks (periods up to a quarter) or 24 complete months ending with the period."""
+def trend_window(f: Filters, coverage=None) -> tuple[Filters, str]:
+    """The 26 weeks (periods up to a quarter) or 24 months ending with the period, or its days when the data
+    inside that window spans under four weeks. Buckets the data or the period cut are marked partial by
+    :func:`analytics.trends.series`, and only the covered range is drawn."""
+    if coverage is not None and (min(f.end, coverage.end) - max(f.start, coverage.start)).days < 28:
+        return f, "day"
     if f.days <= 92:
-        end = f.end - dt.timedelta(days=f.end.weekday())  # whole weeks only: stop at the Monday on or before the end
-        return dataclasses.replace(f, start=end - dt.timedelta(weeks=26), end=end), "week"
+        return dataclasses.replace(f, start=f.end - dt.timedelta(weeks=26)), "week"
     end = dt.date(f.end.year, f.end.month, 1)
     return dataclasses.replace(f, start=dt.date(end.year - 2, end.month, 1), end=end), "month"
 
 
 def trend_panel(key, f: Filters, height: int = 300) -> None:
-    window, grain = trend_window(f)
-    weekly = grain == "week"
+    window, grain = trend_window(f, data.coverage(key))
     series = data.trend_series(key, window, grain, "kind")
     labels = {k: t(f"kind.{k}") for k in ("incident", "demand", "dispute")}
-    st.subheader(t("overview.trend_weekly") if weekly else t("overview.trend_monthly"))
+    titles = {"week": "overview.trend_weekly", "month": "overview.trend_monthly", "day": "edges.trend_daily"}
+    st.subheader(t(titles[grain]))
     if series.empty:
         st.info(t("overview.no_trend"))
         return
-    fig = trend_chart(series, labels, t("metric.reported"))
-    fig.update_xaxes(tickformat=date_tickformat(grain))
+    fig = trend_chart(series, labels, t("metric.reported"), t("edges.partial_bucket"))
+    fig.update_xaxes(tickformat=date_tickformat(grain), dtick=86_400_000 if grain == "day" else None)  # one tick a day
     present.plot(fig, height)
+    if series["partial"].any():
+        st.caption(t("edges.partial_note"))
+
+
+def _category_labels(top: pd.DataFrame) -> list[str]:
+    """Category labels, with the summed rest as "other"."""
+    return [
+        t("trend.other") if c == "other" else names.category_label(c, n)
+        for c, n in zip(top["category_code"], top["category_name"])
+    ]
 
 
 def top_categories_panel(key, f: Filters, height: int = 300) -> None:
-    top = data.top_categories(key, f, 8)
+    top = data.top_categories(key, f, 8, other=True)
     st.subheader(t("overview.top_title"))
     if top.empty:
         st.info(t("overview.no_trend"))
         return
-    top = top.assign(label=[names.category_label(c, n) for c, n in zip(top["category_code"], top["category_name"])])
+    top = top.assign(label=_category_labels(top))
     fig = top_categories_chart(top, t("overview.this_period"), t("overview.prev_period"))
     present.plot(fig, height)
 
@@ -141,7 +156,7 @@ def briefing_html(key, f: Filters, current: dict, previous: dict) -> str:
     tiles = [
         (
             t(f"metric.{tile.key}"),
-            tile_value(tile, current.get(tile.key)),
+            tile_value(tile, current.get(tile.key), current.get("deadlines_known") is not False),
             tile_delta(tile, current.get(tile.key), previous.get(tile.key)) or "",
         )
         for tile in OVERVIEW_TILES
@@ -150,10 +165,10 @@ def briefing_html(key, f: Filters, current: dict, previous: dict) -> str:
     legend = [
         ("rgb({},{},{})".format(*STATUS_COLORS[s]), f"{t('status.' + s)} {int(counts.get(s, 0))}") for s in STATUS_ORDER
     ]
-    top = data.top_categories(key, f, 10)
+    top = data.top_categories(key, f, 10, other=True)
     top_rows = [
-        (names.category_label(c, n), fmt_int(r), fmt_int(p))
-        for c, n, r, p in zip(top["category_code"], top["category_name"], top["reported"], top["reported_previous"])
+        (f"{label} ({fmt_pct(share, 0)})", fmt_int(r), fmt_int(p))
+        for label, share, r, p in zip(_category_labels(top), top["share"], top["reported"], top["reported_previous"])
     ]
     alerts = [
         f"{t('alert.' + row.alert)} · {names.subject_name(row.subject_type, row.subject_id, row.subject_name)}"

@@ -20,7 +20,26 @@ def start(title_key: str) -> tuple[Filters, tuple]:
     if f is None:
         st.info(t("app.no_data"))
         st.stop()
-    return f, data.db_key()
+    key = data.db_key()
+    coverage_notice(f, data.coverage(key))
+    return f, key
+
+
+def coverage_notice(f: Filters, coverage) -> None:
+    """Say when the data does not cover the period (metrics.md: never zeros and 100 % as if measured)."""
+    state = coverage.state(f) if coverage is not None else "outside"
+    if state == "inside":
+        return
+    values = {
+        "start": fmt_date(f.start),
+        "end": fmt_date(f.end - dt.timedelta(days=1)),
+        "data_start": fmt_date(coverage.start) if coverage else "—",
+        "data_end": fmt_date(coverage.end - dt.timedelta(days=1)) if coverage else "—",
+    }
+    if state == "outside":
+        st.warning(t("edges.coverage_outside", **values))
+    else:
+        st.info(t("edges.coverage_partial", **values))
 
 
 def period_caption(f: Filters) -> str:

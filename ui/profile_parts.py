@@ -16,6 +16,7 @@ from ui.charts import LAYOUT, trend_chart
 from ui.filters import labels
 from ui.i18n import date_tickformat, fmt_int, fmt_metric, fmt_pct, t, t_or
 from ui.tables import masked, show_table
+from ui.tiles import Tile, tile_value
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
@@ -85,33 +86,48 @@ def header(key, level: str, area: str):
 
 
 def kpi_panel(key, f: Filters, level: str, area: str) -> None:
-    context = profile.kpi_context(_peers(key, f, level), area)
+    peers = _peers(key, f, level)
+    context = profile.kpi_context(peers, area)
+    here = peers[peers["area_id"] == area]
+    known = here.empty or bool(here["deadlines_known"].iloc[0])
     cols = st.columns(4) + st.columns(4)
     for col, row in zip(cols, context.itertuples()):
         rank = "—" if row.rank is None or pd.isna(row.rank) else f"{int(row.rank)}/{row.ranked}"
         col.metric(
             t(f"metric.{row.metric}"),
-            fmt_metric(row.metric, row.value),
+            tile_value(Tile(row.metric, "count"), row.value, known),
             t("profile.vs_median", median=fmt_metric(row.metric, row.city_median), rank=rank),
             delta_color="off",
             delta_arrow="off",
             border=True,
             help=t("profile.rank_help"),
         )
+    _suspended_note(peers[peers["area_id"] == area])
+
+
+def _suspended_note(row: pd.DataFrame) -> None:
+    """Suspended (挂账) overdue cases of the area, shown apart (metrics.md: suspended overdue)."""
+    if row.empty or not int(row["suspended_overdue"].iloc[0]):
+        return
+    days = row["suspended_overdue_max_days"].iloc[0]
+    st.caption(t("edges.profile_suspended", count=fmt_int(row["suspended_overdue"].iloc[0]), days=f"{days:.0f}"))
 
 
 def trend_panel(key, area_f: Filters) -> None:
     st.subheader(t("profile.trend"))
     start = area_f.end - dt.timedelta(weeks=26)
+    # up to the period end: a week the data or the period cuts is marked partial, not dropped
     window = dataclasses.replace(area_f, start=start - dt.timedelta(days=start.weekday()))
-    window = dataclasses.replace(window, end=area_f.end - dt.timedelta(days=area_f.end.weekday()))
     series = data.trend_series(key, window, "week", "kind")
     if series.empty:
         st.info(t("overview.no_trend"))
         return
-    fig = trend_chart(series, {k: t(f"kind.{k}") for k in ("incident", "demand", "dispute")}, t("metric.reported"))
+    kinds = {k: t(f"kind.{k}") for k in ("incident", "demand", "dispute")}
+    fig = trend_chart(series, kinds, t("metric.reported"), t("edges.partial_bucket"))
     fig.update_xaxes(tickformat=date_tickformat("week"))
     present.plot(fig)
+    if series["partial"].any():
+        st.caption(t("edges.partial_note"))
 
 
 def mix_panel(key, area_f: Filters) -> None:
@@ -120,7 +136,11 @@ def mix_panel(key, area_f: Filters) -> None:
     if mix.empty:
         st.info(t("overview.no_trend"))
         return
-    mix = mix.iloc[::-1].assign(category_major=lambda m: [names.major_label(v) for v in m["category_major"]])
+    mix = mix.iloc[::-1].assign(
+        category_major=lambda m: [
+            t("trend.other") if v == "other" else names.major_label(v) for v in m["category_major"]
+        ]
+    )
     fig = go.Figure(
         go.Bar(
             y=mix["category_major"],

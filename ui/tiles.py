@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from ui.i18n import fmt_metric, t
+from ui.i18n import fmt_int, fmt_metric, t
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,12 @@ OVERVIEW_TILES = (
 )
 
 
-def tile_value(tile: Tile, value) -> str:
+DEADLINE_TILES = ("closure_rate", "on_time_closure_rate", "open_overdue", "due_to_close")
+
+
+def tile_value(tile: Tile, value, deadlines_known: bool = True) -> str:
+    if not deadlines_known and tile.key in DEADLINE_TILES:
+        return t("edges.no_deadlines_tile")
     return fmt_metric(tile.key, value)
 
 
@@ -48,15 +53,26 @@ def tile_delta(tile: Tile, value, previous) -> str | None:
 def kpi_tiles(current: dict, previous: dict, tiles=OVERVIEW_TILES, columns: int = 8) -> None:
     """Draw the tiles in one row (or ``columns`` per row)."""
     cols = st.columns(columns)
+    known = current.get("deadlines_known") is not False
+    comparable = previous.get("coverage", "inside") == "inside"  # metrics.md: no comparison outside coverage
     for i, tile in enumerate(tiles):
         value, before = current.get(tile.key), previous.get(tile.key)
         with cols[i % columns]:
             st.metric(
                 t(f"metric.{tile.key}"),
-                tile_value(tile, value),
-                tile_delta(tile, value, before),
+                tile_value(tile, value, known),
+                tile_delta(tile, value, before) if comparable else None,
                 delta_color="inverse" if tile.lower_is_better else "normal",
                 help=t(f"metric_help.{tile.key}"),
                 border=True,
                 height=TILE_HEIGHT,
             )
+    notes = [] if known else [t("edges.no_deadlines")]
+    for flag in ("negative_handling", "closed_before_reported"):
+        count = current.get("negative_handling_time" if flag == "negative_handling" else flag)
+        if count:
+            notes.append(t(f"edges.{flag}", count=fmt_int(count)))
+    if not comparable and current.get("coverage") != "outside":
+        notes.append(t("edges.no_comparison"))
+    if notes:
+        st.caption(" ".join(notes))

@@ -16,6 +16,7 @@ from ui.i18n import date_tickformat, fmt_int, fmt_signed_pct, t
 from ui.tables import csv_bytes
 
 GRAINS = ("day", "week", "month")
+DAY_MS = 86_400_000  # one x tick a day on short daily series
 SPLITS = ("kind", "category_major", "category", "source", "area", "none")
 
 
@@ -75,15 +76,16 @@ def change_tiles(key, f: Filters) -> None:
     c = _changes(key, f)
     cols = st.columns(3)
     cols[0].metric(t("metric.reported"), fmt_int(c["reported"]), border=True)
+    none = t("edges.no_comparison_tile")
     cols[1].metric(
         t("trend.pop"),
-        fmt_signed_pct(c["period_over_period"]),
+        fmt_signed_pct(c["period_over_period"]) if c["previous"] is not None else none,
         help=t("trend.pop_help", n=fmt_int(c["previous"])),
         border=True,
     )
     cols[2].metric(
         t("trend.yoy"),
-        fmt_signed_pct(c["year_over_year"]),
+        fmt_signed_pct(c["year_over_year"]) if c["year_earlier"] is not None else none,
         help=t("trend.yoy_help", n=fmt_int(c["year_earlier"])),
         border=True,
     )
@@ -110,12 +112,14 @@ def series_panel(key, f: Filters, grain: str, split: str, level: str | None) -> 
         st.info(t("overview.no_trend"))
         return
     label_of = {v: _series_label(split, level, v) for v in frame["series"].unique()}
-    fig = trend_chart(frame, label_of, t("metric.reported"))
-    fig.update_xaxes(tickformat=date_tickformat(grain))
+    fig = trend_chart(frame, label_of, t("metric.reported"), t("edges.partial_bucket"))
+    fig.update_xaxes(tickformat=date_tickformat(grain), dtick=DAY_MS if grain == "day" and len(frame) < 60 else None)
     if split != "kind":
         for trace in fig.data:
             trace.line.color = None
     present.plot(fig)
+    if frame["partial"].any():
+        st.caption(t("edges.partial_note"))
     export = frame.assign(series=frame["series"].map(label_of)).rename(
         columns={"bucket": t("col.bucket"), "series": t("col.series"), "reported": t("col.reported")}
     )

@@ -57,6 +57,16 @@ SAMPLE_ROWS = 100_000
 PEAK_FACTOR = 4.5  # peak RSS growth / frame size measured at 1M cases (DuckDB's result, conversion, grouping)
 
 
+DISPUTE_WINDOW_DAYS = 30  # metrics.dispute_window_days (default)
+
+
+def _relevant(c: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+    """``analytics.metrics.RELEVANT`` or ``OUT_OF_ORDER``: every row an aggregate can count."""
+    fast = (c["reported_at"] < end) & (c["closed_at"].isna() | (c["closed_at"] >= start))
+    odd = (c["closed_at"] < c["reported_at"]) | (c["filed_at"] < c["reported_at"]) | (c["closed_at"] < c["filed_at"])
+    return fast | odd
+
+
 def _flag(series: pd.Series) -> pd.Series:
     return series.fillna(False).astype(bool)
 
@@ -67,8 +77,10 @@ def _masks(c: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFr
     in_p = (c["reported_at"] >= start) & (c["reported_at"] < end)
     closed = (c["closed_at"] >= start) & (c["closed_at"] < end) & valid
     overdue = (c["filed_at"] < end) & valid & (c["closed_at"].isna() | (c["closed_at"] >= end)) & (c["due_at"] < end)
+    overdue &= c["status"] != "suspended"  # metrics.exclude_suspended (default)
     dispute = (c["kind"] == "dispute") & in_p & valid
-    resolved = dispute & (c["closed_at"] < end) & c["resolution_level"].notna()
+    window = pd.Timedelta(days=DISPUTE_WINDOW_DAYS)
+    resolved = dispute & (c["closed_at"] <= c["reported_at"] + window) & c["resolution_level"].notna()
     worker = c["reporter_worker_id"].notna() & in_p & valid
     callback = closed & _flag(c["callback_valid"])
     m = {
@@ -96,11 +108,11 @@ def _masks(c: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFr
 def pandas_summary(frame: pd.DataFrame, start: dt.date, end: dt.date) -> dict:
     """The summary counts and handling-time quantiles of one period, in pandas."""
     s, e = pd.Timestamp(start), pd.Timestamp(end)
-    c = frame[(frame["reported_at"] < e) & (frame["closed_at"].isna() | (frame["closed_at"] >= s))]
+    c = frame[_relevant(frame, s, e)]
     masks = _masks(c, s, e)
     out = {name: int(masks[name].sum()) for name in masks}
     hours = (c["closed_at"] - c["filed_at"]).dt.total_seconds() / 3600.0
-    closed_hours = hours[masks["closed"]]
+    closed_hours = hours[masks["closed"] & (c["closed_at"] >= c["filed_at"])]
     out["median_handling_hours"] = float(closed_hours.quantile(0.5)) if len(closed_hours) else None
     out["p90_handling_hours"] = float(closed_hours.quantile(0.9)) if len(closed_hours) else None
     points = c["satisfaction"].map({"satisfied": 1.0, "basic": 0.9}).fillna(0.0)
@@ -110,12 +122,11 @@ def pandas_summary(frame: pd.DataFrame, start: dt.date, end: dt.date) -> dict:
 
 def pandas_by_grid(frame: pd.DataFrame, start: dt.date, end: dt.date) -> pd.DataFrame:
     s, e = pd.Timestamp(start), pd.Timestamp(end)
-    c = frame[
-        (frame["reported_at"] < e) & (frame["closed_at"].isna() | (frame["closed_at"] >= s)) & frame["grid_id"].notna()
-    ]
+    c = frame[_relevant(frame, s, e) & frame["grid_id"].notna()]
     masks = _masks(c, s, e).astype("int64")
     grouped = masks.groupby(c["grid_id"]).sum()
-    hours = ((c["closed_at"] - c["filed_at"]).dt.total_seconds() / 3600.0)[masks["closed"].astype(bool)]
+    in_order = masks["closed"].astype(bool) & (c["closed_at"] >= c["filed_at"])
+    hours = ((c["closed_at"] - c["filed_at"]).dt.total_seconds() / 3600.0)[in_order]
     grouped["median_handling_hours"] = hours.groupby(c["grid_id"]).median()
     return grouped
 
