@@ -43,17 +43,33 @@ def dataset_badge() -> None:
         st.sidebar.caption(t("app.demo_badge"))
 
 
+def navigation_pages() -> list:
+    """One ``st.Page`` per registered page; the first is the default, served at the root URL.
+
+    Streamlit serves the default page only at ``/``, so ``/overview`` (its own path, used by links and
+    presentation rotation) would say "Page not found": the same script is registered once more, hidden
+    from the menu, at that path. The default page itself reserves the otherwise unused path ``home``.
+    """
+    first = PAGES[0]
+    pages = [
+        st.Page(
+            p.path, title=t(f"page.{p.key}"), icon=p.icon, url_path="home" if i == 0 else p.url_path, default=i == 0
+        )
+        for i, p in enumerate(PAGES)
+    ]
+    alias = st.Page(
+        first.path, title=t(f"page.{first.key}"), icon=first.icon, url_path=first.url_path, visibility="hidden"
+    )
+    return [*pages, alias]
+
+
 def main() -> None:
     apply_layout_css()
     presenting = present.is_presenting()
     if presenting:
         present.apply()
     language_switch()
-    pages = [
-        st.Page(p.path, title=t(f"page.{p.key}"), icon=p.icon, url_path=p.url_path, default=(i == 0))
-        for i, p in enumerate(PAGES)
-    ]
-    navigation = st.navigation(pages, position="sidebar")
+    navigation = st.navigation(navigation_pages(), position="sidebar")
     try:
         data.connection()
         dataset_badge()

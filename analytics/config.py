@@ -55,7 +55,15 @@ DEFAULTS: dict[str, Any] = {
         "max_rows": 12,
     },
     "spikes": {"robust_sd": 3.0, "min_excess": 10, "baseline_weeks": 8, "min_lags": 6},
-    "calendar": {"work_start": "09:00", "work_end": "17:00", "holidays": [], "workdays": []},
+    "calendar": {
+        "work_start": "09:00",
+        "work_end": "17:00",
+        "official": "chinese-calendar",
+        "holidays": [],
+        "workdays": [],
+        "years": [],
+    },
+    "deadlines": {},  # deadline rules for imports without due_at: see analytics/ingest/deadlines.py
     "map": {"tile_url": ""},
     "privacy": {"unmask": False},
     "presentation": {"rotate_seconds": 30, "refresh_seconds": 300},

@@ -16,6 +16,7 @@ def to_shapes(geojson: pd.Series) -> list:
 def dissolve(grids: pd.DataFrame, tolerance: float = 0.00002) -> pd.DataFrame:
     """Union the grid polygons of each ``area_id`` into one geometry (GeoJSON text) with its centroid."""
     rows = []
+    grids = grids.assign(area_name=grids["area_name"].fillna(grids["area_id"]))  # a nameless area keeps its id
     for (area_id, area_name), part in grids.groupby(["area_id", "area_name"], sort=True):
         merged = shapely.union_all([s for s in to_shapes(part["geometry"]) if s is not None])
         merged = shapely.make_valid(merged.simplify(tolerance, preserve_topology=True))

@@ -201,6 +201,13 @@ def metric_params(con: duckdb.DuckDBPyConnection, cfg: dict | None = None) -> di
     }
 
 
+def summary_query(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None) -> tuple[str, dict]:
+    """The complete query :func:`summary` runs for ``f`` (WHERE clauses included) and every value it binds
+    (the filters', the period's and :func:`metric_params`); the Data page shows exactly this."""
+    where, params = case_filter_sql(f)
+    return summary_sql(where), {**params, **period_params(f), **metric_params(con, cfg)}
+
+
 def summary(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None) -> dict[str, Any]:
     """All metrics of ``metrics.md`` for one filter set, as one flat dict (the ``report`` object).
 
@@ -208,9 +215,8 @@ def summary(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None)
     data covers the period (``inside``, ``partial``, ``outside``); outside it every count and rate is
     ``None``: nothing was measured.
     """
-    where, params = case_filter_sql(f)
-    extra = metric_params(con, cfg)
-    row = con.cursor().execute(summary_sql(where), {**params, **period_params(f), **extra}).fetchone()
+    sql, params = summary_query(con, f, cfg)
+    row = con.cursor().execute(sql, params).fetchone()
     counts = {name: _clean(value) for name, value in zip(AGGREGATES, row)}
     weights = (cfg or {}).get("three_rates", {}).get("weights")
     out = derive_rates(counts, weights)
@@ -269,6 +275,13 @@ def reported_by_area(con: duckdb.DuckDBPyConnection, f: Filters, level: str) -> 
     return con.cursor().execute(sql, {**params, **period_params(f)}).df()
 
 
+def by_area_query(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | None = None) -> tuple[str, dict]:
+    """The complete query :func:`by_area` runs (map, scores, profile peers) and every value it binds."""
+    where, params = case_filter_sql(f)
+    bound = {**params, **period_params(f), **metric_params(con, cfg)}
+    return by_area_sql(level, where, area_filter_sql(f, "g")), bound
+
+
 def by_area(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | None = None) -> pd.DataFrame:
     """One row per area of ``level`` with every count and rate, plus per-1,000-resident volume.
 
@@ -277,10 +290,8 @@ def by_area(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | 
 
     The area filter of ``f`` still applies (e.g. the grids of one street).
     """
-    where, params = case_filter_sql(f)
-    grid_where = area_filter_sql(f, "g")
-    bound = {**params, **period_params(f), **metric_params(con, cfg)}
-    frame = con.cursor().execute(by_area_sql(level, where, grid_where), bound).df()
+    sql, params = by_area_query(con, f, level, cfg)
+    frame = con.cursor().execute(sql, params).df()
     count_cols = [c for c in AGGREGATES if c not in NOT_COUNTS]
     frame[count_cols] = frame[count_cols].fillna(0).astype("int64")
     weights = (cfg or {}).get("three_rates", {}).get("weights")

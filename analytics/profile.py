@@ -47,13 +47,20 @@ def area_info(con: duckdb.DuckDBPyConnection, level: str, area: str) -> dict | N
         return None
     info = row.iloc[0].to_dict()
     info["level"], info["area_id"] = level, str(area)
-    info["parents"] = [(lv, info.pop(f"{lv}_id"), info.pop(f"{lv}_name")) for lv, _, _ in parents]
+    chain = [(lv, info.pop(f"{lv}_id"), info.pop(f"{lv}_name")) for lv, _, _ in parents]
+    # a level the data lacks (e.g. no communities) is no parent; a parent without a name shows its id
+    info["parents"] = [
+        (lv, str(pid), str(pid) if pd.isna(name) else str(name)) for lv, pid, name in chain if pd.notna(pid)
+    ]
+    if pd.isna(info["name"]):
+        info["name"] = str(area)
     return info
 
 
-def children_level(level: str) -> str | None:
-    position = LEVELS.index(level)
-    return LEVELS[position + 1] if position + 1 < len(LEVELS) else None
+def children_level(level: str, present: tuple[str, ...] = LEVELS) -> str | None:
+    """The next finer level among ``present`` (the levels the data has), or None below the finest."""
+    finer = LEVELS[LEVELS.index(level) + 1 :]
+    return next((lv for lv in finer if lv in present), None)
 
 
 def kpi_context(peers: pd.DataFrame, area: str, names: tuple[str, ...] = PROFILE_METRICS) -> pd.DataFrame:

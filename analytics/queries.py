@@ -10,7 +10,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from analytics.filters import Filters, case_filter_sql, level_columns, period_params
+from analytics.filters import LEVELS, Filters, case_filter_sql, level_columns, period_params
 
 GRAINS = {"day": "day", "week": "week", "month": "month"}
 
@@ -32,6 +32,16 @@ def data_range(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | None
 
     coverage = data_coverage(con)
     return None if coverage is None else (coverage.start, coverage.end)
+
+
+def levels_present(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+    """The area levels the loaded grids have (coarse to fine): a level is present when at least one grid
+    has an id at it. ``grid`` is always present; an import without communities has no ``community``.
+    """
+    coarse = [lv for lv in LEVELS if lv != "grid"]
+    counts = ", ".join(f"count({level_columns(lv)[0]})" for lv in coarse)
+    row = con.cursor().execute(f"SELECT {counts} FROM grids").fetchone()
+    return (*(lv for lv, n in zip(coarse, row) if n), "grid")
 
 
 def areas(

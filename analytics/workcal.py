@@ -1,9 +1,16 @@
 """Working-time arithmetic for deadlines (处置时限).
 
 A deadline in working hours counts only the working window (default 09:00-17:00)
-of working days: Monday to Friday, less configured public holidays, plus
-configured make-up working days (调休). A deadline in working days is that many
-times the window's length. Calendar deadlines are plain elapsed hours.
+of working days: Monday to Friday, less public holidays, plus make-up working
+days (调休). A deadline in working days is that many times the window's length.
+Calendar deadlines are plain elapsed hours.
+
+The holidays and make-up days come from the official calendar of the State Council
+notices as kept by the ``chinese-calendar`` package (``[calendar] official``), and
+``data/gridscope.toml`` overrides or extends it: its ``holidays`` and ``workdays``
+win over the package, and ``years`` declares further years as fully typed in.
+A day in a year neither knows is still judged by the weekday, but the calendar
+says so (:meth:`WorkCalendar.uncovered_years`) so that pages and the import flag it.
 
 Everything is vectorised over numpy ``datetime64`` arrays so that the demo
 generator and the import can compute millions of deadlines at once.
@@ -11,7 +18,9 @@ generator and the import can compute millions of deadlines at once.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -40,16 +49,53 @@ class WorkCalendar:
     work_end: str = "17:00"
     holidays: tuple[str, ...] = field(default_factory=tuple)
     workdays: tuple[str, ...] = field(default_factory=tuple)
+    covered_years: tuple[int, ...] | None = None  # years whose holidays are known; None: not checked
+    official: str = "none"  # where the holidays come from: "chinese-calendar" or "none"
 
     @classmethod
     def from_config(cls, cfg: dict) -> WorkCalendar:
+        """The calendar of ``[calendar]``: the official days of ``official`` (default ``chinese-calendar``),
+        then the file's ``holidays`` and ``workdays`` over them, covering the official years plus ``years``.
+
+        ``official = "none"`` uses only the file's days (weekends otherwise); then only the ``years`` listed
+        count as covered, and with none listed no year is flagged (e.g. a city outside China that keeps
+        just weekends).
+        """
         cal = cfg.get("calendar", {})
+        official = str(cal.get("official", "chinese-calendar"))
+        if official == "chinese-calendar":
+            holidays, workdays, years = official_days()
+        elif official == "none":
+            holidays, workdays, years = frozenset(), frozenset(), frozenset()
+        else:
+            raise ValueError(f"[calendar] official = {official!r}: expected 'chinese-calendar' or 'none'")
+        own_holidays = {_iso_day(d, "holidays") for d in cal.get("holidays", ())}
+        own_workdays = {_iso_day(d, "workdays") for d in cal.get("workdays", ())}
+        both = own_holidays & own_workdays
+        if both:
+            raise ValueError(f"[calendar] days listed both as holidays and workdays: {', '.join(sorted(both))}")
+        covered = set(years) | {int(y) for y in cal.get("years", ())}
         return cls(
             cal.get("work_start", "09:00"),
             cal.get("work_end", "17:00"),
-            tuple(cal.get("holidays", ())),
-            tuple(cal.get("workdays", ())),
+            tuple(sorted((holidays - own_workdays) | own_holidays)),
+            tuple(sorted((workdays - own_holidays) | own_workdays)),
+            tuple(sorted(covered)) if covered or official != "none" else None,
+            official,
         )
+
+    def uncovered_years(self, days) -> list[int]:
+        """The years among ``days`` (dates or datetime64) whose holidays this calendar does not know."""
+        if self.covered_years is None:
+            return []
+        values = np.asarray(days, dtype="datetime64[D]")
+        values = values[~np.isnat(values)]
+        years = {int(y) + 1970 for y in np.unique(values.astype("datetime64[Y]").astype(np.int64))}
+        return sorted(years - set(self.covered_years))
+
+    def coverage_text(self) -> str:
+        """The covered years as ranges, e.g. ``2004–2026`` (empty when not checked)."""
+        return year_ranges(self.covered_years or ())
 
     @property
     def window_minutes(self) -> int:
@@ -117,3 +163,33 @@ class WorkCalendar:
         if calendar.any():
             out.loc[calendar] = start[calendar] + pd.to_timedelta(hours[calendar], unit="h")
         return out
+
+
+def _iso_day(value, key: str) -> str:
+    try:
+        return (value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))).isoformat()
+    except ValueError:
+        raise ValueError(f"[calendar] {key}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@cache
+def official_days() -> tuple[frozenset[str], frozenset[str], frozenset[int]]:
+    """Public holidays, make-up working days and the years they cover, from ``chinese-calendar``
+    (the State Council notices; a new release each December adds the next year)."""
+    from chinese_calendar import constants
+
+    holidays = frozenset(d.isoformat() for d in constants.holidays)
+    workdays = frozenset(d.isoformat() for d in constants.workdays)
+    years = {d.year for d in constants.holidays} | {d.year for d in constants.workdays}
+    return holidays, workdays, frozenset(range(min(years), max(years) + 1))
+
+
+def year_ranges(years) -> str:
+    """``2004–2026, 2028`` from a collection of years."""
+    runs: list[list[int]] = []
+    for year in sorted(set(years)):
+        if runs and year == runs[-1][1] + 1:
+            runs[-1][1] = year
+        else:
+            runs.append([year, year])
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in runs)

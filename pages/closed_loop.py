@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui import closed_loop_parts as parts
 from ui import page
+from ui.calendar_note import calendar_footnote
 
 f, key = page.start("page.closed_loop")
 st.caption(page.period_caption(f))
@@ -22,3 +23,4 @@ with worker_col:
     parts.worker_panel(key, f)
 with dispute_col:
     parts.dispute_panel(key, f)
+calendar_footnote(key)

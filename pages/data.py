@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui import data, import_parts
 from ui import data_parts as parts
+from ui.calendar_note import calendar_footnote
 from ui.guard import ensure_frame
 from ui.i18n import t
 
@@ -24,4 +25,5 @@ with importing:
 with dictionary:
     parts.dictionary_panel(key)
 with definitions:
-    parts.definitions_panel()
+    parts.definitions_panel(st.session_state.get("filters"))
+    calendar_footnote(key)

@@ -62,15 +62,37 @@ def test_grids_with_parent_fields_duplicates_and_a_city_district(tmp_path):
             ({"id": 1, "name": "One", "c": "C1", "cn": "Community 1"}, square(116.42, 39.90, 0.01)),
         ],
     )
-    grids, geoms, repaired = build_grids(
-        BoundarySpec(Layer(layer, "id", "name"), parent_fields={"community": ("c", "cn")}), "Testville"
-    )
-    assert grids["grid_id"].tolist() == ["1", "2"]  # merged and sorted; numbers become text
+    spec = BoundarySpec(Layer(layer, "id", "name", duplicates="merge"), parent_fields={"community": ("c", "cn")})
+    grids, geoms, repaired, duplicates = build_grids(spec, "Testville")
+    assert grids["grid_id"].tolist() == ["1", "2"]  # merged when asked to, and sorted; numbers become text
+    assert duplicates == [{"file": "grids.geojson", "rule": "merge", "ids": {"1": 2}}]  # and said so
     assert geoms[0].area == pytest.approx(2 * geoms[1].area)
     assert grids["community_name"].tolist() == ["Community 1"] * 2
     assert grids["street_id"].isna().all() and grids["district_name"].tolist() == ["Testville"] * 2
     assert grids["area_km2"][1] == pytest.approx(0.01 * 111.32 * 0.01 * 111.32 * np.cos(np.radians(39.905)), rel=0.01)
     assert grids["centroid_lon"][1] == pytest.approx(116.405) and repaired == {"grids.geojson": []}
+
+
+def test_repeated_grid_ids_are_kept_apart_or_refused_never_merged_silently(tmp_path):
+    """Issue 11, item 12: two polygons with one id stay two grids (the later one suffixed ~2) by default."""
+    layer = write_layer(
+        tmp_path / "grids.geojson",
+        [
+            ({"id": "A", "name": "Alpha"}, square(116.40, 39.90, 0.01)),
+            ({"id": "B", "name": "Beta"}, square(116.41, 39.90, 0.01)),
+            ({"id": "A", "name": "Alpha"}, square(116.42, 39.90, 0.01)),
+            ({"id": "A~2", "name": "Taken"}, square(116.43, 39.90, 0.01)),
+        ],
+    )
+    grids, geoms, _, duplicates = build_grids(BoundarySpec(Layer(layer, "id", "name")))
+    assert grids["grid_id"].tolist() == ["A", "A~2", "A~3", "B"]  # "A~2" was already an id: the copy is A~3
+    assert grids.set_index("grid_id").loc["A~3", "grid_name"] == "Alpha (3)"
+    assert grids.set_index("grid_id").loc["A~3", "centroid_lon"] == pytest.approx(116.425)  # the third feature
+    assert duplicates == [{"file": "grids.geojson", "rule": "suffix", "ids": {"A": 2}}]
+    with pytest.raises(
+        IngestError, match=r"grids.geojson: 1 id\(s\) of 'id' are used by more than one feature: 'A' ×2"
+    ):
+        build_grids(BoundarySpec(Layer(layer, "id", duplicates="fail")))
 
 
 def test_coordinates_that_are_not_lon_lat_need_a_crs(tmp_path):
@@ -84,7 +106,7 @@ def test_coordinates_that_are_not_lon_lat_need_a_crs(tmp_path):
     layer = write_layer(tmp_path / "projected.geojson", [({"id": "A"}, metres)])
     with pytest.raises(IngestError, match="not longitude/latitude .* pass the right one with --crs"):
         build_grids(BoundarySpec(Layer(layer, "id")))
-    grids, _, _ = build_grids(BoundarySpec(Layer(layer, "id", crs="EPSG:3857")))
+    grids, _, _, _ = build_grids(BoundarySpec(Layer(layer, "id", crs="EPSG:3857")))
     assert grids["centroid_lon"][0] == pytest.approx(116.40, abs=0.01)
     assert grids["centroid_lat"][0] == pytest.approx(39.90, abs=0.01)
     with pytest.raises(IngestError, match="is not a known CRS"):
@@ -93,7 +115,7 @@ def test_coordinates_that_are_not_lon_lat_need_a_crs(tmp_path):
 
 def test_gcj02_boundaries_are_converted(tmp_path):
     layer = write_layer(tmp_path / "amap.geojson", [({"id": "A"}, square(116.40, 39.90, 0.01))])
-    _, geoms, _ = build_grids(BoundarySpec(Layer(layer, "id", coords="gcj02")))
+    _, geoms, _, _ = build_grids(BoundarySpec(Layer(layer, "id", coords="gcj02")))
     lon, lat = gcj02_to_wgs84(116.40, 39.90)
     assert shapely.get_coordinates(geoms[0]).min(axis=0) == pytest.approx([lon, lat], abs=1e-4)
 
@@ -117,10 +139,10 @@ def test_parent_options_are_parsed(tmp_path):
 
 def test_boston_precincts_in_state_plane_feet_match_the_wgs84_copy():
     real = need_real_data() / "boston311_2015"
-    wgs84, wgs84_geoms, repaired = build_grids(
+    wgs84, wgs84_geoms, repaired, _ = build_grids(
         BoundarySpec(Layer(real / "boston_precincts_wgs84.geojson", "WARD_PRECINCT"))
     )
-    feet, feet_geoms, _ = build_grids(
+    feet, feet_geoms, _, _ = build_grids(
         BoundarySpec(Layer(real / "original_epsg2249" / "Precincts.geojson", "WARD_PRECINCT", crs="EPSG:2249"))
     )
     assert len(wgs84) == 255 and wgs84["grid_id"].tolist() == feet["grid_id"].tolist()

@@ -262,3 +262,38 @@ def test_times_with_offsets_and_epochs_become_local_wall_clock():
 def test_unknown_time_zone_is_an_error():
     with pytest.raises(IngestError, match="unknown time zone 'Mars/Olympus'"):
         parse_times({"t": (pd.Series(["2025-01-01"], dtype="str"), ("iso",))}, "Mars/Olympus")
+
+
+def test_source_columns_match_ignoring_case_when_there_is_no_exact_match():
+    """Issue 11, item 13: ``srnumber`` in a mapping finds ``SRNumber`` (and value-map columns too)."""
+    m = parse_mapping(
+        {
+            "dataset": {"name": "t", "timezone": "Asia/Shanghai"},
+            "columns": {"case_id": "srnumber", "reported_at": ["created", "CreatedDate"], "status": "status"},
+            "values": {"kind": {"column": "type", "map": {"pothole": "incident"}, "default": "demand"}},
+        },
+        "test.toml",
+    )
+    f = case_file(
+        [
+            {"SRNumber": "A1", "createddate": "2025-03-01 10:00", "Status": "Closed", "Type": "Pothole"},
+            {"SRNumber": "A2", "createddate": "2025-03-02 10:00", "Status": "Open", "Type": "Noise"},
+        ]
+    )
+    out = map_file(f, m)
+    assert out.reject_reason.isna().all()
+    assert list(out.cases["case_id"]) == ["A1", "A2"]
+    assert list(out.cases["reported_at"].dt.day) == [1, 2]
+    assert list(out.cases["status"]) == ["closed", "open"]
+    assert list(out.cases["kind"]) == ["incident", "demand"]
+    assert out.used_columns["case_id"] == "SRNumber"
+    assert any("'SRNumber' used for `case_id`" in n for n in out.notes)
+    assert suggest_preset(["unique key", "created date"]) == "nyc311"
+
+
+def test_an_exact_match_wins_and_two_case_variants_are_ambiguous():
+    m = mapping()
+    exact = map_file(case_file([{"id": "x", "ID": "y", "when": "2025-03-01 10:00"}]), m)
+    assert list(exact.cases["case_id"]) == ["x"]
+    with pytest.raises(IngestError, match="matches 'Id' and 'ID' ignoring case"):
+        map_file(case_file([{"Id": "x", "ID": "y", "when": "2025-03-01 10:00"}]), m)

@@ -16,6 +16,7 @@ from analytics import alerts, departments, metrics, queries, store
 from analytics.config import load_config
 from analytics.filters import Filters
 from analytics.scoring import add_scores, city_index
+from analytics.workcal import WorkCalendar
 
 TTL = 600
 LOG = logging.getLogger("gridscope")
@@ -40,6 +41,11 @@ def config() -> dict:
     return load_config()
 
 
+def work_calendar() -> WorkCalendar:
+    """The working calendar of the configuration (official days plus ``[calendar]``)."""
+    return WorkCalendar.from_config(config())
+
+
 @st.cache_data(ttl=TTL, show_spinner=False)
 def meta(db_key: tuple) -> dict[str, str]:
     return store.read_meta(connection())
@@ -49,6 +55,12 @@ def meta(db_key: tuple) -> dict[str, str]:
 def data_range(db_key: tuple):
     """``[first report day, as-of day)``; the as-of day is the dataset's ``data_end`` when recorded."""
     return queries.data_range(connection())
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def levels(db_key: tuple) -> tuple[str, ...]:
+    """The area levels the loaded data has, coarse to fine (:func:`analytics.queries.levels_present`)."""
+    return queries.levels_present(connection())
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

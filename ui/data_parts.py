@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import metrics
+from analytics.filters import Filters
 from analytics.schema import TABLES_SQL
 from ui import data
 from ui.i18n import current_language, fmt_date, fmt_int, t
@@ -82,7 +83,30 @@ def dictionary_panel(key) -> None:
             )
 
 
-def definitions_panel() -> None:
+def query_panel(f: Filters | None) -> None:
+    """The complete queries the app runs for the current filters (WHERE clauses included), with their
+    parameters: built by the same functions that run them (:func:`analytics.metrics.summary_query`)."""
+    if f is None:
+        return
+    st.subheader(t("edges.query_heading"))
+    st.caption(t("edges.query_intro"))
+    sql, params = metrics.summary_query(data.connection(), f, data.config())
+    st.code(sql, language="sql", wrap_lines=True)
+    st.dataframe(parameter_table(params), hide_index=True, width="content")
+    with st.expander(t("edges.query_by_area")):
+        level = f.level or "grid"
+        sql, params = metrics.by_area_query(data.connection(), f, level, data.config())
+        st.code(sql, language="sql", wrap_lines=True)
+        st.dataframe(parameter_table(params), hide_index=True, width="content")
+
+
+def parameter_table(params: dict) -> pd.DataFrame:
+    """``$name`` and value of each bound parameter, as text."""
+    rows = [(f"${name}", str(value)) for name, value in params.items()]
+    return pd.DataFrame(rows, columns=[t("edges.query_parameter"), t("data.value")])
+
+
+def definitions_panel(f: Filters | None = None) -> None:
     st.markdown(t("data.metrics_intro"))
     rows = [(name, t(f"metric.{name}"), expr) for name, expr in metrics.AGGREGATES.items()]
     st.dataframe(
@@ -100,3 +124,4 @@ def definitions_panel() -> None:
         hide_index=True,
         width="stretch",
     )
+    query_panel(f)

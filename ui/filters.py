@@ -57,25 +57,46 @@ def _period(data_first: dt.date, data_end: dt.date, opening: tuple[dt.date, dt.d
     )
     if preset != "custom":
         return preset_period(preset, data_end, opening)
-    default = preset_period("month", data_end, opening)
-    picked = st.sidebar.date_input(
-        t("filter.custom_range"),
-        value=(default[0], default[1] - dt.timedelta(days=1)),
-        min_value=data_first,
-        max_value=data_end,
-        key="filter_range",
-        on_change=_clear_overrides,
+    return custom_period(
+        st.sidebar.date_input(
+            t("edges.custom_range"),
+            value=custom_default(data_first, data_end, opening),
+            min_value=data_first,
+            max_value=data_end - dt.timedelta(days=1),  # data_end is exclusive: the day after the last report
+            help=t("edges.custom_range_help"),
+            key="filter_range",
+            on_change=_clear_overrides,
+        ),
+        data_first,
     )
-    if isinstance(picked, (tuple, list)) and len(picked) == 2:
-        return picked[0], picked[1] + dt.timedelta(days=1)
-    day = picked[0] if isinstance(picked, (tuple, list)) and picked else default[0]
-    return day, day + dt.timedelta(days=1)
+
+
+def custom_default(
+    data_first: dt.date, data_end: dt.date, opening: tuple[dt.date, dt.date] | None = None
+) -> tuple[dt.date, dt.date]:
+    """The first and last day (both inclusive) the custom range starts with: the opening period, inside the data."""
+    start, end = preset_period("month", data_end, opening)
+    last = end - dt.timedelta(days=1)
+    if last < data_first or start >= data_end:  # no complete month of data: the whole coverage
+        return data_first, data_end - dt.timedelta(days=1)
+    return max(start, data_first), last
+
+
+def custom_period(picked, fallback: dt.date) -> tuple[dt.date, dt.date]:
+    """``[start, end)`` from the picker's first and last day, both inclusive: end = last day + 1.
+
+    While only the first day is picked, the period is that one day.
+    """
+    days = list(picked) if isinstance(picked, (tuple, list)) else [picked]
+    days = [d for d in days if d is not None] or [fallback]
+    return days[0], days[-1] + dt.timedelta(days=1)
 
 
 def _area() -> tuple[str | None, str | None]:
+    present = data.levels(data.db_key())
     level = st.sidebar.selectbox(
         t("filter.level"),
-        ("city", *LEVELS),
+        ("city", *present),
         format_func=labels("level", ("city", *LEVELS)).__getitem__,
         key="filter_level",
         on_change=_clear_overrides,

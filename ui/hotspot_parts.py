@@ -65,7 +65,8 @@ def controls(f: Filters, population_known: bool = True, coverage=None) -> Choice
     """The page's choices; without any population data the measure defaults to counts, and the window
     is clipped to the data ``coverage``."""
     cols = st.columns(4)
-    level = cols[0].selectbox(t("hot.level"), LEVELS, format_func=labels("level", LEVELS).__getitem__, key="hot_level")
+    present = [lv for lv in LEVELS if lv in data.levels(data.db_key())]
+    level = cols[0].selectbox(t("hot.level"), present, format_func=labels("level", LEVELS).__getitem__, key="hot_level")
     measure = cols[1].selectbox(
         t("hot.measure"),
         MEASURES,

@@ -47,7 +47,7 @@ def _boundaries(path_text: str, id_field: str, name_field: str, parents_text: st
             level, _, rest = line.partition("=")
             file, _, fields = rest.rpartition(":") if rest.count(":") else (rest, "", "")
             id_, _, name = fields.partition(":")
-            parents[level.strip()] = Layer(Path(file.strip()), id_.strip(), name.strip() or None)
+            parents[level.strip()] = Layer(Path(file.strip()), id_.strip(), name.strip() or None, duplicates="merge")
     return BoundarySpec(
         Layer(Path(path_text.strip()), id_field.strip(), name_field.strip() or None), parent_layers=parents
     )

@@ -54,9 +54,10 @@ def breadcrumb(key, level: str | None, area: str | None) -> None:
     crumbs = [(None, None, t("level.city"), "district")]
     if level is not None:
         info = _area_info(key, level, area) or {"parents": [], "name": area}
+        present = data.levels(key)
         for parent_level, parent_id, parent_name in reversed(info["parents"]):
-            crumbs.append((parent_level, parent_id, parent_name, profile.children_level(parent_level)))
-        crumbs.append((level, area, info["name"], profile.children_level(level) or level))
+            crumbs.append((parent_level, parent_id, parent_name, profile.children_level(parent_level, present)))
+        crumbs.append((level, area, info["name"], profile.children_level(level, present) or level))
     cols = st.columns(len(crumbs) + 4, gap="small")
     for col, (c_level, c_area, name, child) in zip(cols, crumbs):
         col.button(
@@ -236,7 +237,7 @@ def side_panel(key, f: Filters, level: str, area: str | None) -> None:
         icon=":material/badge:",
         query_params={"level": level, "area": area, "lang": st.session_state.get("lang", "zh")},
     )
-    child = profile.children_level(level)
+    child = profile.children_level(level, data.levels(key))
     if child:
         st.button(
             t("map.drill_down", level=t(f"level.{child}")),
@@ -257,10 +258,11 @@ def map_section(key, f: Filters) -> None:
     metric = cols[0].selectbox(
         t("map.metric"), list(MAP_METRICS), key="map_metric", format_func=labels("map_metric", MAP_METRICS).__getitem__
     )
-    allowed = LEVELS if scope_level is None else LEVELS[LEVELS.index(scope_level) :]
+    present = data.levels(key)
+    allowed = [lv for lv in (LEVELS if scope_level is None else LEVELS[LEVELS.index(scope_level) :]) if lv in present]
     if st.session_state.get("map_level") not in allowed:
         st.session_state["map_level"] = (
-            allowed[-1] if scope_level is None else (profile.children_level(scope_level) or scope_level)
+            allowed[-1] if scope_level is None else (profile.children_level(scope_level, present) or scope_level)
         )
     level = (
         cols[1].segmented_control(

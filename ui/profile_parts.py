@@ -47,11 +47,12 @@ def area_filters(f: Filters, level: str, area: str) -> Filters:
 def choose_area(key, f: Filters) -> tuple[str, str]:
     """The area to profile: the sidebar/deep-link area when there is one, else the user's pick."""
     cols = st.columns([1, 3])
-    default_level = f.level if f.level in LEVELS and f.area else "grid"
+    present = data.levels(key)
+    default_level = f.level if f.level in present and f.area else present[-1]
     level = cols[0].selectbox(
         t("filter.level"),
-        LEVELS,
-        index=LEVELS.index(default_level),
+        present,
+        index=present.index(default_level),
         key="profile_level",
         format_func=labels("level", LEVELS).__getitem__,
     )
@@ -74,7 +75,7 @@ def header(key, level: str, area: str):
     if info is None:
         st.warning(t("map.unknown_area"))
         return None
-    path = " › ".join([t("level.city"), *[name for _, _, name in reversed(info["parents"])], info["name"]])
+    path = " › ".join([t("level.city"), *[str(name) for _, _, name in reversed(info["parents"])], str(info["name"])])
     st.subheader(
         f"{info['name']}（{t('level.' + level)}）"
         if st.session_state.get("lang") != "en"

@@ -10,8 +10,20 @@ CSS = """
 [data-testid="stMetricValue"] {font-size: 1.9rem; white-space: nowrap;}
 [data-testid="stMetricValue"] > div {overflow: visible; text-overflow: clip;}
 [data-testid="stMetric"] {padding: 0.55rem 0.8rem;}
-[data-testid="stMetricLabel"] p {white-space: normal; overflow: visible; line-height: 1.2; font-size: 0.92rem;}
+[data-testid="stMetricLabel"] p {white-space: normal; overflow: visible; line-height: 1.2; font-size: 0.92rem;
+  word-break: normal; overflow-wrap: normal; hyphens: manual;}
 [data-testid="stMetricLabel"] {height: 2.3rem; align-items: flex-start; overflow: hidden;}
+/* labels wrap between words, never inside one ("Reporte d") and are never cut to "Repo…" */
+[data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"] {white-space: normal; text-overflow: clip;}
+[data-testid="stMetricLabel"] {grid-template-columns: minmax(0, 1fr) auto; column-gap: 0.15rem;}
+@media (max-width: 1760px) {  /* eight tiles in a row on a 1,600 px screen: less padding, smaller type */
+  [data-testid="stMetric"] {padding: 0.35rem 0.3rem;}
+  [data-testid="stMetric"] > div {padding: 0.5rem 0.45rem;}
+  [data-testid="stMetricLabel"] p {font-size: 0.8rem; line-height: 1.15;}
+  [data-testid="stMetricLabel"] {height: 2.8rem;}
+  [data-testid="stMetricValue"] {font-size: 1.6rem;}
+  [data-testid="stMetricDelta"] {font-size: 0.75rem;}
+}
 h1 {padding-top: 0; padding-bottom: 0.2rem;}
 h3 {padding-top: 0.3rem; padding-bottom: 0.2rem;}
 </style>

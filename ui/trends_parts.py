@@ -64,7 +64,10 @@ def controls(f: Filters) -> tuple[str, str, str | None]:
     level = None
     if split == "area":
         level = cols[2].selectbox(
-            t("filter.level"), LEVELS[:3], format_func=labels("level", LEVELS).__getitem__, key="trend_level"
+            t("filter.level"),
+            [lv for lv in data.levels(data.db_key()) if lv != "grid"] or ["grid"],
+            format_func=labels("level", LEVELS).__getitem__,
+            key="trend_level",
         )
     return grain, split, level
 

@@ -4,7 +4,11 @@ The finest layer's polygons become grids; coarser layers (or attributes of the
 finest layer) fill the hierarchy. Every layer is read with geopandas (GeoJSON,
 Shapefile, GeoPackage …), given the CRS of ``--crs`` when its own is missing or
 wrong, transformed to WGS84, optionally converted from GCJ-02/BD-09, and repaired
-(``shapely.make_valid``, polygonal parts kept). Features sharing an id are merged.
+(``shapely.make_valid``, polygonal parts kept). Features sharing an id are never merged silently:
+by the layer's ``duplicates`` rule they are kept apart (``suffix``, the default of the grid layer: the
+second and later features get ``~2``, ``~3`` … after the id), merged into one area (``merge``, the default
+of coarser layers, whose areas are often several polygons) or refused (``fail``); either way the
+validation report names the ids.
 A grid takes, per coarser layer, the parent polygon it overlaps most (by area, in an
 equal-area projection).
 """
@@ -51,6 +55,7 @@ class Layer:
     name_field: str | None = None
     crs: str | None = None
     coords: str = "wgs84"
+    duplicates: str = "suffix"  # features sharing an id: "suffix" (kept apart), "merge" or "fail"
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,7 @@ class Areas:
     geoms: np.ndarray
     attributes: pd.DataFrame
     repaired: list[str]
+    duplicates: dict[str, int] = field(default_factory=dict)  # repeated id -> features that had it
 
 
 def _id_text(values: pd.Series) -> pd.Series:
@@ -144,6 +150,40 @@ def _repair(ids: np.ndarray, geoms: np.ndarray, name: str) -> tuple[np.ndarray, 
     return shapely.orient_polygons(geoms), [str(i) for i in ids[invalid]]
 
 
+DUPLICATE_RULES = ("suffix", "merge", "fail")
+
+
+def _resolve_duplicates(table: pd.DataFrame, attributes: pd.DataFrame, layer: Layer, duplicates: dict[str, int]):
+    """Apply the layer's rule to features sharing an id (``table``: id, name, geom in file order)."""
+    named = ", ".join(f"{i!r} ×{n}" for i, n in list(duplicates.items())[:10])
+    if layer.duplicates == "fail":
+        raise IngestError(
+            f"{layer.path.name}: {len(duplicates)} id(s) of {layer.id_field!r} are used by more than one "
+            f"feature: {named}; make them unique, or keep them apart (suffix) or merge them"
+        )
+    if layer.duplicates == "merge":
+        first = table.groupby("id", sort=False).head(1).index
+        merged = table.groupby("id", sort=False)["geom"].agg(lambda g: shapely.union_all(g.to_numpy()))
+        return table.loc[first].assign(geom=merged.loc[table.loc[first, "id"]].to_numpy()), attributes.loc[first]
+    if layer.duplicates != "suffix":
+        raise IngestError(f"unknown rule for repeated boundary ids {layer.duplicates!r}; one of {DUPLICATE_RULES}")
+    taken, ids, names = set(table["id"]), [], []
+    seen: dict[str, int] = {}
+    for area_id, name in zip(table["id"], table["name"]):
+        seen[area_id] = seen.get(area_id, 0) + 1
+        if seen[area_id] == 1:
+            ids.append(area_id)
+            names.append(name)
+            continue
+        k = seen[area_id]
+        while f"{area_id}~{k}" in taken:
+            k += 1
+        taken.add(f"{area_id}~{k}")
+        ids.append(f"{area_id}~{k}")
+        names.append(f"{name} ({k})")
+    return table.assign(id=ids, name=names), attributes
+
+
 def read_areas(layer: Layer) -> Areas:
     """Read, reproject, convert and repair one layer; merge features that share an id."""
     frame = _to_wgs84(_read(layer), layer)
@@ -155,11 +195,10 @@ def read_areas(layer: Layer) -> Areas:
     geoms, repaired = _repair(ids.to_numpy(object), geoms, layer.path.name)
     attributes = pd.DataFrame(frame.drop(columns="geometry")).reset_index(drop=True)
     table = pd.DataFrame({"id": ids.to_numpy(object), "name": names.to_numpy(object), "geom": geoms})
-    if table["id"].duplicated().any():
-        first = table.groupby("id", sort=False).head(1).index
-        merged = table.groupby("id", sort=False)["geom"].agg(lambda g: shapely.union_all(g.to_numpy()))
-        table = table.loc[first].assign(geom=merged.loc[table.loc[first, "id"]].to_numpy())
-        attributes = attributes.loc[first]
+    counts = table["id"].value_counts()
+    duplicates = {str(i): int(n) for i, n in counts[counts > 1].sort_index().items()}
+    if duplicates:
+        table, attributes = _resolve_duplicates(table, attributes, layer, duplicates)
     order = np.argsort(table["id"].to_numpy(str), kind="stable")
     return Areas(
         table["id"].to_numpy(object)[order],
@@ -167,6 +206,7 @@ def read_areas(layer: Layer) -> Areas:
         table["geom"].to_numpy(object)[order],
         attributes.iloc[order].reset_index(drop=True),
         repaired,
+        duplicates,
     )
 
 
@@ -189,11 +229,15 @@ def assign_parents(children: np.ndarray, parents: np.ndarray) -> np.ndarray:
     return best
 
 
-def build_grids(spec: BoundarySpec, city_name: str | None = None) -> tuple[pd.DataFrame, np.ndarray, dict]:
-    """The ``grids`` frame (sorted by id), the WGS84 geometries aligned with it, and repair counts per file."""
+def build_grids(spec: BoundarySpec, city_name: str | None = None) -> tuple[pd.DataFrame, np.ndarray, dict, list[dict]]:
+    """The ``grids`` frame (sorted by id), the WGS84 geometries aligned with it, the repaired ids per file,
+    and one entry per layer with repeated ids (``file``, ``rule``, ``ids``: id -> feature count)."""
     finest = read_areas(spec.grids)
     grids = pd.DataFrame({"grid_id": finest.ids, "grid_name": finest.names})
     repaired = {spec.grids.path.name: finest.repaired}
+    duplicates = []
+    if finest.duplicates:
+        duplicates.append({"file": spec.grids.path.name, "rule": spec.grids.duplicates, "ids": finest.duplicates})
     projected = _equal_area(finest.geoms)
     for level, (id_field, name_field) in spec.parent_fields.items():
         for name in (id_field, name_field):
@@ -207,6 +251,8 @@ def build_grids(spec: BoundarySpec, city_name: str | None = None) -> tuple[pd.Da
     for level, layer in spec.parent_layers.items():
         parents = read_areas(layer)
         repaired[layer.path.name] = parents.repaired
+        if parents.duplicates:
+            duplicates.append({"file": layer.path.name, "rule": layer.duplicates, "ids": parents.duplicates})
         best = assign_parents(projected, _equal_area(parents.geoms))
         grids[f"{level}_id"] = np.where(best >= 0, parents.ids[best], None)
         grids[f"{level}_name"] = np.where(best >= 0, parents.names[best], None)
@@ -218,4 +264,4 @@ def build_grids(spec: BoundarySpec, city_name: str | None = None) -> tuple[pd.Da
     grids["area_km2"] = shapely.area(projected) / 1e6
     grids["centroid_lon"], grids["centroid_lat"] = shapely.get_x(centroids), shapely.get_y(centroids)
     grids["geometry"] = shapely.to_geojson(finest.geoms)
-    return grids[GRID_COLUMNS], finest.geoms, repaired
+    return grids[GRID_COLUMNS], finest.geoms, repaired, duplicates

@@ -15,6 +15,7 @@ unparseable report time, an unknown kind). Duplicates are judged later, across f
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import duckdb
@@ -22,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 
 from analytics.ingest.errors import IngestError
-from analytics.ingest.mapping import BOOL_COLUMNS, TEXT_COLUMNS, TIME_COLUMNS, Mapping, ValueMap
+from analytics.ingest.mapping import BOOL_COLUMNS, TEXT_COLUMNS, TIME_COLUMNS, Mapping, ValueMap, match_column
 from analytics.ingest.readers import CaseFile
 from analytics.ingest.times import check_timezone, format_sql
 
@@ -48,12 +49,15 @@ def lit(value: str) -> str:
 
 
 def resolve_columns(mapping: Mapping, available: list[str], label: str) -> tuple[dict[str, str], list[str]]:
-    """Canonical → source column actually present (first candidate that exists), and notes on the rest."""
-    present, used, notes = set(available), {}, []
+    """Canonical → source column actually present (first candidate that exists, else one matching it
+    ignoring case: :func:`~analytics.ingest.mapping.match_column`), and notes on the rest."""
+    used, notes = {}, []
     for target, candidates in mapping.columns.items():
-        found = next((c for c in candidates if c in present), None)
+        found = match_column(candidates, available)
         if found is not None:
             used[target] = found
+            if found not in candidates:
+                notes.append(f"{label}: column {found!r} used for `{target}` (the mapping says {candidates[0]!r})")
         elif target in REQUIRED:
             raise IngestError(
                 f"{label}: the column for `{target}` ({' or '.join(candidates)}) is not in the "
@@ -203,11 +207,21 @@ def mapping_sql(mapping: Mapping, used: dict[str, str], available: list[str]) ->
     )
 
 
+def _match_value_columns(mapping: Mapping, available: list[str]) -> Mapping:
+    """Value maps that read another column name it as present in the file (matched like ``[columns]``)."""
+    values = {}
+    for target, vmap in mapping.values.items():
+        found = [m for c in vmap.column if (m := match_column((c,), available)) is not None]
+        values[target] = dataclasses.replace(vmap, column=tuple(found))
+    return dataclasses.replace(mapping, values=values)
+
+
 def map_file(case_file: CaseFile, mapping: Mapping) -> MappedFile:
     """Canonical, typed columns of one case file and the reason each unusable row is rejected."""
     check_timezone(mapping.timezone)
     raw = case_file.frame
     used, notes = resolve_columns(mapping, list(raw.columns), case_file.name)
+    mapping = _match_value_columns(mapping, list(raw.columns))
     if "kind" not in used and "kind" not in mapping.constants and "kind" not in mapping.values:
         mapping = mapping.with_overrides(constants={**mapping.constants, "kind": "demand"})
         notes.append(f"{case_file.name}: the mapping gives no `kind`; every case is a demand")

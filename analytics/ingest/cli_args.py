@@ -29,6 +29,12 @@ def add_import_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--boundary-id", metavar="FIELD", help="the grid id field of --boundaries")
     parser.add_argument("--boundary-name", metavar="FIELD", help="the grid name field (default: the id)")
     parser.add_argument(
+        "--boundary-duplicates",
+        choices=("suffix", "merge", "fail"),
+        default="suffix",
+        help="grid features sharing an id: kept apart as id~2, id~3 … (default), merged, or an error",
+    )
+    parser.add_argument(
         "--parent-field",
         action="append",
         default=[],
@@ -66,11 +72,11 @@ def parse_parent_layer(text: str, coords: str) -> tuple[str, Layer]:  # noqa: F8
     level, rest = _level(text, "--parent-layer")
     parts = rest.rsplit(":", 2)
     if len(parts) == 3 and Path(parts[0]).exists():
-        return level, Layer(Path(parts[0]), parts[1], parts[2] or None, coords=coords)
+        return level, Layer(Path(parts[0]), parts[1], parts[2] or None, coords=coords, duplicates="merge")
     path, sep, id_field = rest.rpartition(":")
     if not sep or not id_field:
         raise ValueError(f"--parent-layer {text!r}: expected LEVEL=FILE:ID_FIELD[:NAME_FIELD]")
-    return level, Layer(Path(path), id_field, coords=coords)
+    return level, Layer(Path(path), id_field, coords=coords, duplicates="merge")
 
 
 def parse_parent_field(text: str) -> tuple[str, tuple[str, str | None]]:
@@ -89,7 +95,9 @@ def boundary_spec(args: argparse.Namespace):
     if not args.boundary_id:
         raise ValueError("--boundaries needs --boundary-id (the field holding each grid's id)")
     coords = args.boundary_coords or args.coords or "wgs84"
-    grids = Layer(Path(args.boundaries), args.boundary_id, args.boundary_name, args.crs, coords)
+    grids = Layer(
+        Path(args.boundaries), args.boundary_id, args.boundary_name, args.crs, coords, args.boundary_duplicates
+    )
     layers = dict(parse_parent_layer(t, coords) for t in args.parent_layer)
     fields = dict(parse_parent_field(t) for t in args.parent_field)
     both = set(layers) & set(fields)

@@ -43,7 +43,7 @@ TEXT_COLUMNS = (
 )
 NUMBER_COLUMNS = ("lon", "lat", "rework_count", "redispatch_count")
 MAPPABLE = TEXT_COLUMNS + TIME_COLUMNS + BOOL_COLUMNS + NUMBER_COLUMNS
-SECTIONS = {"dataset", "columns", "constants", "times", "values", "transforms", "location", "rules"}
+SECTIONS = {"dataset", "columns", "constants", "times", "values", "transforms", "location", "rules", "deadlines"}
 DATASET_KEYS = {"name", "city_name", "city_name_en", "timezone", "encoding", "delimiter", "null_values"}
 
 
@@ -82,6 +82,7 @@ class Mapping:
     placeholders: tuple[tuple[float, float], ...] = ()
     coords: str = "wgs84"
     closed_at_requires_status: tuple[str, ...] = ()
+    deadlines: dict = field(default_factory=dict)  # [deadlines]: see analytics.ingest.deadlines
     origin: str = ""  # preset name or mapping file name, recorded in meta
 
     def formats_for(self, column: str) -> tuple[str, ...]:
@@ -90,6 +91,35 @@ class Mapping:
     def with_overrides(self, **changes) -> Mapping:
         """A copy with the non-None ``changes`` applied (``timezone``, ``coords``, ``city_name`` …)."""
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def match_column(candidates: tuple[str, ...], available: list[str]) -> str | None:
+    """The source column for a mapping's ``candidates``: the first exact match, else the first candidate that
+    matches exactly one column ignoring case and surrounding spaces (``srnumber`` finds ``SRNumber``); None
+    when nothing matches. Two columns differing only in case are ambiguous: :class:`IngestError`.
+
+    Examples
+    --------
+    >>> match_column(("srnumber",), ["SRNumber", "Status"])
+    'SRNumber'
+    """
+    present = set(available)
+    exact = next((c for c in candidates if c in present), None)
+    if exact is not None:
+        return exact
+    folded: dict[str, list[str]] = {}
+    for name in available:
+        folded.setdefault(str(name).strip().casefold(), []).append(name)
+    for candidate in candidates:
+        hits = folded.get(candidate.strip().casefold(), [])
+        if len(hits) > 1:
+            raise IngestError(
+                f"column {candidate!r} matches {' and '.join(repr(h) for h in hits)} ignoring case; "
+                "name the exact column in the mapping"
+            )
+        if hits:
+            return hits[0]
+    return None
 
 
 def list_presets() -> list[str]:
@@ -144,6 +174,16 @@ def _location(section: dict, origin: str) -> tuple[tuple[tuple[float, float], ..
     return tuple((float(a), float(b)) for a, b in pairs), coords
 
 
+def _deadlines(section, origin: str) -> dict:
+    """``[deadlines]`` checked now (keys and durations), applied by the import."""
+    from analytics.ingest.deadlines import parse_rules
+
+    if not isinstance(section, dict):
+        raise IngestError(f"{origin} [deadlines]: expected a table")
+    parse_rules(section, window_hours=8.0, origins=(origin,))
+    return dict(section)
+
+
 def parse_mapping(data: dict, origin: str) -> Mapping:
     """Validate a parsed TOML mapping and build a :class:`Mapping` (precise errors name the key)."""
     _check_keys(data, SECTIONS, origin)
@@ -183,6 +223,7 @@ def parse_mapping(data: dict, origin: str) -> Mapping:
         placeholders=placeholders,
         coords=coords,
         closed_at_requires_status=tuple(rules.get("closed_at_requires_status", ())),
+        deadlines=_deadlines(data.get("deadlines", {}), origin),
         origin=origin,
     )
 
@@ -207,9 +248,11 @@ def load_mapping(name_or_path: str | Path) -> Mapping:
 
 def suggest_preset(columns: list[str]) -> str | None:
     """The first preset whose id and report-time columns are both among ``columns`` (or None)."""
-    present = set(columns)
     for name in list_presets():
         mapping = load_mapping(name)
-        if all(set(mapping.columns[k]) & present for k in ("case_id", "reported_at")):
-            return name
+        try:
+            if all(match_column(mapping.columns[k], columns) for k in ("case_id", "reported_at")):
+                return name
+        except IngestError:  # ambiguous columns: not this preset
+            continue
     return None

@@ -21,9 +21,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analytics.config import load_config
 from analytics.ingest import hexgrid, tables
 from analytics.ingest.boundaries import GRID_COLUMNS, BoundarySpec, build_grids
 from analytics.ingest.canonical import MappedFile, map_file
+from analytics.ingest.deadlines import DeadlineRules, apply_rules, parse_rules, report_note
 from analytics.ingest.errors import IngestError
 from analytics.ingest.load import build_atomically, insert_frame
 from analytics.ingest.locate import check_points, join_points
@@ -34,6 +36,7 @@ from analytics.ingest.times import check_timezone
 from analytics.ingest.validate import file_rejects, mark_duplicates
 from analytics.schema import create_schema, write_meta
 from analytics.text.index import index_cases
+from analytics.workcal import WorkCalendar
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,7 @@ def _accepted(files: list[tuple[CaseFile, MappedFile]]) -> pd.DataFrame:
 def _grids(spec: ImportSpec, cases: pd.DataFrame, lon, lat, boundary_grids):
     """(grids frame, per-case grid ids from geometry or None, repaired, grid source)."""
     if boundary_grids is not None:
-        grids, geoms, repaired = boundary_grids
+        grids, geoms, repaired, _ = boundary_grids
         idx = join_points(lon, lat, geoms)
         ids = np.where(idx >= 0, grids["grid_id"].to_numpy(object)[idx], None)
         return grids, ids, repaired, f"boundaries: {spec.boundaries.grids.path.name}"
@@ -153,13 +156,13 @@ def locate(spec: ImportSpec, mapping: Mapping, cases: pd.DataFrame, boundary_gri
     return grids, repaired, grid_source
 
 
-def _write(con: duckdb.DuckDBPyConnection, cases, rejects, grids) -> None:
+def _write(con: duckdb.DuckDBPyConnection, cases, rejects, grids, rule_deadlines: pd.DataFrame) -> None:
     """The canonical tables in a deterministic order: grids by id, cases and rejects by file and row."""
     create_schema(con)
     insert_frame(con, "grids", grids)
     insert_frame(con, "cases", cases.drop(columns=["department_name"]))  # by column name
     insert_frame(con, "rejects", rejects)
-    tables.write_reference(con, cases[["department", "department_name"]])
+    tables.write_reference(con, cases[["department", "department_name"]], rule_deadlines)
 
 
 def _file_info(files, spec: ImportSpec) -> list[dict]:
@@ -170,8 +173,25 @@ def _file_info(files, spec: ImportSpec) -> list[dict]:
     return info
 
 
+def deadline_rules(mapping: Mapping) -> tuple[DeadlineRules, WorkCalendar]:
+    """The deadline rules of the configuration and the mapping (the mapping's win), and the calendar."""
+    cfg = load_config()
+    try:
+        cal = WorkCalendar.from_config(cfg)
+    except ValueError as exc:
+        raise IngestError(f"configuration: {exc}") from None
+    rules = parse_rules(
+        cfg.get("deadlines", {}),
+        mapping.deadlines,
+        window_hours=cal.window_minutes / 60,
+        origins=("configuration", mapping.origin),
+    )
+    return rules, cal
+
+
 def _load(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, log) -> dict:
     """Everything inside the temporary database: read, validate, locate, write, report, meta."""
+    rules, cal = deadline_rules(mapping)
     with ThreadPoolExecutor(max_workers=1) as pool:  # boundaries are prepared while the cases are read
         pending = pool.submit(build_grids, spec.boundaries, mapping.city_name) if spec.boundaries else None
         files = read_and_map(spec.cases, mapping)
@@ -180,12 +200,16 @@ def _load(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, lo
         mark_duplicates(files)
         rejects = pd.concat([file_rejects(f, m.reject_reason) for f, m in files], ignore_index=True)
         cases = _accepted(files)
-        grids, repaired, grid_source = locate(spec, mapping, cases, pending.result() if pending else None)
+        deadlines = apply_rules(cases, rules, cal)
+        boundary = pending.result() if pending else None
+        grids, repaired, grid_source = locate(spec, mapping, cases, boundary)
     if rows_in != len(cases) + len(rejects):
         raise IngestError(f"internal check failed: {rows_in} rows in but {len(cases)} cases + {len(rejects)} rejects")
-    _write(con, cases, rejects, grids)
+    _write(con, cases, rejects, grids, deadlines["by_category"])
     log(f"import: {index_cases(con):,} terms of descriptions indexed")
-    report = build_report(con, rejects, repaired, [note for _, m in files for note in m.notes])
+    duplicates = boundary[3] if boundary else []
+    notes = [note for _, m in files for note in m.notes] + [report_note(deadlines, mapping.origin)]
+    report = build_report(con, rejects, repaired, notes, duplicates)
     store_report(con, report)
     meta = tables.import_meta(
         dataset=mapping.name,

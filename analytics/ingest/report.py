@@ -3,7 +3,7 @@
 Stored in the database as ``import_report(reason, kind, rows, sample, field)``
 where ``kind`` is ``rejected`` (rows in ``rejects``), ``flagged`` (loaded cases
 whose ``field`` — ``location_flag`` or ``quality_flags`` — carries ``reason``),
-``repaired`` (boundary geometries fixed by ``make_valid``) or ``note`` (e.g. a
+``repaired`` (boundary geometries fixed by ``make_valid``, or ids repeated in a boundary layer) or ``note`` (e.g. a
 mapped column absent from a file).
 """
 
@@ -65,15 +65,37 @@ def repaired_rows(repaired: dict[str, list[str]]) -> list[dict]:
     ]
 
 
+def duplicate_rows(duplicates: list[dict]) -> list[dict]:
+    """One row per boundary layer with repeated ids, naming them and what was done."""
+    done = {"suffix": "kept apart (id~2, id~3 …)", "merge": "merged into one area"}
+    return [
+        {
+            "reason": "duplicate_boundary_id",
+            "kind": "repaired",
+            "rows": sum(d["ids"].values()),
+            "field": "geometry",
+            "sample": f"{d['file']}: {done[d['rule']]}: "
+            + ", ".join(f"{i} ×{n}" for i, n in list(d["ids"].items())[:SAMPLE_IDS])
+            + (" …" if len(d["ids"]) > SAMPLE_IDS else ""),
+        }
+        for d in duplicates
+    ]
+
+
 def note_rows(notes: list[str]) -> list[dict]:
     return [{"reason": "note", "kind": "note", "rows": None, "sample": note, "field": None} for note in notes]
 
 
 def build_report(
-    con: duckdb.DuckDBPyConnection, rejects: pd.DataFrame, repaired: dict[str, list[str]], notes: list[str]
+    con: duckdb.DuckDBPyConnection,
+    rejects: pd.DataFrame,
+    repaired: dict[str, list[str]],
+    notes: list[str],
+    duplicates: list[dict] | None = None,
 ) -> pd.DataFrame:
     """The report rows; flags are counted in SQL over the ``cases`` table already written to ``con``."""
-    rows = rejected_rows(rejects) + flagged_rows(con) + repaired_rows(repaired) + note_rows(notes)
+    rows = rejected_rows(rejects) + flagged_rows(con) + repaired_rows(repaired) + duplicate_rows(duplicates or [])
+    rows += note_rows(notes)
     frame = pd.DataFrame(rows, columns=REPORT_COLUMNS)
     return frame.astype({"rows": "Int64"})
 
@@ -118,7 +140,7 @@ def format_report(report: pd.DataFrame, summary: dict) -> str:
     titles = {
         "rejected": "rejected (kept in the rejects table with the raw row):",
         "flagged": "flagged (loaded; see location_flag / quality_flags):",
-        "repaired": "boundary geometries repaired (make_valid):",
+        "repaired": "boundaries repaired (invalid geometries: make_valid; repeated ids):",
         "note": "notes:",
     }
     for kind, title in titles.items():

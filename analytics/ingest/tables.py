@@ -12,14 +12,23 @@ from analytics.schema import SCHEMA_VERSION
 
 CATEGORIES_SQL = """
     INSERT INTO categories (kind, category_code, category_name, category_major, deadline_hours, deadline_basis)
-    SELECT kind, category_code, category_name, category_major, hours,
-           CASE WHEN hours IS NOT NULL THEN 'calendar' END
-    FROM (SELECT kind, category_code, category_name, category_major,
-                 round(median(CASE WHEN due_at >= reported_at
-                                   THEN epoch(due_at - reported_at) / 3600 END), 1) AS hours
-          FROM cases WHERE category_code IS NOT NULL OR category_name IS NOT NULL
-          GROUP BY ALL)
-    ORDER BY kind, category_code NULLS FIRST, category_name NULLS FIRST, category_major NULLS FIRST"""
+    WITH source AS (
+        SELECT kind, category_code, category_name, category_major,
+               round(median(CASE WHEN due_at >= reported_at
+                                 THEN epoch(due_at - reported_at) / 3600 END), 1) AS hours
+        FROM cases WHERE category_code IS NOT NULL OR category_name IS NOT NULL
+        GROUP BY ALL
+    ), rules AS (
+        SELECT kind, category_code, category_name, category_major, mode(hours) AS hours, mode(basis) AS basis
+        FROM rule_deadlines GROUP BY ALL
+    )
+    SELECT s.kind, s.category_code, s.category_name, s.category_major, coalesce(r.hours, s.hours),
+           CASE WHEN r.hours IS NOT NULL THEN r.basis WHEN s.hours IS NOT NULL THEN 'calendar' END
+    FROM source s LEFT JOIN rules r
+      ON s.kind IS NOT DISTINCT FROM r.kind AND s.category_code IS NOT DISTINCT FROM r.category_code
+     AND s.category_name IS NOT DISTINCT FROM r.category_name
+     AND s.category_major IS NOT DISTINCT FROM r.category_major
+    ORDER BY s.kind, s.category_code NULLS FIRST, s.category_name NULLS FIRST, s.category_major NULLS FIRST"""
 
 DEPARTMENTS_SQL = """
     INSERT INTO departments (department, department_name)
@@ -29,10 +38,17 @@ DEPARTMENTS_SQL = """
     GROUP BY department ORDER BY department"""
 
 
-def write_reference(con: duckdb.DuckDBPyConnection, departments: pd.DataFrame) -> None:
-    """``categories`` from the loaded cases (with the median of the source's own deadlines, in
-    calendar hours) and ``departments`` with each one's most frequent name (ties: the first by name)."""
+def write_reference(
+    con: duckdb.DuckDBPyConnection, departments: pd.DataFrame, rule_deadlines: pd.DataFrame | None = None
+) -> None:
+    """``categories`` from the loaded cases — with the deadline rule that applied to the category (see
+    :mod:`analytics.ingest.deadlines`), else the median of the source's own deadlines in calendar hours —
+    and ``departments`` with each one's most frequent name (ties: the first by name)."""
+    columns = ["kind", "category_code", "category_name", "category_major", "hours", "basis"]
+    rules = rule_deadlines if rule_deadlines is not None else pd.DataFrame(columns=columns)
+    con.register("rule_deadlines", rules[columns].astype({"hours": float, "basis": object}))
     con.execute(CATEGORIES_SQL)
+    con.unregister("rule_deadlines")
     con.register("mapped_departments", departments[departments["department"].notna()])
     con.execute(DEPARTMENTS_SQL)
     con.unregister("mapped_departments")
