@@ -1,6 +1,7 @@
 """``python -m analytics VERB ...``: the same code the pages call, for schedulers and checks.
 
 Verbs: ``demo`` (build the demo city), ``import`` (load real data, ``docs/import.md``),
+``sync`` (incremental sync from PostgreSQL, ``docs/sync.md``),
 ``report`` (every metric for a filter set), ``scores`` (scorecards of grids, departments or
 grid workers) and ``hotspots`` (Gi* and emerging-hotspot classes per area).
 Each verb takes ``--db PATH`` (else ``GRIDSCOPE_DB``, else ``data/gridscope.duckdb``)
@@ -23,6 +24,7 @@ from analytics import store
 from analytics.config import load_config
 from analytics.filters import KINDS, LEVELS, Filters
 from analytics.ingest.cli_args import add_import_args
+from analytics.sync.cli_args import add_sync_args
 
 VERBS: dict[str, Callable[[argparse.Namespace], Any]] = {}
 
@@ -112,6 +114,13 @@ def import_verb(args: argparse.Namespace):
     return run_from_args(args)
 
 
+@verb("sync")
+def sync_verb(args: argparse.Namespace):
+    from analytics.sync.cli_args import run_from_args
+
+    return run_from_args(args)
+
+
 @verb("report")
 def report_verb(args: argparse.Namespace):
     from analytics.metrics import summary
@@ -158,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--if-missing", action="store_true", help="do nothing when the database exists")
     imported = sub.add_parser("import", parents=[common], help="load real data (see docs/import.md)")
     add_import_args(imported)
+    synced = sub.add_parser("sync", parents=[common], help="incremental sync from PostgreSQL (see docs/sync.md)")
+    add_sync_args(synced)
     report = sub.add_parser("report", parents=[common], help="every metric of metrics.md for a filter set")
     add_filter_args(report)
     scores = sub.add_parser("scores", parents=[common], help="scorecards of grids, departments or grid workers")

@@ -51,6 +51,15 @@ DEFAULTS: dict[str, Any] = {
     "map": {"tile_url": ""},
     "privacy": {"unmask": False},
     "presentation": {"rotate_seconds": 30, "refresh_seconds": 300},
+    "freshness": {"refresh_seconds": 30, "amber_minutes": 30},
+    "sync": {
+        "batch_rows": 50_000,
+        "overlap_seconds": 60,
+        "reconcile_seconds": 900,
+        "keep_generations": 3,
+        "close_grace_seconds": 60,
+        "connect_timeout_seconds": 10,
+    },
 }
 
 

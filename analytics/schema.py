@@ -44,6 +44,7 @@ TABLES_SQL: dict[str, str] = {
             reporter_worker_id TEXT,
             self_handled BOOLEAN,
             rework_count INTEGER,
+            updated_at TIMESTAMP,
             resolution_level TEXT,
             callback_valid BOOLEAN,
             callback_contacted BOOLEAN,

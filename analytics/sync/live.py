@@ -1,0 +1,151 @@
+"""Reading the base database and its current delta as one: ``cases`` = base cases replaced by the delta.
+
+:func:`open_live` returns an in-memory DuckDB connection that attaches the base file and the current
+delta generation read-only and defines views with the canonical names (``cases``, ``meta``,
+``rejects``, ``sync_log`` and every other table of the base), so every query of the app and the
+commands runs unchanged. Attaching from a fresh in-memory database never reuses an instance that
+DuckDB still holds open for the same path, so a replaced file is always read anew.
+
+:class:`LiveConnections` is the app's holder: it opens a new connection when the base file or the
+delta pointer changed, and closes the replaced one after a grace period, so that a query already
+running on it finishes and the replaced file is released.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import duckdb
+
+from analytics.store import StoreError
+from analytics.sync import generations
+from analytics.sync.delta import EMPTY_SYNC_LOG_SQL, base_identity, read_state
+
+MERGED = {"cases", "meta", "rejects", "sync_log"}
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def token(db: str | os.PathLike) -> tuple:
+    """What identifies the data a reader would see now: the base file's identity and the delta pointer."""
+    path = Path(db)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return (str(path), None, None)
+    delta = generations.current(path)
+    return (str(path), (st.st_ino, st.st_mtime_ns, st.st_size), delta.name if delta else None)
+
+
+def _attach_delta(con: duckdb.DuckDBPyConnection, db: Path, base_meta: dict[str, str]) -> bool:
+    delta = generations.current(db)
+    if delta is None:
+        return False
+    try:
+        con.execute(f"ATTACH {_lit(str(delta))} AS delta (READ_ONLY)")
+    except duckdb.Error:  # pruned between reading the pointer and attaching: read without it
+        return False
+    if read_state(con, "delta").get("base_id") != base_identity(base_meta):
+        con.execute("DETACH delta")
+        return False
+    return True
+
+
+def cases_view_sql(with_delta: bool, touched: int) -> str:
+    if not with_delta or not touched:
+        return "CREATE VIEW cases AS SELECT * FROM base.main.cases" + (
+            " UNION ALL BY NAME SELECT * FROM delta.cases" if with_delta else ""
+        )
+    return (
+        "CREATE VIEW cases AS SELECT * FROM base.main.cases b "
+        "WHERE NOT EXISTS (SELECT 1 FROM delta.touched d WHERE d.case_id = b.case_id) "
+        "UNION ALL BY NAME SELECT * FROM delta.cases"
+    )
+
+
+def open_live(db: str | os.PathLike) -> duckdb.DuckDBPyConnection:
+    """The base database at ``db`` with its current delta, read-only (raises :class:`StoreError`)."""
+    db = Path(db)
+    if not db.exists():
+        raise StoreError(f"database not found: {db}")
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH {_lit(str(db))} AS base (READ_ONLY)")
+        base_meta = dict(con.execute("SELECT key, value FROM base.main.meta").fetchall())
+        con.execute("SELECT value FROM base.main.meta WHERE key = 'schema_version'").fetchone()
+    except duckdb.Error as exc:
+        con.close()
+        raise StoreError(f"{db} is not a readable GridScope database: {exc}") from exc
+    with_delta = _attach_delta(con, db, base_meta)
+    names = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'base' AND schema_name = 'main' "
+        "UNION SELECT view_name FROM duckdb_views() WHERE database_name = 'base' AND schema_name = 'main' "
+        "AND NOT internal"
+    ).fetchall()
+    for (name,) in names:
+        if name not in MERGED:
+            quoted = '"' + name.replace('"', '""') + '"'
+            con.execute(f"CREATE VIEW {quoted} AS SELECT * FROM base.main.{quoted}")
+    touched = con.execute("SELECT count(*) FROM delta.touched").fetchone()[0] if with_delta else 0
+    con.execute(cases_view_sql(with_delta, touched))
+    if with_delta:
+        con.execute(
+            "CREATE VIEW meta AS SELECT key, value FROM base.main.meta "
+            "WHERE key NOT IN (SELECT key FROM delta.meta) UNION ALL SELECT key, value FROM delta.meta"
+        )
+        con.execute("CREATE VIEW rejects AS SELECT * FROM base.main.rejects UNION ALL SELECT * FROM delta.rejects")
+        con.execute("CREATE VIEW sync_log AS SELECT * FROM delta.sync_log")
+    else:
+        con.execute("CREATE VIEW meta AS SELECT key, value FROM base.main.meta")
+        con.execute("CREATE VIEW rejects AS SELECT * FROM base.main.rejects")
+        con.execute(f"CREATE VIEW sync_log AS {EMPTY_SYNC_LOG_SQL}")
+    return con
+
+
+class LiveConnections:
+    """One current live connection per process; a replaced one is closed ``grace`` seconds later.
+
+    Thread-safe: Streamlit runs each session's script in its own thread.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._token: tuple | None = None
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._timers: list[threading.Timer] = []
+
+    def get(self, db: str | os.PathLike, grace: float) -> tuple[tuple, duckdb.DuckDBPyConnection]:
+        """The token and connection of the data at ``db`` now (opening it when it changed)."""
+        now = token(db)
+        with self._lock:
+            if self._con is not None and now == self._token:
+                return self._token, self._con
+            fresh = open_live(db)
+            old, self._con, self._token = self._con, fresh, now
+            if old is not None:
+                self._retire(old, grace)
+            return self._token, self._con
+
+    def _retire(self, con: duckdb.DuckDBPyConnection, grace: float) -> None:
+        if grace <= 0:
+            con.close()
+            return
+        timer = threading.Timer(grace, con.close)
+        timer.daemon = True
+        timer.start()
+        self._timers = [t for t in self._timers if t.is_alive()] + [timer]
+
+    def close(self) -> None:
+        """Close every connection now (tests, shutdown)."""
+        with self._lock:
+            for timer in self._timers:
+                timer.cancel()
+                timer.function()
+            self._timers = []
+            if self._con is not None:
+                self._con.close()
+            self._con, self._token = None, None
