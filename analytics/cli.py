@@ -24,7 +24,7 @@ from analytics import store
 from analytics.config import load_config
 from analytics.filters import KINDS, LEVELS, Filters
 from analytics.ingest.cli_args import add_import_args
-from analytics.sync.cli_args import add_sync_args
+from analytics.sync.cli_args import add_feed_args, add_sync_args
 
 VERBS: dict[str, Callable[[argparse.Namespace], Any]] = {}
 
@@ -98,12 +98,22 @@ def demo_verb(args: argparse.Namespace):
     from analytics.demo import build_demo
 
     path = store.db_path(args.db)
+    if args.feed:
+        from analytics.sync.cli_args import feed_from_args
+
+        return feed_from_args(args, path)
     if args.if_missing and path.exists():
         print(f"demo database already present: {path}", file=sys.stderr)
         return None
     path.parent.mkdir(parents=True, exist_ok=True)
+    as_of = args.as_of or dt.date.today() - dt.timedelta(days=1)
     return build_demo(
-        path, cases=args.cases, seed=args.seed, grids=args.grids, progress=lambda line: print(line, file=sys.stderr)
+        path,
+        cases=args.cases,
+        seed=args.seed,
+        grids=args.grids,
+        as_of=as_of,
+        progress=lambda line: print(line, file=sys.stderr),
     )
 
 
@@ -165,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--grids", type=int, default=400)
     demo.add_argument("--if-missing", action="store_true", help="do nothing when the database exists")
+    demo.add_argument("--as-of", type=_date, help="the last day with data (default: yesterday)")
+    add_feed_args(demo)
     imported = sub.add_parser("import", parents=[common], help="load real data (see docs/import.md)")
     add_import_args(imported)
     synced = sub.add_parser("sync", parents=[common], help="incremental sync from PostgreSQL (see docs/sync.md)")

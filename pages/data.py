@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import data, import_parts
+from ui import data, import_parts, sync_parts
 from ui import data_parts as parts
 from ui.guard import ensure_frame
 from ui.i18n import t
@@ -17,6 +17,7 @@ loaded, report, importing, dictionary, definitions = st.tabs(
 )
 with loaded:
     parts.loaded_panel(key)
+    sync_parts.sync_log_panel(key)
 with report:
     import_parts.report_panel(key)
 with importing:

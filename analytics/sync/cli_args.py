@@ -52,3 +52,32 @@ def run_from_args(args: argparse.Namespace):
         except (ValueError, RuntimeError) as exc:  # SyncError, SyncBusy: said, and tried again next time
             log(f"sync error: {exc}")
         time.sleep(max(0.0, args.every - (time.monotonic() - began)))
+
+
+def add_feed_args(parser: argparse.ArgumentParser) -> None:
+    """``demo --feed``: write new cases and status changes into a PostgreSQL table in real time."""
+    parser.add_argument("--feed", action="store_true", help="feed a PostgreSQL table with live cases (needs --source)")
+    parser.add_argument("--source", help="with --feed: postgresql://… of the upstream database")
+    parser.add_argument("--table", default="cases_live", help="with --feed: the upstream table (default cases_live)")
+    parser.add_argument("--every", type=float, default=10.0, help="with --feed: seconds between ticks")
+    parser.add_argument("--per-tick", type=int, default=5, help="with --feed: new cases (and moves) per tick")
+    parser.add_argument("--ticks", type=int, default=None, help="with --feed: stop after this many ticks")
+
+
+def feed_from_args(args: argparse.Namespace, db):
+    from analytics.sync.feed import run_feed
+
+    if not args.source:
+        raise ValueError("demo --feed needs --source postgresql://…")
+    if not db.exists():
+        raise ValueError(f"no demo database at {db}: build it first (python -m analytics demo)")
+    return run_feed(
+        args.source,
+        args.table,
+        db,
+        args.seed,
+        args.every,
+        args.per_tick,
+        args.ticks,
+        lambda line: print(line, file=sys.stderr, flush=True),
+    )

@@ -20,6 +20,7 @@ import numpy as np
 import psycopg
 from psycopg import sql
 
+from analytics.sync.errors import SyncError
 from analytics.sync.live import open_live
 
 COLUMNS = {
@@ -78,7 +79,7 @@ def seed_from_db(conn: psycopg.Connection, db: str | Path, table: str) -> int:
     stamp = "greatest(reported_at, filed_at, dispatched_at, handled_at, closed_at)"
     con = open_live(db)
     try:
-        reader = con.execute(
+        reader = con.sql(
             f"SELECT {', '.join(names)}, strftime({stamp}, '%Y-%m-%d %H:%M:%S.%f') AS updated_at FROM cases"
         ).to_arrow_reader(100_000)
         total = 0
@@ -184,7 +185,11 @@ def run_feed(
     log: Callable[[str], None],
 ) -> dict:
     """Seed ``table`` from ``db`` when empty, then report and advance cases every ``every`` seconds."""
-    with psycopg.connect(url) as conn:
+    try:
+        conn = psycopg.connect(url, connect_timeout=10)
+    except psycopg.Error as exc:
+        raise SyncError(f"cannot connect to {url.split('@')[-1]}: {str(exc).strip()}") from None
+    with conn:
         seeded = seed_from_db(conn, db, table)
         log(f"feed: {seeded:,} cases copied into {table}" if seeded else f"feed: {table} already has cases")
         feed, done = Feed(conn, table, db, seed), 0

@@ -14,12 +14,14 @@ import re
 from contextlib import contextmanager
 from pathlib import Path
 
+from analytics.sync.errors import SyncError
+
 POINTER = "CURRENT"
 NAME = re.compile(r"^gen-(\d{9})\.duckdb$")
 TEMP_MARK = ".tmp-"
 
 
-class SyncBusy(RuntimeError):
+class SyncBusy(SyncError):
     """Another sync is writing the same database."""
 
 
