@@ -16,6 +16,9 @@ from analytics.sync.freshness import freshness
 from analytics.sync.live import LiveConnections, open_live, token
 
 
+GRACE = 4.0
+
+
 def build(path: Path, cases: int) -> None:
     """A minimal GridScope database with ``cases`` cases, written beside ``path`` and renamed over it."""
     temporary = path.with_name(path.name + ".new")
@@ -63,7 +66,7 @@ def test_live_connections_switch_without_breaking_a_running_query(tmp_path):
     path = tmp_path / "live.duckdb"
     build(path, 3)
     live = LiveConnections()
-    key1, con1 = live.get(path, grace=1.5)
+    key1, con1 = live.get(path, grace=GRACE)
     assert con1.cursor().execute("SELECT count(*) FROM cases").fetchone()[0] == 3
     outcome: dict = {}
 
@@ -80,17 +83,17 @@ def test_live_connections_switch_without_breaking_a_running_query(tmp_path):
     worker.start()
     time.sleep(0.1)
     build(path, 5)  # an import finishes while the query runs
-    key2, con2 = live.get(path, grace=1.5)
+    key2, con2 = live.get(path, grace=GRACE)
+    assert open_deleted(path)  # the replaced file is still held during the grace period
     assert key2 != key1 and key2 == token(path)
     assert con2.cursor().execute("SELECT count(*) FROM cases").fetchone()[0] == 5
     worker.join()
     assert "error" not in outcome and outcome["rows"] == 3 * len(range(0, 40000000, 7))
-    assert open_deleted(path)  # still held during the grace period
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + GRACE + 10
     while open_deleted(path) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert open_deleted(path) == []  # the replaced file is released
-    assert live.get(path, grace=1.5)[1] is con2  # unchanged data: the same connection
+    assert live.get(path, grace=GRACE)[1] is con2  # unchanged data: the same connection
     live.close()
 
 

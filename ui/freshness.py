@@ -12,7 +12,9 @@ import html
 
 import streamlit as st
 
+from analytics import store
 from analytics.sync.freshness import Freshness, freshness
+from analytics.sync.live import open_status
 from ui import data
 from ui.i18n import t
 
@@ -57,7 +59,11 @@ def _draw() -> None:
         st.rerun(scope="app")
     st.session_state[SHOWN_KEY] = key
     cfg = data.config()["freshness"]
-    state = freshness(data.connection(), float(cfg["amber_minutes"]))
+    con = open_status(store.db_path())
+    try:
+        state = freshness(con, float(cfg["amber_minutes"]))
+    finally:
+        con.close()
     st.markdown(badge_html(state), unsafe_allow_html=True)
 
 

@@ -7,18 +7,22 @@ import re
 import pandas as pd
 import streamlit as st
 
+from analytics import store
 from analytics.sync.delta import SYNC_LOG_COLUMNS
-from ui import data
+from analytics.sync.live import open_status
 from ui.i18n import t
 
 MAX_RUNS = 50
 
 
-@st.cache_data(ttl=data.TTL, show_spinner=False)
-def sync_runs(db_key: tuple, limit: int = MAX_RUNS) -> pd.DataFrame:
-    """The latest runs, newest first (at most ``limit``)."""
+def sync_runs(limit: int = MAX_RUNS) -> pd.DataFrame:
+    """The latest runs, newest first (at most ``limit``), from the newest generation (not cached)."""
     sql = f"SELECT {', '.join(SYNC_LOG_COLUMNS)} FROM sync_log ORDER BY run_id DESC LIMIT $n"
-    return data.connection().cursor().execute(sql, {"n": limit}).df()
+    con = open_status(store.db_path())
+    try:
+        return con.execute(sql, {"n": limit}).df()
+    finally:
+        con.close()
 
 
 def escape_markdown(text: str) -> str:
@@ -28,7 +32,7 @@ def escape_markdown(text: str) -> str:
 
 def sync_log_panel(key) -> None:
     st.subheader(t("sync.title"))
-    runs = sync_runs(key)
+    runs = sync_runs()
     if runs.empty:
         st.caption(t("sync.none"))
         return

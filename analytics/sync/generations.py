@@ -35,15 +35,24 @@ def gen_name(number: int) -> str:
     return f"gen-{number:09d}.duckdb"
 
 
+def _pointer(db: str | os.PathLike) -> list[str]:
+    try:
+        return (live_dir(db) / POINTER).read_text(encoding="utf-8").split()
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
 def current(db: str | os.PathLike) -> Path | None:
     """The current generation file, or None (no sync yet, or the pointer names a missing file)."""
-    folder = live_dir(db)
-    try:
-        name = (folder / POINTER).read_text(encoding="utf-8").strip()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    path = folder / name
-    return path if NAME.match(name) and path.exists() else None
+    words = _pointer(db)
+    path = live_dir(db) / words[0] if words else None
+    return path if path is not None and NAME.match(path.name) and path.exists() else None
+
+
+def data_version(db: str | os.PathLike) -> str | None:
+    """The version of the delta's data: it changes only when a sync changed or removed cases."""
+    words = _pointer(db)
+    return words[1] if len(words) > 1 else (words[0] if words else None)
 
 
 def number_of(path: Path | None) -> int:
@@ -63,13 +72,14 @@ def temp_for(final: Path) -> Path:
     return final.with_name(f"{final.name}{TEMP_MARK}{os.getpid()}")
 
 
-def publish(db: str | os.PathLike, written: Path, final: Path, keep: int) -> None:
-    """Rename the finished ``written`` file to ``final``, point ``CURRENT`` at it, prune old generations."""
+def publish(db: str | os.PathLike, written: Path, final: Path, keep: int, version: str) -> None:
+    """Rename the finished ``written`` file to ``final``, point ``CURRENT`` at it (with the data
+    ``version``), prune old generations."""
     folder = live_dir(db)
     fsync_path(written)
     os.replace(written, final)
     pointer = folder / f"{POINTER}{TEMP_MARK}{os.getpid()}"
-    pointer.write_text(final.name + "\n", encoding="utf-8")
+    pointer.write_text(f"{final.name} {version}\n", encoding="utf-8")
     fsync_path(pointer)
     os.replace(pointer, folder / POINTER)
     fsync_path(folder)

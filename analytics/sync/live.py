@@ -31,14 +31,14 @@ def _lit(text: str) -> str:
 
 
 def token(db: str | os.PathLike) -> tuple:
-    """What identifies the data a reader would see now: the base file's identity and the delta pointer."""
+    """What identifies the data a reader would see now: the base file's identity and the delta's data
+    version (a sync that changed nothing publishes a generation with the same version)."""
     path = Path(db)
     try:
         st = path.stat()
     except FileNotFoundError:
         return (str(path), None, None)
-    delta = generations.current(path)
-    return (str(path), (st.st_ino, st.st_mtime_ns, st.st_size), delta.name if delta else None)
+    return (str(path), (st.st_ino, st.st_mtime_ns, st.st_size), generations.data_version(path))
 
 
 def _attach_delta(con: duckdb.DuckDBPyConnection, db: Path, base_meta: dict[str, str]) -> bool:
@@ -67,9 +67,7 @@ def cases_view_sql(with_delta: bool, touched: int) -> str:
     )
 
 
-def open_live(db: str | os.PathLike) -> duckdb.DuckDBPyConnection:
-    """The base database at ``db`` with its current delta, read-only (raises :class:`StoreError`)."""
-    db = Path(db)
+def _attach_base(db: Path) -> tuple[duckdb.DuckDBPyConnection, dict[str, str]]:
     if not db.exists():
         raise StoreError(f"database not found: {db}")
     con = duckdb.connect()
@@ -80,6 +78,33 @@ def open_live(db: str | os.PathLike) -> duckdb.DuckDBPyConnection:
     except duckdb.Error as exc:
         con.close()
         raise StoreError(f"{db} is not a readable GridScope database: {exc}") from exc
+    return con, base_meta
+
+
+def _status_views(con: duckdb.DuckDBPyConnection, with_delta: bool) -> None:
+    if with_delta:
+        con.execute(
+            "CREATE VIEW meta AS SELECT key, value FROM base.main.meta "
+            "WHERE key NOT IN (SELECT key FROM delta.meta) UNION ALL SELECT key, value FROM delta.meta"
+        )
+        con.execute("CREATE VIEW sync_log AS SELECT * FROM delta.sync_log")
+    else:
+        con.execute("CREATE VIEW meta AS SELECT key, value FROM base.main.meta")
+        con.execute(f"CREATE VIEW sync_log AS {EMPTY_SYNC_LOG_SQL}")
+
+
+def open_status(db: str | os.PathLike) -> duckdb.DuckDBPyConnection:
+    """``meta`` and ``sync_log`` of the newest generation, even one whose data equals the previous one's
+    (the freshness badge and the Data page read every run; the data connection changes only with the data)."""
+    con, base_meta = _attach_base(Path(db))
+    _status_views(con, _attach_delta(con, Path(db), base_meta))
+    return con
+
+
+def open_live(db: str | os.PathLike) -> duckdb.DuckDBPyConnection:
+    """The base database at ``db`` with its current delta, read-only (raises :class:`StoreError`)."""
+    db = Path(db)
+    con, base_meta = _attach_base(db)
     with_delta = _attach_delta(con, db, base_meta)
     names = con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = 'base' AND schema_name = 'main' "
@@ -92,17 +117,11 @@ def open_live(db: str | os.PathLike) -> duckdb.DuckDBPyConnection:
             con.execute(f"CREATE VIEW {quoted} AS SELECT * FROM base.main.{quoted}")
     touched = con.execute("SELECT count(*) FROM delta.touched").fetchone()[0] if with_delta else 0
     con.execute(cases_view_sql(with_delta, touched))
+    _status_views(con, with_delta)
     if with_delta:
-        con.execute(
-            "CREATE VIEW meta AS SELECT key, value FROM base.main.meta "
-            "WHERE key NOT IN (SELECT key FROM delta.meta) UNION ALL SELECT key, value FROM delta.meta"
-        )
         con.execute("CREATE VIEW rejects AS SELECT * FROM base.main.rejects UNION ALL SELECT * FROM delta.rejects")
-        con.execute("CREATE VIEW sync_log AS SELECT * FROM delta.sync_log")
     else:
-        con.execute("CREATE VIEW meta AS SELECT key, value FROM base.main.meta")
         con.execute("CREATE VIEW rejects AS SELECT * FROM base.main.rejects")
-        con.execute(f"CREATE VIEW sync_log AS {EMPTY_SYNC_LOG_SQL}")
     return con
 
 

@@ -196,6 +196,9 @@ def sync_once(
                 "source": source.label,
                 "generation": str(number),
             }
+            changed = bool(result.rows_changed or result.rows_deleted) or not has_previous
+            version = int(state.get("data_version", "0")) + (1 if changed else 0)
+            new_state["data_version"] = str(version)
             if not result.error:
                 new_state.update(watermark=result.watermark or "", source_columns=pulled["source_columns"])
                 if due:
@@ -204,7 +207,7 @@ def sync_once(
             con.execute("CHECKPOINT")
         finally:
             con.close()
-        generations.publish(db, temporary, final, options.keep_generations)
+        generations.publish(db, temporary, final, options.keep_generations, f"{base_id}:{version}")
     log(
         f"sync: generation {number}: read {result.rows_read:,}, changed {result.rows_changed:,}, "
         f"rejected {result.rows_rejected:,}, deleted {result.rows_deleted:,} in {result.seconds} s"
