@@ -15,7 +15,6 @@ from analytics.sync.delta import EMPTY_SYNC_LOG_SQL
 from analytics.sync.freshness import freshness
 from analytics.sync.live import LiveConnections, open_live, token
 
-
 GRACE = 4.0
 
 

@@ -13,8 +13,8 @@ import html
 import streamlit as st
 
 from analytics import store
-from analytics.sync.freshness import Freshness, freshness
-from analytics.sync.live import open_status
+from analytics.sync.freshness import Freshness, classify, sync_status
+from analytics.sync.live import open_status, status_token
 from ui import data
 from ui.i18n import t
 
@@ -51,6 +51,16 @@ def badge_html(state: Freshness) -> str:
     )
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def sync_status_of(token: tuple) -> tuple:
+    """The sync status of the newest generation (``token`` from :func:`status_token`)."""
+    con = open_status(token[0])
+    try:
+        return sync_status(con)
+    finally:
+        con.close()
+
+
 def _draw() -> None:
     key = data.db_key()
     shown = st.session_state.get(SHOWN_KEY)
@@ -59,11 +69,7 @@ def _draw() -> None:
         st.rerun(scope="app")
     st.session_state[SHOWN_KEY] = key
     cfg = data.config()["freshness"]
-    con = open_status(store.db_path())
-    try:
-        state = freshness(con, float(cfg["amber_minutes"]))
-    finally:
-        con.close()
+    state = classify(sync_status_of(status_token(store.db_path())), float(cfg["amber_minutes"]))
     st.markdown(badge_html(state), unsafe_allow_html=True)
 
 

@@ -26,6 +26,35 @@ class Freshness:
     error: str | None = None
 
 
+def sync_status(con: duckdb.DuckDBPyConnection) -> tuple:
+    """``(last good sync, last run's error, number of runs, loaded_at)`` of a connection with ``sync_log``
+    and ``meta`` (cheap to cache per generation: it does not depend on the time)."""
+    cur = con.cursor()
+    last_ok, last_error, runs = cur.execute(LAST_RUNS_SQL).fetchone()
+    loaded = cur.execute("SELECT value FROM meta WHERE key = 'loaded_at'").fetchone()
+    try:
+        loaded_at = dt.datetime.fromisoformat(loaded[0]) if loaded else None
+    except ValueError:
+        loaded_at = None
+    return last_ok, last_error, runs, loaded_at
+
+
+def classify(status: tuple, amber_minutes: float, now: dt.datetime | None = None) -> Freshness:
+    """The freshness of a :func:`sync_status` at ``now`` (see the module docstring)."""
+    now = now or dt.datetime.now()
+    last_ok, last_error, runs, loaded_at = status
+    if not runs:
+        return Freshness(loaded_at, _minutes(now, loaded_at), "static")
+    minutes = _minutes(now, last_ok)
+    if last_error:
+        level = "red"
+    elif minutes is None or minutes > amber_minutes:
+        level = "amber"
+    else:
+        level = "green"
+    return Freshness(last_ok, minutes, level, last_error)
+
+
 def freshness(con: duckdb.DuckDBPyConnection, amber_minutes: float, now: dt.datetime | None = None) -> Freshness:
     """The freshness of the data a live connection reads (see the module docstring).
 
@@ -38,24 +67,7 @@ def freshness(con: duckdb.DuckDBPyConnection, amber_minutes: float, now: dt.date
     >>> freshness(con, 30, now=dt.datetime(2026, 1, 1, 10, 8)).level
     'static'
     """
-    now = now or dt.datetime.now()
-    cur = con.cursor()
-    last_ok, last_error, runs = cur.execute(LAST_RUNS_SQL).fetchone()
-    if not runs:
-        loaded = cur.execute("SELECT value FROM meta WHERE key = 'loaded_at'").fetchone()
-        try:
-            as_of = dt.datetime.fromisoformat(loaded[0]) if loaded else None
-        except ValueError:
-            as_of = None
-        return Freshness(as_of, _minutes(now, as_of), "static")
-    minutes = _minutes(now, last_ok)
-    if last_error:
-        level = "red"
-    elif minutes is None or minutes > amber_minutes:
-        level = "amber"
-    else:
-        level = "green"
-    return Freshness(last_ok, minutes, level, last_error)
+    return classify(sync_status(con), amber_minutes, now)
 
 
 def _minutes(now: dt.datetime, then: dt.datetime | None) -> float | None:

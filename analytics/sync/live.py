@@ -41,6 +41,11 @@ def token(db: str | os.PathLike) -> tuple:
     return (str(path), (st.st_ino, st.st_mtime_ns, st.st_size), generations.data_version(path))
 
 
+def status_token(db: str | os.PathLike) -> tuple:
+    """Changes with every published generation (a failed run included) and with the base file."""
+    return (*token(db)[:2], str(generations.current(db)))
+
+
 def _attach_delta(con: duckdb.DuckDBPyConnection, db: Path, base_meta: dict[str, str]) -> bool:
     delta = generations.current(db)
     if delta is None:

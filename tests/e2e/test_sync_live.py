@@ -44,7 +44,7 @@ def live_app(pg_server, e2e_db, tmp_path_factory):
     sync_once(db, source, load_mapping("canonical"), SyncOptions(reconcile_seconds=0))
     config = folder / "gridscope.toml"
     text = (ROOT / "data" / "gridscope.toml").read_text(encoding="utf-8")
-    config.write_text(text.replace("refresh_seconds = 30 ", "refresh_seconds = 1 "), encoding="utf-8")
+    config.write_text(text.replace("refresh_seconds = 30 ", "refresh_seconds = 3 "), encoding="utf-8")
     watcher = subprocess.Popen(
         [sys.executable, "-m", "analytics", "sync", "--db", str(db), "--source", pg_server.url, "--table", TABLE]
         + ["--watch", "--every", str(EVERY), "--reconcile-every", "0"],
@@ -122,14 +122,18 @@ def test_upstream_changes_reach_the_open_page(live_app, browser):
         (open_id,),
     )
     conn.commit()
-    wait_for(page, lambda p: tile(p, "Closure rate") != closure, BUDGET)
+    print("closure rate before", closure)
+    lag = wait_for(page, lambda p: tile(p, "Closure rate") != closure, BUDGET)
     closure = tile(page, "Closure rate")
+    print(f"closure upstream → page: {lag:.1f} s, closure rate now {closure}")
     conn.execute(f"UPDATE {TABLE} SET status = 'cancelled', updated_at = now() WHERE case_id = %s", (open_id,))
     conn.commit()
-    wait_for(page, lambda p: tile(p, "Closure rate") != closure, BUDGET)  # no longer closed
+    lag = wait_for(page, lambda p: tile(p, "Closure rate") != closure, BUDGET)  # no longer closed
+    print(f"cancellation upstream → page: {lag:.1f} s, closure rate now {tile(page, 'Closure rate')}")
     conn.execute(f"DELETE FROM {TABLE} WHERE case_id = 'LIVE-1'")
     conn.commit()
-    wait_for(page, lambda p: number(tile(p, "Reported")) == reported, BUDGET)
+    lag = wait_for(page, lambda p: number(tile(p, "Reported")) == reported, BUDGET)
+    print(f"delete upstream → page: {lag:.1f} s")
     assert page.locator(f"{EXCEPTION}, {ERROR_BOX}").count() == 0
     assert page.locator('.gs-freshness[data-level="green"]').count() == 1
     page.close()
