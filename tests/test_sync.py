@@ -102,9 +102,12 @@ def test_first_sync_then_changes_match_upstream(upstream):
     assert live_count(db, f"case_id = '{new_id}'") == 1
     assert live_count(db, f"case_id = '{gone_id}'") == 0
     assert live_count(db, f"case_id = '{open_id}' AND status = 'closed'") == 1
-    # nothing new: nothing read, same data
+    # nothing new: nothing read, same data, no new data file (only the run's status file)
+    version = generations.data_version(db)
     third = sync_once(db, source, mapping, EXACT)
     assert (third.rows_read, third.rows_changed, third.rows_deleted) == (0, 0, 0)
+    assert generations.data_version(db) == version
+    assert len(list(generations.live_dir(db).glob("data-*.duckdb"))) <= EXACT.keep_generations
     assert checksum_app(db) == checksum_upstream(conn, source.table)
 
 

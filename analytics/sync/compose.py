@@ -12,13 +12,10 @@ import datetime as dt
 import duckdb
 
 from analytics.layout import ORDER_BY_SQL
-from analytics.schema import write_meta
 from analytics.sync.live import cases_view_sql
 
-# Columns compared to decide whether an incoming row changes the case (updated_at alone does not).
-COMPARED_SQL = (
-    "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND table_name = 'cases'"
-)
+# Columns not compared to decide whether an incoming row changes the case (updated_at alone does not).
+NOT_COMPARED = ("_seq", "updated_at")
 
 
 def _live_cases(con: duckdb.DuckDBPyConnection, has_previous: bool) -> None:
@@ -33,7 +30,11 @@ def find_changes(con: duckdb.DuckDBPyConnection, has_previous: bool, reconcile: 
     from analytics.sync.errors import SyncError
 
     _live_cases(con, has_previous)
-    columns = [c for (c,) in con.execute(COMPARED_SQL).fetchall() if c != "updated_at"]
+    if not reconcile and not con.execute("SELECT count(*) FROM incoming").fetchone()[0]:
+        con.execute("CREATE TEMP TABLE changed AS SELECT * EXCLUDE (_seq) FROM incoming")
+        con.execute("CREATE TEMP TABLE new_removed (case_id TEXT)")
+        return 0, 0  # nothing new: no join with the live cases
+    columns = [row[0] for row in con.execute("DESCRIBE incoming").fetchall() if row[0] not in NOT_COMPARED]
     left = ", ".join(f'i."{c}"' for c in columns)
     right = ", ".join(f'l."{c}"' for c in columns)
     con.execute(
@@ -63,8 +64,18 @@ def find_changes(con: duckdb.DuckDBPyConnection, has_previous: bool, reconcile: 
     return con.execute("SELECT count(*) FROM changed").fetchone()[0], removed
 
 
-def compose(con: duckdb.DuckDBPyConnection, has_previous: bool, result, started: dt.datetime, state: dict) -> None:
-    """Write the new generation's tables from the previous one and this run's changes."""
+def new_rejects_count(con: duckdb.DuckDBPyConnection, has_previous: bool) -> int:
+    """Rejects of this run that the delta does not hold yet (a re-read row is kept once)."""
+    known = (
+        " WHERE NOT EXISTS (SELECT 1 FROM delta.rejects r WHERE r.source = n.source AND r.raw = n.raw)"
+        if has_previous
+        else ""
+    )
+    return con.execute(f"SELECT count(DISTINCT (n.source, n.raw)) FROM new_rejects n{known}").fetchone()[0]
+
+
+def compose_data(con: duckdb.DuckDBPyConnection, has_previous: bool) -> None:
+    """Fill the attached new data file ``nextdata`` from the previous one (``delta``) and this run."""
     con.execute(
         "CREATE TEMP TABLE next_cases AS "
         + (
@@ -75,20 +86,29 @@ def compose(con: duckdb.DuckDBPyConnection, has_previous: bool, result, started:
         )
         + "SELECT * FROM changed"
     )
-    con.execute(f"INSERT INTO main.cases BY NAME SELECT * FROM next_cases ORDER BY {ORDER_BY_SQL}")
+    con.execute(f"INSERT INTO nextdata.cases BY NAME SELECT * FROM next_cases ORDER BY {ORDER_BY_SQL}")
     if has_previous:
         con.execute(
-            "INSERT INTO main.removed SELECT case_id FROM delta.removed "
+            "INSERT INTO nextdata.removed SELECT case_id FROM delta.removed "
             "WHERE case_id NOT IN (SELECT case_id FROM changed)"
         )
-        for table in ("rejects", "sync_log", "meta"):
-            con.execute(f"INSERT INTO main.{table} SELECT * FROM delta.{table}")
-    con.execute("INSERT INTO main.removed SELECT case_id FROM new_removed")
-    con.execute("INSERT INTO main.touched SELECT case_id FROM main.cases UNION SELECT case_id FROM main.removed")
+        for table in ("rejects", "meta"):
+            con.execute(f"INSERT INTO nextdata.{table} SELECT * FROM delta.{table}")
+    con.execute("INSERT INTO nextdata.removed SELECT case_id FROM new_removed")
     con.execute(
-        "INSERT INTO main.rejects SELECT * FROM new_rejects n WHERE NOT EXISTS "
-        "(SELECT 1 FROM main.rejects r WHERE r.source = n.source AND r.raw = n.raw)"
+        "INSERT INTO nextdata.touched SELECT case_id FROM nextdata.cases UNION SELECT case_id FROM nextdata.removed"
     )
+    con.execute(
+        "INSERT INTO nextdata.rejects SELECT DISTINCT ON (source, raw) * FROM new_rejects n WHERE NOT EXISTS "
+        "(SELECT 1 FROM nextdata.rejects r WHERE r.source = n.source AND r.raw = n.raw)"
+    )
+    _meta(con)
+
+
+def compose_status(con, has_previous: bool, result, started: dt.datetime, state: dict) -> None:
+    """The run's status file (the connection's own database): the log so far plus this run, and the state."""
+    if has_previous:
+        con.execute("INSERT INTO main.sync_log SELECT * FROM status.sync_log")
     run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM main.sync_log").fetchone()[0]
     con.execute(
         "INSERT INTO main.sync_log VALUES ($run, $started, $finished, $source, $read, $changed, $rejected, "
@@ -108,16 +128,15 @@ def compose(con: duckdb.DuckDBPyConnection, has_previous: bool, result, started:
         },
     )
     con.executemany("INSERT INTO main.sync_state VALUES (?, ?)", sorted(state.items()))
-    _meta(con)
 
 
 def _meta(con: duckdb.DuckDBPyConnection) -> None:
     """``data_end`` (the as-of day) moves on with the synced reports; the base's stays otherwise."""
     base_end = con.execute("SELECT value FROM base.main.meta WHERE key = 'data_end'").fetchone()
-    last = con.execute("SELECT max(reported_at) FROM main.cases").fetchone()[0]
+    last = con.execute("SELECT max(reported_at) FROM nextdata.cases").fetchone()[0]
     if last is None:
         return
     end = (last.date() + dt.timedelta(days=1)).isoformat()
     if base_end is None or end > base_end[0]:
-        con.execute("DELETE FROM main.meta WHERE key = 'data_end'")
-        write_meta(con, {"data_end": end})
+        con.execute("DELETE FROM nextdata.meta WHERE key = 'data_end'")
+        con.execute("INSERT INTO nextdata.meta VALUES ('data_end', $v)", {"v": end})

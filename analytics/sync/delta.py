@@ -1,4 +1,5 @@
-"""The tables of a delta generation file and the identity of the base it belongs to."""
+"""The tables of a delta generation (a status file per run, a data file per change) and the identity of
+the base it belongs to."""
 
 from __future__ import annotations
 
@@ -35,15 +36,16 @@ SYNC_LOG_SQL = """
         seconds DOUBLE,
         error TEXT
     )"""
-DELTA_SQL = (
+# The data file of a delta (written only when a run changes something) ...
+DATA_SQL = (
     TABLES_SQL["cases"].replace("PRIMARY KEY", ""),
     "CREATE TABLE removed (case_id TEXT)",
     "CREATE TABLE touched (case_id TEXT)",
     TABLES_SQL["rejects"],
-    SYNC_LOG_SQL,
-    "CREATE TABLE sync_state (key TEXT, value TEXT)",
     "CREATE TABLE meta (key TEXT, value TEXT)",
 )
+# ... and the status file every run writes (its log and its state, which names the data file).
+STATUS_SQL = (SYNC_LOG_SQL, "CREATE TABLE sync_state (key TEXT, value TEXT)")
 # An empty sync_log for databases that were never synced, with the same columns and types.
 EMPTY_SYNC_LOG_SQL = (
     "SELECT NULL::BIGINT AS run_id, NULL::TIMESTAMP AS started_at, NULL::TIMESTAMP AS finished_at, "
@@ -53,10 +55,11 @@ EMPTY_SYNC_LOG_SQL = (
 )
 
 
-def create_delta(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the empty tables of a generation file."""
-    for ddl in DELTA_SQL:
-        con.execute(ddl)
+def create_tables(con: duckdb.DuckDBPyConnection, ddls: tuple[str, ...], catalog: str) -> None:
+    """Create the empty tables ``ddls`` in the attached database ``catalog`` (our own alias)."""
+    prefix = "CREATE TEMP TABLE " if catalog == "temp" else f"CREATE TABLE {catalog}."
+    for ddl in ddls:
+        con.execute(ddl.replace("CREATE TABLE ", prefix, 1))
 
 
 def base_identity(meta: dict[str, str]) -> str:

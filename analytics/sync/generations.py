@@ -18,6 +18,7 @@ from analytics.sync.errors import SyncError
 
 POINTER = "CURRENT"
 NAME = re.compile(r"^gen-(\d{9})\.duckdb$")
+DATA = re.compile(r"^data-(\d{9})\.duckdb$")
 TEMP_MARK = ".tmp-"
 
 
@@ -33,6 +34,10 @@ def live_dir(db: str | os.PathLike) -> Path:
 
 def gen_name(number: int) -> str:
     return f"gen-{number:09d}.duckdb"
+
+
+def data_name(number: int) -> str:
+    return f"data-{number:09d}.duckdb"
 
 
 def _pointer(db: str | os.PathLike) -> list[str]:
@@ -92,14 +97,37 @@ def prune(folder: Path, newest: int, keep: int) -> None:
     A reader that still has an old generation attached keeps reading it: on POSIX an open file
     outlives its name.
     """
-    for path in folder.iterdir():
+    kept_data = set()
+    for path in sorted(folder.iterdir()):
         match = NAME.match(path.name)
         if match and int(match.group(1)) <= newest - max(keep, 1):
             path.unlink(missing_ok=True)
-        elif TEMP_MARK in path.name:
+        elif match:
+            kept_data.add(_data_file_of(path))
+    for path in folder.iterdir():
+        if DATA.match(path.name) and path.name not in kept_data:
+            path.unlink(missing_ok=True)
+    for path in folder.iterdir():
+        if TEMP_MARK in path.name:
             pid = path.name.rsplit(TEMP_MARK, 1)[1].removesuffix(".wal")
             if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
                 path.unlink(missing_ok=True)
+
+
+def _data_file_of(generation: Path) -> str | None:
+    """The data file a generation names (read from its ``sync_state``)."""
+    import duckdb
+
+    try:
+        con = duckdb.connect()
+        try:
+            con.execute("ATTACH '" + str(generation).replace("'", "''") + "' AS g (READ_ONLY)")
+            row = con.execute("SELECT value FROM g.sync_state WHERE key = 'data_file'").fetchone()
+        finally:
+            con.close()
+    except duckdb.Error:
+        return None
+    return row[0] if row else None
 
 
 def _alive(pid: int) -> bool:

@@ -46,18 +46,26 @@ def status_token(db: str | os.PathLike) -> tuple:
     return (*token(db)[:2], str(generations.current(db)))
 
 
-def _attach_delta(con: duckdb.DuckDBPyConnection, db: Path, base_meta: dict[str, str]) -> bool:
-    delta = generations.current(db)
-    if delta is None:
-        return False
+def attach_generation(con: duckdb.DuckDBPyConnection, generation: Path | None, base_id: str) -> dict | None:
+    """Attach a generation's status file as ``status`` and its data file as ``delta`` (read-only);
+    return its state, or None when there is none for this base (nothing stays attached then)."""
+    if generation is None:
+        return None
     try:
-        con.execute(f"ATTACH {_lit(str(delta))} AS delta (READ_ONLY)")
+        con.execute(f"ATTACH {_lit(str(generation))} AS status (READ_ONLY)")
     except duckdb.Error:  # pruned between reading the pointer and attaching: read without it
-        return False
-    if read_state(con, "delta").get("base_id") != base_identity(base_meta):
-        con.execute("DETACH delta")
-        return False
-    return True
+        return None
+    state = read_state(con, "status")
+    data = generation.with_name(state.get("data_file", "")) if state.get("data_file") else None
+    if state.get("base_id") != base_id or data is None or not data.exists():
+        con.execute("DETACH status")
+        return None
+    con.execute(f"ATTACH {_lit(str(data))} AS delta (READ_ONLY)")
+    return state
+
+
+def _attach_delta(con: duckdb.DuckDBPyConnection, db: Path, base_meta: dict[str, str]) -> bool:
+    return attach_generation(con, generations.current(db), base_identity(base_meta)) is not None
 
 
 def cases_view_sql(with_delta: bool, touched: int) -> str:
@@ -92,7 +100,7 @@ def _status_views(con: duckdb.DuckDBPyConnection, with_delta: bool) -> None:
             "CREATE VIEW meta AS SELECT key, value FROM base.main.meta "
             "WHERE key NOT IN (SELECT key FROM delta.meta) UNION ALL SELECT key, value FROM delta.meta"
         )
-        con.execute("CREATE VIEW sync_log AS SELECT * FROM delta.sync_log")
+        con.execute("CREATE VIEW sync_log AS SELECT * FROM status.sync_log")
     else:
         con.execute("CREATE VIEW meta AS SELECT key, value FROM base.main.meta")
         con.execute(f"CREATE VIEW sync_log AS {EMPTY_SYNC_LOG_SQL}")

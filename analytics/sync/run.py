@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,10 +25,10 @@ from analytics.ingest.mapping import Mapping
 from analytics.sync import generations
 from analytics.sync import source as pg
 from analytics.sync.batches import GridLocator, map_batch
-from analytics.sync.compose import compose, find_changes
-from analytics.sync.delta import base_identity, create_delta, read_state
+from analytics.sync.compose import compose_data, compose_status, find_changes, new_rejects_count
+from analytics.sync.delta import DATA_SQL, STATUS_SQL, base_identity, create_tables
 from analytics.sync.errors import SyncError
-from analytics.sync.live import _lit
+from analytics.sync.live import _lit, attach_generation
 
 # A reconciliation that would remove more than this share of the cases is refused (a wrong table).
 MAX_REMOVED_SHARE = 0.5
@@ -68,15 +69,24 @@ class SyncOptions:
 
 
 def _attach_previous(con: duckdb.DuckDBPyConnection, db: Path, base_id: str) -> dict[str, str] | None:
-    previous = generations.current(db)
-    if previous is None:
-        return None
-    con.execute(f"ATTACH {_lit(str(previous))} AS delta (READ_ONLY)")
-    state = read_state(con, "delta")
-    if state.get("base_id") != base_id:  # made on top of another base (an import replaced it)
-        con.execute("DETACH delta")
-        return None
-    return state
+    """The previous generation (``status`` and its data ``delta``) when it was made on this base."""
+    return attach_generation(con, generations.current(db), base_id)
+
+
+def _write_data(con: duckdb.DuckDBPyConnection, db: Path, number: int, has_previous: bool) -> str:
+    """Write this run's data file (previous delta + changes) under a temporary name, then rename it."""
+    final = generations.live_dir(db) / generations.data_name(number)
+    temporary = generations.temp_for(final)
+    con.execute(f"ATTACH {_lit(str(temporary))} AS nextdata")
+    try:
+        create_tables(con, DATA_SQL, "nextdata")
+        compose_data(con, has_previous)
+        con.execute("CHECKPOINT nextdata")
+    finally:
+        con.execute("DETACH nextdata")
+    generations.fsync_path(temporary)
+    os.replace(temporary, final)
+    return final.name
 
 
 def _reconcile_due(state: dict[str, str], options: SyncOptions, now: dt.datetime) -> bool:
@@ -134,10 +144,30 @@ def _ids_frame(ids: list[str]):
 
 
 TEMP_SQL = (
-    "CREATE TEMP TABLE incoming AS SELECT *, 0::BIGINT AS _seq FROM main.cases LIMIT 0",
-    "CREATE TEMP TABLE new_rejects AS SELECT * FROM main.rejects LIMIT 0",
+    "ALTER TABLE temp.cases RENAME TO incoming",
+    "ALTER TABLE incoming ADD COLUMN _seq BIGINT",
+    "ALTER TABLE temp.rejects RENAME TO new_rejects",
     "CREATE TEMP TABLE upstream_ids (case_id TEXT)",
 )
+
+
+def _run(con, source, mapping, options, state, due, has_previous, result: SyncResult) -> dict:
+    """Pull and compare; a :class:`SyncError` becomes ``result.error`` with nothing changed."""
+    pulled: dict = {}
+    try:
+        pulled = _pull(con, source, mapping, options, state, due)
+        result.rows_changed, result.rows_deleted = find_changes(con, has_previous, due, MAX_REMOVED_SHARE)
+        result.reconciled = due
+    except SyncError as exc:
+        result.error = str(exc)
+        con.execute("DELETE FROM incoming")
+        con.execute("DELETE FROM new_rejects")
+        for name in ("changed", "new_removed"):
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (case_id TEXT)")
+    result.rows_read = pulled.get("rows_read", 0)
+    result.rows_rejected = pulled.get("rows_rejected", 0)
+    result.watermark = pulled.get("watermark") if not result.error else state.get("watermark")
+    return pulled
 
 
 def sync_once(
@@ -170,44 +200,28 @@ def sync_once(
             base_id = base_identity(dict(con.execute("SELECT key, value FROM base.main.meta").fetchall()))
             state = _attach_previous(con, db, base_id) or {}
             has_previous = bool(state)
-            create_delta(con)
+            create_tables(con, STATUS_SQL, "main")
+            create_tables(con, DATA_SQL[:1] + DATA_SQL[3:4], "temp")  # the shapes of incoming and new_rejects
             for statement in TEMP_SQL:
                 con.execute(statement)
             due = _reconcile_due(state, options, started) if reconcile is None else reconcile
-            pulled: dict = {}
-            try:
-                pulled = _pull(con, source, mapping, options, state, due)
-                changes = find_changes(con, has_previous, due, MAX_REMOVED_SHARE)
-                result.rows_changed, result.rows_deleted = changes
-                result.reconciled = due
-            except SyncError as exc:
-                result.error = str(exc)
-                con.execute("DELETE FROM incoming")
-                con.execute("DELETE FROM new_rejects")
-                for name in ("changed", "new_removed"):
-                    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (case_id TEXT)")
-            result.rows_read = pulled.get("rows_read", 0)
-            result.rows_rejected = pulled.get("rows_rejected", 0)
-            result.watermark = pulled.get("watermark") if not result.error else state.get("watermark")
-            result.seconds = round(time.perf_counter() - clock, 3)
-            new_state = {
-                **state,
-                "base_id": base_id,
-                "source": source.label,
-                "generation": str(number),
-            }
-            changed = bool(result.rows_changed or result.rows_deleted) or not has_previous
-            version = int(state.get("data_version", "0")) + (1 if changed else 0)
-            new_state["data_version"] = str(version)
+            pulled = _run(con, source, mapping, options, state, due, has_previous, result)
+            new_state = {**state, "base_id": base_id, "source": source.label, "generation": str(number)}
+            fresh = new_rejects_count(con, has_previous) if not result.error else 0
+            if result.rows_changed or result.rows_deleted or fresh or not has_previous:
+                new_state["data_file"] = _write_data(con, db, number, has_previous)
+                new_state["data_version"] = str(int(state.get("data_version", "0")) + 1)
             if not result.error:
                 new_state.update(watermark=result.watermark or "", source_columns=pulled["source_columns"])
                 if due:
                     new_state["last_reconcile"] = started.isoformat()
-            compose(con, has_previous, result, started, new_state)
+            result.seconds = round(time.perf_counter() - clock, 3)
+            compose_status(con, has_previous, result, started, new_state)
             con.execute("CHECKPOINT")
         finally:
             con.close()
-        generations.publish(db, temporary, final, options.keep_generations, f"{base_id}:{version}")
+        version = f"{base_id}:{new_state['data_version']}"
+        generations.publish(db, temporary, final, options.keep_generations, version)
     log(
         f"sync: generation {number}: read {result.rows_read:,}, changed {result.rows_changed:,}, "
         f"rejected {result.rows_rejected:,}, deleted {result.rows_deleted:,} in {result.seconds} s"
