@@ -59,6 +59,7 @@ DEFAULTS: dict[str, Any] = {
         "keep_generations": 3,
         "close_grace_seconds": 60,
         "connect_timeout_seconds": 10,
+        "memory_limit": "1GB",
     },
 }
 

@@ -55,7 +55,12 @@ def map_batch(
     mapped = map_file(case_file, mapping)
     rejects = file_rejects(case_file, mapped.reject_reason)
     ok = mapped.reject_reason.isna().to_numpy()
-    cases = mapped.cases[ok].reset_index(drop=True)
+    return locate_cases(mapped.cases[ok].reset_index(drop=True), mapping, locator), rejects
+
+
+def locate_cases(cases: pd.DataFrame, mapping: Mapping, locator: GridLocator) -> pd.DataFrame:
+    """Checked coordinates and grid ids (the source's, else the base's grid polygon), flags; the
+    columns of ``cases`` without ``department_name``."""
     lon, lat, flag = check_points(cases["lon"], cases["lat"], mapping.coords, mapping.placeholders)
     given = cases["grid_id"].to_numpy(object)
     need = pd.isna(given) & ~np.isnan(lon)
@@ -66,4 +71,4 @@ def map_batch(
     cases["grid_id"] = pd.Series(given, dtype="str")
     cases["lon"], cases["lat"] = lon, lat
     cases["location_flag"] = pd.Series(flag, dtype="str")
-    return cases.drop(columns=["department_name"]), rejects
+    return cases.drop(columns=["department_name"])

@@ -60,6 +60,7 @@ class SyncOptions:
     reconcile_seconds: float = 900
     keep_generations: int = 3
     connect_timeout_seconds: float = 10
+    memory_limit: str = "1GB"
 
     @classmethod
     def from_config(cls, cfg: dict, **overrides) -> SyncOptions:
@@ -151,11 +152,11 @@ TEMP_SQL = (
 )
 
 
-def _run(con, source, mapping, options, state, due, has_previous, result: SyncResult) -> dict:
-    """Pull and compare; a :class:`SyncError` becomes ``result.error`` with nothing changed."""
+def _run(con, fill: Callable, state: dict, due: bool, has_previous: bool, result: SyncResult) -> dict:
+    """Fill the temporary tables and compare; a :class:`SyncError` becomes ``result.error``, nothing changed."""
     pulled: dict = {}
     try:
-        pulled = _pull(con, source, mapping, options, state, due)
+        pulled = fill(con, state, due)
         result.rows_changed, result.rows_deleted = find_changes(con, has_previous, due, MAX_REMOVED_SHARE)
         result.reconciled = due
     except SyncError as exc:
@@ -166,7 +167,7 @@ def _run(con, source, mapping, options, state, due, has_previous, result: SyncRe
             con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (case_id TEXT)")
     result.rows_read = pulled.get("rows_read", 0)
     result.rows_rejected = pulled.get("rows_rejected", 0)
-    result.watermark = pulled.get("watermark") if not result.error else state.get("watermark")
+    result.watermark = pulled.get("watermark", state.get("watermark")) if not result.error else state.get("watermark")
     return pulled
 
 
@@ -183,8 +184,25 @@ def sync_once(
     Raises :class:`SyncError` after publishing a failed run's log row; :class:`generations.SyncBusy`
     when another sync holds the database.
     """
-    log = log or (lambda line: None)
     options = options or SyncOptions()
+
+    def fill(con, state, due):
+        return _pull(con, source, mapping, options, state, due)
+
+    return write_generation(db, source.label, fill, options, reconcile, log)
+
+
+def write_generation(
+    db: str | Path,
+    label: str,
+    fill: Callable,
+    options: SyncOptions,
+    reconcile: bool | None = None,
+    log: Callable[[str], None] | None = None,
+) -> SyncResult:
+    """Publish the next generation of ``db``'s delta with the rows ``fill(con, state, reconcile)`` puts
+    into the temporary tables ``incoming``, ``new_rejects`` (and ``upstream_ids`` when reconciling)."""
+    log = log or (lambda line: None)
     db = Path(db)
     if not db.exists():
         raise SyncError(f"no database at {db}: build it first (python -m analytics import … or demo)")
@@ -194,7 +212,7 @@ def sync_once(
         final = generations.live_dir(db) / generations.gen_name(number)
         temporary = generations.temp_for(final)
         result = SyncResult(str(db), number)
-        con = duckdb.connect(str(temporary))
+        con = duckdb.connect(str(temporary), config={"memory_limit": options.memory_limit})
         try:
             con.execute(f"ATTACH {_lit(str(db))} AS base (READ_ONLY)")
             base_id = base_identity(dict(con.execute("SELECT key, value FROM base.main.meta").fetchall()))
@@ -205,14 +223,16 @@ def sync_once(
             for statement in TEMP_SQL:
                 con.execute(statement)
             due = _reconcile_due(state, options, started) if reconcile is None else reconcile
-            pulled = _run(con, source, mapping, options, state, due, has_previous, result)
-            new_state = {**state, "base_id": base_id, "source": source.label, "generation": str(number)}
+            pulled = _run(con, fill, state, due, has_previous, result)
+            new_state = {**state, "base_id": base_id, "source": label, "generation": str(number)}
             fresh = new_rejects_count(con, has_previous) if not result.error else 0
             if result.rows_changed or result.rows_deleted or fresh or not has_previous:
                 new_state["data_file"] = _write_data(con, db, number, has_previous)
                 new_state["data_version"] = str(int(state.get("data_version", "0")) + 1)
             if not result.error:
-                new_state.update(watermark=result.watermark or "", source_columns=pulled["source_columns"])
+                new_state["watermark"] = result.watermark or ""
+                if "source_columns" in pulled:
+                    new_state["source_columns"] = pulled["source_columns"]
                 if due:
                     new_state["last_reconcile"] = started.isoformat()
             result.seconds = round(time.perf_counter() - clock, 3)
