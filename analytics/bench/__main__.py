@@ -1,6 +1,6 @@
 """``python -m analytics.bench``: page render times, query times, memory and the pandas baseline at city scale.
 
-    python -m analytics.bench [--sizes 1m,20m] [--runs 3] [--out bench-results/] [--dbdir /tmp/gridscope-bench]
+    python -m analytics.bench [--sizes 1m,20m] [--runs 3] [--out bench-results/] [--dbdir /tmp/gridscope-bench] [--sync]
 
 For each size it builds (or reuses) a demo city, then measures every registered page in a fresh process
 (:mod:`analytics.bench.pages`) and the pandas baseline (:mod:`analytics.bench.baseline`), prints a table
@@ -121,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         help="share of available memory the pandas baseline may use (default 0.6)",
     )
     parser.add_argument("--profile", action="store_true", help="cProfile every page that misses a budget")
+    parser.add_argument(
+        "--sync", action="store_true", help="also run the sync sub-benchmark (analytics.bench.sync) at each size"
+    )
     args = parser.parse_args(argv)
 
     from ui.navigation import PAGES  # the registry only (no Streamlit import)
@@ -156,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
         measure_pages(db, prime, pages, args.runs, entry["pages"], save)
         if not args.skip_baseline:
             entry["baseline"] = measure_baseline(db, args.runs, args.memory_fraction)
+        if args.sync:
+            log(f"bench: {db.name}: sync from PostgreSQL")
+            entry["sync"] = _worker("analytics.bench.sync", "--cases", text, "--dbdir", args.dbdir, "--out", str(out))
         entry["budgets"] = report.check_budgets(cases, entry["pages"])
         entry["load_average_after"] = load_average()
         if args.profile:
