@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from analytics.store import StoreError, db_path
-from ui import data, present
+from ui import data, freshness, present
 from ui.filters import sidebar_filters
 from ui.i18n import LANGUAGES, current_language, t
 from ui.navigation import PAGES
@@ -81,6 +81,7 @@ def main() -> None:
         st.stop()
     if presenting:
         present.ticker(navigation.url_path or PAGES[0].url_path)
+    freshness.badge()
     try:
         navigation.run()
     except Exception:  # a page failed: a clear message, never a traceback (the log keeps the details)

@@ -1,6 +1,7 @@
 """``python -m analytics VERB ...``: the same code the pages call, for schedulers and checks.
 
 Verbs: ``demo`` (build the demo city), ``import`` (load real data, ``docs/import.md``),
+``sync`` (incremental sync from PostgreSQL, ``docs/sync.md``),
 ``report`` (every metric for a filter set), ``scores`` (scorecards of grids, departments or
 grid workers), ``hotspots`` (Gi* and emerging-hotspot classes per area), ``terms`` (top and
 emerging terms of descriptions), ``duplicates`` (repeat cases and their parents) and ``dispatch``
@@ -26,6 +27,7 @@ from analytics.config import load_config
 from analytics.dispatch.cli import add_dispatch_args
 from analytics.filters import KINDS, LEVELS, Filters
 from analytics.ingest.cli_args import add_import_args
+from analytics.sync.cli_args import add_feed_args, add_sync_args
 
 VERBS: dict[str, Callable[[argparse.Namespace], Any]] = {}
 
@@ -99,18 +101,35 @@ def demo_verb(args: argparse.Namespace):
     from analytics.demo import build_demo
 
     path = store.db_path(args.db)
+    if args.feed:
+        from analytics.sync.cli_args import feed_from_args
+
+        return feed_from_args(args, path)
     if args.if_missing and path.exists():
         print(f"demo database already present: {path}", file=sys.stderr)
         return None
     path.parent.mkdir(parents=True, exist_ok=True)
+    as_of = args.as_of or dt.date.today() - dt.timedelta(days=1)
     return build_demo(
-        path, cases=args.cases, seed=args.seed, grids=args.grids, progress=lambda line: print(line, file=sys.stderr)
+        path,
+        cases=args.cases,
+        seed=args.seed,
+        grids=args.grids,
+        as_of=as_of,
+        progress=lambda line: print(line, file=sys.stderr),
     )
 
 
 @verb("import")
 def import_verb(args: argparse.Namespace):
     from analytics.ingest.cli_args import run_from_args
+
+    return run_from_args(args)
+
+
+@verb("sync")
+def sync_verb(args: argparse.Namespace):
+    from analytics.sync.cli_args import run_from_args
 
     return run_from_args(args)
 
@@ -207,8 +226,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--grids", type=int, default=400)
     demo.add_argument("--if-missing", action="store_true", help="do nothing when the database exists")
+    demo.add_argument("--as-of", type=_date, help="the last day with data (default: yesterday)")
+    add_feed_args(demo)
     imported = sub.add_parser("import", parents=[common], help="load real data (see docs/import.md)")
     add_import_args(imported)
+    synced = sub.add_parser("sync", parents=[common], help="incremental sync from PostgreSQL (see docs/sync.md)")
+    add_sync_args(synced)
     report = sub.add_parser("report", parents=[common], help="every metric of metrics.md for a filter set")
     add_filter_args(report)
     scores = sub.add_parser("scores", parents=[common], help="scorecards of grids, departments or grid workers")

@@ -93,6 +93,16 @@ DEFAULTS: dict[str, Any] = {
         "rebound_days": 30,
         "rebound_distance_m": 30.0,
     },
+    "freshness": {"refresh_seconds": 30, "amber_minutes": 30},
+    "sync": {
+        "batch_rows": 50_000,
+        "overlap_seconds": 60,
+        "reconcile_seconds": 900,
+        "keep_generations": 3,
+        "close_grace_seconds": 60,
+        "connect_timeout_seconds": 10,
+        "memory_limit": "1GB",
+    },
 }
 
 

@@ -45,6 +45,7 @@ TABLES_SQL: dict[str, str] = {
             self_handled BOOLEAN,
             rework_count INTEGER,
             redispatch_count INTEGER,
+            updated_at TIMESTAMP,
             resolution_level TEXT,
             callback_valid BOOLEAN,
             callback_contacted BOOLEAN,

@@ -30,16 +30,14 @@ def db_path(explicit: str | os.PathLike | None = None) -> Path:
 
 
 def connect_read_only(path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
-    """Open a GridScope database read-only; raise :class:`StoreError` with a clear message."""
-    path = Path(path)
-    if not path.exists():
-        raise StoreError(f"database not found: {path}")
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-        con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    except duckdb.Error as exc:
-        raise StoreError(f"{path} is not a readable GridScope database: {exc}") from exc
-    return con
+    """Open a GridScope database read-only, with its sync delta; raise :class:`StoreError` with a clear message.
+
+    The connection sees ``cases`` as the file's cases replaced by the current sync delta
+    (:func:`analytics.sync.live.open_live`); without a sync it sees the file as it is.
+    """
+    from analytics.sync.live import open_live
+
+    return open_live(path)
 
 
 def read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import data, import_parts
+from ui import data, import_parts, sync_parts
 from ui import data_parts as parts
 from ui.calendar_note import calendar_footnote
 from ui.guard import ensure_frame
@@ -18,6 +18,7 @@ loaded, report, importing, dictionary, definitions = st.tabs(
 )
 with loaded:
     parts.loaded_panel(key)
+    sync_parts.sync_log_panel(key)
 with report:
     import_parts.report_panel(key)
 with importing:

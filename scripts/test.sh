@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Install GridScope with its test tools (pip; Debian's chromium for the browser tests) and run every test.
+# Install GridScope with its test tools (pip; Debian's chromium for the browser tests, postgresql for the sync
+# tests) and run every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v chromium >/dev/null 2>&1; then
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium fonts-noto-cjk)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+    apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "chromium is not installed: run 'sudo apt-get install chromium fonts-noto-cjk' for the browser tests" >&2
+    echo "missing for the browser and sync tests: run 'sudo apt-get install ${missing[*]}'" >&2
   fi
 fi
 python3 -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt

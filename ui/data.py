@@ -1,7 +1,10 @@
 """Cached access to the store: one read-only connection, ``st.cache_data`` loaders over analytics.
 
-The connection is keyed on the database file's path and modification time, so a
-finished import (which replaces the file) is picked up on the next run.
+The connection reads the database file and its current sync delta (:mod:`analytics.sync.live`).
+:func:`db_key` identifies the data a reader sees now (the file's identity and the delta pointer);
+when a finished import or sync changes it, the next call opens a new connection and the replaced one
+is closed ``[sync] close_grace_seconds`` later (queries already running on it finish; its file is
+released). Every loader takes the key, so its cached results follow the data.
 """
 
 from __future__ import annotations
@@ -16,25 +19,24 @@ from analytics import alerts, departments, metrics, queries, store
 from analytics.config import load_config
 from analytics.filters import Filters
 from analytics.scoring import add_scores, city_index
+from analytics.sync.live import LiveConnections
+from analytics.sync.live import token as live_token
 from analytics.workcal import WorkCalendar
 
 TTL = 600
 LOG = logging.getLogger("gridscope")
 
 
-def _db_key() -> tuple[str, float]:
-    path = store.db_path()
-    return str(path), (path.stat().st_mtime if path.exists() else 0.0)
+LIVE = LiveConnections()
 
 
-@st.cache_resource(show_spinner=False)
-def _connection(path: str, mtime: float) -> duckdb.DuckDBPyConnection:
-    return store.connect_read_only(path)
+def _grace() -> float:
+    return float(config()["sync"]["close_grace_seconds"])
 
 
 def connection() -> duckdb.DuckDBPyConnection:
     """The app's single read-only connection (raises :class:`store.StoreError` when unusable)."""
-    return _connection(*_db_key())
+    return LIVE.get(store.db_path(), _grace())[1]
 
 
 def config() -> dict:
@@ -169,6 +171,6 @@ def clear_caches() -> None:
     st.cache_data.clear()
 
 
-def db_key() -> tuple[str, float]:
-    """Cache key part that changes when the database file is replaced."""
-    return _db_key()
+def db_key() -> tuple:
+    """Cache key part that changes when the database file is replaced or a sync publishes a delta."""
+    return live_token(store.db_path())

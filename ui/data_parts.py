@@ -26,7 +26,12 @@ SHOWN_META = (
 @st.cache_data(ttl=data.TTL, show_spinner=False)
 def table_counts(db_key: tuple) -> pd.DataFrame:
     con = data.connection().cursor()
-    present = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    present = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database()"
+        ).fetchall()
+    }
     rows = [
         (name, con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]) for name in TABLES_SQL if name in present
     ]
@@ -62,7 +67,7 @@ def loaded_panel(key) -> None:
 def columns_of(db_key: tuple) -> pd.DataFrame:
     sql = (
         "SELECT table_name, column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position"
+        "WHERE table_schema = 'main' AND table_catalog = current_database() ORDER BY table_name, ordinal_position"
     )
     return data.connection().cursor().execute(sql).df()
 

@@ -1,6 +1,6 @@
 """``python -m analytics.bench``: page render times, query times, memory and the pandas baseline at city scale.
 
-    python -m analytics.bench [--sizes 1m,20m] [--runs 3] [--out bench-results/] [--dbdir /tmp/gridscope-bench]
+    python -m analytics.bench [--sizes 1m,20m] [--runs 3] [--out bench-results/] [--dbdir /tmp/gridscope-bench] [--sync]
 
 For each size it builds (or reuses) a demo city, then measures every registered page in a fresh process
 (:mod:`analytics.bench.pages`) and the pandas baseline (:mod:`analytics.bench.baseline`), prints a table
@@ -141,6 +141,9 @@ def main(argv: list[str] | None = None) -> int:
         help="also time every page in headless Chromium beside a trivial page (analytics.bench.browser), "
         "once with maps drawn and once with maps hidden",
     )
+    parser.add_argument(
+        "--sync", action="store_true", help="also run the sync sub-benchmark (analytics.bench.sync) at each size"
+    )
     args = parser.parse_args(argv)
 
     from ui.navigation import PAGES  # the registry only (no Streamlit import)
@@ -178,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
             entry["baseline"] = measure_baseline(db, args.runs, args.memory_fraction)
         if args.browser:
             entry["browser"] = measure_browser(db, args.runs, [p.key for p in pages])
+        if args.sync:
+            log(f"bench: {db.name}: sync from PostgreSQL")
+            entry["sync"] = _worker("analytics.bench.sync", "--cases", text, "--dbdir", args.dbdir, "--out", str(out))
         entry["budgets"] = report.check_budgets(cases, entry["pages"])
         entry["load_average_after"] = load_average()
         if args.profile:

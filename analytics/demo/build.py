@@ -135,6 +135,25 @@ def _fill(path: str, ctx: Context, seed: int, log: Callable[[str], None]) -> int
         con.close()
 
 
+def as_of_period(as_of: str | dt.date) -> tuple[str, str]:
+    """``[start, end)`` of a demo city whose last day is ``as_of``: the two years before ``as_of + 1``.
+
+    Examples
+    --------
+    >>> as_of_period("2026-11-27")
+    ('2024-11-28', '2026-11-28')
+    >>> as_of_period("2028-02-28")
+    ('2026-02-28', '2028-02-29')
+    """
+    last = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
+    end = last + dt.timedelta(days=1)
+    try:
+        start = end.replace(year=end.year - 2)
+    except ValueError:  # 29 February
+        start = end.replace(year=end.year - 2, day=28)
+    return start.isoformat(), end.isoformat()
+
+
 def build_demo(
     db_path: str | os.PathLike,
     cases: int = 300_000,
@@ -143,8 +162,13 @@ def build_demo(
     start: str = "2024-01-01",
     end: str = "2026-01-01",
     progress: Callable[[str], None] | None = None,
+    as_of: str | dt.date | None = None,
 ) -> dict:
     """Build the deterministic demo city into ``db_path`` (atomically replaced on success).
+
+    Without ``as_of`` the city spans ``[start, end)``. With ``as_of`` (the last day with data, e.g.
+    yesterday for a living demo) it spans the two years ending that day, whatever ``start``/``end``
+    say; the same seed and ``as_of`` give the same cases.
 
     Returns
     -------
@@ -157,6 +181,8 @@ def build_demo(
     """
     if cases < 1000:
         raise ValueError(f"the demo city needs at least 1000 cases, got {cases}")
+    if as_of is not None:
+        start, end = as_of_period(as_of)
     log = progress or (lambda line: None)
     started = time.perf_counter()
     target = Path(db_path)

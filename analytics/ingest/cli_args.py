@@ -25,6 +25,11 @@ def add_import_args(parser: argparse.ArgumentParser) -> None:
     choice = parser.add_mutually_exclusive_group()
     choice.add_argument("--preset", help="open311, nyc311, boston311 or canonical (default: detected)")
     choice.add_argument("--mapping", metavar="FILE.toml", help="a mapping file (see docs/import.md)")
+    parser.add_argument(
+        "--append",
+        action="store_true",
+        help="add the files to the existing database (upsert by case_id, like a sync) instead of rebuilding it",
+    )
     parser.add_argument("--boundaries", metavar="FILE", help="grid polygons (GeoJSON, Shapefile, GeoPackage)")
     parser.add_argument("--boundary-id", metavar="FIELD", help="the grid id field of --boundaries")
     parser.add_argument("--boundary-name", metavar="FIELD", help="the grid name field (default: the id)")
@@ -134,10 +139,26 @@ def spec_from_args(args: argparse.Namespace):
     )
 
 
+def _append(args: argparse.Namespace) -> dict:
+    """``--append``: upsert the files into the database's delta (:mod:`analytics.sync.append`)."""
+    from analytics import store
+    from analytics.ingest.mapping import load_mapping
+    from analytics.sync.append import append_files
+
+    if args.boundaries or args.h3 is not None:
+        raise ValueError("--append keeps the database's grids: leave out --boundaries and --h3")
+    mapping = load_mapping(args.mapping or args.preset or "canonical")
+    mapping = mapping.with_overrides(timezone=args.timezone, coords=args.coords)
+    db = store.db_path(args.db)
+    return append_files(db, args.cases, mapping, log=lambda line: print(line, file=sys.stderr)).as_dict()
+
+
 def run_from_args(args: argparse.Namespace) -> dict:
     """Run the import; the validation report goes to stderr, the summary is returned (stdout)."""
     from analytics.ingest.pipeline import run_import
 
+    if args.append:
+        return _append(args)
     result = run_import(spec_from_args(args), progress=lambda line: print(line, file=sys.stderr))
     print(result.text(), file=sys.stderr)
     return result.as_dict()

@@ -22,7 +22,7 @@ from analytics.ingest.errors import IngestError
 from analytics.store import DATA_DIR
 
 PRESETS_DIR = DATA_DIR / "mappings"
-TIME_COLUMNS = ("reported_at", "filed_at", "dispatched_at", "handled_at", "closed_at", "due_at")
+TIME_COLUMNS = ("reported_at", "filed_at", "dispatched_at", "handled_at", "closed_at", "due_at", "updated_at")
 BOOL_COLUMNS = ("self_handled", "callback_valid", "callback_contacted", "callback_solved")
 TEXT_COLUMNS = (
     "case_id",

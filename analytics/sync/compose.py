@@ -1,0 +1,142 @@
+"""The SQL of one generation: which incoming rows changed, and the new generation's tables.
+
+The previous generation is attached as ``delta``, the base as ``base``; the run's rows are in the
+temporary tables ``incoming``, ``new_rejects`` and ``upstream_ids``. Cases are written in the
+physical order of :mod:`analytics.layout`, so the delta's row groups prune like the base's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+from analytics.layout import ORDER_BY_SQL
+from analytics.sync.live import cases_view_sql
+
+# Columns not compared to decide whether an incoming row changes the case (updated_at alone does not).
+NOT_COMPARED = ("_seq", "updated_at")
+
+
+def _live_cases(con: duckdb.DuckDBPyConnection, has_previous: bool) -> None:
+    touched = con.execute("SELECT count(*) FROM delta.touched").fetchone()[0] if has_previous else 0
+    view = cases_view_sql(has_previous, touched).replace("CREATE VIEW cases", "CREATE TEMP VIEW live_cases", 1)
+    con.execute(view)
+
+
+def find_changes(con: duckdb.DuckDBPyConnection, has_previous: bool, reconcile: bool, max_share: float):
+    """Fill the temporary tables ``changed`` (incoming rows that differ from the live case, latest per
+    id) and ``new_removed`` (live cases no longer upstream); return their sizes."""
+    from analytics.sync.errors import SyncError
+
+    _live_cases(con, has_previous)
+    if not reconcile and not con.execute("SELECT count(*) FROM incoming").fetchone()[0]:
+        con.execute("CREATE TEMP TABLE changed AS SELECT * EXCLUDE (_seq) FROM incoming")
+        con.execute("CREATE TEMP TABLE new_removed (case_id TEXT)")
+        return 0, 0  # nothing new: no join with the live cases
+    columns = [row[0] for row in con.execute("DESCRIBE incoming").fetchall() if row[0] not in NOT_COMPARED]
+    left = ", ".join(f'i."{c}"' for c in columns)
+    right = ", ".join(f'l."{c}"' for c in columns)
+    con.execute(
+        "CREATE TEMP TABLE latest AS SELECT * EXCLUDE (_seq) FROM incoming "
+        "QUALIFY row_number() OVER (PARTITION BY case_id ORDER BY updated_at DESC NULLS LAST, _seq DESC) = 1"
+    )
+    con.execute(
+        "CREATE TEMP TABLE changed AS SELECT i.* FROM latest i LEFT JOIN live_cases l ON l.case_id = i.case_id "
+        f"WHERE l.case_id IS NULL OR row({left}) IS DISTINCT FROM row({right})"
+    )
+    if reconcile:
+        con.execute(
+            "CREATE TEMP TABLE new_removed AS SELECT case_id FROM live_cases "
+            "WHERE case_id NOT IN (SELECT case_id FROM upstream_ids WHERE case_id IS NOT NULL) "
+            "AND case_id NOT IN (SELECT case_id FROM latest)"
+        )
+    else:
+        con.execute("CREATE TEMP TABLE new_removed (case_id TEXT)")
+    removed = con.execute("SELECT count(*) FROM new_removed").fetchone()[0]
+    if removed:
+        total = con.execute("SELECT count(*) FROM live_cases").fetchone()[0]
+        if removed > max_share * total:
+            raise SyncError(
+                f"the source lacks {removed:,} of the {total:,} cases in the database; refusing to delete them "
+                "(is --table or --query the whole case table?)"
+            )
+    return con.execute("SELECT count(*) FROM changed").fetchone()[0], removed
+
+
+def new_rejects_count(con: duckdb.DuckDBPyConnection, has_previous: bool) -> int:
+    """Rejects of this run that the delta does not hold yet (a re-read row is kept once)."""
+    known = (
+        " WHERE NOT EXISTS (SELECT 1 FROM delta.rejects r WHERE r.source = n.source AND r.raw = n.raw)"
+        if has_previous
+        else ""
+    )
+    return con.execute(f"SELECT count(DISTINCT (n.source, n.raw)) FROM new_rejects n{known}").fetchone()[0]
+
+
+def compose_data(con: duckdb.DuckDBPyConnection, has_previous: bool) -> None:
+    """Fill the attached new data file ``nextdata`` from the previous one (``delta``) and this run."""
+    con.execute(
+        "CREATE TEMP TABLE next_cases AS "
+        + (
+            "SELECT * FROM delta.cases WHERE case_id NOT IN (SELECT case_id FROM changed) "
+            "AND case_id NOT IN (SELECT case_id FROM new_removed) UNION ALL BY NAME "
+            if has_previous
+            else ""
+        )
+        + "SELECT * FROM changed"
+    )
+    con.execute(f"INSERT INTO nextdata.cases BY NAME SELECT * FROM next_cases ORDER BY {ORDER_BY_SQL}")
+    if has_previous:
+        con.execute(
+            "INSERT INTO nextdata.removed SELECT case_id FROM delta.removed "
+            "WHERE case_id NOT IN (SELECT case_id FROM changed)"
+        )
+        for table in ("rejects", "meta"):
+            con.execute(f"INSERT INTO nextdata.{table} SELECT * FROM delta.{table}")
+    con.execute("INSERT INTO nextdata.removed SELECT case_id FROM new_removed")
+    con.execute(
+        "INSERT INTO nextdata.touched SELECT case_id FROM nextdata.cases UNION SELECT case_id FROM nextdata.removed"
+    )
+    con.execute(
+        "INSERT INTO nextdata.rejects SELECT DISTINCT ON (source, raw) * FROM new_rejects n WHERE NOT EXISTS "
+        "(SELECT 1 FROM nextdata.rejects r WHERE r.source = n.source AND r.raw = n.raw)"
+    )
+    _meta(con)
+
+
+def compose_status(con, has_previous: bool, result, started: dt.datetime, state: dict) -> None:
+    """The run's status file (the connection's own database): the log so far plus this run, and the state."""
+    if has_previous:
+        con.execute("INSERT INTO main.sync_log SELECT * FROM status.sync_log")
+    run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM main.sync_log").fetchone()[0]
+    con.execute(
+        "INSERT INTO main.sync_log VALUES ($run, $started, $finished, $source, $read, $changed, $rejected, "
+        "$deleted, $watermark, $seconds, $error)",
+        {
+            "run": run_id,
+            "started": started,
+            "finished": dt.datetime.now(),
+            "source": state.get("source"),
+            "read": result.rows_read,
+            "changed": result.rows_changed,
+            "rejected": result.rows_rejected,
+            "deleted": result.rows_deleted,
+            "watermark": result.watermark,
+            "seconds": result.seconds,
+            "error": result.error,
+        },
+    )
+    con.executemany("INSERT INTO main.sync_state VALUES (?, ?)", sorted(state.items()))
+
+
+def _meta(con: duckdb.DuckDBPyConnection) -> None:
+    """``data_end`` (the as-of day) moves on with the synced reports; the base's stays otherwise."""
+    base_end = con.execute("SELECT value FROM base.main.meta WHERE key = 'data_end'").fetchone()
+    last = con.execute("SELECT max(reported_at) FROM nextdata.cases").fetchone()[0]
+    if last is None:
+        return
+    end = (last.date() + dt.timedelta(days=1)).isoformat()
+    if base_end is None or end > base_end[0]:
+        con.execute("DELETE FROM nextdata.meta WHERE key = 'data_end'")
+        con.execute("INSERT INTO nextdata.meta VALUES ('data_end', $v)", {"v": end})

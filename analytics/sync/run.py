@@ -1,0 +1,251 @@
+"""One sync run: read what changed upstream since the watermark, write the next delta generation.
+
+Every run, failed or not, becomes a generation with its ``sync_log`` row, so the app sees the last
+error (freshness red) while it keeps serving the previous data: a failed run carries the previous
+generation's data over unchanged and keeps its watermark. A run killed before it publishes leaves the
+previous generation current; the next run starts from that generation's watermark.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from analytics.ingest.errors import IngestError
+from analytics.ingest.load import insert_frame
+from analytics.ingest.mapping import Mapping
+from analytics.sync import generations
+from analytics.sync import source as pg
+from analytics.sync.batches import GridLocator, map_batch
+from analytics.sync.compose import compose_data, compose_status, find_changes, new_rejects_count
+from analytics.sync.delta import DATA_SQL, STATUS_SQL, base_identity, create_tables
+from analytics.sync.errors import SyncError
+from analytics.sync.live import _lit, attach_generation
+
+# A reconciliation that would remove more than this share of the cases is refused (a wrong table).
+MAX_REMOVED_SHARE = 0.5
+
+
+@dataclass
+class SyncResult:
+    db: str
+    generation: int
+    rows_read: int = 0
+    rows_changed: int = 0
+    rows_rejected: int = 0
+    rows_deleted: int = 0
+    watermark: str | None = None
+    seconds: float = 0.0
+    reconciled: bool = False
+    error: str | None = None
+
+    def as_dict(self) -> dict:
+        out = dataclasses.asdict(self)
+        out["rows_per_second"] = round(self.rows_read / self.seconds) if self.seconds else None
+        return out
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    batch_rows: int = 50_000
+    overlap_seconds: float = 60
+    reconcile_seconds: float = 900
+    keep_generations: int = 3
+    connect_timeout_seconds: float = 10
+    memory_limit: str = "1GB"
+
+    @classmethod
+    def from_config(cls, cfg: dict, **overrides) -> SyncOptions:
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in cfg.get("sync", {}).items() if k in known}
+        return cls(**{**values, **{k: v for k, v in overrides.items() if v is not None}})
+
+
+def _attach_previous(con: duckdb.DuckDBPyConnection, db: Path, base_id: str) -> dict[str, str] | None:
+    """The previous generation (``status`` and its data ``delta``) when it was made on this base."""
+    return attach_generation(con, generations.current(db), base_id)
+
+
+def _write_data(con: duckdb.DuckDBPyConnection, db: Path, number: int, has_previous: bool) -> str:
+    """Write this run's data file (previous delta + changes) under a temporary name, then rename it."""
+    final = generations.live_dir(db) / generations.data_name(number)
+    temporary = generations.temp_for(final)
+    con.execute(f"ATTACH {_lit(str(temporary))} AS nextdata")
+    try:
+        create_tables(con, DATA_SQL, "nextdata")
+        compose_data(con, has_previous)
+        con.execute("CHECKPOINT nextdata")
+    finally:
+        con.execute("DETACH nextdata")
+    generations.fsync_path(temporary)
+    os.replace(temporary, final)
+    return final.name
+
+
+def _reconcile_due(state: dict[str, str], options: SyncOptions, now: dt.datetime) -> bool:
+    last = state.get("last_reconcile")
+    if not last:
+        return True
+    return (now - dt.datetime.fromisoformat(last)).total_seconds() >= options.reconcile_seconds
+
+
+def _pull(con, source: pg.Source, mapping: Mapping, options: SyncOptions, state: dict, reconcile: bool) -> dict:
+    """Stream the changes (and, when due, every upstream id) into the temporary tables."""
+    conn = pg.connect(source, options.connect_timeout_seconds, mapping.timezone)
+    try:
+        columns = pg.describe(conn, source)
+        if source.watermark not in columns:
+            raise SyncError(
+                f"the watermark column {source.watermark!r} is not in the source; its columns are: {', '.join(columns)}"
+            )
+        if state.get("source_columns"):
+            pg.check_drift(json.loads(state["source_columns"]), columns)
+        if "updated_at" not in mapping.columns:
+            mapping = dataclasses.replace(mapping, columns={**mapping.columns, "updated_at": (source.watermark,)})
+        mark = dt.datetime.fromisoformat(state["watermark"]) if state.get("watermark") else None
+        since = mark - dt.timedelta(seconds=options.overlap_seconds) if mark else None
+        names, locator, read, rejected = list(columns), GridLocator(con), 0, 0
+        label = f"sync:{source.table or 'query'}"
+        for rows, batch_mark in pg.stream_changes(conn, source, columns, since, options.batch_rows):
+            try:
+                cases, rejects = map_batch(rows, names, read + 1, label, mapping, locator)
+            except IngestError as exc:
+                raise SyncError(str(exc)) from None
+            insert_frame(con, "incoming", cases.assign(_seq=range(read, read + len(cases))))
+            insert_frame(con, "new_rejects", rejects)
+            read, rejected = read + len(rows), rejected + len(rejects)
+            mark = batch_mark if mark is None or (batch_mark is not None and batch_mark > mark) else mark
+        if reconcile:
+            id_column = next((c for c in mapping.columns["case_id"] if c in columns), None)
+            for ids in pg.stream_ids(conn, source, id_column, options.batch_rows):
+                insert_frame(con, "upstream_ids", _ids_frame(ids))
+        conn.rollback()
+    finally:
+        conn.close()
+    return {
+        "rows_read": read,
+        "rows_rejected": rejected,
+        "watermark": mark.isoformat() if mark else None,
+        "source_columns": json.dumps(columns),
+    }
+
+
+def _ids_frame(ids: list[str]):
+    import pandas as pd
+
+    return pd.DataFrame({"case_id": pd.Series(ids, dtype="str")})
+
+
+TEMP_SQL = (
+    "ALTER TABLE temp.cases RENAME TO incoming",
+    "ALTER TABLE incoming ADD COLUMN _seq BIGINT",
+    "ALTER TABLE temp.rejects RENAME TO new_rejects",
+    "CREATE TEMP TABLE upstream_ids (case_id TEXT)",
+)
+
+
+def _run(con, fill: Callable, state: dict, due: bool, has_previous: bool, result: SyncResult) -> dict:
+    """Fill the temporary tables and compare; a :class:`SyncError` becomes ``result.error``, nothing changed."""
+    pulled: dict = {}
+    try:
+        pulled = fill(con, state, due)
+        result.rows_changed, result.rows_deleted = find_changes(con, has_previous, due, MAX_REMOVED_SHARE)
+        result.reconciled = due
+    except SyncError as exc:
+        result.error = str(exc)
+        con.execute("DELETE FROM incoming")
+        con.execute("DELETE FROM new_rejects")
+        for name in ("changed", "new_removed"):
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (case_id TEXT)")
+    result.rows_read = pulled.get("rows_read", 0)
+    result.rows_rejected = pulled.get("rows_rejected", 0)
+    result.watermark = pulled.get("watermark", state.get("watermark")) if not result.error else state.get("watermark")
+    return pulled
+
+
+def sync_once(
+    db: str | Path,
+    source: pg.Source,
+    mapping: Mapping,
+    options: SyncOptions | None = None,
+    reconcile: bool | None = None,
+    log: Callable[[str], None] | None = None,
+) -> SyncResult:
+    """Run one sync of ``source`` into the delta of ``db`` and publish it (see the module docstring).
+
+    Raises :class:`SyncError` after publishing a failed run's log row; :class:`generations.SyncBusy`
+    when another sync holds the database.
+    """
+    options = options or SyncOptions()
+
+    def fill(con, state, due):
+        return _pull(con, source, mapping, options, state, due)
+
+    return write_generation(db, source.label, fill, options, reconcile, log)
+
+
+def write_generation(
+    db: str | Path,
+    label: str,
+    fill: Callable,
+    options: SyncOptions,
+    reconcile: bool | None = None,
+    log: Callable[[str], None] | None = None,
+) -> SyncResult:
+    """Publish the next generation of ``db``'s delta with the rows ``fill(con, state, reconcile)`` puts
+    into the temporary tables ``incoming``, ``new_rejects`` (and ``upstream_ids`` when reconciling)."""
+    log = log or (lambda line: None)
+    db = Path(db)
+    if not db.exists():
+        raise SyncError(f"no database at {db}: build it first (python -m analytics import … or demo)")
+    started, clock = dt.datetime.now(), time.perf_counter()
+    with generations.writer_lock(db):
+        number = generations.number_of(generations.current(db)) + 1
+        final = generations.live_dir(db) / generations.gen_name(number)
+        temporary = generations.temp_for(final)
+        result = SyncResult(str(db), number)
+        con = duckdb.connect(str(temporary), config={"memory_limit": options.memory_limit})
+        try:
+            con.execute(f"ATTACH {_lit(str(db))} AS base (READ_ONLY)")
+            base_id = base_identity(dict(con.execute("SELECT key, value FROM base.main.meta").fetchall()))
+            state = _attach_previous(con, db, base_id) or {}
+            has_previous = bool(state)
+            create_tables(con, STATUS_SQL, "main")
+            create_tables(con, DATA_SQL[:1] + DATA_SQL[3:4], "temp")  # the shapes of incoming and new_rejects
+            for statement in TEMP_SQL:
+                con.execute(statement)
+            due = _reconcile_due(state, options, started) if reconcile is None else reconcile
+            pulled = _run(con, fill, state, due, has_previous, result)
+            new_state = {**state, "base_id": base_id, "source": label, "generation": str(number)}
+            fresh = new_rejects_count(con, has_previous) if not result.error else 0
+            if result.rows_changed or result.rows_deleted or fresh or not has_previous:
+                new_state["data_file"] = _write_data(con, db, number, has_previous)
+                new_state["data_version"] = str(int(state.get("data_version", "0")) + 1)
+            if not result.error:
+                new_state["watermark"] = result.watermark or ""
+                if "source_columns" in pulled:
+                    new_state["source_columns"] = pulled["source_columns"]
+                if due:
+                    new_state["last_reconcile"] = started.isoformat()
+            result.seconds = round(time.perf_counter() - clock, 3)
+            compose_status(con, has_previous, result, started, new_state)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        version = f"{base_id}:{new_state['data_version']}"
+        generations.publish(db, temporary, final, options.keep_generations, version)
+    log(
+        f"sync: generation {number}: read {result.rows_read:,}, changed {result.rows_changed:,}, "
+        f"rejected {result.rows_rejected:,}, deleted {result.rows_deleted:,} in {result.seconds} s"
+    )
+    if result.error:
+        raise SyncError(result.error)
+    return result

@@ -1,0 +1,135 @@
+"""The PostgreSQL side of a sync: connect, describe the source's columns, stream rows as text.
+
+Rows come through a psycopg 3 server-side (named) cursor in batches of ``batch_rows``, so memory is
+bounded whatever the number of changed rows. Every column is read as text (timestamps with a time
+zone in the city's zone, without it), exactly what the import's mapping reads from a file. The
+source is a table (``--table``, quoted as an identifier) or a query (``--query``, the administrator's
+own SQL, run as a subquery).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+
+from analytics.sync.errors import SyncError
+
+TZ_TYPES = {"timestamp with time zone"}
+TIME_TYPES = {"timestamp with time zone", "timestamp without time zone", "date"}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the rows come from: a ``postgresql://`` URL and a table or a query."""
+
+    url: str
+    table: str | None = None
+    query: str | None = None
+    watermark: str = "updated_at"
+
+    def __post_init__(self):
+        if bool(self.table) == bool(self.query):
+            raise SyncError("give either --table or --query")
+        if not re.match(r"^postgres(ql)?://", self.url or ""):
+            raise SyncError("--source must be a postgresql:// URL")
+
+    @property
+    def label(self) -> str:
+        """The source for logs and the Data page: the URL without its password, and the table."""
+        safe = re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", self.url)
+        return f"{safe} {self.table or 'query'}"
+
+    def relation(self) -> sql.Composable:
+        if self.table:
+            return sql.SQL(".").join(sql.Identifier(part) for part in self.table.split("."))
+        return sql.SQL("({})").format(sql.SQL(self.query))
+
+
+def connect(source: Source, timeout: float, timezone: str) -> psycopg.Connection:
+    """A read-only, repeatable-read session in the city's time zone (raises :class:`SyncError`)."""
+    try:
+        conn = psycopg.connect(source.url, connect_timeout=max(1, int(timeout)))
+    except psycopg.Error as exc:
+        raise SyncError(f"cannot connect to the source {source.label}: {str(exc).strip()}") from None
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    conn.read_only = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT set_config('TimeZone', %s, false), set_config('DateStyle', 'ISO, YMD', false)", (timezone,))
+    conn.commit()
+    return conn
+
+
+def describe(conn: psycopg.Connection, source: Source) -> dict[str, str]:
+    """The source's columns and their PostgreSQL types, in order."""
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("SELECT * FROM {} AS q LIMIT 0").format(source.relation()))
+            oids = [(d.name, d.type_code) for d in cur.description]
+            cur.execute("SELECT oid, format_type(oid, NULL) FROM pg_type WHERE oid = ANY(%s)", ([o for _, o in oids],))
+            names = dict(cur.fetchall())
+    except psycopg.Error as exc:
+        conn.rollback()
+        raise SyncError(f"cannot read the source {source.label}: {str(exc).strip()}") from None
+    return {name: names.get(oid, str(oid)) for name, oid in oids}
+
+
+def check_drift(previous: dict[str, str], now: dict[str, str]) -> None:
+    """Raise :class:`SyncError` naming the first column that disappeared or changed type."""
+    for column, kind in previous.items():
+        if column not in now:
+            raise SyncError(f"schema drift: the source column {column!r} ({kind}) is gone; the sync stopped")
+        if now[column] != kind:
+            raise SyncError(
+                f"schema drift: the source column {column!r} changed type from {kind} to {now[column]}; "
+                "the sync stopped"
+            )
+
+
+def _text(column: str, kind: str) -> sql.Composable:
+    ident = sql.Identifier("q", column)
+    if kind in TZ_TYPES:
+        return sql.SQL("({}::timestamp)::text").format(ident)
+    return sql.SQL("{}::text").format(ident)
+
+
+def stream_changes(
+    conn: psycopg.Connection,
+    source: Source,
+    columns: dict[str, str],
+    since: dt.datetime | None,
+    batch_rows: int,
+) -> Iterator[tuple[list[tuple], dt.datetime | None]]:
+    """Batches of rows (every column as text, in ``columns`` order) changed after ``since``, each with
+    the largest watermark value in the batch."""
+    items = sql.SQL(", ").join([_text(c, k) for c, k in columns.items()] + [sql.Identifier("q", source.watermark)])
+    query = sql.SQL("SELECT {} FROM {} AS q").format(items, source.relation())
+    params: tuple = ()
+    if since is not None:
+        query += sql.SQL(" WHERE {} > %s").format(sql.Identifier("q", source.watermark))
+        params = (since,)
+    try:
+        with conn.cursor(name="gridscope_sync") as cur:
+            cur.itersize = batch_rows
+            cur.execute(query, params)
+            while rows := cur.fetchmany(batch_rows):
+                marks = [r[-1] for r in rows if r[-1] is not None]
+                yield [r[:-1] for r in rows], (max(marks) if marks else None)
+    except psycopg.Error as exc:
+        raise SyncError(f"reading the source {source.label} failed: {str(exc).strip()}") from None
+
+
+def stream_ids(conn: psycopg.Connection, source: Source, id_column: str, batch_rows: int) -> Iterator[list[str]]:
+    """Every case id upstream, in batches (to find cases deleted upstream)."""
+    query = sql.SQL("SELECT {}::text FROM {} AS q").format(sql.Identifier("q", id_column), source.relation())
+    try:
+        with conn.cursor(name="gridscope_ids") as cur:
+            cur.execute(query)
+            while rows := cur.fetchmany(batch_rows):
+                yield [r[0] for r in rows]
+    except psycopg.Error as exc:
+        raise SyncError(f"reading the case ids of {source.label} failed: {str(exc).strip()}") from None
