@@ -148,13 +148,13 @@ def test_both_languages(text, expected):
 def test_suggestions_are_deterministic_and_carry_the_deadline():
     con = bilingual_store()
     history = dispatched_history(con, Filters(dt.date(2025, 1, 1), dt.date(2025, 4, 1)), 10_000)
-    when = dt.datetime(2025, 4, 4, 16, 0)  # a Friday, 16:00
+    when = dt.datetime(2025, 4, 11, 16, 0)  # a Friday, 16:00 (a working day; 4 April 2025 was Qingming)
     a = suggest(con, dm.train(history, seed=1), "路灯不亮", DEFAULTS, grid_id="G1", when=when)
     b = suggest(con, dm.train(history, seed=1), "路灯不亮", DEFAULTS, grid_id="G1", when=when)
     assert a == b
     assert a["category"]["category_code"] == "D1404"
     # 16 working hours from Friday 16:00 (09:00-17:00): 1 h Friday, 8 h Monday, 7 h Tuesday -> Tuesday 16:00
-    assert a["category"]["due_at"] == dt.datetime(2025, 4, 8, 16, 0)
+    assert a["category"]["due_at"] == dt.datetime(2025, 4, 15, 16, 0)
 
 
 def test_route_to_dispatcher_below_the_threshold():

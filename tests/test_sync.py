@@ -230,3 +230,35 @@ def test_cli_sync_reports_a_run(upstream):
     )
     assert refused.returncode == 2 and "cannot connect to the source" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_synced_cases_get_their_terms_and_removed_ones_lose_them(upstream):
+    """A case reported upstream is cut into terms by the sync (text analytics see it); a deleted one's go."""
+    db, source, conn = upstream
+    mapping = load_mapping("canonical")
+    sync_once(db, source, mapping, EXACT)
+    gone_id = conn.execute(
+        f"""SELECT case_id FROM "{source.table}" WHERE description LIKE '%%路%%' ORDER BY case_id LIMIT 1"""
+    ).fetchone()[0]
+    con = open_live(db)
+    try:
+        before = con.execute("SELECT count(*) FROM case_terms WHERE case_id = $i", {"i": gone_id}).fetchone()[0]
+    finally:
+        con.close()
+    (new_id,) = Feed(conn, source.table, db, seed=5).report(1)
+    conn.execute(
+        f"""UPDATE "{source.table}" SET description = '幸福路路灯不亮，夜间出行不便' WHERE case_id = %s""",
+        (new_id,),
+    )
+    conn.execute(f'DELETE FROM "{source.table}" WHERE case_id = %s', (gone_id,))
+    conn.commit()
+    sync_once(db, source, mapping, EXACT)
+    con = open_live(db)
+    try:
+        terms = {r[0] for r in con.execute("SELECT term FROM case_terms WHERE case_id = $i", {"i": new_id}).fetchall()}
+        left = con.execute("SELECT count(*) FROM case_terms WHERE case_id = $i", {"i": gone_id}).fetchone()[0]
+    finally:
+        con.close()
+    assert before > 0
+    assert {"夜间", "出行"} <= terms, terms
+    assert left == 0

@@ -98,11 +98,47 @@ def compose_data(con: duckdb.DuckDBPyConnection, has_previous: bool) -> None:
     con.execute(
         "INSERT INTO nextdata.touched SELECT case_id FROM nextdata.cases UNION SELECT case_id FROM nextdata.removed"
     )
+    _terms(con, has_previous)
     con.execute(
         "INSERT INTO nextdata.rejects SELECT DISTINCT ON (source, raw) * FROM new_rejects n WHERE NOT EXISTS "
         "(SELECT 1 FROM nextdata.rejects r WHERE r.source = n.source AND r.raw = n.raw)"
     )
     _meta(con)
+
+
+def _has_terms(con: duckdb.DuckDBPyConnection, catalog: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = $c AND table_name = 'case_terms'",
+            {"c": catalog},
+        ).fetchone()[0]
+    )
+
+
+def _terms(con: duckdb.DuckDBPyConnection, has_previous: bool) -> None:
+    """The delta's ``case_terms``: the previous delta's terms of cases it keeps unchanged, and the changed
+    cases cut anew (:mod:`analytics.text.index`), so text analytics see synced cases like imported ones."""
+    from analytics.text.index import terms_frame
+    from analytics.text.tokens import Tokenizer, dictionary_words
+
+    if has_previous and _has_terms(con, "delta"):
+        con.execute(
+            "INSERT INTO nextdata.case_terms SELECT * FROM delta.case_terms "
+            "WHERE case_id IN (SELECT case_id FROM nextdata.cases) AND case_id NOT IN (SELECT case_id FROM changed)"
+        )
+    reader = con.cursor()
+    try:
+        reader.execute("USE base")
+        tokenizer = Tokenizer(dictionary_words(reader))
+    finally:
+        reader.close()
+    changed = con.execute("SELECT case_id, reported_at, description FROM changed").df()
+    if changed.empty:
+        return
+    frame = terms_frame(changed["case_id"], changed["reported_at"], changed["description"], tokenizer)
+    con.register("changed_terms", frame)
+    con.execute("INSERT INTO nextdata.case_terms SELECT case_id, reported_at, term FROM changed_terms")
+    con.unregister("changed_terms")
 
 
 def compose_status(con, has_previous: bool, result, started: dt.datetime, state: dict) -> None:

@@ -43,6 +43,7 @@ DATA_SQL = (
     "CREATE TABLE touched (case_id TEXT)",
     TABLES_SQL["rejects"],
     "CREATE TABLE meta (key TEXT, value TEXT)",
+    TABLES_SQL["case_terms"],
 )
 # ... and the status file every run writes (its log and its state, which names the data file).
 STATUS_SQL = (SYNC_LOG_SQL, "CREATE TABLE sync_state (key TEXT, value TEXT)")

@@ -23,7 +23,7 @@ from analytics.store import StoreError
 from analytics.sync import generations
 from analytics.sync.delta import EMPTY_SYNC_LOG_SQL, base_identity, read_state
 
-MERGED = {"cases", "meta", "rejects", "sync_log"}
+MERGED = {"cases", "meta", "rejects", "sync_log", "case_terms"}
 
 
 def _lit(text: str) -> str:
@@ -114,6 +114,26 @@ def open_status(db: str | os.PathLike) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _terms_view(con: duckdb.DuckDBPyConnection, with_delta: bool, base_tables: set[str]) -> None:
+    """``case_terms``: the base's terms of cases the delta leaves alone, plus the delta's own."""
+    if "case_terms" not in base_tables:
+        return
+    delta_has = (
+        with_delta
+        and con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'delta' AND table_name = 'case_terms'"
+        ).fetchone()[0]
+    )
+    if not delta_has:
+        con.execute("CREATE VIEW case_terms AS SELECT * FROM base.main.case_terms")
+        return
+    con.execute(
+        "CREATE VIEW case_terms AS SELECT * FROM base.main.case_terms b "
+        "WHERE NOT EXISTS (SELECT 1 FROM delta.touched d WHERE d.case_id = b.case_id) "
+        "UNION ALL SELECT * FROM delta.case_terms"
+    )
+
+
 def open_live(db: str | os.PathLike) -> duckdb.DuckDBPyConnection:
     """The base database at ``db`` with its current delta, read-only (raises :class:`StoreError`)."""
     db = Path(db)
@@ -131,6 +151,7 @@ def open_live(db: str | os.PathLike) -> duckdb.DuckDBPyConnection:
     touched = con.execute("SELECT count(*) FROM delta.touched").fetchone()[0] if with_delta else 0
     con.execute(cases_view_sql(with_delta, touched))
     _status_views(con, with_delta)
+    _terms_view(con, with_delta, {name for (name,) in names})
     if with_delta:
         con.execute("CREATE VIEW rejects AS SELECT * FROM base.main.rejects UNION ALL SELECT * FROM delta.rejects")
     else:
