@@ -7,11 +7,14 @@ from pathlib import Path
 
 import streamlit as st
 
+from analytics.config import ConfigError
+from analytics.filters import enforce_scope
 from analytics.store import StoreError, db_path
-from ui import data, present
+from ui import auth, data, present
 from ui.filters import sidebar_filters
 from ui.i18n import LANGUAGES, current_language, t
 from ui.navigation import PAGES
+from ui.safe import md
 from ui.style import apply_layout_css
 
 LOG = logging.getLogger("gridscope")
@@ -38,20 +41,42 @@ def language_switch() -> None:
 def dataset_badge() -> None:
     meta = data.meta(data.db_key())
     name = meta.get("city_name_en" if current_language() == "en" else "city_name", meta.get("dataset", ""))
-    st.sidebar.markdown(f"**{name}**")
+    st.sidebar.markdown(f"**{md(name)}**")
     if meta.get("synthetic") == "true":
         st.sidebar.caption(t("app.demo_badge"))
 
 
+def config_or_stop() -> None:
+    """A malformed configuration file: its file, line and key on every page (presentation mode too)."""
+    try:
+        data.config()
+    except ConfigError as exc:
+        st.error(
+            t(
+                "access.config_error",
+                file=md(exc.file),
+                line=exc.line or "—",
+                key=md(exc.key or "—"),
+                reason=md(exc.reason),
+            )
+        )
+        st.stop()
+
+
 def main() -> None:
+    enforce_scope()  # deny by default: in this run, a query without the principal's scope reads nothing
     apply_layout_css()
     presenting = present.is_presenting()
     if presenting:
         present.apply()
     language_switch()
+    config_or_stop()
+    principal = auth.gate()
+    auth.account_panel(principal)
+    shown = [p for p in PAGES if not (p.key == "data" and principal.read_only_screen)]
     pages = [
         st.Page(p.path, title=t(f"page.{p.key}"), icon=p.icon, url_path=p.url_path, default=(i == 0))
-        for i, p in enumerate(PAGES)
+        for i, p in enumerate(shown)
     ]
     navigation = st.navigation(pages, position="sidebar")
     try:
@@ -59,12 +84,14 @@ def main() -> None:
         dataset_badge()
         st.session_state["filters"] = sidebar_filters()
         st.sidebar.toggle(t("present.toggle"), key="present_toggle", help=t("present.toggle_help"))
+        auth.unmask_toggle(principal)
     except StoreError:
         st.error(t("app.no_database", path=str(db_path())))
         st.code("python -m analytics demo --if-missing", language="bash")
         st.stop()
     if presenting:
         present.ticker(navigation.url_path or PAGES[0].url_path)
+    auth.record_view(navigation.url_path or PAGES[0].url_path, st.session_state.get("filters"))
     try:
         navigation.run()
     except Exception:  # a page failed: a clear message, never a traceback (the log keeps the details)

@@ -15,7 +15,7 @@ import pandas as pd
 from libpysal.weights import w_subset
 
 from analytics import queries
-from analytics.filters import Filters, area_filter_sql, case_filter_sql, level_columns, period_params
+from analytics.filters import Filters, area_filter_sql, area_params, case_filter_sql, level_columns, period_params
 from analytics.hotspots import contiguity_weights, emerging_hotspots, gi_star
 
 MEASURES = ("per_1000", "count")
@@ -33,9 +33,12 @@ class HotspotResult:
     permutations: int  # 0 = normal approximation
 
 
-def weights_for(con: duckdb.DuckDBPyConnection, level: str) -> tuple[pd.DataFrame, libpysal.weights.W]:
-    """Area geometries and their contiguity weights at a level (cache this: it is the slow part)."""
-    geoms = queries.area_geometries(con, level)
+def weights_for(con: duckdb.DuckDBPyConnection, level: str, scope=None) -> tuple[pd.DataFrame, libpysal.weights.W]:
+    """Area geometries and their contiguity weights at a level (cache this: it is the slow part).
+
+    With a ``scope`` only the granted areas take part (their neighbours outside it are not read).
+    """
+    geoms = queries.area_geometries(con, level, scope)
     return geoms, contiguity_weights(geoms)
 
 
@@ -67,8 +70,7 @@ def _population(con, level: str, f: Filters) -> pd.DataFrame:
         f"SELECT {id_col} AS area_id, any_value({name_col}) AS area_name, sum(population) AS population "
         f"FROM grids g WHERE {id_col} IS NOT NULL AND {area_filter_sql(f, 'g')} GROUP BY 1"
     )
-    params = {"area": str(f.area)} if f.level is not None and f.area is not None else {}
-    return con.cursor().execute(sql, params).df().set_index("area_id")
+    return con.cursor().execute(sql, area_params(f)).df().set_index("area_id")
 
 
 def _measure(counts: pd.Series, population: pd.Series, measure: str) -> pd.Series:

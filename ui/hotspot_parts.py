@@ -94,7 +94,7 @@ def analysis(key, choice: Choice) -> HotspotResult | None:
     try:
         return _analysis(key, choice)
     except ValueError as exc:
-        st.warning(t("hot.not_possible", reason=str(exc)))
+        st.warning(t("hot.not_possible", reason=md(exc)))
         return None
 
 

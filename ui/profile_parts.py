@@ -15,12 +15,17 @@ from ui import data, names, present
 from ui.charts import LAYOUT, trend_chart
 from ui.filters import labels
 from ui.i18n import date_tickformat, fmt_int, fmt_metric, fmt_pct, t, t_or
+from ui.safe import md
 from ui.tables import masked, show_table
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
+def _info_scoped(db_key, level: str, area: str, scope):
+    return profile.area_info(data.connection(), level, area, scope)
+
+
 def _info(db_key, level: str, area: str):
-    return profile.area_info(data.connection(), level, area)
+    return _info_scoped(db_key, level, area, data.current_scope())
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
@@ -73,11 +78,11 @@ def header(key, level: str, area: str):
     if info is None:
         st.warning(t("map.unknown_area"))
         return None
-    path = " › ".join([t("level.city"), *[name for _, _, name in reversed(info["parents"])], info["name"]])
+    path = " › ".join([t("level.city"), *[md(name) for _, _, name in reversed(info["parents"])], md(info["name"])])
     st.subheader(
-        f"{info['name']}（{t('level.' + level)}）"
+        f"{md(info['name'])}（{t('level.' + level)}）"
         if st.session_state.get("lang") != "en"
-        else f"{info['name']} ({t('level.' + level)})"
+        else f"{md(info['name'])} ({t('level.' + level)})"
     )
     st.caption(path)
     return info
