@@ -16,6 +16,7 @@ from ui import data
 from ui.filters import labels
 from ui.i18n import fmt_int, t
 from ui.maps import area_map
+from ui.safe import md
 from ui.tables import show_table
 
 LEVELS = ("grid", "community", "street")

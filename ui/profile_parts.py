@@ -34,6 +34,11 @@ def _peers(db_key, f: Filters, level: str) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
+def _medians(db_key, f: Filters, level: str) -> dict | None:
+    return profile.city_medians(data.connection(), f, level, data.config())
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
 def _call(db_key, name: str, f: Filters):
     functions = {
         "open_cases": profile.open_cases,
@@ -89,14 +94,17 @@ def header(key, level: str, area: str):
 
 
 def kpi_panel(key, f: Filters, level: str, area: str) -> None:
-    context = profile.kpi_context(_peers(key, f, level), area)
+    whole_city = data.current_scope().whole_city  # the peers are the whole city already
+    medians = None if whole_city else _medians(key, f, level)  # None where the scope allows no comparison
+    context = profile.kpi_context(_peers(key, f, level), area, medians=medians)
+    label = "profile.vs_median" if whole_city or medians is not None else "access.vs_visible_median"
     cols = st.columns(4) + st.columns(4)
     for col, row in zip(cols, context.itertuples()):
         rank = "—" if row.rank is None or pd.isna(row.rank) else f"{int(row.rank)}/{row.ranked}"
         col.metric(
             t(f"metric.{row.metric}"),
             fmt_metric(row.metric, row.value),
-            t("profile.vs_median", median=fmt_metric(row.metric, row.city_median), rank=rank),
+            t(label, median=fmt_metric(row.metric, row.city_median), rank=rank),
             delta_color="off",
             delta_arrow="off",
             border=True,
