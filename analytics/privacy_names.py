@@ -63,7 +63,7 @@ BEFORE_VERB = re.compile(rf"(?<![\u4e00-\u9fff])?({SURNAME})({HAN}{{1,2}}?)(?={V
 BARE = re.compile(rf"^\s*({SURNAME}){HAN}{{1,2}}\s*$")
 EN_CUE = re.compile(
     r"\b(Mr\.?|Mrs\.?|Ms\.?|Miss|Dr\.?|[Cc]aller|[Rr]esident|[Cc]ontact(?: person)?|[Tt]enant|[Oo]wner|[Cc]omplainant|"
-    r"[Rr]eported by|[Nn]ame(?: is)?|[Ll]andlord|[Nn]eighbou?r)(\s*[:：]?\s+)"
+    r"[Rr]eported by|[Nn]ame(?: is)?|[Ll]andlord|[Nn]eighbou?r)(\s*[:：]?\s+(?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?)"
     r"([A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?(?:\s+(?:[A-Z]\.\s+)?[A-Z][a-z]*(?:[-'][A-Z]?[a-z]+)?){0,2})"
 )
 EN_BARE = re.compile(r"^\s*[A-Z][a-z]+(?:\s+[A-Z]\.?)?\s+[A-Z][a-z]+(?:-[A-Z][a-z]+)?\s*$")

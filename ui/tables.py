@@ -69,7 +69,8 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
             out[column] = out[column].map(defuse_formula)
-    return out.to_csv(index=False).encode("utf-8-sig")
+    # CRLF rows (RFC 4180): a cell holding a bare CR is then quoted, so it cannot split a row
+    return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def download(label: str, payload: bytes, file_name: str, mime: str, key: str, icon: str, action: str = "export"):
