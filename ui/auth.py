@@ -97,14 +97,42 @@ def _still_valid(users: UsersFile, who: Principal) -> Principal | None:
     return Principal(user.name, user.role, user.areas) if user else None
 
 
+def _oidc_configured() -> bool:
+    """Whether ``.streamlit/secrets.toml`` configures Streamlit's OpenID Connect sign-in (``[auth]``)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def _oidc_principal(users: UsersFile) -> Principal | None:
+    """The users-file entry of the identity provider's signed-in user (by e-mail, else user name), or None."""
+    if not _oidc_configured() or not getattr(st.user, "is_logged_in", False):
+        return None
+    for claim in ("email", "preferred_username", "name"):
+        user = users.users.get(str(st.user.get(claim, "") or ""))
+        if user is not None:
+            return Principal(user.name, user.role, user.areas)
+    audit("denied", principal=Principal(str(st.user.get("email", "?"))[:64], "unknown"), reason="not in users file")
+    return None
+
+
 def _login_form(users: UsersFile) -> None:
     settings = _auth_settings()
+    principal = _oidc_principal(users)
+    if principal is not None:
+        now = time.time()
+        st.session_state.update({KEY: principal, "auth_login_at": now, "auth_seen_at": now})
+        audit("login", principal=principal, via="oidc")
+        st.rerun()
     lockout = _lockout(int(settings["max_failures"]), 60 * float(settings["lockout_minutes"]))
     st.title(t("access.login_title"))
     with st.form("login", border=True):
         name = st.text_input(t("access.user"), key="login_user")
         password = st.text_input(t("access.password"), type="password", key="login_password")
         submitted = st.form_submit_button(t("access.login"), type="primary")
+    if _oidc_configured():
+        st.button(t("access.login_oidc"), on_click=st.login, icon=":material/badge:")
     if not submitted:
         return
     outcome, principal = authenticate(users, name, password, lockout)

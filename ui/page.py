@@ -29,7 +29,8 @@ def period_caption(f: Filters, markdown: bool = True) -> str:
     last = f.end - dt.timedelta(days=1)
     prev = f.previous()
     label = names.area_label(f.level, f.area) if f.area is not None else None
-    area = t("level.city") if label is None else md(label) if markdown else label
+    whole = t("level.city") if f.scope is None or f.scope.whole_city else t("access.my_areas")
+    area = whole if label is None else md(label) if markdown else label
     kind = t(f"kind.{f.kind}") if f.kind in ("incident", "demand", "dispute") else t("kind.all")
     return t(
         "overview.caption",
