@@ -56,7 +56,7 @@ def config_or_stop() -> None:
                 "access.config_error",
                 file=md(exc.file),
                 line=exc.line or "—",
-                key=md(exc.key or "—"),
+                setting=md(exc.key or "—"),
                 reason=md(exc.reason),
             )
         )
@@ -72,13 +72,17 @@ def main() -> None:
     language_switch()
     config_or_stop()
     principal = auth.gate()
-    auth.account_panel(principal)
-    shown = [p for p in PAGES if not (p.key == "data" and principal.read_only_screen)]
+    kiosk = principal is not None and principal.read_only_screen
+    shown = [p for p in PAGES if not (p.key == "data" and kiosk)]
     pages = [
         st.Page(p.path, title=t(f"page.{p.key}"), icon=p.icon, url_path=p.url_path, default=(i == 0))
         for i, p in enumerate(shown)
     ]
-    navigation = st.navigation(pages, position="sidebar")
+    navigation = st.navigation(pages, position="sidebar" if principal else "hidden")
+    if principal is None:  # the page asked for waits for the sign-in
+        auth.sign_in_form()
+        st.stop()
+    auth.account_panel(principal)
     try:
         data.connection()
         dataset_badge()

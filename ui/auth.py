@@ -44,9 +44,10 @@ def _lockout(max_failures: int, lock_seconds: float) -> Lockout:
 
 def client_address() -> str | None:
     try:
-        return st.context.ip_address
+        address = st.context.ip_address
     except Exception:  # no request context (bare script runs)
         return None
+    return address if isinstance(address, str) else None  # page tests have no network client
 
 
 def current() -> Principal:
@@ -162,8 +163,9 @@ def _kiosk(users: UsersFile, token: str) -> Principal | None:
     return principal
 
 
-def gate() -> Principal:
-    """The principal of this run; draws the sign-in form and stops the script when there is none."""
+def gate() -> Principal | None:
+    """The principal of this run, or None when someone must sign in (the frame then registers the pages,
+    so the address asked for is kept through the sign-in, draws :func:`sign_in_form` and stops)."""
     path = users_path(data.config())
     mode = auth_mode(path.exists(), client_address())
     if mode == "open":
@@ -198,8 +200,12 @@ def gate() -> Principal:
                 st.session_state.update({KEY: fresh, "auth_seen_at": time.time()})
                 return fresh
     st.session_state.pop(KEY, None)
-    _login_form(users)
-    st.stop()
+    return None
+
+
+def sign_in_form() -> None:
+    """The sign-in form (drawn by the frame after it registered the pages, when :func:`gate` gave None)."""
+    _login_form(read_users(users_path(data.config())))
 
 
 def account_panel(principal: Principal) -> None:
