@@ -13,6 +13,7 @@ import logging
 import time
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from analytics.access import audit as audit_log
 from analytics.access.roles import LOCAL_DEMO, Principal
@@ -51,7 +52,13 @@ def client_address() -> str | None:
 
 
 def current() -> Principal:
-    """The signed-in principal of this session; nobody (no areas at all) before :func:`gate` let one in."""
+    """The signed-in principal of this session; nobody (no areas at all) before :func:`gate` let one in.
+
+    Outside any Streamlit session (a script or test calling the loaders in-process, like the command
+    line) there is no user to confine: the caller has the files already.
+    """
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return LOCAL_DEMO
     return st.session_state.get(KEY) or NOBODY
 
 
