@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 
 import pandas as pd
 import phonenumbers
@@ -152,10 +153,18 @@ def mask_text(text: str | None) -> str | None:
     """
     if text is None or (isinstance(text, float) and pd.isna(text)):
         return text
-    text = str(text)
+    return _mask(str(text))
+
+
+LONG_NUMBER = re.compile(r"[0-9０-９][0-9０-９\s().（）+-]{5,}[0-9０-９]")
+
+
+@lru_cache(maxsize=100_000)
+def _mask(text: str) -> str:
+    """The masking of one text (cached: case lists repeat descriptions, and tables are redrawn)."""
     for _, pattern, replacement in PATTERNS:
         text = pattern.sub(replacement, text)
-    if any(ch.isdigit() for ch in text):
+    if LONG_NUMBER.search(text):  # phonenumbers is slow; only where a phone number could be
         text = _phones(text)
     return mask_names(text)
 

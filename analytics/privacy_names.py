@@ -68,6 +68,8 @@ EN_CUE = re.compile(
 )
 EN_BARE = re.compile(r"^\s*[A-Z][a-z]+(?:\s+[A-Z]\.?)?\s+[A-Z][a-z]+(?:-[A-Z][a-z]+)?\s*$")
 _JIEBA_LOCK = threading.Lock()
+# Common second characters after a surname-like first character that never make a name here
+NOT_GIVEN = frozenset("边围部门方面区域群众")
 
 
 @lru_cache(maxsize=1)
@@ -79,6 +81,7 @@ def _posseg():
     return posseg
 
 
+@lru_cache(maxsize=65536)
 def _segment(text: str) -> list[tuple[str, str]]:
     with _JIEBA_LOCK:  # jieba's lazy dictionary load is not thread-safe
         return [(w.word, w.flag) for w in _posseg().cut(text)]
@@ -115,9 +118,10 @@ def _verb_names(text: str) -> str:
     """Names right before 反映/来电/投诉 … that jieba tags as a person name (``周边反映`` is not one)."""
 
     def replace(m: re.Match) -> str:
-        candidate = m.group(1) + m.group(2)
-        words = _segment(candidate)
-        if len(words) <= 2 and any(flag.startswith("nr") for _, flag in words) and m.group(2) != "某":
+        if m.group(2) == "某" or m.group(2) in NOT_GIVEN:
+            return m.group()
+        words = _segment(m.group(1) + m.group(2))
+        if len(words) <= 2 and any(flag.startswith("nr") for _, flag in words):
             return m.group(1) + "某"
         return m.group()
 
@@ -135,3 +139,8 @@ def mask_names(text: str, bare: bool = False) -> str:
     if re.search(VERBS, text):
         text = _verb_names(text)
     return EN_CUE.sub(lambda m: m.group(1) + m.group(2) + "***", text)
+
+
+def warm_up() -> None:
+    """Load jieba's dictionary now (a second or more), so the first masked table does not wait for it."""
+    _segment("张伟反映")
