@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 
 import streamlit as st
@@ -47,16 +46,6 @@ def dataset_badge() -> None:
         st.sidebar.caption(t("app.demo_badge"))
 
 
-@st.cache_resource(show_spinner=False)
-def warm_masking() -> threading.Thread:
-    """Load the name segmenter in the background once per server process."""
-    from analytics.privacy_names import warm_up
-
-    thread = threading.Thread(target=warm_up, name="gridscope-jieba", daemon=True)
-    thread.start()
-    return thread
-
-
 def config_or_stop() -> None:
     """A malformed configuration file: its file, line and key on every page (presentation mode too)."""
     try:
@@ -76,7 +65,6 @@ def config_or_stop() -> None:
 
 def main() -> None:
     enforce_scope()  # deny by default: in this run, a query without the principal's scope reads nothing
-    warm_masking()
     apply_layout_css()
     presenting = present.is_presenting()
     if presenting:
