@@ -7,11 +7,14 @@ from pathlib import Path
 
 import streamlit as st
 
+from analytics.config import ConfigError
+from analytics.filters import enforce_scope
 from analytics.store import StoreError, db_path
-from ui import data, freshness, present
+from ui import auth, data, freshness, present
 from ui.filters import sidebar_filters
 from ui.i18n import LANGUAGES, current_language, t
 from ui.navigation import PAGES
+from ui.safe import md
 from ui.style import apply_layout_css
 
 LOG = logging.getLogger("gridscope")
@@ -38,24 +41,24 @@ def language_switch() -> None:
 def dataset_badge() -> None:
     meta = data.meta(data.db_key())
     name = meta.get("city_name_en" if current_language() == "en" else "city_name", meta.get("dataset", ""))
-    st.sidebar.markdown(f"**{name}**")
+    st.sidebar.markdown(f"**{md(name)}**")
     if meta.get("synthetic") == "true":
         st.sidebar.caption(t("app.demo_badge"))
 
 
-def navigation_pages() -> list:
+def navigation_pages(specs) -> list:
     """One ``st.Page`` per registered page; the first is the default, served at the root URL.
 
     Streamlit serves the default page only at ``/``, so ``/overview`` (its own path, used by links and
     presentation rotation) would say "Page not found": the same script is registered once more, hidden
     from the menu, at that path. The default page itself reserves the otherwise unused path ``home``.
     """
-    first = PAGES[0]
+    first = specs[0]
     pages = [
         st.Page(
             p.path, title=t(f"page.{p.key}"), icon=p.icon, url_path="home" if i == 0 else p.url_path, default=i == 0
         )
-        for i, p in enumerate(PAGES)
+        for i, p in enumerate(specs)
     ]
     alias = st.Page(
         first.path, title=t(f"page.{first.key}"), icon=first.icon, url_path=first.url_path, visibility="hidden"
@@ -63,18 +66,45 @@ def navigation_pages() -> list:
     return [*pages, alias]
 
 
+def config_or_stop() -> None:
+    """A malformed configuration file: its file, line and key on every page (presentation mode too)."""
+    try:
+        data.config()
+    except ConfigError as exc:
+        st.error(
+            t(
+                "access.config_error",
+                file=md(exc.file),
+                line=exc.line or "—",
+                setting=md(exc.key or "—"),
+                reason=md(exc.reason),
+            )
+        )
+        st.stop()
+
+
 def main() -> None:
+    enforce_scope()  # deny by default: in this run, a query without the principal's scope reads nothing
     apply_layout_css()
     presenting = present.is_presenting()
     if presenting:
         present.apply()
     language_switch()
-    navigation = st.navigation(navigation_pages(), position="sidebar")
+    config_or_stop()
+    principal = auth.gate()
+    kiosk = principal is not None and principal.read_only_screen
+    shown = [p for p in PAGES if not (p.key == "data" and kiosk)]
+    navigation = st.navigation(navigation_pages(shown), position="sidebar" if principal else "hidden")
+    if principal is None:  # the page asked for waits for the sign-in
+        auth.sign_in_form()
+        st.stop()
+    auth.account_panel(principal)
     try:
         data.connection()
         dataset_badge()
         st.session_state["filters"] = sidebar_filters()
         st.sidebar.toggle(t("present.toggle"), key="present_toggle", help=t("present.toggle_help"))
+        auth.unmask_toggle(principal)
     except StoreError:
         st.error(t("app.no_database", path=str(db_path())))
         st.code("python -m analytics demo --if-missing", language="bash")
@@ -82,6 +112,7 @@ def main() -> None:
     if presenting:
         present.ticker(navigation.url_path or PAGES[0].url_path)
     freshness.badge()
+    auth.record_view(navigation.url_path or PAGES[0].url_path, st.session_state.get("filters"))
     try:
         navigation.run()
     except Exception:  # a page failed: a clear message, never a traceback (the log keeps the details)

@@ -2,6 +2,7 @@
 
 Verbs: ``demo`` (build the demo city), ``import`` (load real data, ``docs/import.md``),
 ``sync`` (incremental sync from PostgreSQL, ``docs/sync.md``),
+``user`` (users and kiosk links, :mod:`analytics.access.cli`), ``audit prune`` (the audit log),
 ``report`` (every metric for a filter set), ``scores`` (scorecards of grids, departments or
 grid workers), ``hotspots`` (Gi* and emerging-hotspot classes per area), ``terms`` (top and
 emerging terms of descriptions), ``duplicates`` (repeat cases and their parents) and ``dispatch``
@@ -20,9 +21,11 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 from analytics import store
+from analytics.access.cli import add_user_args
 from analytics.config import load_config
 from analytics.dispatch.cli import add_dispatch_args
 from analytics.filters import KINDS, LEVELS, Filters
@@ -215,6 +218,20 @@ def _insight_parsers(sub, common) -> None:
     dup.add_argument("--rebounds", action="store_true", help="list rebounds of cases closed in the period instead")
 
 
+@verb("user")
+def user_verb(args: argparse.Namespace):
+    from analytics.access.cli import run_user
+
+    return run_user(args)
+
+
+@verb("audit")
+def audit_verb(args: argparse.Namespace):
+    from analytics.access.cli import run_audit_prune
+
+    return run_audit_prune(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analytics", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="verb", required=True)
@@ -232,6 +249,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_import_args(imported)
     synced = sub.add_parser("sync", parents=[common], help="incremental sync from PostgreSQL (see docs/sync.md)")
     add_sync_args(synced)
+    users = sub.add_parser("user", parents=[common], help="users and kiosk links of the users file")
+    add_user_args(users)
+    audit = sub.add_parser("audit", parents=[common], help="prune the audit log past its retention")
+    audit.add_argument("action", choices=("prune",))
+    audit.add_argument("--keep-days", type=int, default=None, help="at least 180 (default [audit] retention_days)")
     report = sub.add_parser("report", parents=[common], help="every metric of metrics.md for a filter set")
     add_filter_args(report)
     scores = sub.add_parser("scores", parents=[common], help="scorecards of grids, departments or grid workers")
@@ -265,6 +287,13 @@ def main(argv: list[str] | None = None) -> int:
         result = VERBS[args.verb](args)
     except (ValueError, store.StoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a read-only or full data folder, a missing file: a message, not a traceback
+        where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
+    except duckdb.Error as exc:
+        print(f"error: the database cannot be used: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 2
     if result is not None:
         emit(result, args.format)

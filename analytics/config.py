@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import tomllib
 from functools import lru_cache
 from pathlib import Path
@@ -103,7 +104,66 @@ DEFAULTS: dict[str, Any] = {
         "connect_timeout_seconds": 10,
         "memory_limit": "1GB",
     },
+    "auth": {
+        "users_file": "",
+        "max_failures": 5,
+        "lockout_minutes": 15,
+        "session_minutes": 480,
+        "idle_minutes": 60,
+    },
+    "audit": {"path": "", "retention_days": 365},
+    "import": {"directory": "", "max_files": 5},
 }
+
+
+class ConfigError(ValueError):
+    """The configuration file is malformed; ``file``, ``line`` (or None) and ``key`` say where."""
+
+    def __init__(self, file: Path, line: int | None, key: str, reason: str):
+        self.file, self.line, self.key, self.reason = Path(file), line, key, reason
+        where = f"{self.file}" + (f", line {line}" if line else "") + (f", key {key}" if key else "")
+        super().__init__(f"configuration error in {where}: {reason}")
+
+
+def _line_of(text: str, key: str) -> int | None:
+    """The line where ``key`` (its last part) is set in the file text, or None."""
+    name = key.rsplit(".", 1)[-1]
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith(f"{name} ") or stripped.startswith(f"{name}=") or f" {name} =" in stripped:
+            return number
+    return None
+
+
+def _kind(value) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a text"
+    if isinstance(value, list):
+        return "a list"
+    return "a table"
+
+
+def _check_types(defaults: dict, values: dict, prefix: str, text: str, path: Path) -> None:
+    """Every key the file sets that has a default must have the default's type."""
+    for key, value in values.items():
+        if key not in defaults:
+            continue
+        default, name = defaults[key], f"{prefix}{key}"
+        if isinstance(default, dict) and isinstance(value, dict):
+            _check_types(default, value, f"{name}.", text, path)
+            continue
+        numeric = isinstance(default, (int, float)) and not isinstance(default, bool)
+        ok = (
+            isinstance(value, (int, float)) and not isinstance(value, bool)
+            if numeric
+            else isinstance(value, type(default))
+        )
+        if not ok:
+            raise ConfigError(path, _line_of(text, name), name, f"expected {_kind(default)}, found {value!r}")
 
 
 def _merge(base: dict, override: dict) -> dict:
@@ -124,18 +184,40 @@ def config_path() -> Path:
 @lru_cache(maxsize=8)
 def _load(path: str, mtime: float) -> dict[str, Any]:
     with open(path, "rb") as fh:
-        return _merge(DEFAULTS, tomllib.load(fh))
+        raw = fh.read()
+    text = raw.decode("utf-8", errors="replace")
+    try:
+        values = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)
+        reason = getattr(exc, "msg", None) or re.sub(r"\s*\(at line .*\)$", "", str(exc))
+        raise ConfigError(Path(path), line, _key_at(text, line), reason) from None
+    _check_types(DEFAULTS, values, "", text, Path(path))
+    return _merge(DEFAULTS, values)
+
+
+def _key_at(text: str, line: int | None) -> str:
+    """The ``section.key`` written on ``line`` (for a parse error), or the section, or ''."""
+    if not line:
+        return ""
+    lines = text.splitlines()
+    section = ""
+    for current in lines[: line - 1]:
+        if current.strip().startswith("[") and current.strip().endswith("]"):
+            section = current.strip().strip("[]").strip()
+    here = lines[line - 1] if line - 1 < len(lines) else ""
+    key = here.split("=", 1)[0].strip() if "=" in here else ""
+    return ".".join(p for p in (section, key) if p)
 
 
 def load_config(path: str | os.PathLike | None = None) -> dict[str, Any]:
     """The configuration as a nested dict: the file's values over :data:`DEFAULTS`.
 
-    Raises ``ValueError`` with the file name when the TOML cannot be parsed.
+    Raises :class:`ConfigError` (a ``ValueError``) naming the file, line and key when the TOML cannot be
+    parsed or a value has the wrong type.
     """
     path = Path(path) if path else config_path()
     if not path.exists():
         return copy.deepcopy(DEFAULTS)
-    try:
-        return copy.deepcopy(_load(str(path), path.stat().st_mtime))
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"configuration file {path} is not valid TOML: {exc}") from exc
+    return copy.deepcopy(_load(str(path), path.stat().st_mtime))

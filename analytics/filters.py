@@ -3,12 +3,24 @@
 Values always travel as DuckDB parameters; identifiers (area level) only come
 from the whitelist :data:`LEVEL_COLUMNS`. An unknown level raises ``ValueError``;
 an unknown area, kind or category simply matches nothing.
+
+Access control lives here too: ``Filters.scope`` (an :class:`analytics.access.scope.Scope`) is added to
+every predicate built by :func:`case_filter_sql` and :func:`area_filter_sql`, so every query of a scoped
+filter set reads only the granted areas. ``scope=None`` means unrestricted and is for trusted callers with
+file access (the command line, tests). The app calls :func:`enforce_scope` at the start of every run:
+from then on, in that thread, a filter set or area query without a scope matches nothing (deny by
+default), so a page that forgot the scope shows no data instead of every area.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from analytics.access.scope import Scope
 
 LEVELS = ("district", "street", "community", "grid")
 LEVEL_COLUMNS: dict[str, tuple[str, str]] = {
@@ -18,6 +30,31 @@ LEVEL_COLUMNS: dict[str, tuple[str, str]] = {
     "grid": ("grid_id", "grid_name"),
 }
 KINDS = ("incident", "demand", "dispute")
+
+
+_ENFORCED = threading.local()
+
+
+def enforce_scope(on: bool = True) -> None:
+    """In this thread, treat a missing scope as :meth:`Scope.nothing` (the app's script runs set it)."""
+    _ENFORCED.on = on
+
+
+def effective_scope(scope: Scope | None) -> Scope | None:
+    """``scope``, or when it is missing and enforcement is on, the scope that matches nothing."""
+    if scope is None and getattr(_ENFORCED, "on", False):
+        from analytics.access.scope import Scope
+
+        return Scope.nothing()
+    return scope
+
+
+def scope_where(scope: Scope | None, grid_alias: str = "g") -> tuple[str, dict]:
+    """Predicate on ``grids`` aliased ``grid_alias`` and its parameters for a scope (``TRUE`` when unrestricted)."""
+    scope = effective_scope(scope)
+    if scope is None or not scope.restricted:
+        return "TRUE", {}
+    return scope.sql(grid_alias), scope.params()
 
 
 def level_columns(level: str) -> tuple[str, str]:
@@ -44,6 +81,7 @@ class Filters:
     category_major: str | None = None
     category: str | None = None
     source: str | None = None
+    scope: Scope | None = None
 
     def __post_init__(self) -> None:
         if self.level is not None:
@@ -86,11 +124,24 @@ def _minus_year(day: dt.date) -> dt.date:
 
 
 def area_filter_sql(f: Filters, grid_alias: str = "g") -> str:
-    """Predicate on ``grids`` aliased ``grid_alias`` for the filter's area (``$area``), or ``TRUE``."""
-    if f.level is None or f.area is None:
-        return "TRUE"
-    id_col, _ = level_columns(f.level)
-    return f"{grid_alias}.{id_col} = $area"
+    """Predicate on ``grids`` aliased ``grid_alias`` for the filter's area (``$area``) and scope, or ``TRUE``.
+
+    Its parameters are those of :func:`case_filter_sql` (or :func:`area_params` alone).
+    """
+    where, _ = scope_where(f.scope, grid_alias)
+    clauses = [] if where == "TRUE" else [where]
+    if f.level is not None and f.area is not None:
+        id_col, _ = level_columns(f.level)
+        clauses.insert(0, f"{grid_alias}.{id_col} = $area")
+    return " AND ".join(clauses) or "TRUE"
+
+
+def area_params(f: Filters) -> dict:
+    """The parameters :func:`area_filter_sql` refers to."""
+    params: dict = scope_where(f.scope)[1]
+    if f.level is not None and f.area is not None:
+        params["area"] = str(f.area)
+    return params
 
 
 def case_filter_sql(f: Filters, alias: str = "c") -> tuple[str, dict]:
@@ -104,6 +155,10 @@ def case_filter_sql(f: Filters, alias: str = "c") -> tuple[str, dict]:
         else:
             clauses.append(f"{alias}.grid_id IN (SELECT grid_id FROM grids WHERE {id_col} = $area)")
         params["area"] = str(f.area)
+    scope_sql, scope_params = scope_where(f.scope, "s")
+    if scope_sql != "TRUE":
+        clauses.append(f"{alias}.grid_id IN (SELECT s.grid_id FROM grids s WHERE {scope_sql})")
+        params.update(scope_params)
     for column in ("kind", "category_major", "source"):
         value = getattr(f, column)
         if value is not None:

@@ -17,7 +17,7 @@ from libpysal.weights import w_subset
 
 from analytics import queries
 from analytics.coverage import data_coverage
-from analytics.filters import Filters, area_filter_sql, case_filter_sql, level_columns, period_params
+from analytics.filters import Filters, area_filter_sql, area_params, case_filter_sql, level_columns, period_params
 from analytics.hotspots import contiguity_weights, emerging_hotspots, gi_star
 from analytics.metrics import AREA_POPULATION
 
@@ -40,9 +40,12 @@ class HotspotResult:
     end: dt.date | None = None
 
 
-def weights_for(con: duckdb.DuckDBPyConnection, level: str) -> tuple[pd.DataFrame, libpysal.weights.W]:
-    """Area geometries and their contiguity weights at a level (cache this: it is the slow part)."""
-    geoms = queries.area_geometries(con, level)
+def weights_for(con: duckdb.DuckDBPyConnection, level: str, scope=None) -> tuple[pd.DataFrame, libpysal.weights.W]:
+    """Area geometries and their contiguity weights at a level (cache this: it is the slow part).
+
+    With a ``scope`` only the granted areas take part (their neighbours outside it are not read).
+    """
+    geoms = queries.area_geometries(con, level, scope)
     return geoms, contiguity_weights(geoms)
 
 
@@ -74,8 +77,7 @@ def _population(con, level: str, f: Filters) -> pd.DataFrame:
         f"SELECT {id_col} AS area_id, any_value({name_col}) AS area_name, {AREA_POPULATION} AS population "
         f"FROM grids g WHERE {id_col} IS NOT NULL AND {area_filter_sql(f, 'g')} GROUP BY 1"
     )
-    params = {"area": str(f.area)} if f.level is not None and f.area is not None else {}
-    return con.cursor().execute(sql, params).df().set_index("area_id")
+    return con.cursor().execute(sql, area_params(f)).df().set_index("area_id")
 
 
 def population_known(con: duckdb.DuckDBPyConnection) -> bool:

@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 
 from analytics import metrics
-from analytics.filters import LEVELS, Filters, case_filter_sql, level_columns, period_params
+from analytics.filters import LEVELS, Filters, case_filter_sql, level_columns, period_params, scope_where
 
 PROFILE_METRICS = (
     "reported",
@@ -33,16 +33,20 @@ HIERARCHY = {
 }
 
 
-def area_info(con: duckdb.DuckDBPyConnection, level: str, area: str) -> dict | None:
-    """Name, parents (id and name per coarser level), grid count and population profile of an area."""
+def area_info(con: duckdb.DuckDBPyConnection, level: str, area: str, scope=None) -> dict | None:
+    """Name, parents (id and name per coarser level), grid count and population profile of an area.
+
+    With a ``scope``, only the area's granted grids count, and an area with none is unknown (None).
+    """
     id_col, name_col = level_columns(level)
+    scope_sql, params = scope_where(scope, "grids")
     parents = [(lv, *level_columns(lv)) for lv in HIERARCHY[level]]
     parent_cols = ", ".join(f"any_value({i}) AS {lv}_id, any_value({n}) AS {lv}_name" for lv, i, n in parents)
     sql = f"""SELECT any_value({name_col}) AS name, count(*) AS grids, sum(population) AS population,
                      sum(households) AS households, sum(elderly) AS elderly, sum(children) AS children,
                      sum(area_km2) AS area_km2 {", " + parent_cols if parent_cols else ""}
-              FROM grids WHERE {id_col} = $area"""
-    row = con.cursor().execute(sql, {"area": str(area)}).df()
+              FROM grids WHERE {id_col} = $area AND {scope_sql}"""
+    row = con.cursor().execute(sql, {**params, "area": str(area)}).df()
     if row.empty or row["grids"].iloc[0] == 0:
         return None
     info = row.iloc[0].to_dict()
@@ -63,10 +67,15 @@ def children_level(level: str, present: tuple[str, ...] = LEVELS) -> str | None:
     return next((lv for lv in finer if lv in present), None)
 
 
-def kpi_context(peers: pd.DataFrame, area: str, names: tuple[str, ...] = PROFILE_METRICS) -> pd.DataFrame:
-    """Per metric: the area's value, the median of its peers (same level, whole city) and its rank (1 = best).
+def kpi_context(
+    peers: pd.DataFrame, area: str, names: tuple[str, ...] = PROFILE_METRICS, medians: dict | None = None
+) -> pd.DataFrame:
+    """Per metric: the area's value, the median of its peers (same level) and its rank (1 = best).
 
     Ranks are competition ranks among the areas with a value; lower-is-better metrics rank ascending.
+    ``peers`` are the areas the user may see (see :mod:`analytics.access.scope`), so ranks and the
+    median are among those; ``medians`` (from :func:`city_medians`), when given, replace the median
+    with the whole city's.
     """
     peers = peers.set_index("area_id")
     rows = []
@@ -79,7 +88,13 @@ def kpi_context(peers: pd.DataFrame, area: str, names: tuple[str, ...] = PROFILE
             {
                 "metric": name,
                 "value": None if pd.isna(value) else float(value),
-                "city_median": None if column.dropna().empty else float(column.median()),
+                "city_median": (
+                    medians.get(name)
+                    if medians is not None
+                    else None
+                    if column.dropna().empty
+                    else float(column.median())
+                ),
                 "rank": None if pd.isna(ranks.get(area)) else int(ranks[area]),
                 "ranked": int(column.notna().sum()),
             }
@@ -130,3 +145,20 @@ def category_mix(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 10) ->
 def peers(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | None = None) -> pd.DataFrame:
     """Every area of ``level`` in the whole city, for comparison (the filter's area is dropped, the rest kept)."""
     return metrics.by_area(con, dataclasses.replace(f, level=None, area=None), level, cfg)
+
+
+def city_medians(
+    con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | None = None, names=PROFILE_METRICS
+) -> dict | None:
+    """The whole city's median per metric at ``level``, or None when the scope does not allow comparisons
+    outside it (see :mod:`analytics.access.scope`: a single number per metric, never another area's row)."""
+    if f.scope is not None and not f.scope.city_comparison:
+        return None
+    from analytics.access.scope import Scope
+
+    city = metrics.by_area(con, dataclasses.replace(f, level=None, area=None, scope=Scope.city()), level, cfg)
+    out = {}
+    for name in names:
+        column = pd.to_numeric(city[name], errors="coerce").dropna()
+        out[name] = None if column.empty else float(column.median())
+    return out

@@ -10,7 +10,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from analytics.filters import LEVELS, Filters, case_filter_sql, level_columns, period_params
+from analytics.filters import LEVELS, Filters, case_filter_sql, level_columns, period_params, scope_where
 
 GRAINS = {"day": "day", "week": "week", "month": "month"}
 
@@ -45,12 +45,19 @@ def levels_present(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
 
 
 def areas(
-    con: duckdb.DuckDBPyConnection, level: str, parent_level: str | None = None, parent: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    level: str,
+    parent_level: str | None = None,
+    parent: str | None = None,
+    scope=None,
 ) -> pd.DataFrame:
-    """Areas of a level (``area_id``, ``area_name``), optionally inside one parent area."""
+    """Areas of a level (``area_id``, ``area_name``), optionally inside one parent area and a scope."""
     id_col, name_col = level_columns(level)
-    sql = f"SELECT {id_col} AS area_id, any_value({name_col}) AS area_name FROM grids WHERE {id_col} IS NOT NULL"
-    params: dict = {}
+    where, params = scope_where(scope, "grids")
+    sql = (
+        f"SELECT {id_col} AS area_id, any_value({name_col}) AS area_name FROM grids "
+        f"WHERE {id_col} IS NOT NULL AND {where}"
+    )
     if parent_level is not None and parent is not None:
         parent_col, _ = level_columns(parent_level)
         sql += f" AND {parent_col} = $parent"
@@ -89,22 +96,27 @@ def top_categories(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 10, 
     return top
 
 
-def area_geometries(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
-    """Area id, name and GeoJSON geometry per area of a level (grids as stored; coarser levels dissolved)."""
+def area_geometries(con: duckdb.DuckDBPyConnection, level: str, scope=None) -> pd.DataFrame:
+    """Area id, name and GeoJSON geometry per area of a level (grids as stored; coarser levels dissolved).
+
+    With a ``scope``, only the granted grids (a coarser area is dissolved from its granted grids only).
+    """
     id_col, name_col = level_columns(level)
+    where, params = scope_where(scope, "grids")
     if level == "grid":
         sql = (
             "SELECT grid_id AS area_id, grid_name AS area_name, geometry, centroid_lon, centroid_lat "
-            "FROM grids ORDER BY grid_id"
+            f"FROM grids WHERE {where} ORDER BY grid_id"
         )
-        return con.cursor().execute(sql).df()
+        return con.cursor().execute(sql, params).df()
     from analytics.geo import dissolve  # geometry work only when a coarser level is asked for
 
     grids = (
         con.cursor()
         .execute(
             f"SELECT {id_col} AS area_id, {name_col} AS area_name, geometry FROM grids "
-            f"WHERE {id_col} IS NOT NULL ORDER BY grid_id"
+            f"WHERE {id_col} IS NOT NULL AND {where} ORDER BY grid_id",
+            params,
         )
         .df()
     )

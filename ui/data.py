@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import alerts, departments, metrics, queries, store
+from analytics.access.scope import Scope
 from analytics.config import load_config
 from analytics.filters import Filters
 from analytics.scoring import add_scores, city_index
@@ -59,6 +60,13 @@ def data_range(db_key: tuple):
     return queries.data_range(connection())
 
 
+def current_scope() -> Scope:
+    """The signed-in principal's scope (nothing before sign-in): every loader below is limited to it."""
+    from ui.auth import scope
+
+    return scope()
+
+
 @st.cache_data(ttl=TTL, show_spinner=False)
 def levels(db_key: tuple) -> tuple[str, ...]:
     """The area levels the loaded data has, coarse to fine (:func:`analytics.queries.levels_present`)."""
@@ -83,8 +91,13 @@ def default_period(db_key: tuple):
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def _areas(db_key: tuple, level: str, parent_level: str | None, parent: str | None, scope: Scope) -> pd.DataFrame:
+    return queries.areas(connection(), level, parent_level, parent, scope)
+
+
 def areas(db_key: tuple, level: str, parent_level: str | None, parent: str | None) -> pd.DataFrame:
-    return queries.areas(connection(), level, parent_level, parent)
+    """The areas of a level the principal may see."""
+    return _areas(db_key, level, parent_level, parent, current_scope())
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -99,11 +112,15 @@ def scored_areas(db_key: tuple, f: Filters, level: str) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def geometries(db_key: tuple, level: str) -> pd.DataFrame:
-    """Area geometries of a level with their outer rings already parsed (``polygon``) for the maps."""
+def _geometries(db_key: tuple, level: str, scope: Scope) -> pd.DataFrame:
     from ui.maps import with_polygons
 
-    return with_polygons(queries.area_geometries(connection(), level))
+    return with_polygons(queries.area_geometries(connection(), level, scope))
+
+
+def geometries(db_key: tuple, level: str) -> pd.DataFrame:
+    """Area geometries of a level (those the principal may see) with their outer rings parsed (``polygon``)."""
+    return _geometries(db_key, level, current_scope())
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -130,11 +147,15 @@ def department_table(db_key: tuple, f: Filters) -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner=False)
-def weights(db_key: tuple, level: str):
-    """Area geometries and contiguity weights of a level (shared by the hotspot and profile pages)."""
+def _weights(db_key: tuple, level: str, scope: Scope):
     from analytics.hotspot_report import weights_for
 
-    return weights_for(connection(), level)
+    return weights_for(connection(), level, scope)
+
+
+def weights(db_key: tuple, level: str):
+    """Area geometries and contiguity weights of a level among the areas the principal may see."""
+    return _weights(db_key, level, current_scope())
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
@@ -144,7 +165,7 @@ def basemap(db_key: tuple, tile_url: str):
         return None
     from analytics.basemap import compose
 
-    grids = geometries(db_key, "grid")
+    grids = _geometries(db_key, "grid", Scope.city())  # the tiles of the whole territory: no case data
     bbox = (
         grids["centroid_lon"].min() - 0.02,
         grids["centroid_lat"].min() - 0.02,

@@ -10,6 +10,24 @@ from analytics.filters import Filters
 from analytics.schema import TABLES_SQL
 from ui import data
 from ui.i18n import current_language, fmt_date, fmt_int, t
+from ui.safe import md
+
+AUDIT_ACTIONS = (
+    "login",
+    "login_failed",
+    "login_locked",
+    "logout",
+    "session_expired",
+    "kiosk",
+    "view",
+    "export",
+    "briefing",
+    "unmask",
+    "import",
+    "import_refused",
+    "import_busy",
+    "denied",
+)
 
 SHOWN_META = (
     "dataset",
@@ -130,3 +148,33 @@ def definitions_panel(f: Filters | None = None) -> None:
         width="stretch",
     )
     query_panel(f)
+
+
+def audit_panel() -> None:
+    """The newest audit records (administrators only), filterable by action."""
+    from analytics.access import audit
+    from ui.tables import download
+
+    cfg = data.config()
+    path = audit.audit_path(cfg)
+    st.caption(t("access.audit_caption", path=md(path), days=int(cfg["audit"]["retention_days"])))
+    action = st.selectbox(
+        t("access.audit_action"),
+        ["all", *AUDIT_ACTIONS],
+        key="audit_action",
+        format_func=lambda a: t(f"access.action_{a}"),
+    )
+    try:
+        frame = audit.read(path, limit=2000, action=None if action == "all" else action)
+    except OSError as exc:
+        st.error(t("access.audit_unreadable", reason=md(exc)))
+        return
+    if frame.empty:
+        st.info(t("access.audit_empty"))
+        return
+    shown = frame.assign(action=[t(f"access.action_{a}") if a in AUDIT_ACTIONS else a for a in frame["action"]])
+    shown = shown.rename(columns={c: t(f"access.audit_col_{c}") for c in frame.columns})
+    st.dataframe(shown, hide_index=True, width="stretch", height=480)
+    from ui.tables import csv_bytes
+
+    download(t("common.download_csv"), csv_bytes(shown), "audit.csv", "text/csv", "dl_audit", ":material/download:")

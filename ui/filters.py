@@ -131,7 +131,9 @@ def sidebar_filters() -> Filters | None:
         key="filter_kind",
         on_change=_clear_overrides,
     )
-    f = Filters(start, stop, level, area, None if kind == "all" else kind)
+    from ui.auth import scope
+
+    f = Filters(start, stop, level, area, None if kind == "all" else kind, scope=scope())
     return apply_overrides(f, dict(st.query_params))
 
 

@@ -18,6 +18,7 @@ from ui.deck_chart import deck_chart
 from ui.filters import labels
 from ui.i18n import fmt_hours, fmt_int, fmt_metric, fmt_pct, t
 from ui.maps import CompactDeck, polygon_rows, view_for, with_base
+from ui.safe import md
 
 LAYER_ID = "choropleth"
 LAYERS = ("labels", "points", "hexagons", "heat")
@@ -35,8 +36,12 @@ def _hexes(db_key, f: Filters):
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
+def _area_info_scoped(db_key, level: str, area: str, scope):
+    return profile.area_info(data.connection(), level, area, scope)
+
+
 def _area_info(db_key, level: str, area: str):
-    return profile.area_info(data.connection(), level, area)
+    return _area_info_scoped(db_key, level, area, data.current_scope())
 
 
 def _scope() -> tuple[str | None, str | None]:
@@ -61,7 +66,7 @@ def breadcrumb(key, level: str | None, area: str | None) -> None:
     cols = st.columns(len(crumbs) + 4, gap="small")
     for col, (c_level, c_area, name, child) in zip(cols, crumbs):
         col.button(
-            f"{name} ›",
+            f"{md(name)} ›",
             key=f"crumb_{c_level}_{c_area}",
             on_click=_set_scope,
             args=(c_level, c_area, child),
@@ -216,8 +221,8 @@ def side_panel(key, f: Filters, level: str, area: str | None) -> None:
     if info is None:
         st.warning(t("map.unknown_area"))
         return
-    st.subheader(info["name"])
-    st.caption(f"{t('level.' + level)} · {area}")
+    st.subheader(md(info["name"]))
+    st.caption(f"{t('level.' + level)} · {md(area)}")
     s = data.summary(key, dataclasses.replace(f, level=level, area=area))
     rows = [
         ("reported", fmt_int(s["reported"])),

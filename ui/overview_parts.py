@@ -11,12 +11,14 @@ import streamlit as st
 
 from analytics.filters import Filters
 from analytics.scoring import STATUS_COLORS
-from ui import data, names, present
+from ui import auth, data, names, present
 from ui.charts import top_categories_chart, trend_chart
 from ui.deck_chart import deck_chart
 from ui.i18n import date_tickformat, fmt_hours, fmt_int, fmt_pct, t
 from ui.maps import status_map
 from ui.page import period_caption
+from ui.safe import md
+from ui.tables import download
 
 STATUS_ORDER = ("red", "amber", "green", "grey")
 
@@ -86,8 +88,8 @@ def alert_panel(key, f: Filters, height: int = 400) -> None:
                 f"<div class='gs-alert' style='padding:2px 0 6px 0;border-bottom:1px solid #e5e7eb;"
                 f"font-size:15px'>"
                 f"<span style='color:{colour};font-weight:600'>● {html.escape(t(f'alert.{row.alert}'))}"
-                f"</span> · <b>{html.escape(str(subject))}</b><br/><span style='color:#4b5563'>"
-                f"{html.escape(_alert_text(row))}</span></div>",
+                f"</span> · <b>{md(subject)}</b><br/><span style='color:#4b5563'>"
+                f"{md(_alert_text(row))}</span></div>",
                 unsafe_allow_html=True,
             )
 
@@ -181,7 +183,7 @@ def briefing_html(key, f: Filters, current: dict, previous: dict) -> str:
     city = meta.get("city_name_en" if st.session_state.get("lang") == "en" else "city_name", "")
     return render(
         f"{city} · {t('page.overview')}",
-        period_caption(f),
+        period_caption(f, markdown=False),
         tiles,
         svg_map(geoms, status),
         legend,
@@ -195,13 +197,14 @@ def briefing_html(key, f: Filters, current: dict, previous: dict) -> str:
 
 
 def briefing_download(key, f: Filters, current: dict, previous: dict) -> None:
-    if present.is_presenting():
+    if present.is_presenting() or not auth.current().can_export:
         return
-    st.download_button(
+    download(
         t("overview.briefing"),
         briefing_html(key, f, current, previous).encode("utf-8"),
-        file_name=f"briefing_{f.start}_{f.end}.html",
-        mime="text/html",
-        icon=":material/description:",
-        key="dl_briefing",
+        f"briefing_{f.start}_{f.end}.html",
+        "text/html",
+        "dl_briefing",
+        ":material/description:",
+        action="briefing",
     )

@@ -10,6 +10,7 @@ from analytics.filters import Filters
 from ui import data, names
 from ui.guard import ensure_frame
 from ui.i18n import fmt_date, t
+from ui.safe import md
 
 
 def start(title_key: str) -> tuple[Filters, tuple]:
@@ -42,10 +43,13 @@ def coverage_notice(f: Filters, coverage) -> None:
         st.info(t("edges.coverage_partial", **values))
 
 
-def period_caption(f: Filters) -> str:
+def period_caption(f: Filters, markdown: bool = True) -> str:
+    """The period, comparison period, area and kind in words (the area escaped for markdown unless ``markdown`` is False)."""
     last = f.end - dt.timedelta(days=1)
     prev = f.previous()
-    area = t("level.city") if f.area is None else names.area_label(f.level, f.area)
+    label = names.area_label(f.level, f.area) if f.area is not None else None
+    whole = t("level.city") if f.scope is None or f.scope.whole_city else t("access.my_areas")
+    area = whole if label is None else md(label) if markdown else label
     kind = t(f"kind.{f.kind}") if f.kind in ("incident", "demand", "dispute") else t("kind.all")
     return t(
         "overview.caption",

@@ -118,5 +118,7 @@ def ticker(current_url_path: str) -> None:
         unsafe_allow_html=True,
     )
     if remaining <= 0:
-        params = {k: st.query_params[k] for k in ("present", "rotate", "every", "lang") if k in st.query_params}
+        params = {
+            k: st.query_params[k] for k in ("present", "rotate", "every", "lang", "kiosk") if k in st.query_params
+        }
         st.switch_page(spec.path, query_params=params)

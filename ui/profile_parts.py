@@ -15,18 +15,28 @@ from ui import data, names, present
 from ui.charts import LAYOUT, trend_chart
 from ui.filters import labels
 from ui.i18n import date_tickformat, fmt_int, fmt_metric, fmt_pct, t, t_or
+from ui.safe import md
 from ui.tables import masked, show_table
 from ui.tiles import Tile, tile_value
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
+def _info_scoped(db_key, level: str, area: str, scope):
+    return profile.area_info(data.connection(), level, area, scope)
+
+
 def _info(db_key, level: str, area: str):
-    return profile.area_info(data.connection(), level, area)
+    return _info_scoped(db_key, level, area, data.current_scope())
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
 def _peers(db_key, f: Filters, level: str) -> pd.DataFrame:
     return profile.peers(data.connection(), f, level, data.config())
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def _medians(db_key, f: Filters, level: str) -> dict | None:
+    return profile.city_medians(data.connection(), f, level, data.config())
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
@@ -75,19 +85,22 @@ def header(key, level: str, area: str):
     if info is None:
         st.warning(t("map.unknown_area"))
         return None
-    path = " › ".join([t("level.city"), *[str(name) for _, _, name in reversed(info["parents"])], str(info["name"])])
+    path = " › ".join([t("level.city"), *[md(name) for _, _, name in reversed(info["parents"])], md(info["name"])])
     st.subheader(
-        f"{info['name']}（{t('level.' + level)}）"
+        f"{md(info['name'])}（{t('level.' + level)}）"
         if st.session_state.get("lang") != "en"
-        else f"{info['name']} ({t('level.' + level)})"
+        else f"{md(info['name'])} ({t('level.' + level)})"
     )
     st.caption(path)
     return info
 
 
 def kpi_panel(key, f: Filters, level: str, area: str) -> None:
+    whole_city = data.current_scope().whole_city  # the peers are the whole city already
+    medians = None if whole_city else _medians(key, f, level)  # None where the scope allows no comparison
     peers = _peers(key, f, level)
-    context = profile.kpi_context(peers, area)
+    context = profile.kpi_context(peers, area, medians=medians)
+    label = "profile.vs_median" if whole_city or medians is not None else "access.vs_visible_median"
     here = peers[peers["area_id"] == area]
     known = here.empty or bool(here["deadlines_known"].iloc[0])
     cols = st.columns(4) + st.columns(4)
@@ -96,7 +109,7 @@ def kpi_panel(key, f: Filters, level: str, area: str) -> None:
         col.metric(
             t(f"metric.{row.metric}"),
             tile_value(Tile(row.metric, "count"), row.value, known),
-            t("profile.vs_median", median=fmt_metric(row.metric, row.city_median), rank=rank),
+            t(label, median=fmt_metric(row.metric, row.city_median), rank=rank),
             delta_color="off",
             delta_arrow="off",
             border=True,

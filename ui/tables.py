@@ -1,20 +1,36 @@
-"""Tables for people: translated column headers, formatted rates, PII masked, CSV export with a BOM."""
+"""Tables for people: translated column headers, formatted rates, PII masked, CSV export with a BOM.
+
+Every download goes through :func:`download`: only roles that may export see the button, each
+download is audited, and CSV cells that a spreadsheet would run as a formula are defused.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from analytics.privacy import mask_frame
-from ui import data
+from analytics.privacy import PERSONAL_COLUMNS, mask_frame
 from ui.i18n import t
 
 RATE_SUFFIX = "_rate"
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def masked(frame: pd.DataFrame, columns: tuple[str, ...] = ("description",)) -> pd.DataFrame:
-    """``frame`` with free text masked unless the configuration unmasks it."""
-    return mask_frame(frame, columns, unmask=bool(data.config()["privacy"]["unmask"]))
+    """``frame`` with every column that can hold personal data masked (``columns`` and those of
+    :data:`analytics.privacy.PERSONAL_COLUMNS`), unless an administrator unmasked it."""
+    from ui.auth import unmasked
+
+    return mask_frame(frame, tuple(dict.fromkeys((*columns, *PERSONAL_COLUMNS))), unmask=unmasked())
+
+
+def defuse_formula(value):
+    """A text cell starting with ``= + - @``, tab or CR, prefixed with ``'`` (spreadsheets show it as text)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def localized(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -46,8 +62,32 @@ def number_format(column: str, values: pd.Series) -> str:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """CSV as UTF-8 with a byte-order mark, so Excel opens Chinese text correctly."""
-    return frame.to_csv(index=False).encode("utf-8-sig")
+    """CSV as UTF-8 with a byte-order mark, so Excel opens Chinese text correctly; formula-like text
+    cells and headers are defused (:func:`defuse_formula`). Numbers stay numbers (``-3`` is a value)."""
+    out = frame.copy()
+    out.columns = [defuse_formula(str(c)) for c in out.columns]
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(defuse_formula)
+    # CRLF rows (RFC 4180): a cell holding a bare CR is then quoted, so it cannot split a row
+    return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def download(label: str, payload: bytes, file_name: str, mime: str, key: str, icon: str, action: str = "export"):
+    """A download button for roles that may export (nothing for the others); each download is audited."""
+    from ui.auth import audit, current
+
+    if not current().can_export:
+        return
+    st.download_button(
+        label,
+        payload,
+        file_name=file_name,
+        mime=mime,
+        key=key,
+        icon=icon,
+        on_click=lambda: audit(action, file=file_name, bytes=len(payload)),
+    )
 
 
 def show_table(frame: pd.DataFrame, columns: list[str], filename: str, key: str, height: int | None = None) -> None:
@@ -59,11 +99,4 @@ def show_table(frame: pd.DataFrame, columns: list[str], filename: str, key: str,
         if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
     }
     st.dataframe(table, hide_index=True, width="stretch", height=height or "auto", column_config=config)
-    st.download_button(
-        t("common.download_csv"),
-        csv_bytes(table),
-        file_name=filename,
-        mime="text/csv",
-        key=key,
-        icon=":material/download:",
-    )
+    download(t("common.download_csv"), csv_bytes(table), filename, "text/csv", key, ":material/download:")

@@ -13,7 +13,7 @@ from ui import data, names, present
 from ui.charts import band_chart, before_after_chart, compare_chart, trend_chart
 from ui.filters import labels
 from ui.i18n import date_tickformat, fmt_int, fmt_signed_pct, t
-from ui.tables import csv_bytes
+from ui.tables import csv_bytes, download
 
 GRAINS = ("day", "week", "month")
 DAY_MS = 86_400_000  # one x tick a day on short daily series
@@ -123,7 +123,7 @@ def series_panel(key, f: Filters, grain: str, split: str, level: str | None) -> 
     export = frame.assign(series=frame["series"].map(label_of)).rename(
         columns={"bucket": t("col.bucket"), "series": t("col.series"), "reported": t("col.reported")}
     )
-    st.download_button(
+    download(
         t("common.download_csv"),
         csv_bytes(export),
         "trend_series.csv",
@@ -154,7 +154,7 @@ def baseline_panel(key, f: Filters, grain: str) -> None:
         )
     )
     export = frame.rename(columns={c: t(f"col.{c}") for c in frame.columns})
-    st.download_button(
+    download(
         t("common.download_csv"),
         csv_bytes(export),
         "trend_baseline.csv",
@@ -171,7 +171,7 @@ def yoy_panel(key, f: Filters, grain: str) -> None:
     fig.update_xaxes(tickformat=date_tickformat(grain))
     present.plot(fig)
     export = frame.rename(columns={c: t(f"col.{c}") for c in frame.columns})
-    st.download_button(
+    download(
         t("common.download_csv"),
         csv_bytes(export),
         "trend_year_over_year.csv",
@@ -212,7 +212,7 @@ def theme_panel(key, f: Filters) -> None:
     fig.update_xaxes(tickformat=date_tickformat("week"))
     present.plot(fig)
     export = result["weekly"].rename(columns={c: t(f"col.{c}") for c in result["weekly"].columns})
-    st.download_button(
+    download(
         t("common.download_csv"),
         csv_bytes(export),
         "theme_tracker.csv",

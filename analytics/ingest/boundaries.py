@@ -27,6 +27,7 @@ import shapely
 
 from analytics.ingest.coords import geometries_to_wgs84
 from analytics.ingest.errors import IngestError
+from analytics.ingest.guard import boundary_format
 
 LEVELS = ("community", "street", "district")
 EQUAL_AREA = "EPSG:6933"  # WGS 84 / NSIDC EASE-Grid 2.0 Global (cylindrical equal-area)
@@ -88,6 +89,7 @@ def _id_text(values: pd.Series) -> pd.Series:
 def _read(layer: Layer) -> gpd.GeoDataFrame:
     if not layer.path.exists():
         raise IngestError(f"boundary file not found: {layer.path}")
+    boundary_format(layer.path)  # by content: GeoJSON, Shapefile (zipped or not), GeoPackage; never VRT
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's notes; a real failure raises

@@ -27,6 +27,7 @@ from analytics.ingest.boundaries import GRID_COLUMNS, BoundarySpec, build_grids
 from analytics.ingest.canonical import MappedFile, map_file
 from analytics.ingest.deadlines import DeadlineRules, apply_rules, parse_rules, report_note
 from analytics.ingest.errors import IngestError
+from analytics.ingest.guard import import_lock
 from analytics.ingest.load import build_atomically, insert_frame
 from analytics.ingest.locate import check_points, join_points
 from analytics.ingest.mapping import Mapping, load_mapping
@@ -242,13 +243,15 @@ def run_import(spec: ImportSpec, progress: Callable[[str], None] | None = None) 
     """Import ``spec.cases`` into a new database at ``spec.db`` (replacing it only on success).
 
     Raises :class:`IngestError` with a clear message for any problem a user can cause.
+    Only one import per database runs at a time (:class:`analytics.ingest.guard.ImportBusy` otherwise).
     """
     log = progress or (lambda line: None)
     started = time.perf_counter()
     mapping = resolve_mapping(spec)
     target = Path(spec.db)
     outcome: dict = {}
-    build_atomically(target, lambda con: outcome.update(_load(con, spec, mapping, log)))
+    with import_lock(target):
+        build_atomically(target, lambda con: outcome.update(_load(con, spec, mapping, log)))
     seconds = round(time.perf_counter() - started, 3)
     summary = outcome["summary"]
     log(f"import: wrote {summary['rows_loaded']:,} cases to {target} in {seconds} s")

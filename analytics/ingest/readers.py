@@ -22,6 +22,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from analytics.ingest.errors import IngestError
+from analytics.ingest.guard import check_parquet_footer
 
 DELIMITERS = (",", ";", "\t", "|")
 ENCODINGS = ("utf-8-sig", "gb18030")
@@ -212,9 +213,26 @@ def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.cast(column, pa.string())
 
 
+def _parquet_rows(path: Path, nrows: int | None) -> pa.Table:
+    """The whole table, or for a preview only the first ``nrows`` rows (one streamed batch); the
+    footer is checked for a compression bomb first."""
+    parquet = pq.ParquetFile(path)
+    meta = parquet.metadata
+    decoded = sum(
+        meta.row_group(g).column(c).total_uncompressed_size
+        for g in range(meta.num_row_groups)
+        for c in range(meta.num_columns)
+    )
+    check_parquet_footer(path.name, path.stat().st_size, meta.num_rows, decoded)
+    if nrows is None:
+        return parquet.read()
+    batch = next(parquet.iter_batches(batch_size=max(int(nrows), 1)), None)
+    return pa.Table.from_batches([batch]) if batch is not None else parquet.schema_arrow.empty_table()
+
+
 def read_parquet(path: Path, nrows: int | None = None) -> CaseFile:
     try:
-        table = pq.read_table(path)
+        table = _parquet_rows(path, nrows)
     except (pa.ArrowException, OSError) as exc:
         raise IngestError(f"{path.name}: not a readable Parquet file: {exc}") from None
     if nrows is not None:

@@ -172,7 +172,9 @@ def test_import_from_the_data_page_replaces_the_served_database(browser, e2e_db,
     db = tmp_path / "served.duckdb"
     shutil.copy(e2e_db, db)
     fixture = Path(__file__).resolve().parents[1] / "fixtures" / "ingest" / "nyc311_style.csv"
-    process, url = start_app(db)
+    config = tmp_path / "gridscope.toml"  # server paths are read only inside an import directory (issue 12)
+    config.write_text(f'[import]\ndirectory = "{fixture.parent}"\n', encoding="utf-8")
+    process, url = start_app(db, env={"GRIDSCOPE_CONFIG": str(config), "GRIDSCOPE_AUDIT": str(tmp_path / "a.jsonl")})
     try:
         requests: list[str] = []
         page = open_page(browser, page_url(url, "data", "en"), requests=requests)
