@@ -132,7 +132,26 @@ def _terms(con: duckdb.DuckDBPyConnection, has_previous: bool) -> None:
         tokenizer = Tokenizer(dictionary_words(reader))
     finally:
         reader.close()
-    changed = con.execute("SELECT case_id, reported_at, description FROM changed").df()
+    known = _has_terms(con, "base")
+    if known:  # a case whose text did not change keeps the terms it has (a status change cuts nothing)
+        delta_terms = has_previous and _has_terms(con, "delta")
+        con.execute(
+            "CREATE TEMP VIEW live_terms AS SELECT * FROM base.main.case_terms"
+            + (
+                " WHERE case_id NOT IN (SELECT case_id FROM delta.touched) UNION ALL SELECT * FROM delta.case_terms"
+                if delta_terms
+                else ""
+            )
+        )
+        con.execute(
+            "CREATE TEMP TABLE same_text AS SELECT c.case_id FROM changed c JOIN live_cases l USING (case_id) "
+            "WHERE l.description IS NOT DISTINCT FROM c.description AND l.reported_at = c.reported_at"
+        )
+        con.execute(
+            "INSERT INTO nextdata.case_terms SELECT * FROM live_terms WHERE case_id IN (SELECT case_id FROM same_text)"
+        )
+    unchanged = " WHERE case_id NOT IN (SELECT case_id FROM same_text)" if known else ""
+    changed = con.execute(f"SELECT case_id, reported_at, description FROM changed{unchanged}").df()
     if changed.empty:
         return
     frame = terms_frame(changed["case_id"], changed["reported_at"], changed["description"], tokenizer)
