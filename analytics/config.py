@@ -50,6 +50,7 @@ DEFAULTS: dict[str, Any] = {
     "calendar": {"work_start": "09:00", "work_end": "17:00", "holidays": [], "workdays": []},
     "map": {"tile_url": ""},
     "privacy": {"unmask": False},
+    "compare": {"alpha": 0.05},
     "presentation": {"rotate_seconds": 30, "refresh_seconds": 300},
 }
 

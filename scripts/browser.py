@@ -43,7 +43,8 @@ CHROMIUM_ARGS = (
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 NETWORK_SCHEMES = frozenset({"http", "https", "ws", "wss"})
 # Query parameters per display mode; "present" is reserved for the presentation mode.
-MODES = {"normal": {}, "present": {"present": "1"}}
+# The presentation URL carries Streamlit's dark-theme option (a URL without it is reloaded with it).
+MODES = {"normal": {}, "present": {"present": "1", "embed_options": "dark_theme"}}
 
 SCRIPT_DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 # Something the script drew: a page title, or the boxes a failing run leaves instead of one.

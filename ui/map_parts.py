@@ -67,7 +67,9 @@ def breadcrumb(key, level: str | None, area: str | None) -> None:
         )
 
 
-def _legend(metric: str, breaks: list[float], f: Filters) -> str:
+def legend_html(metric: str, breaks: list[float], title: str) -> str:
+    """The legend of a map metric: one chip per class with its range, or per status with its word, so
+    no class is told by colour alone."""
     m = map_metric(metric)
     if m.kind == "status":
         entries = [(STATUS_COLORS[s], t(f"status.{s}")) for s in ("green", "amber", "red", "grey")]
@@ -84,9 +86,13 @@ def _legend(metric: str, breaks: list[float], f: Filters) -> str:
         f"{html.escape(text)}</span>"
         for c, text in entries
     )
-    method = t(f"map.method_{m.method}")
-    title = t("map.legend", metric=t(f"map_metric.{metric}"), start=str(f.start), end=str(f.end), method=method)
     return f"<div style='font-size:14px'><b>{html.escape(title)}</b><br/>{chips}</div>"
+
+
+def _legend(metric: str, breaks: list[float], f: Filters) -> str:
+    method = t(f"map.method_{map_metric(metric).method}")
+    title = t("map.legend", metric=t(f"map_metric.{metric}"), start=str(f.start), end=str(f.end), method=method)
+    return legend_html(metric, breaks, title)
 
 
 def _deck(

@@ -21,5 +21,6 @@ PAGES = (
     PageSpec("hotspots", "pages/hotspots.py", "hotspots", ":material/local_fire_department:"),
     PageSpec("closed_loop", "pages/closed_loop.py", "closed-loop", ":material/published_with_changes:"),
     PageSpec("assessment", "pages/assessment.py", "assessment", ":material/military_tech:"),
+    PageSpec("compare", "pages/compare.py", "compare", ":material/compare_arrows:"),
     PageSpec("data", "pages/data.py", "data", ":material/database:"),
 )

@@ -1,6 +1,10 @@
 """Presentation mode (演示模式): big type, dark, no chrome; rotation through pages; timed data refresh.
 
-Turned on by the URL parameter ``present=1`` (or the sidebar toggle). ``rotate=overview,grid-map``
+Turned on by the URL parameter ``present=1`` (or the sidebar toggle). The dark look comes from
+Streamlit's own theme mechanism: ``.streamlit/config.toml`` defines ``[theme.light]`` and
+``[theme.dark]``, and the URL option ``embed_options=dark_theme`` makes the browser use the dark
+one, so widgets, the ``st.dataframe`` canvas grid and charts all follow it (CSS cannot reach the
+grid). A presentation URL without the option is reloaded once with it (:func:`ensure_theme`). ``rotate=overview,grid-map``
 names the pages to cycle through and ``every=30`` the seconds per page (default from the
 configuration); a visible countdown says what comes next. Data is re-read every
 ``[presentation] refresh_seconds`` without reloading the page.
@@ -12,6 +16,7 @@ import time
 
 import plotly.graph_objects as go
 import streamlit as st
+import streamlit.components.v1 as components
 
 from ui import data
 from ui.i18n import t
@@ -46,9 +51,31 @@ def is_presenting() -> bool:
     return st.query_params.get("present") == "1" or bool(st.session_state.get("present_toggle"))
 
 
+KEPT_PARAMS = ("present", "rotate", "every", "lang")
+
+
 def apply() -> None:
     """Hide the chrome and switch to the dark large-type look."""
     st.markdown(DARK_CSS, unsafe_allow_html=True)
+
+
+# Streamlit hides embed_options from st.query_params, so the browser checks its own address.
+DARK_RELOAD_JS = """<script>
+const url = new URL(window.parent.location.href);
+if (!url.searchParams.getAll("embed_options").includes("dark_theme")) {
+  url.searchParams.set("present", "1");
+  url.searchParams.append("embed_options", "dark_theme");
+  window.parent.location.replace(url.toString());
+}
+</script>"""
+
+
+def ensure_theme(presenting: bool) -> None:
+    """In presentation mode, reload once with ``embed_options=dark_theme`` when the address lacks it
+    (see the module docstring); ``present=1`` goes into the address too, so the mode survives."""
+    if presenting:
+        with st.sidebar:  # hidden while presenting; the frame still runs its script
+            components.html(DARK_RELOAD_JS, height=0)
 
 
 def style_figure(fig: go.Figure) -> go.Figure:
@@ -118,5 +145,5 @@ def ticker(current_url_path: str) -> None:
         unsafe_allow_html=True,
     )
     if remaining <= 0:
-        params = {k: st.query_params[k] for k in ("present", "rotate", "every", "lang") if k in st.query_params}
+        params = {k: st.query_params[k] for k in KEPT_PARAMS if k in st.query_params}
         st.switch_page(spec.path, query_params=params)
