@@ -17,6 +17,7 @@ from ui import data
 from ui.filters import labels
 from ui.i18n import fmt_hours, fmt_int, fmt_metric, fmt_pct, t
 from ui.maps import CompactDeck, polygon_rows, view_for, with_base
+from ui.search_parts import place_search
 
 LAYER_ID = "choropleth"
 LAYERS = ("labels", "points", "hexagons", "heat")
@@ -46,6 +47,18 @@ def _set_scope(level: str | None, area: str | None, show_level: str) -> None:
     st.session_state["map_scope"] = (level, area)
     st.session_state["map_level"] = show_level
     st.session_state.pop("map_selected", None)
+
+
+def fly_to(level: str, area: str) -> None:
+    """Show ``area`` on the map with its panel open: inside its parent when it has one, so the
+    neighbouring areas stay in view (the place search calls this)."""
+    info = _area_info(data.db_key(), level, area)
+    parents = [(lv, pid) for lv, pid, _ in (info["parents"] if info else []) if pid is not None and pid == pid]
+    if parents:
+        _set_scope(parents[0][0], parents[0][1], level)
+    else:
+        _set_scope(level, area, level)
+    st.session_state["map_selected"] = (level, area)
 
 
 def breadcrumb(key, level: str | None, area: str | None) -> None:
@@ -244,6 +257,7 @@ def side_panel(key, f: Filters, level: str, area: str | None) -> None:
 @st.fragment
 def map_section(key, f: Filters) -> None:
     """Controls, breadcrumb, map and side panel; a click on the map reruns only this fragment."""
+    place_search(key, "map", fly_to)
     scope_level, scope_area = _scope()
     if scope_level is None and f.level is not None and f.area is not None:
         scope_level, scope_area = f.level, f.area
