@@ -2,7 +2,8 @@
 
 Verbs: ``demo`` (build the demo city), ``import`` (load real data, ``docs/import.md``),
 ``report`` (every metric for a filter set), ``scores`` (scorecards of grids, departments or
-grid workers) and ``hotspots`` (Gi* and emerging-hotspot classes per area).
+grid workers), ``hotspots`` (Gi* and emerging-hotspot classes per area) and ``brief`` (one HTML
+or PDF briefing per area; its ``--format`` is the document's, it prints the files written as JSON).
 Each verb takes ``--db PATH`` (else ``GRIDSCOPE_DB``, else ``data/gridscope.duckdb``)
 and ``--format json|csv|table``.
 """
@@ -145,6 +146,20 @@ def hotspots_verb(args: argparse.Namespace):
     return result.table
 
 
+@verb("brief")
+def brief_verb(args: argparse.Namespace):
+    from pathlib import Path
+
+    from analytics.briefing.write import write_briefings
+
+    try:
+        return write_briefings(
+            args.db, args.area, args.period, args.brief_format, Path(args.out), load_config(), args.lang, args.kind
+        )
+    except RuntimeError as exc:  # Chromium missing or failing: a clear message, not a traceback
+        raise ValueError(str(exc)) from exc
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analytics", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="verb", required=True)
@@ -174,6 +189,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="Gi* permutations (default 9999; the normal approximation above 2000 areas)",
     )
+    brief = sub.add_parser("brief", help="write one briefing (HTML or PDF) per area, e.g. from cron")
+    brief.add_argument("--db", help="database file (default: $GRIDSCOPE_DB, else data/gridscope.duckdb)")
+    brief.add_argument("--area", required=True, help="an area id of any level, all-streets, or city")
+    brief.add_argument("--period", required=True, help="last-week, last-month or START:END (END exclusive)")
+    brief.add_argument("--format", dest="brief_format", choices=("html", "pdf"), default="html")
+    brief.add_argument("--out", required=True, help="folder the briefings are written to")
+    brief.add_argument("--lang", choices=("zh", "en"), default="zh")
+    brief.add_argument("--kind", choices=KINDS)
+    brief.set_defaults(format="json")
     return parser
 
 
