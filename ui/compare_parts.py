@@ -19,7 +19,7 @@ from ui import data, names, present
 from ui.charts import LAYOUT
 from ui.filters import labels
 from ui.i18n import fmt_date, fmt_metric, t
-from ui.map_parts import legend_html
+from ui.map_parts import legend_html, value_texts
 from ui.maps import area_map
 from ui.tiles import Tile, tile_delta
 
@@ -190,7 +190,7 @@ def _side_map(key, side: Filters, level: str, metric: str, breaks: list[float], 
     geoms = data.geometries(key, level)
     geoms = geoms[geoms["area_id"].isin(scored["area_id"])]
     m = map_metric(metric)
-    values = scored.drop(columns=["area_name"]).assign(value_text=[fmt_metric(metric, v) for v in scored[m.column]])
+    values = scored.drop(columns=["area_name"]).assign(value_text=value_texts(scored, metric))
     if m.kind == "status":
         values["fill"] = values["status"].fillna("grey").map(lambda v: STATUS_COLORS[v] + [200])
     else:

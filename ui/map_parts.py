@@ -12,7 +12,7 @@ import streamlit as st
 from analytics import mapdata, profile
 from analytics.choropleth import MAP_METRICS, class_breaks, colours_for, map_metric, palette
 from analytics.filters import LEVELS, Filters
-from analytics.scoring import STATUS_COLORS
+from analytics.scoring import GRADE_ORDER, STATUS_COLORS
 from ui import data
 from ui.filters import labels
 from ui.i18n import fmt_hours, fmt_int, fmt_metric, fmt_pct, t
@@ -92,6 +92,8 @@ def legend_html(metric: str, breaks: list[float], title: str) -> str:
             (c, f"{fmt_metric(metric, lo)} – {fmt_metric(metric, hi)}")
             for c, lo, hi in zip(colours, breaks[:-1], breaks[1:])
         ]
+        if m.kind == "score" and len(entries) == len(GRADE_ORDER):  # the grade letter beside its colour
+            entries = [(c, f"{g} · {text}") for (c, text), g in zip(entries, reversed(GRADE_ORDER))]
         entries.append(([225, 229, 234], t("map.no_data")))
     chips = "".join(
         f"<span style='display:inline-flex;align-items:center;margin-right:14px'><span style='width:16px;"
@@ -108,13 +110,22 @@ def _legend(metric: str, breaks: list[float], f: Filters) -> str:
     return legend_html(metric, breaks, title)
 
 
+def value_texts(scored: pd.DataFrame, metric: str) -> list[str]:
+    """Tooltip values: the score with its grade letter, the status as its word, other metrics formatted."""
+    m = map_metric(metric)
+    texts = [fmt_metric(metric, v) for v in scored[m.column]]
+    if m.kind == "score":
+        texts = [v if pd.isna(g) else f"{v} ({g})" for v, g in zip(texts, scored["grade"])]
+    return texts
+
+
 def _deck(
     key, f: Filters, level: str, metric: str, layers: list[str], scored: pd.DataFrame, breaks: list[float]
 ) -> pdk.Deck:
     geoms = data.geometries(key, level)
     geoms = geoms[geoms["area_id"].isin(scored["area_id"])]
     m = map_metric(metric)
-    values = scored.drop(columns=["area_name"]).assign(value_text=[fmt_metric(metric, v) for v in scored[m.column]])
+    values = scored.drop(columns=["area_name"]).assign(value_text=value_texts(scored, metric))
     if m.kind == "status":
         values["fill"] = values["status"].fillna("grey").map(lambda s: STATUS_COLORS[s] + [200])
     else:
