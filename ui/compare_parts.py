@@ -145,13 +145,16 @@ def kpi_tiles(key, s: Sides) -> pd.DataFrame:
     st.markdown(
         f"**A** · {html.escape(s.label_a)} &nbsp;&nbsp;→&nbsp;&nbsp; **B** · {html.escape(s.label_b)}",
     )
-    cols = st.columns(6)
+    per_row = 6
+    cols: list = []
     for i, row in enumerate(rows.itertuples()):
+        if i % per_row == 0:  # one st.columns per row, so tiles keep their order when a phone stacks them
+            cols = st.columns(per_row)
         tile = Tile(row.metric, "rate" if row.metric in RATE_TILES else "count", row.lower_is_better)
         delta = tile_delta(tile, row.b, row.a)
         if delta is not None and row.p_value is not None and not pd.isna(row.p_value):
             delta = f"{delta} · {_verdict(row)}"
-        with cols[i % 6]:
+        with cols[i % per_row]:
             st.metric(
                 t(f"metric.{row.metric}"),
                 fmt_metric(row.metric, row.b),

@@ -39,8 +39,6 @@ p, span, label, div[data-testid="stCaptionContainer"] {color: #cbd5e1;}
 [data-testid="stMetricDelta"] div {color: #cbd5e1 !important;}
 .gs-alert {border-bottom-color: #1e293b !important;}
 [data-testid="stDownloadButton"], [data-testid="stExpander"] {display: none !important;}
-[data-testid="stButtonGroup"] button {background: #111a2e !important; color: #e2e8f0 !important;
-  border-color: #334155 !important;}
 .gs-countdown {position: fixed; top: 10px; right: 18px; z-index: 1000; background: #1e293b; color: #f1f5f9;
   padding: 6px 14px; border-radius: 16px; font-size: 15px;}
 </style>
