@@ -1,5 +1,6 @@
-"""Panels of the compare page (对比分析). Every control is bound to the URL (``bind="query-params"``),
-so a copied link reproduces the view; the numbers come from :mod:`analytics.compare`."""
+"""Panels of the compare page (对比分析). Every control's value is kept in the URL (``cmp_*`` query
+parameters holding the raw value, not the translated label, so a link works in either language) and
+a copied link reproduces the view; the numbers come from :mod:`analytics.compare`."""
 
 from __future__ import annotations
 
@@ -46,18 +47,45 @@ def _mix(db_key, a: Filters, b: Filters) -> pd.DataFrame:
     return compare.category_mix_change(data.connection(), a, b)
 
 
+def url_state(key: str, allowed, default, parse=str):
+    """Seed widget ``key`` from the URL (when its value parses and is ``allowed``), else keep its value
+    if still allowed, else ``default``; write it back to the URL. ``allowed`` is a collection or a test."""
+
+    def ok(value) -> bool:
+        return allowed(value) if callable(allowed) else value in allowed
+
+    if key not in st.session_state and key in st.query_params:
+        try:
+            candidate = parse(st.query_params[key])
+        except (TypeError, ValueError):
+            candidate = None
+        if candidate is not None and ok(candidate):
+            st.session_state[key] = candidate
+    if key not in st.session_state or not ok(st.session_state[key]):
+        st.session_state[key] = default
+    _to_url(key)
+
+
+def _to_url(key: str) -> None:
+    value = st.session_state.get(key)
+    text = value.isoformat() if isinstance(value, dt.date) else str(value)
+    if st.query_params.get(key) != text:
+        st.query_params[key] = text
+
+
 def _span(f: Filters) -> str:
     return f"{fmt_date(f.start)} – {fmt_date(f.end - dt.timedelta(days=1))}"
 
 
 def mode_picker() -> str:
+    url_state("cmp_mode", compare.MODES, "periods")
     mode = st.segmented_control(
         t("compare.mode"),
         compare.MODES,
-        default="periods",
         format_func=labels("compare.mode", compare.MODES).__getitem__,
         key="cmp_mode",
-        bind="query-params",
+        on_change=_to_url,
+        args=("cmp_mode",),
     )
     return mode or "periods"
 
@@ -65,23 +93,26 @@ def mode_picker() -> str:
 def _period_sides(key, f: Filters) -> Sides:
     first, end = data.data_range(key)
     default_day = max(first + dt.timedelta(days=1), min(f.start, end - dt.timedelta(days=1)))
+    lowest = first + dt.timedelta(days=1)
+    url_state("cmp_day", lambda d: isinstance(d, dt.date) and lowest <= d <= end, default_day, dt.date.fromisoformat)
+    url_state("cmp_days", WINDOWS, 30, int)
     cols = st.columns([2, 2, 5])
     day = cols[0].date_input(
         t("compare.intervention"),
-        value=default_day,
-        min_value=first + dt.timedelta(days=1),
+        min_value=lowest,
         max_value=end,
         key="cmp_day",
-        bind="query-params",
         help=t("compare.intervention_help"),
+        on_change=_to_url,
+        args=("cmp_day",),
     )
     days = cols[1].selectbox(
         t("compare.window"),
         WINDOWS,
-        index=WINDOWS.index(30),
         format_func=lambda d: t("compare.days", days=d),
         key="cmp_days",
-        bind="query-params",
+        on_change=_to_url,
+        args=("cmp_days",),
     )
     before, after = compare.before_after(f, day, int(days))
     area = t("level.city") if f.area is None else names.area_label(f.level, f.area)
@@ -99,26 +130,28 @@ def _area_choice(key, level: str, slot: str, column, default_index: int) -> tupl
     options = data.areas(key, level, None, None)
     ids = list(options["area_id"])
     area_names = dict(zip(options["area_id"], options["area_name"]))
+    url_state(f"cmp_{slot}", ids, ids[min(default_index, len(ids) - 1)])
     chosen = column.selectbox(
         t(f"compare.area_{slot}"),
         ids,
-        index=min(default_index, len(ids) - 1),
         format_func={a: f"{n} · {a}" for a, n in area_names.items()}.__getitem__,
         key=f"cmp_{slot}",
-        bind="query-params",
+        on_change=_to_url,
+        args=(f"cmp_{slot}",),
     )
     return chosen, area_names.get(chosen, chosen)
 
 
 def _area_sides(key, f: Filters) -> Sides:
+    url_state("cmp_level", LEVELS, "street")
     cols = st.columns([2, 3, 3])
     level = cols[0].selectbox(
         t("filter.level"),
-        LEVELS[:-1],
-        index=1,
+        LEVELS,
         format_func=labels("level", LEVELS).__getitem__,
         key="cmp_level",
-        bind="query-params",
+        on_change=_to_url,
+        args=("cmp_level",),
     )
     area_a, name_a = _area_choice(key, level, "a", cols[1], 0)
     area_b, name_b = _area_choice(key, level, "b", cols[2], 1)
@@ -205,13 +238,14 @@ def _side_map(key, side: Filters, level: str, metric: str, breaks: list[float], 
 def maps_panel(key, s: Sides, height: int = 420) -> None:
     """Both sides' grids on the same class breaks, so one colour means one value on both maps."""
     st.subheader(t("compare.maps_title"))
+    url_state("cmp_metric", MAP_METRICS, "on_time_closure_rate")
     metric = st.selectbox(
         t("map.metric"),
         list(MAP_METRICS),
-        index=list(MAP_METRICS).index("on_time_closure_rate"),
         key="cmp_metric",
-        bind="query-params",
         format_func=labels("map_metric", MAP_METRICS).__getitem__,
+        on_change=_to_url,
+        args=("cmp_metric",),
     )
     scored_a, scored_b = data.scored_areas(key, s.a, s.map_level), data.scored_areas(key, s.b, s.map_level)
     m = map_metric(metric)

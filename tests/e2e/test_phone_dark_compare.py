@@ -99,7 +99,7 @@ def test_compare_link_reproduces_two_areas(browser, base_url, e2e_db, pages):
     page = open_page(browser, url)
     pages.append(page)
     assert page.locator(f"{EXCEPTION}, {ERROR_BOX}").count() == 0, error_texts(page)
-    line = page.get_by_text(f"A · {name_a}").first.inner_text()
-    assert f"B · {name_b}" in line
+    main = page.inner_text('[data-testid="stMain"]')
+    assert f"A · {name_a}" in main and f"B · {name_b}" in main
     assert page.locator('[data-testid="stDeckGlJsonChart"] canvas').count() == 2
     assert "cmp_a=" + a in page.url and "cmp_mode=areas" in page.url
