@@ -16,7 +16,6 @@ import time
 
 import plotly.graph_objects as go
 import streamlit as st
-import streamlit.components.v1 as components
 
 from ui import data
 from ui.i18n import t
@@ -59,11 +58,18 @@ def apply() -> None:
 
 # Streamlit hides embed_options from st.query_params, so the browser checks its own address.
 DARK_RELOAD_JS = """<script>
-const url = new URL(window.parent.location.href);
+const url = new URL(window.location.href);
 if (!url.searchParams.getAll("embed_options").includes("dark_theme")) {
   url.searchParams.set("present", "1");
   url.searchParams.append("embed_options", "dark_theme");
-  window.parent.location.replace(url.toString());
+  const app = document.querySelector(".stApp");
+  const rgb = app ? getComputedStyle(app).backgroundColor.match(/\\d+/g) : null;
+  const dark = rgb && (Number(rgb[0]) + Number(rgb[1]) + Number(rgb[2])) < 200;
+  if (dark) {  // already dark (a page switch of the rotation dropped the option): fix the address only
+    window.history.replaceState(window.history.state, "", url.toString());
+  } else {
+    window.location.replace(url.toString());
+  }
 }
 </script>"""
 
@@ -72,8 +78,8 @@ def ensure_theme(presenting: bool) -> None:
     """In presentation mode, reload once with ``embed_options=dark_theme`` when the address lacks it
     (see the module docstring); ``present=1`` goes into the address too, so the mode survives."""
     if presenting:
-        with st.sidebar:  # hidden while presenting; the frame still runs its script
-            components.html(DARK_RELOAD_JS, height=0)
+        with st.sidebar:  # hidden while presenting; the browser still runs the script
+            st.html(DARK_RELOAD_JS, unsafe_allow_javascript=True)
 
 
 def style_figure(fig: go.Figure) -> go.Figure:
