@@ -59,13 +59,12 @@ def apply() -> None:
 # Streamlit hides embed_options from st.query_params, so the browser checks its own address.
 DARK_RELOAD_JS = """<script>
 const url = new URL(window.location.href);
-if (!url.searchParams.getAll("embed_options").includes("dark_theme")) {
+if (url.searchParams.getAll("embed_options").includes("dark_theme")) {
+  window.__gsDarkTheme = true;  // this page was loaded with the dark theme
+} else {
   url.searchParams.set("present", "1");
   url.searchParams.append("embed_options", "dark_theme");
-  const app = document.querySelector(".stApp");
-  const rgb = app ? getComputedStyle(app).backgroundColor.match(/\\d+/g) : null;
-  const dark = rgb && (Number(rgb[0]) + Number(rgb[1]) + Number(rgb[2])) < 200;
-  if (dark) {  // already dark (a page switch of the rotation dropped the option): fix the address only
+  if (window.__gsDarkTheme) {  // still dark (a rotation's page switch dropped the option): fix the address only
     window.history.replaceState(window.history.state, "", url.toString());
   } else {
     window.location.replace(url.toString());
