@@ -107,6 +107,14 @@ def two_areas(f: Filters, level: str, area_a: str, area_b: str) -> tuple[Filters
     return dataclasses.replace(f, level=level, area=str(area_a)), dataclasses.replace(f, level=level, area=str(area_b))
 
 
+def _counts(report: dict, success, trials) -> tuple:
+    """(successes, trials) of a rate, or Nones when the report cannot say (no deadlines, outside coverage)."""
+    try:
+        return success(report), trials(report)
+    except (KeyError, TypeError):
+        return None, None
+
+
 def compare_rows(report_a: dict, report_b: dict, alpha: float = 0.05) -> pd.DataFrame:
     """One row per metric of :data:`COMPARE_METRICS`: both values, the difference (B − A), the relative
     change for counts and times, and for proportions the test of :func:`two_proportion_test`."""
@@ -118,9 +126,9 @@ def compare_rows(report_a: dict, report_b: dict, alpha: float = 0.05) -> pd.Data
         test = None
         if name in PROPORTIONS:
             success, trials = PROPORTIONS[name]
-            test = two_proportion_test(
-                int(success(report_a)), int(trials(report_a)), int(success(report_b)), int(trials(report_b)), alpha
-            )
+            counts = [*_counts(report_a, success, trials), *_counts(report_b, success, trials)]
+            if all(c is not None for c in counts):  # no deadlines or outside coverage: counts are unknown
+                test = two_proportion_test(*(int(c) for c in counts), alpha)
         rows.append(
             {
                 "metric": name,

@@ -129,3 +129,13 @@ def test_shared_breaks_cover_both_sides():
         1.0,
     ]
     assert not math.isnan(breaks[1])
+
+
+def test_no_test_when_the_counts_are_unknown():
+    """Without deadlines the closure counts are null (metrics.md): the rate gets no test, not a crash."""
+    from analytics.compare import compare_rows
+
+    unknown = {"reported": 9, "closed": 5, "closed_on_time": None, "due_to_close": None, "closure_rate": None}
+    rows = compare_rows(unknown, unknown).set_index("metric")
+    assert rows.loc["closure_rate", "p_value"] is None
+    assert rows.loc["reported", "difference"] == 0.0
