@@ -20,7 +20,7 @@ from ui.style import apply_layout_css
 LOG = logging.getLogger("gridscope")
 ICON = Path(__file__).parent / "ui" / "static" / "icon.png"
 
-st.set_page_config(page_title="GridScope", page_icon=str(ICON), layout="wide", initial_sidebar_state="expanded")
+st.set_page_config(page_title="GridScope", page_icon=str(ICON), layout="wide", initial_sidebar_state="auto")
 
 
 def language_switch() -> None:
@@ -109,6 +109,7 @@ def main() -> None:
         st.error(t("app.no_database", path=str(db_path())))
         st.code("python -m analytics demo --if-missing", language="bash")
         st.stop()
+    present.ensure_theme(presenting)
     if presenting:
         present.ticker(navigation.url_path or PAGES[0].url_path)
     freshness.badge()

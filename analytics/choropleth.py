@@ -35,9 +35,11 @@ MAP_METRICS: dict[str, MapMetric] = {
 # metrics not in metrics.by_area: computed by analytics.repeats.rates.repeat_rates and joined on area_id
 REPEAT_METRICS = ("repeat_rate", "rebound_rate")
 RATE_BREAKS = (0.0, 0.6, 0.75, 0.9, 0.95, 1.0)
-# 5 classes from worst to best
-GOOD_TO_BAD = ([26, 150, 65], [166, 217, 106], [255, 255, 191], [253, 174, 97], [215, 25, 28])
-LOW_TO_HIGH = ([255, 255, 204], [254, 217, 118], [253, 141, 60], [227, 26, 28], [128, 0, 38])
+# 5 classes from best to worst: ColorBrewer RdYlBu (blue is the good end), which stays readable under
+# deuteranopia and protanopia where red-yellow-green does not (tests/test_colour_vision.py)
+GOOD_TO_BAD = ([44, 123, 182], [171, 217, 233], [255, 255, 191], [253, 174, 97], [215, 25, 28])
+# yellow-orange-red with steps wide enough to tell apart under deuteranopia and protanopia too
+LOW_TO_HIGH = ([255, 247, 188], [254, 196, 79], [236, 112, 20], [204, 36, 29], [110, 0, 40])
 NO_DATA = [225, 229, 234]
 
 
@@ -91,7 +93,7 @@ def classify(values: pd.Series, breaks: list[float], lower_inclusive: bool = Fal
 
 
 def palette(metric: MapMetric, classes: int) -> list[list[int]]:
-    """Colours from the lowest class to the highest (green is always the good end)."""
+    """Colours from the lowest class to the highest (blue is always the good end)."""
     base = GOOD_TO_BAD[::-1] if metric.higher_is_better else LOW_TO_HIGH
     if metric.kind in ("count", "share"):
         base = LOW_TO_HIGH

@@ -5,8 +5,9 @@ Verbs: ``demo`` (build the demo city), ``import`` (load real data, ``docs/import
 ``user`` (users and kiosk links, :mod:`analytics.access.cli`), ``audit prune`` (the audit log),
 ``report`` (every metric for a filter set), ``scores`` (scorecards of grids, departments or
 grid workers), ``hotspots`` (Gi* and emerging-hotspot classes per area), ``terms`` (top and
-emerging terms of descriptions), ``duplicates`` (repeat cases and their parents) and ``dispatch``
-(train, evaluate or ask the dispatch model, ``docs/dispatch.md``).
+emerging terms of descriptions), ``duplicates`` (repeat cases and their parents), ``dispatch``
+(train, evaluate or ask the dispatch model, ``docs/dispatch.md``) and ``brief`` (one HTML or PDF
+briefing per area; its ``--format`` is the document's, it prints the files written as JSON).
 Each verb takes ``--db PATH`` (else ``GRIDSCOPE_DB``, else ``data/gridscope.duckdb``)
 and ``--format json|csv|table``.
 """
@@ -232,6 +233,20 @@ def audit_verb(args: argparse.Namespace):
     return run_audit_prune(args)
 
 
+@verb("brief")
+def brief_verb(args: argparse.Namespace):
+    from pathlib import Path
+
+    from analytics.briefing.write import write_briefings
+
+    try:
+        return write_briefings(
+            args.db, args.area, args.period, args.brief_format, Path(args.out), load_config(), args.lang, args.kind
+        )
+    except RuntimeError as exc:  # Chromium missing or failing: a clear message, not a traceback
+        raise ValueError(str(exc)) from exc
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analytics", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="verb", required=True)
@@ -278,6 +293,15 @@ def build_parser() -> argparse.ArgumentParser:
     dispatch = sub.add_parser("dispatch", parents=[common], help="dispatch model: train, evaluate, suggest")
     add_dispatch_args(dispatch)
     _insight_parsers(sub, common)
+    brief = sub.add_parser("brief", help="write one briefing (HTML or PDF) per area, e.g. from cron")
+    brief.add_argument("--db", help="database file (default: $GRIDSCOPE_DB, else data/gridscope.duckdb)")
+    brief.add_argument("--area", required=True, help="an area id of any level, all-streets, or city")
+    brief.add_argument("--period", required=True, help="last-week, last-month or START:END (END exclusive)")
+    brief.add_argument("--format", dest="brief_format", choices=("html", "pdf"), default="html")
+    brief.add_argument("--out", required=True, help="folder the briefings are written to")
+    brief.add_argument("--lang", choices=("zh", "en"), default="zh")
+    brief.add_argument("--kind", choices=KINDS)
+    brief.set_defaults(format="json")
     return parser
 
 

@@ -67,6 +67,7 @@ DEFAULTS: dict[str, Any] = {
     "deadlines": {},  # deadline rules for imports without due_at: see analytics/ingest/deadlines.py
     "map": {"tile_url": ""},
     "privacy": {"unmask": False},
+    "compare": {"alpha": 0.05},
     "presentation": {"rotate_seconds": 30, "refresh_seconds": 300},
     "dispatch": {
         "confidence_threshold": 0.6,

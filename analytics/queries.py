@@ -121,3 +121,24 @@ def area_geometries(con: duckdb.DuckDBPyConnection, level: str, scope=None) -> p
         .df()
     )
     return dissolve(grids)
+
+
+def display_names(con: duckdb.DuckDBPyConnection, lang: str) -> dict[str, dict[str, str]]:
+    """Department, category and major-class names in ``lang`` (English where the reference data has it,
+    else the stored name): ``{"department": {code: name}, "category": {…}, "major": {…}}``."""
+    cur = con.cursor()
+    en = lang == "en"
+    depts = cur.execute(
+        "SELECT department, department_name, coalesce(department_name_en, department_name) FROM departments"
+    ).fetchall()
+    cats = cur.execute(
+        "SELECT category_code, category_name, coalesce(category_name_en, category_name) FROM categories"
+    ).fetchall()
+    majors = cur.execute(
+        "SELECT category_major, any_value(coalesce(category_major_en, category_major)) FROM categories GROUP BY 1"
+    ).fetchall()
+    return {
+        "department": {d: (e if en else z) for d, z, e in depts},
+        "category": {c: (e if en else z) for c, z, e in cats},
+        "major": {m: (e if en else m) for m, e in majors},
+    }

@@ -11,7 +11,9 @@ import pandas as pd
 
 GRADE_ORDER = ("A", "B", "C", "D", "E")
 SCORE_DECIMALS = 1
-STATUS_COLORS = {"green": [46, 160, 67], "amber": [240, 173, 0], "red": [214, 48, 49], "grey": [170, 176, 184]}
+# Told apart under deuteranopia and protanopia too (tests/test_colour_vision.py): a teal green, a yellow
+# amber, a crimson red and a light grey; the status word is always shown beside the colour.
+STATUS_COLORS = {"green": [0, 150, 136], "amber": [244, 180, 0], "red": [190, 30, 45], "grey": [200, 204, 210]}
 
 
 GRID_COMPONENTS = ("on_time_closure_rate", "closure_rate", "satisfaction_rate", "non_rework_rate", "non_repeat_rate")

@@ -7,8 +7,10 @@ import streamlit as st
 
 from ui import page
 from ui import profile_parts as parts
+from ui.search_parts import place_search
 
 f, key = page.start("page.profile")
+place_search(key, "profile", parts.open_profile)
 level, area = parts.choose_area(key, f)
 info = parts.header(key, level, area)
 if info is None:

@@ -43,8 +43,10 @@ CHROMIUM_ARGS = (
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 NETWORK_SCHEMES = frozenset({"http", "https", "ws", "wss"})
 # Query parameters per display mode; "present" is reserved for the presentation mode.
-MODES = {"normal": {}, "present": {"present": "1"}}
+# The presentation URL carries Streamlit's dark-theme option (a URL without it is reloaded with it).
+MODES = {"normal": {}, "present": {"present": "1", "embed_options": "dark_theme"}}
 
+PHONE = (390, 844)  # an iPhone 12-15 viewport in CSS pixels
 SCRIPT_DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 # Something the script drew: a page title, or the boxes a failing run leaves instead of one.
 RENDERED = '[data-testid="stMainBlockContainer"] h1, [data-testid="stException"], [data-testid="stAlertContentError"]'
@@ -243,6 +245,21 @@ def error_texts(page) -> list[str]:
         element.inner_text().strip() or "(empty box)"
         for element in page.query_selector_all(f"{EXCEPTION}, {ERROR_BOX}")
     ]
+
+
+_OVERFLOW = """() => {
+    const width = window.innerWidth;
+    const scrollers = [document.documentElement, document.querySelector('[data-testid="stMain"]')]
+        .filter(Boolean).map(e => e.scrollWidth);
+    return {innerWidth: width, scrollWidth: Math.max(...scrollers)};
+}"""
+
+
+def horizontal_overflow(page) -> dict | None:
+    """``{"innerWidth", "scrollWidth"}`` when the page (or Streamlit's main container, which scrolls
+    on its own) is wider than the window — a sideways scroll on a phone — else None."""
+    sizes = page.evaluate(_OVERFLOW)
+    return sizes if sizes["scrollWidth"] > sizes["innerWidth"] else None
 
 
 def full_page_screenshot(page, path) -> None:

@@ -1,10 +1,12 @@
 """Screenshot every registered page in every language: ``python scripts/screenshots.py``.
 
 Writes ``<out>/<page>_<lang>.png`` (the viewport; ``<page>_<lang>_full.png`` too with ``--full-page``;
-a mode other than ``normal`` adds ``_<mode>``), prints each path and any error box or request that
-left this machine. Exits 1 when a page showed an exception or error box, 2 when the database is missing.
+a mode other than ``normal`` adds ``_<mode>``; ``--phone`` shoots at 390×844 and adds ``_phone``), prints
+each path and any error box, horizontal scroll or request that left this machine. Exits 1 when a page
+showed an exception or error box (or scrolled sideways on a phone), 2 when the database is missing.
 
     python scripts/screenshots.py --db /tmp/demo.duckdb --langs zh,en --full-page
+    python scripts/screenshots.py --phone --pages overview,profile,compare --modes normal
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from analytics.store import db_path  # noqa: E402
 from scripts.browser import (  # noqa: E402
     CHROMIUM,
     MODES,
+    PHONE,
     error_texts,
     external_requests,
     full_page_screenshot,
+    horizontal_overflow,
     launch_browser,
     open_page,
     page_url,
@@ -61,7 +65,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--width", type=int, default=1920)
     parser.add_argument("--height", type=int, default=1080)
     parser.add_argument("--full-page", action="store_true", help="also write the whole scrolled page")
-    return parser.parse_args(argv)
+    parser.add_argument("--phone", action="store_true", help=f"a phone viewport ({PHONE[0]}×{PHONE[1]})")
+    parser.add_argument(
+        "--pages", type=_choices(tuple(p.key for p in PAGES)), default=[p.key for p in PAGES], help="default: all"
+    )
+    args = parser.parse_args(argv)
+    if args.phone:
+        args.width, args.height = PHONE
+    return args
 
 
 # Pages whose main content appears after an input: (what to type, the button to press), per language.
@@ -93,7 +104,9 @@ def shoot(browser, base_url: str, args: argparse.Namespace) -> int:
         url_path = "" if index == 0 else spec.url_path  # the default page lives at "/"
         for lang in args.langs:
             for mode in args.modes:
-                stem = f"{spec.key}_{lang}" + ("" if mode == "normal" else f"_{mode}")
+                stem = (
+                    f"{spec.key}_{lang}" + ("" if mode == "normal" else f"_{mode}") + ("_phone" if args.phone else "")
+                )
                 requests: list[str] = []
                 started = time.monotonic()
                 page = open_page(
@@ -116,7 +129,10 @@ def shoot(browser, base_url: str, args: argparse.Namespace) -> int:
                     errors = error_texts(page)
                     for text in errors:
                         print(f"  ERROR BOX: {text[:500]}")
-                    failures += bool(errors)
+                    overflow = horizontal_overflow(page)
+                    if overflow:
+                        print(f"  HORIZONTAL SCROLL: {overflow}")
+                    failures += bool(errors) or (args.phone and bool(overflow))
                 finally:
                     page.close()
     return failures

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from analytics import cityscore
 from analytics.filters import Filters
 from analytics.scorecards import scorecard as build_scorecard
 from analytics.scoring import ENTITIES
@@ -112,24 +113,47 @@ def breakdown_chart(card: pd.DataFrame, entity: str, weights: dict[str, float]) 
     st.caption(t("assess.breakdown_note"))
 
 
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def _index_views(db_key, f: Filters) -> pd.DataFrame:
+    return cityscore.index_views(data.connection(), f, data.config())
+
+
+def _ratio_text(value) -> str:
+    return "—" if value is None or pd.isna(value) else f"{value:.2f}"
+
+
 def city_index_table(key, f: Filters) -> None:
+    """Actual against target for the period, and (CityScore style) the ratio over the last day, week,
+    month and quarter ending with the period."""
     st.subheader(t("assess.city_index_title"))
     summary = data.summary(key, f)
     index = data.city_index_of(summary)
+    views = _index_views(key, f).set_index("metric")
     rows = []
     for metric, target in index["targets"].items():
-        ratio = index["ratios"][metric]
         rows.append(
             {
                 "metric": t(f"metric.{metric}"),
                 "actual": fmt_metric(metric, summary.get(metric)),
                 "target": fmt_metric(metric, target),
-                "ratio": "—" if ratio is None else f"{ratio:.2f}",
+                "ratio": _ratio_text(index["ratios"][metric]),
+                **{view: _ratio_text(views.at[metric, view]) for view in cityscore.VIEWS},
             }
         )
-    cols = st.columns([1, 3])
-    cols[0].metric(t("overview.city_index"), "—" if index["index"] is None else f"{index['index']:.2f}", border=True)
-    table = pd.DataFrame(rows).rename(
-        columns={k: t(f"assess.index_{k}") for k in ("metric", "actual", "target", "ratio")}
+    rows.append(
+        {
+            "metric": t("overview.city_index"),
+            "actual": "",
+            "target": "1.00",
+            "ratio": _ratio_text(index["index"]),
+            **{view: _ratio_text(views.at["index", view]) for view in cityscore.VIEWS},
+        }
     )
-    cols[1].dataframe(table, hide_index=True, width="stretch")
+    cols = st.columns([1, 4])
+    cols[0].metric(t("overview.city_index"), _ratio_text(index["index"]), border=True)
+    headers = {k: t(f"assess.index_{k}") for k in ("metric", "actual", "target", "ratio")}
+    headers.update({view: t(f"cityscore.{view}") for view in cityscore.VIEWS})
+    cols[1].dataframe(pd.DataFrame(rows).rename(columns=headers), hide_index=True, width="stretch")
+    cols[1].caption(
+        t("cityscore.note", days=", ".join(f"{t('cityscore.' + v)} {d}" for v, d in cityscore.VIEWS.items()))
+    )

@@ -6,36 +6,13 @@ language comes from the ``lang`` query parameter or the sidebar switch.
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from pathlib import Path
-
 import streamlit as st
 
-LOCALES = Path(__file__).parent / "locales"
-LANGUAGES = ("zh", "en")
+from analytics import catalog as _catalog
+from analytics.catalog import LANGUAGES, catalog, load_catalog  # noqa: F401 (re-exported)
+
+LOCALES = _catalog.LOCALES
 DEFAULT_LANGUAGE = "zh"
-
-
-def load_catalog(lang: str) -> dict[str, str]:
-    """The catalog of ``lang``: ``locales/<lang>.json`` merged with every ``locales/<feature>/<lang>.json``.
-
-    A feature keeps its strings in a folder of its own; a key defined twice raises ``ValueError``.
-    """
-    merged: dict[str, str] = {}
-    for path in [LOCALES / f"{lang}.json", *sorted(LOCALES.glob(f"*/{lang}.json"))]:
-        with open(path, encoding="utf-8") as fh:
-            part = json.load(fh)
-        twice = set(part) & set(merged)
-        if twice:
-            raise ValueError(f"{path}: keys defined twice: {sorted(twice)}")
-        merged.update(part)
-    return merged
-
-
-@cache
-def catalog(lang: str) -> dict[str, str]:
-    return load_catalog(lang)
 
 
 def current_language() -> str:
@@ -65,26 +42,19 @@ def t_or(key: str, fallback: str) -> str:
 
 def fmt_int(value) -> str:
     """A count: ``12,345`` in English; ``1.23万`` from ten thousand up in Chinese."""
-    if value is None or value != value:  # None or NaN
-        return "—"
-    value = int(value)
-    if current_language() == "zh" and abs(value) >= 10_000:
-        return f"{value / 10_000:.2f}万"
-    return f"{value:,}"
+    return _catalog.fmt_int(value, current_language())
 
 
 def fmt_pct(value, digits: int = 1) -> str:
-    return "—" if value is None or value != value else f"{value * 100:.{digits}f}%"
+    return _catalog.fmt_pct(value, digits)
 
 
 def fmt_hours(value) -> str:
-    if value is None or value != value:
-        return "—"
-    return t("unit.hours", value=f"{value:.1f}")
+    return _catalog.fmt_hours(value, current_language())
 
 
 def fmt_date(day) -> str:
-    return f"{day.year}年{day.month}月{day.day}日" if current_language() == "zh" else day.strftime("%d %b %Y")
+    return _catalog.fmt_date(day, current_language())
 
 
 def date_tickformat(grain: str) -> str:
@@ -96,19 +66,8 @@ def date_tickformat(grain: str) -> str:
 
 
 def fmt_metric(name: str, value) -> str:
-    """A metric's value for people, by its name: rates as %, hours, one decimal for per-1,000 volumes and
-    scores, whole counts otherwise; a status word is translated. The one formatter tiles, maps and tables share."""
-    if value is None or (not isinstance(value, str) and value != value):
-        return "—"
-    if isinstance(value, str):
-        return t_or(f"status.{value}", value)
-    if name.endswith("_rate"):
-        return fmt_pct(value)
-    if name.endswith("_hours"):
-        return fmt_hours(value)
-    if name in ("reported_per_1000", "score"):
-        return f"{value:.1f}"
-    return fmt_int(value)
+    """:func:`analytics.catalog.fmt_metric` in the session's language."""
+    return _catalog.fmt_metric(name, value, current_language())
 
 
 def fmt_signed_pct(value, digits: int = 1) -> str:

@@ -12,13 +12,14 @@ import streamlit as st
 from analytics import mapdata, profile
 from analytics.choropleth import MAP_METRICS, REPEAT_METRICS, class_breaks, colours_for, map_metric, palette
 from analytics.filters import LEVELS, Filters
-from analytics.scoring import STATUS_COLORS
+from analytics.scoring import GRADE_ORDER, STATUS_COLORS
 from ui import data
 from ui.deck_chart import deck_chart
 from ui.filters import labels
 from ui.i18n import fmt_hours, fmt_int, fmt_metric, fmt_pct, t
 from ui.maps import CompactDeck, polygon_rows, view_for, with_base
 from ui.safe import md
+from ui.search_parts import place_search
 
 LAYER_ID = "choropleth"
 LAYERS = ("labels", "points", "hexagons", "heat")
@@ -54,6 +55,18 @@ def _set_scope(level: str | None, area: str | None, show_level: str) -> None:
     st.session_state.pop("map_selected", None)
 
 
+def fly_to(level: str, area: str) -> None:
+    """Show ``area`` on the map with its panel open: inside its parent when it has one, so the
+    neighbouring areas stay in view (the place search calls this)."""
+    info = _area_info(data.db_key(), level, area)
+    parents = [(lv, pid) for lv, pid, _ in (info["parents"] if info else []) if pid is not None and pid == pid]
+    if parents:
+        _set_scope(parents[0][0], parents[0][1], level)
+    else:
+        _set_scope(level, area, level)
+    st.session_state["map_selected"] = (level, area)
+
+
 def breadcrumb(key, level: str | None, area: str | None) -> None:
     """全市 › district › street › community: each crumb moves the map up to that level."""
     crumbs = [(None, None, t("level.city"), "district")]
@@ -74,7 +87,9 @@ def breadcrumb(key, level: str | None, area: str | None) -> None:
         )
 
 
-def _legend(metric: str, breaks: list[float], f: Filters) -> str:
+def legend_html(metric: str, breaks: list[float], title: str) -> str:
+    """The legend of a map metric: one chip per class with its range, or per status with its word, so
+    no class is told by colour alone."""
     m = map_metric(metric)
     if m.kind == "status":
         entries = [(STATUS_COLORS[s], t(f"status.{s}")) for s in ("green", "amber", "red", "grey")]
@@ -84,6 +99,8 @@ def _legend(metric: str, breaks: list[float], f: Filters) -> str:
             (c, f"{fmt_metric(metric, lo)} – {fmt_metric(metric, hi)}")
             for c, lo, hi in zip(colours, breaks[:-1], breaks[1:])
         ]
+        if m.kind == "score" and len(entries) == len(GRADE_ORDER):  # the grade letter beside its colour
+            entries = [(c, f"{g} · {text}") for (c, text), g in zip(entries, reversed(GRADE_ORDER))]
         entries.append(([225, 229, 234], t("map.no_data")))
     chips = "".join(
         f"<span style='display:inline-flex;align-items:center;margin-right:14px'><span style='width:16px;"
@@ -91,8 +108,6 @@ def _legend(metric: str, breaks: list[float], f: Filters) -> str:
         f"{html.escape(text)}</span>"
         for c, text in entries
     )
-    method = t(f"map.method_{m.method}")
-    title = t("map.legend", metric=t(f"map_metric.{metric}"), start=str(f.start), end=str(f.end), method=method)
     return f"<div style='font-size:14px'><b>{html.escape(title)}</b><br/>{chips}</div>"
 
 
@@ -107,13 +122,28 @@ def _legend_notes(metric: str, scored: pd.DataFrame) -> None:
             st.caption(t("edges.population_missing", count=fmt_int(lacking), total=fmt_int(len(scored))))
 
 
+def _legend(metric: str, breaks: list[float], f: Filters) -> str:
+    method = t(f"map.method_{map_metric(metric).method}")
+    title = t("map.legend", metric=t(f"map_metric.{metric}"), start=str(f.start), end=str(f.end), method=method)
+    return legend_html(metric, breaks, title)
+
+
+def value_texts(scored: pd.DataFrame, metric: str) -> list[str]:
+    """Tooltip values: the score with its grade letter, the status as its word, other metrics formatted."""
+    m = map_metric(metric)
+    texts = [fmt_metric(metric, v) for v in scored[m.column]]
+    if m.kind == "score":
+        texts = [v if pd.isna(g) else f"{v} ({g})" for v, g in zip(texts, scored["grade"])]
+    return texts
+
+
 def _deck(
     key, f: Filters, level: str, metric: str, layers: list[str], scored: pd.DataFrame, breaks: list[float]
 ) -> pdk.Deck:
     geoms = data.geometries(key, level)
     geoms = geoms[geoms["area_id"].isin(scored["area_id"])]
     m = map_metric(metric)
-    values = scored.drop(columns=["area_name"]).assign(value_text=[fmt_metric(metric, v) for v in scored[m.column]])
+    values = scored.drop(columns=["area_name"]).assign(value_text=value_texts(scored, metric))
     if m.kind == "status":
         values["fill"] = values["status"].fillna("grey").map(lambda s: STATUS_COLORS[s] + [200])
     else:
@@ -256,6 +286,7 @@ def side_panel(key, f: Filters, level: str, area: str | None) -> None:
 @st.fragment
 def map_section(key, f: Filters) -> None:
     """Controls, breadcrumb, map and side panel; a click on the map reruns only this fragment."""
+    place_search(key, "map", fly_to)
     scope_level, scope_area = _scope()
     if scope_level is None and f.level is not None and f.area is not None:
         scope_level, scope_area = f.level, f.area

@@ -4,30 +4,19 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics import queries
 from ui import data
 from ui.i18n import current_language
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
 def _lookups(db_key: tuple) -> dict[str, dict[str, str]]:
-    con = data.connection().cursor()
-    depts = con.execute(
-        "SELECT department, department_name, coalesce(department_name_en, department_name) FROM departments"
-    ).fetchall()
-    cats = con.execute(
-        "SELECT category_code, category_name, coalesce(category_name_en, category_name) FROM categories"
-    ).fetchall()
-    majors = con.execute(
-        "SELECT category_major, any_value(coalesce(category_major_en, category_major)) FROM categories GROUP BY 1"
-    ).fetchall()
-    return {
-        "department_zh": {d: zh for d, zh, _ in depts},
-        "department_en": {d: en for d, _, en in depts},
-        "category_zh": {c: zh for c, zh, _ in cats},
-        "category_en": {c: en for c, _, en in cats},
-        "major_zh": {m: m for m, _ in majors},
-        "major_en": {m: en for m, en in majors},
-    }
+    con = data.connection()
+    out = {}
+    for lang in ("zh", "en"):
+        for kind, table in queries.display_names(con, lang).items():
+            out[f"{kind}_{lang}"] = table
+    return out
 
 
 def _lang() -> str:

@@ -23,5 +23,6 @@ PAGES = (
     PageSpec("assessment", "pages/assessment.py", "assessment", ":material/military_tech:"),
     PageSpec("insight", "pages/insight.py", "insight", ":material/manage_search:"),
     PageSpec("dispatch", "pages/dispatch.py", "dispatch", ":material/assignment_ind:"),
+    PageSpec("compare", "pages/compare.py", "compare", ":material/compare_arrows:"),
     PageSpec("data", "pages/data.py", "data", ":material/database:"),
 )

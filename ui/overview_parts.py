@@ -9,14 +9,15 @@ import html
 import pandas as pd
 import streamlit as st
 
+from analytics import queries
+from analytics.briefing.content import Material, alert_text, compose
 from analytics.filters import Filters
 from analytics.scoring import STATUS_COLORS
 from ui import auth, data, names, present
 from ui.charts import top_categories_chart, trend_chart
 from ui.deck_chart import deck_chart
-from ui.i18n import date_tickformat, fmt_hours, fmt_int, fmt_pct, t
+from ui.i18n import current_language, date_tickformat, t
 from ui.maps import status_map
-from ui.page import period_caption
 from ui.safe import md
 from ui.tables import download
 
@@ -63,15 +64,7 @@ def status_map_panel(key, f: Filters, height: int = 470) -> None:
 
 
 def _alert_text(row) -> str:
-    if row.alert in ("overdue_grid", "overdue_department"):
-        return t("alert.text.overdue", value=fmt_int(row.value))
-    if row.alert == "on_time_drop":
-        return t("alert.text.on_time_drop", previous=fmt_pct(row.previous), value=fmt_pct(row.value))
-    if row.alert == "slow_department":
-        return t("alert.text.slow", previous=fmt_hours(row.previous), value=fmt_hours(row.value))
-    if row.alert == "rising_demand":
-        return t("alert.text.rising", previous=fmt_int(row.previous), value=fmt_int(row.value))
-    return t("alert.text.spike", day=row.day, value=fmt_int(row.value), previous=fmt_int(round(row.previous)))
+    return alert_text(row, current_language())
 
 
 def alert_panel(key, f: Filters, height: int = 400) -> None:
@@ -148,52 +141,25 @@ def top_categories_panel(key, f: Filters, height: int = 300) -> None:
 
 
 def briefing_html(key, f: Filters, current: dict, previous: dict) -> str:
-    """The overview for these filters as a one-page, offline HTML briefing."""
-    from ui.briefing import render, svg_map
-    from ui.tiles import OVERVIEW_TILES, tile_delta, tile_value
-
+    """The overview for these filters as a one-page, offline HTML briefing (the renderer the ``brief``
+    command uses, fed with this page's cached frames)."""
+    lang = current_language()
     scored = data.scored_areas(key, f, "grid")
     geoms = data.geometries(key, "grid")
-    geoms = geoms[geoms["area_id"].isin(scored["area_id"])]
-    status = scored.set_index("area_id")["status"]
-    tiles = [
-        (
-            t(f"metric.{tile.key}"),
-            tile_value(tile, current.get(tile.key), current.get("deadlines_known") is not False),
-            tile_delta(tile, current.get(tile.key), previous.get(tile.key)) or "",
-        )
-        for tile in OVERVIEW_TILES
-    ]
-    counts = status.value_counts()
-    legend = [
-        ("rgb({},{},{})".format(*STATUS_COLORS[s]), f"{t('status.' + s)} {int(counts.get(s, 0))}") for s in STATUS_ORDER
-    ]
-    top = data.top_categories(key, f, 10, other=True)
-    top_rows = [
-        (f"{label} ({fmt_pct(share, 0)})", fmt_int(r), fmt_int(p))
-        for label, share, r, p in zip(_category_labels(top), top["share"], top["reported"], top["reported_previous"])
-    ]
-    alerts = [
-        f"{t('alert.' + row.alert)} · {names.subject_name(row.subject_type, row.subject_id, row.subject_name)}"
-        f" · {_alert_text(row)}"
-        for row in data.alert_list(key, f).itertuples()
-    ]
-    notes = [f"{t('metric.' + tile.key)}: {t('metric_help.' + tile.key)}" for tile in OVERVIEW_TILES]
     meta = data.meta(key)
-    city = meta.get("city_name_en" if st.session_state.get("lang") == "en" else "city_name", "")
-    return render(
-        f"{city} · {t('page.overview')}",
-        period_caption(f, markdown=False),
-        tiles,
-        svg_map(geoms, status),
-        legend,
-        top_rows,
-        (t("col.category_name"), t("overview.this_period"), t("overview.prev_period")),
-        alerts,
-        {"map": t("overview.map_title"), "top": t("overview.top_title"), "alerts": t("overview.alerts_title")},
-        notes + [t("overview.map_note", minimum=data.config()["status"]["min_due_to_close"])],
-        dt.datetime.now(),
+    material = Material(
+        f,
+        current,
+        previous,
+        scored,
+        geoms[geoms["area_id"].isin(scored["area_id"])],
+        data.top_categories(key, f, 10),
+        data.alert_list(key, f),
+        queries.display_names(data.connection(), lang),
+        meta.get("city_name_en" if lang == "en" else "city_name", ""),
     )
+    area = t("level.city") if f.area is None else names.area_label(f.level, f.area)
+    return compose(material, data.config(), lang, area, dt.datetime.now())
 
 
 def briefing_download(key, f: Filters, current: dict, previous: dict) -> None:

@@ -1,6 +1,10 @@
 """Presentation mode (演示模式): big type, dark, no chrome; rotation through pages; timed data refresh.
 
-Turned on by the URL parameter ``present=1`` (or the sidebar toggle). ``rotate=overview,grid-map``
+Turned on by the URL parameter ``present=1`` (or the sidebar toggle). The dark look comes from
+Streamlit's own theme mechanism: ``.streamlit/config.toml`` defines ``[theme.light]`` and
+``[theme.dark]``, and the URL option ``embed_options=dark_theme`` makes the browser use the dark
+one, so widgets, the ``st.dataframe`` canvas grid and charts all follow it (CSS cannot reach the
+grid). A presentation URL without the option is reloaded once with it (:func:`ensure_theme`). ``rotate=overview,grid-map``
 names the pages to cycle through and ``every=30`` the seconds per page (default from the
 configuration); a visible countdown says what comes next. Data is re-read every
 ``[presentation] refresh_seconds`` without reloading the page.
@@ -34,8 +38,6 @@ p, span, label, div[data-testid="stCaptionContainer"] {color: #cbd5e1;}
 [data-testid="stMetricDelta"] div {color: #cbd5e1 !important;}
 .gs-alert {border-bottom-color: #1e293b !important;}
 [data-testid="stDownloadButton"], [data-testid="stExpander"] {display: none !important;}
-[data-testid="stButtonGroup"] button {background: #111a2e !important; color: #e2e8f0 !important;
-  border-color: #334155 !important;}
 .gs-countdown {position: fixed; top: 10px; right: 18px; z-index: 1000; background: #1e293b; color: #f1f5f9;
   padding: 6px 14px; border-radius: 16px; font-size: 15px;}
 </style>
@@ -46,9 +48,37 @@ def is_presenting() -> bool:
     return st.query_params.get("present") == "1" or bool(st.session_state.get("present_toggle"))
 
 
+KEPT_PARAMS = ("present", "rotate", "every", "lang", "kiosk")
+
+
 def apply() -> None:
     """Hide the chrome and switch to the dark large-type look."""
     st.markdown(DARK_CSS, unsafe_allow_html=True)
+
+
+# Streamlit hides embed_options from st.query_params, so the browser checks its own address.
+DARK_RELOAD_JS = """<script>
+const url = new URL(window.location.href);
+if (url.searchParams.getAll("embed_options").includes("dark_theme")) {
+  window.__gsDarkTheme = true;  // this page was loaded with the dark theme
+} else {
+  url.searchParams.set("present", "1");
+  url.searchParams.append("embed_options", "dark_theme");
+  if (window.__gsDarkTheme) {  // still dark (a rotation's page switch dropped the option): fix the address only
+    window.history.replaceState(window.history.state, "", url.toString());
+  } else {
+    window.location.replace(url.toString());
+  }
+}
+</script>"""
+
+
+def ensure_theme(presenting: bool) -> None:
+    """In presentation mode, reload once with ``embed_options=dark_theme`` when the address lacks it
+    (see the module docstring); ``present=1`` goes into the address too, so the mode survives."""
+    if presenting:
+        with st.sidebar:  # hidden while presenting; the browser still runs the script
+            st.html(DARK_RELOAD_JS, unsafe_allow_javascript=True)
 
 
 def style_figure(fig: go.Figure) -> go.Figure:
@@ -118,7 +148,5 @@ def ticker(current_url_path: str) -> None:
         unsafe_allow_html=True,
     )
     if remaining <= 0:
-        params = {
-            k: st.query_params[k] for k in ("present", "rotate", "every", "lang", "kiosk") if k in st.query_params
-        }
+        params = {k: st.query_params[k] for k in KEPT_PARAMS if k in st.query_params}
         st.switch_page(spec.path, query_params=params)

@@ -54,6 +54,12 @@ def area_filters(f: Filters, level: str, area: str) -> Filters:
     return dataclasses.replace(f, level=level, area=area)
 
 
+def open_profile(level: str, area: str) -> None:
+    """Open the profile of a found place: the same deep link the map's "open profile" uses."""
+    st.query_params["level"] = level
+    st.query_params["area"] = area
+
+
 def choose_area(key, f: Filters) -> tuple[str, str]:
     """The area to profile: the sidebar/deep-link area when there is one, else the user's pick."""
     cols = st.columns([1, 3])

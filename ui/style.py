@@ -26,6 +26,22 @@ CSS = """
 }
 h1 {padding-top: 0; padding-bottom: 0.2rem;}
 h3 {padding-top: 0.3rem; padding-bottom: 0.2rem;}
+/* Phones (Streamlit stacks columns below 640 px): KPI tiles two to a row, smaller type, tighter margins */
+@media (max-width: 640px) {
+  .block-container {padding-left: 0.75rem; padding-right: 0.75rem;}
+  h1 {font-size: 1.75rem;}
+  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] > [data-testid="stVerticalBlock"]
+      > [data-testid="stElementContainer"] > [data-testid="stMetric"]) {flex-flow: row wrap; gap: 0.5rem;}
+  [data-testid="stHorizontalBlock"] > [data-testid="stColumn"]:has(> [data-testid="stVerticalBlock"]
+      > [data-testid="stElementContainer"] > [data-testid="stMetric"]) {
+    flex: 1 1 calc(50% - 0.5rem) !important; width: calc(50% - 0.5rem) !important;
+    min-width: calc(50% - 0.5rem) !important;}
+  [data-testid="stMetric"] {padding: 0.4rem 0.55rem; height: auto !important;}
+  [data-testid="stMetricValue"] {font-size: 1.35rem;}
+  [data-testid="stMetricLabel"] {height: auto;}
+  [data-testid="stMetricLabel"] p {font-size: 0.8rem;}
+  [data-testid="stMetricDelta"] div {white-space: normal;}
+}
 </style>
 """
 

@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import streamlit as st
 
-from ui.i18n import fmt_int, fmt_metric, t
-
-
-@dataclass(frozen=True)
-class Tile:
-    key: str  # metric name in the report object
-    kind: str  # "count", "rate" or "hours"
-    lower_is_better: bool = False
-
+from analytics.briefing import content
+from analytics.briefing.content import OVERVIEW_TILES, Tile  # noqa: F401 (used by pages)
+from ui.i18n import current_language, fmt_int, fmt_metric, t
 
 TILE_HEIGHT = 150
-
-OVERVIEW_TILES = (
-    Tile("reported", "count"),
-    Tile("closure_rate", "rate"),
-    Tile("on_time_closure_rate", "rate"),
-    Tile("median_handling_hours", "hours", lower_is_better=True),
-    Tile("satisfaction_rate", "rate"),
-    Tile("open_overdue", "count", lower_is_better=True),
-    Tile("local_resolution_rate", "rate"),
-    Tile("response_rate", "rate"),
-)
-
 
 DEADLINE_TILES = ("closure_rate", "on_time_closure_rate", "open_overdue", "due_to_close")
 
@@ -41,13 +21,7 @@ def tile_value(tile: Tile, value, deadlines_known: bool = True) -> str:
 
 def tile_delta(tile: Tile, value, previous) -> str | None:
     """Change against the previous period: percentage points for rates, relative change otherwise."""
-    if value is None or previous is None:
-        return None
-    if tile.kind == "rate":
-        return t("delta.points", value=f"{(value - previous) * 100:+.1f}")
-    if previous == 0:
-        return None
-    return f"{(value - previous) / previous * 100:+.1f}%"
+    return content.tile_delta(tile, value, previous, current_language())
 
 
 def kpi_tiles(current: dict, previous: dict, tiles=OVERVIEW_TILES, columns: int = 8) -> None:

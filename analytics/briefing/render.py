@@ -1,5 +1,5 @@
-"""The one-page briefing of the overview (HTML, printable, offline): KPIs, the status map as SVG,
-top categories, alerts and the KPI definitions in a footnote.
+"""The one-page briefing as HTML (printable, offline): KPIs, the status map as SVG, top categories,
+alerts, the worst grids with the reason and the KPI definitions in a footnote.
 
 Everything is inline (no script, font, image or style sheet is fetched), so the file opens on a
 machine without network and prints on one A4 landscape page.
@@ -75,8 +75,16 @@ def render(
     headings: dict[str, str],
     footnotes: list[str],
     generated: dt.datetime,
+    worst: list[tuple[str, str, str, str]] | None = None,
+    worst_headers: tuple[str, str, str, str] = ("", "", "", ""),
+    lang: str = "zh",
+    report: dict | None = None,
 ) -> str:
-    """The briefing as one self-contained HTML document."""
+    """The briefing as one self-contained HTML document.
+
+    ``worst`` rows are (grid, score, grade, reason); ``report`` (the ``report`` object of the period)
+    is embedded as an inert JSON data block so a scheduler or a check can read the exact numbers.
+    """
     esc = html.escape
     tile_html = "".join(
         f'<div class="tile"><div class="l">{esc(label)}</div><div class="v">{esc(value)}</div>'
@@ -89,12 +97,24 @@ def render(
     )
     alert_rows = "".join(f"<tr><td>{esc(a)}</td></tr>" for a in alerts) or "<tr><td>—</td></tr>"
     notes = "".join(f"<div>{esc(n)}</div>" for n in footnotes)
-    return f"""<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><title>{esc(title)}</title>
+    worst_html = ""
+    if worst:
+        head = "".join(f"<th>{esc(h)}</th>" for h in worst_headers)
+        body = "".join(
+            f"<tr><td>{esc(a)}</td><td class='n'>{esc(b)}</td><td>{esc(c)}</td><td>{esc(d)}</td></tr>"
+            for a, b, c, d in worst
+        )
+        worst_html = f"<h2>{esc(headings['worst'])}</h2><table><tr>{head}</tr>{body}</table>"
+    data_block = ""
+    if report is not None:
+        payload = json.dumps(report, ensure_ascii=False, default=str).replace("</", "<\\/")
+        data_block = f'<script type="application/json" id="gs-report">{payload}</script>'
+    return f"""<!DOCTYPE html><html lang="{esc(lang)}"><head><meta charset="utf-8"><title>{esc(title)}</title>
 <style>{CSS}</style></head><body>
 <h1>{esc(title)}</h1><div class="sub">{esc(subtitle)} · {esc(generated.strftime("%Y-%m-%d %H:%M"))}</div>
 <div class="tiles">{tile_html}</div>
 <div class="row"><div><h2>{esc(headings["map"])}</h2>{map_svg}<div class="legend">{legend_html}</div></div>
 <div><h2>{esc(headings["top"])}</h2><table><tr><th>{esc(top_headers[0])}</th><th>{esc(top_headers[1])}</th>
 <th>{esc(top_headers[2])}</th></tr>{rows}</table></div>
-<div><h2>{esc(headings["alerts"])}</h2><table>{alert_rows}</table></div></div>
-<div class="foot">{notes}</div></body></html>"""
+<div><h2>{esc(headings["alerts"])}</h2><table>{alert_rows}</table>{worst_html}</div></div>
+<div class="foot">{notes}</div>{data_block}</body></html>"""

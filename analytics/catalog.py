@@ -1,0 +1,93 @@
+"""The zh/en message catalogs and the formatting of numbers and dates per language, without Streamlit.
+
+The catalogs live in ``ui/locales`` (``<lang>.json`` plus one ``<feature>/<lang>.json`` per feature).
+``ui.i18n`` wraps these functions with the language of the current session; commands that write
+documents (the briefings) pass the language explicitly.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+LOCALES = Path(__file__).resolve().parent.parent / "ui" / "locales"
+LANGUAGES = ("zh", "en")
+
+
+def load_catalog(lang: str) -> dict[str, str]:
+    """The catalog of ``lang``: ``locales/<lang>.json`` merged with every ``locales/<feature>/<lang>.json``.
+
+    A feature keeps its strings in a folder of its own; a key defined twice raises ``ValueError``.
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}; expected one of {', '.join(LANGUAGES)}")
+    merged: dict[str, str] = {}
+    for path in [LOCALES / f"{lang}.json", *sorted(LOCALES.glob(f"*/{lang}.json"))]:
+        with open(path, encoding="utf-8") as fh:
+            part = json.load(fh)
+        twice = set(part) & set(merged)
+        if twice:
+            raise ValueError(f"{path}: keys defined twice: {sorted(twice)}")
+        merged.update(part)
+    return merged
+
+
+@cache
+def catalog(lang: str) -> dict[str, str]:
+    return load_catalog(lang)
+
+
+def text(lang: str, key: str, **values) -> str:
+    """The string for ``key`` in ``lang`` formatted with ``values``; a missing key shows as ``⟦key⟧``."""
+    found = catalog(lang).get(key)
+    if found is None:
+        return f"⟦{key}⟧"
+    return found.format(**values) if values else found
+
+
+def text_or(lang: str, key: str, fallback: str) -> str:
+    return catalog(lang).get(key, fallback)
+
+
+def _missing(value) -> bool:
+    return value is None or (not isinstance(value, str) and value != value)
+
+
+def fmt_int(value, lang: str) -> str:
+    """A count: ``12,345`` in English; ``1.23万`` from ten thousand up in Chinese."""
+    if _missing(value):
+        return "—"
+    value = int(value)
+    if lang == "zh" and abs(value) >= 10_000:
+        return f"{value / 10_000:.2f}万"
+    return f"{value:,}"
+
+
+def fmt_pct(value, digits: int = 1) -> str:
+    return "—" if _missing(value) else f"{value * 100:.{digits}f}%"
+
+
+def fmt_hours(value, lang: str) -> str:
+    return "—" if _missing(value) else text(lang, "unit.hours", value=f"{value:.1f}")
+
+
+def fmt_date(day, lang: str) -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else day.strftime("%d %b %Y")
+
+
+def fmt_metric(name: str, value, lang: str) -> str:
+    """A metric's value for people, by its name: rates as %, hours, one decimal for per-1,000 volumes and
+    scores, whole counts otherwise; a status word is translated. The one formatter tiles, maps, tables
+    and briefings share."""
+    if _missing(value):
+        return "—"
+    if isinstance(value, str):
+        return text_or(lang, f"status.{value}", value)
+    if name.endswith("_rate"):
+        return fmt_pct(value)
+    if name.endswith("_hours"):
+        return fmt_hours(value, lang)
+    if name in ("reported_per_1000", "score"):
+        return f"{value:.1f}"
+    return fmt_int(value, lang)
