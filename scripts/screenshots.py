@@ -66,9 +66,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--height", type=int, default=1080)
     parser.add_argument("--full-page", action="store_true", help="also write the whole scrolled page")
     parser.add_argument("--phone", action="store_true", help=f"a phone viewport ({PHONE[0]}×{PHONE[1]})")
-    parser.add_argument(
-        "--pages", type=_choices(tuple(p.key for p in PAGES)), default=[p.key for p in PAGES], help="default: all"
-    )
     args = parser.parse_args(argv)
     if args.phone:
         args.width, args.height = PHONE
