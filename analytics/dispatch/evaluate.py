@@ -18,6 +18,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analytics.access.scope import Scope
 from analytics.dispatch import model as dm
 from analytics.dispatch.history import coverage, dispatched_history
 from analytics.filters import Filters
@@ -42,7 +43,7 @@ def split(
     replaced.
     """
     first, _ = coverage(con)
-    base = scope or Filters(first, cutoff)
+    base = scope or Filters(first, cutoff, scope=Scope.city())  # the whole city unless a scope is given
     base = replace(base, kind=None, category_major=None, category=None, source=None)
     train = dispatched_history(con, replace(base, start=min(first, cutoff), end=cutoff), limit)
     test = dispatched_history(con, replace(base, start=cutoff, end=month_after(cutoff)), MAX_TEST_CASES)

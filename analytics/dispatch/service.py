@@ -9,6 +9,7 @@ import time
 import duckdb
 
 from analytics import store
+from analytics.access.scope import Scope
 from analytics.dispatch import model as dm
 from analytics.dispatch.evaluate import evaluate
 from analytics.dispatch.history import coverage, dispatched_history
@@ -50,7 +51,9 @@ def train_for_database(
         log(f"dispatch: evaluated at cutoff {cutoff} in {time.perf_counter() - started:.1f} s")
     first, end = coverage(con)
     started = time.perf_counter()
-    model = dm.train(dispatched_history(con, Filters(first, end), limit), seed=seed)
+    # The model learns from the whole city whoever asks (it is stored beside the database and shows no
+    # case); the similar cases a user sees stay within their scope (analytics.dispatch.suggest).
+    model = dm.train(dispatched_history(con, Filters(first, end, scope=Scope.city()), limit), seed=seed)
     model.meta["train_seconds"] = round(time.perf_counter() - started, 2)
     model.meta["database"] = database_stamp(con)
     model.meta["evaluation"] = evaluation
