@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 from pypinyin import lazy_pinyin
 
-from analytics.filters import LEVELS, level_columns
+from analytics.filters import LEVELS, level_columns, scope_where
 from analytics.privacy import mask_text
 
 MAX_QUERY = 64
@@ -38,18 +38,22 @@ def pinyin_keys(name: str) -> tuple[str, str]:
     return full, initials
 
 
-def place_index(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every area of every level with its parent's name, pinyin and initials (build once, cache)."""
+def place_index(con: duckdb.DuckDBPyConnection, scope=None) -> pd.DataFrame:
+    """Every area of every level with its parent's name, pinyin and initials (build once, cache).
+
+    With a ``scope`` only areas with a granted grid (a user never finds a name outside their scope).
+    """
     frames = []
+    scope_sql, scope_params = scope_where(scope, "grids")
     for level in LEVELS:
         id_col, name_col = level_columns(level)
         parent = PARENT[level]
         parent_name = f"any_value({level_columns(parent)[1]})" if parent else "NULL"
         sql = (
             f"SELECT {id_col} AS area_id, any_value({name_col}) AS area_name, {parent_name} AS parent_name "
-            f"FROM grids WHERE {id_col} IS NOT NULL GROUP BY {id_col}"
+            f"FROM grids WHERE {id_col} IS NOT NULL AND {scope_sql} GROUP BY {id_col}"
         )
-        frame = con.cursor().execute(sql).df()
+        frame = con.cursor().execute(sql, scope_params).df()
         frame.insert(0, "level", level)
         frames.append(frame)
     index = pd.concat(frames, ignore_index=True)
@@ -118,20 +122,24 @@ def like_pattern(query: str) -> str:
 ADDRESS_SQL = r"""
 SELECT c.address, c.grid_id, g.grid_name, count(*) AS cases
 FROM cases c JOIN grids g ON g.grid_id = c.grid_id
-WHERE c.address ILIKE $pattern ESCAPE '\'
+WHERE c.address ILIKE $pattern ESCAPE '\' AND {scope}
 GROUP BY c.address, c.grid_id, g.grid_name
 ORDER BY cases DESC, c.address
 LIMIT $limit
 """
 
 
-def search_addresses(con: duckdb.DuckDBPyConnection, query: str, limit: int = 5, unmask: bool = False) -> pd.DataFrame:
+def search_addresses(
+    con: duckdb.DuckDBPyConnection, query: str, limit: int = 5, unmask: bool = False, scope=None
+) -> pd.DataFrame:
     """Case addresses containing ``query`` (case-insensitive) with the grid they lie in; addresses are
     masked like every other personal detail unless ``unmask``. Empty when the import kept no addresses."""
     q = unicodedata.normalize("NFKC", str(query or "")).strip()[:MAX_QUERY]
     if not q or not has_addresses(con):
         return pd.DataFrame(columns=["address", "grid_id", "grid_name", "cases"])
-    frame = con.cursor().execute(ADDRESS_SQL, {"pattern": like_pattern(q), "limit": int(limit)}).df()
+    scope_sql, scope_params = scope_where(scope, "g")
+    sql = ADDRESS_SQL.format(scope=scope_sql)
+    frame = con.cursor().execute(sql, {"pattern": like_pattern(q), "limit": int(limit), **scope_params}).df()
     if not unmask:
         frame["address"] = [mask_text(a) for a in frame["address"]]
     return frame

@@ -144,3 +144,14 @@ def test_addresses_escape_like_metacharacters(store):
 def test_no_address_column_means_no_address_results(store):
     assert not search.has_addresses(store)
     assert search.search_addresses(store, "文三路").empty
+
+
+def test_a_scoped_index_holds_only_granted_areas(store):
+    """A street-scoped user finds their street and what lies in it, never another street's names."""
+    from analytics.access.scope import Scope
+
+    scoped = search.place_index(store, Scope.parse(["street:330106001"]))
+    assert set(scoped["area_id"]) == {"330106001001001", "330106001001", "330106001", "330106"}
+    assert search.search_places(scoped, "北山").empty
+    assert search.search_places(scoped, "bs").empty  # 北山's initials
+    assert not search.search_places(scoped, "西湖街道").empty

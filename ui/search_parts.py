@@ -14,13 +14,14 @@ from ui.i18n import t
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
-def _index(db_key) -> pd.DataFrame:
-    return search.place_index(data.connection())
+def _index(db_key, scope) -> pd.DataFrame:
+    return search.place_index(data.connection(), scope)
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
-def _addresses(db_key, query: str) -> pd.DataFrame:
-    return search.search_addresses(data.connection(), query, unmask=bool(data.config()["privacy"]["unmask"]))
+def _addresses(db_key, query: str, scope) -> pd.DataFrame:
+    unmask = bool(data.config()["privacy"]["unmask"])
+    return search.search_addresses(data.connection(), query, unmask=unmask, scope=scope)
 
 
 def _label(row) -> str:
@@ -30,8 +31,11 @@ def _label(row) -> str:
 
 def results(key, query: str, limit: int = 12) -> list[tuple[str, str, str]]:
     """``(level, area_id, label)`` of the places and case addresses matching ``query``."""
-    found = [(r.level, r.area_id, _label(r)) for r in search.search_places(_index(key), query, limit).itertuples()]
-    for row in _addresses(key, query.strip()[: search.MAX_QUERY]).itertuples():
+    found = [
+        (r.level, r.area_id, _label(r))
+        for r in search.search_places(_index(key, data.current_scope()), query, limit).itertuples()
+    ]
+    for row in _addresses(key, query.strip()[: search.MAX_QUERY], data.current_scope()).itertuples():
         found.append(("grid", str(row.grid_id), f"{t('search.address')} · {row.address} → {row.grid_name}"))
     return found
 
