@@ -14,6 +14,7 @@ import re
 from contextlib import contextmanager
 from pathlib import Path
 
+from analytics.ingest.load import _alive
 from analytics.sync.errors import SyncError
 
 POINTER = "CURRENT"
@@ -128,16 +129,6 @@ def _data_file_of(generation: Path) -> str | None:
     except duckdb.Error:
         return None
     return row[0] if row else None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @contextmanager
