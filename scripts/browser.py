@@ -29,17 +29,9 @@ from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
+from analytics.chromium import CHROMIUM  # noqa: E402 (the one place the flags live)
+from analytics.chromium import CHROMIUM_FLAGS as CHROMIUM_ARGS  # noqa: E402
+
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 NETWORK_SCHEMES = frozenset({"http", "https", "ws", "wss"})
 # Query parameters per display mode; "present" is reserved for the presentation mode.

@@ -15,19 +15,9 @@ import duckdb
 from analytics import queries, store
 from analytics.briefing.content import compose, gather
 from analytics.catalog import text
+from analytics.chromium import CHROMIUM, CHROMIUM_FLAGS
 from analytics.filters import LEVELS, Filters, level_columns, months_before
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
 PDF_TIMEOUT = 120
 
 
