@@ -100,13 +100,15 @@ def area_geometries(con: duckdb.DuckDBPyConnection, level: str, scope=None) -> p
     """Area id, name and GeoJSON geometry per area of a level (grids as stored; coarser levels dissolved).
 
     With a ``scope``, only the granted grids (a coarser area is dissolved from its granted grids only).
+    Grids without a boundary (an export whose boundary file lacks some grids) are left out: they have
+    no place on a map or among neighbours, and their cases still count everywhere else.
     """
     id_col, name_col = level_columns(level)
     where, params = scope_where(scope, "grids")
     if level == "grid":
         sql = (
             "SELECT grid_id AS area_id, grid_name AS area_name, geometry, centroid_lon, centroid_lat "
-            f"FROM grids WHERE {where} ORDER BY grid_id"
+            f"FROM grids WHERE geometry IS NOT NULL AND {where} ORDER BY grid_id"
         )
         return con.cursor().execute(sql, params).df()
     from analytics.geo import dissolve  # geometry work only when a coarser level is asked for
@@ -115,7 +117,7 @@ def area_geometries(con: duckdb.DuckDBPyConnection, level: str, scope=None) -> p
         con.cursor()
         .execute(
             f"SELECT {id_col} AS area_id, {name_col} AS area_name, geometry FROM grids "
-            f"WHERE {id_col} IS NOT NULL AND {where} ORDER BY grid_id",
+            f"WHERE {id_col} IS NOT NULL AND geometry IS NOT NULL AND {where} ORDER BY grid_id",
             params,
         )
         .df()

@@ -113,7 +113,10 @@ def analysis(key, choice: Choice) -> HotspotResult | None:
     except HotspotImpossible as exc:
         st.warning(t("hot.not_possible", reason=t(f"edges.hot_reason.{exc.reason}", **exc.values)))
     except ValueError:
-        st.warning(t("hot.not_possible", reason=t("edges.hot_reason.too_few_areas", areas="<3", no_population=0)))
+        if data.geometries(key, choice.level).empty:
+            st.warning(t("geo.no_boundaries"))
+        else:
+            st.warning(t("hot.not_possible", reason=t("edges.hot_reason.too_few_areas", areas="<3", no_population=0)))
     return None
 
 

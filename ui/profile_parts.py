@@ -289,7 +289,11 @@ def workers_panel(key, area_f: Filters) -> None:
 
 def neighbours_panel(key, f: Filters, level: str, area: str) -> None:
     st.subheader(t("profile.neighbours"))
-    _, w = data.weights(key, level)
+    try:
+        _, w = data.weights(key, level)
+    except ValueError:  # no area of the level has a boundary
+        st.info(t("geo.no_boundaries"))
+        return
     ids = [area, *profile.neighbours(w, area)]
     peers = _peers(key, f, level).set_index("area_id").reindex(ids).reset_index()
     peers["area_name"] = [f"★ {n}" if i == area else n for i, n in zip(peers["area_id"], peers["area_name"])]
