@@ -81,6 +81,9 @@ def test_other_pages_render_on_the_short_export(short_export, page):
     if page == "pages/profile.py":  # no deadlines: the closure tiles say so rather than "—" or 100 %
         tiles = {m.label: m.value for m in at.metric}
         assert tiles["结案率"] == "无时限" and tiles["超期未结数"] == "无时限"
+        deltas = {m.label: m.delta for m in at.metric}  # and no "median 0" beside them
+        assert not deltas["超期未结数"] and not deltas["结案率"], deltas
+        assert deltas["上报数"], "the other tiles keep their comparison"
 
 
 def test_presets_end_with_the_default_period():

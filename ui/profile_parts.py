@@ -17,7 +17,7 @@ from ui.filters import labels
 from ui.i18n import date_tickformat, fmt_int, fmt_metric, fmt_pct, t, t_or
 from ui.safe import md
 from ui.tables import masked, show_table
-from ui.tiles import Tile, tile_value
+from ui.tiles import DEADLINE_TILES, Tile, tile_value
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
@@ -112,10 +112,13 @@ def kpi_panel(key, f: Filters, level: str, area: str) -> None:
     cols = st.columns(4) + st.columns(4)
     for col, row in zip(cols, context.itertuples()):
         rank = "—" if row.rank is None or pd.isna(row.rank) else f"{int(row.rank)}/{row.ranked}"
+        comparison = t(label, median=fmt_metric(row.metric, row.city_median), rank=rank)
+        if not known and row.metric in DEADLINE_TILES:  # no deadline: no median or rank to compare with
+            comparison = None
         col.metric(
             t(f"metric.{row.metric}"),
             tile_value(Tile(row.metric, "count"), row.value, known),
-            t(label, median=fmt_metric(row.metric, row.city_median), rank=rank),
+            comparison,
             delta_color="off",
             delta_arrow="off",
             border=True,
