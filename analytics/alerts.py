@@ -200,16 +200,23 @@ def spike_alerts(con: duckdb.DuckDBPyConnection, f: Filters, spike_rules: dict) 
     return out.assign(day=hit["day"].to_numpy())
 
 
-def alerts(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict, grids: pd.DataFrame | None = None) -> pd.DataFrame:
+def alerts(
+    con: duckdb.DuckDBPyConnection,
+    f: Filters,
+    cfg: dict,
+    grids: pd.DataFrame | None = None,
+    prev_grids: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """All alert rules for the filter set (at most 4 of a kind, :data:`PRIORITY` order), at most ``alerts.max_rows``.
 
     ``grids`` may pass :func:`analytics.metrics.by_area` of ``f`` at grid level when the caller has it already
-    (the overview's status map), so it is not computed twice.
+    (the overview's status map), so it is not computed twice; ``prev_grids`` the same of ``f.previous()``
+    (:func:`analytics.period_pair.summaries_and_areas` gives both).
     """
     rules = cfg["alerts"]
     min_due = int(cfg["status"]["min_due_to_close"])
     grids = metrics.by_area(con, f, "grid", cfg) if grids is None else grids
-    prev_grids = metrics.by_area(con, f.previous(), "grid", cfg)
+    prev_grids = metrics.by_area(con, f.previous(), "grid", cfg) if prev_grids is None else prev_grids
     depts, prev_depts = department_metrics(con, f, cfg), department_metrics(con, f.previous(), cfg)
     parts = [
         overdue_alerts(grids, depts, rules),
