@@ -21,7 +21,7 @@ import pandas as pd
 from analytics import metrics
 from analytics.anomaly import spike_matrix
 from analytics.coverage import data_coverage
-from analytics.departments import department_metrics
+from analytics.departments import department_metrics_pair
 from analytics.filters import Filters, case_filter_sql, period_params
 
 COLUMNS = ["alert", "subject_type", "subject_id", "subject_name", "value", "previous", "severity", "day"]
@@ -217,7 +217,7 @@ def alerts(
     min_due = int(cfg["status"]["min_due_to_close"])
     grids = metrics.by_area(con, f, "grid", cfg) if grids is None else grids
     prev_grids = metrics.by_area(con, f.previous(), "grid", cfg) if prev_grids is None else prev_grids
-    depts, prev_depts = department_metrics(con, f, cfg), department_metrics(con, f.previous(), cfg)
+    depts, prev_depts = department_metrics_pair(con, f, cfg)
     parts = [
         overdue_alerts(grids, depts, rules),
         on_time_drop_alerts(grids, prev_grids, rules, min_due),

@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analytics import alerts, metrics, period_pair
+from analytics import alerts, departments, metrics, period_pair
 from analytics.config import load_config
 from analytics.filters import Filters
 from analytics.sync.live import open_live
@@ -144,3 +144,14 @@ def test_satisfaction_points_are_whole_tenths(awkward_city):
     sql = f"""SELECT {expr} FROM (SELECT satisfaction, TIMESTAMP '2025-01-10' AS closed_at, 'closed' AS status,
                      TRUE AS callback_valid FROM cases) c"""
     assert con.execute(sql).fetchone()[0] == 4.8
+
+
+def test_department_pair_equals_two_department_queries(awkward_city):
+    with duckdb.connect(str(awkward_city), read_only=True) as con:
+        seen = 0
+        for f in pair_sets(con):
+            now, before = departments.department_metrics_pair(con, f)
+            pd.testing.assert_frame_equal(now, departments.department_metrics(con, f))
+            pd.testing.assert_frame_equal(before, departments.department_metrics(con, f.previous()))
+            seen += int(now["handled"].sum())
+        assert seen > 0, "nothing handled in any filter set: the comparison proved nothing"
