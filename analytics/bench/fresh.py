@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from analytics.bench.machine import ROOT, worker_environment
 
@@ -51,13 +52,14 @@ def import_seconds(stderr: str) -> float:
     return sum(cumulative for depth, cumulative in entries if depth == outer) / 1e6
 
 
-def measure(db: str, page: str, runs: int) -> dict:
-    """Medians over ``runs`` fresh processes: wall time of the first run, imports in it, and the rest."""
+def measure(db: str, page: str, runs: int, root: Path = ROOT) -> dict:
+    """Medians over ``runs`` fresh processes: wall time of the first run, imports in it, and the rest.
+    ``root``: the checkout whose app runs (another commit's, to compare; it needs this module too)."""
     samples = []
     for _ in range(runs):
         cmd = [sys.executable, "-X", "importtime", "-m", "analytics.bench.fresh", "--db", db, "--page", page]
-        env = {**worker_environment(), "PYTHONPATH": str(ROOT)}
-        done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+        env = {**worker_environment(), "PYTHONPATH": str(root)}
+        done = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=900)
         if done.returncode != 0:
             return {"error": done.stderr[-2000:]}
         result = json.loads(done.stdout.strip().splitlines()[-1])
