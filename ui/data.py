@@ -151,8 +151,13 @@ def trend_series(db_key: tuple, f: Filters, grain: str, split: str) -> pd.DataFr
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def category_counts(db_key: tuple, f: Filters) -> pd.DataFrame:
+    return queries.category_counts(connection(), f)
+
+
 def top_categories(db_key: tuple, f: Filters, limit: int, other: bool = False) -> pd.DataFrame:
-    return queries.top_categories(connection(), f, limit, other)
+    """:func:`analytics.queries.top_categories` from one cached query per filter set (any ``limit``)."""
+    return queries.top_of(category_counts(db_key, f), limit, other)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
