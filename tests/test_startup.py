@@ -44,3 +44,22 @@ def test_import_seconds_adds_up_the_outermost_imports_between_the_markers():
         "import time:       900 |        900 |   after.marker",
     ]
     assert import_seconds("\n".join(lines)) == (500 + 50) / 1e6
+
+
+def test_default_period_is_the_latest_complete_month_with_data():
+    """Hand-built: reports in January-March 2025 and one on 20 July; coverage to 15 September. August is
+    empty and September incomplete, so the pages open on July; without any report in a complete month after
+    the first, on the whole coverage."""
+    import datetime as dt
+
+    import duckdb
+
+    from analytics.coverage import Coverage, default_period
+
+    con = duckdb.connect()
+    days = ["2025-01-03", "2025-02-11", "2025-03-30", "2025-07-20 23:59:59", "2025-09-02"]
+    con.execute("CREATE TABLE cases AS SELECT UNNEST($d)::TIMESTAMP AS reported_at", {"d": days})
+    cov = Coverage(dt.date(2025, 1, 3), dt.date(2025, 9, 15))
+    assert default_period(con, cov) == (dt.date(2025, 7, 1), dt.date(2025, 8, 1))
+    con.execute("DELETE FROM cases WHERE reported_at >= '2025-02-01' AND reported_at < '2025-09-01'")
+    assert default_period(con, cov) == (cov.start, cov.end)
