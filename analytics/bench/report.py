@@ -180,16 +180,20 @@ def comparison_table(pages: dict, before: dict) -> list[str]:
     phases = ("cold", "rerun", "filter_cached", "filter_uncached")
     lines = [
         "| page | cold s before → now | rerun s | filter change, cached s | filter change, uncached s | "
-        "queries (cold) | query s (cold) | peak RSS MB |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "cold CPU s | uncached CPU s | queries (cold) | query s (cold) | peak RSS MB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for page, result in pages.items():
         old = before.get(page, {})
         if "median" not in result or "median" not in old:
-            lines.append(f"| {page} | failed |||||||")
+            lines.append(f"| {page} | failed |||||||||")
             continue
         now_m, old_m = result["median"], old["median"]
         cells = [f"{_fmt(old_m[p]['seconds'])} → {_fmt(now_m[p]['seconds'])}" for p in phases]
+        cells += [
+            f"{_fmt(old_m[p].get('cpu_seconds'))} → {_fmt(now_m[p].get('cpu_seconds'))}"
+            for p in ("cold", "filter_uncached")
+        ]
         cold_now, cold_old = now_m["cold"], old_m["cold"]
         cells += [
             f"{cold_old['queries']} → {cold_now['queries']}",
