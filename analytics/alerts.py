@@ -21,7 +21,7 @@ import pandas as pd
 from analytics import metrics
 from analytics.anomaly import spike_matrix
 from analytics.coverage import data_coverage
-from analytics.departments import department_metrics
+from analytics.departments import department_metrics_pair
 from analytics.filters import Filters, case_filter_sql, period_params
 
 COLUMNS = ["alert", "subject_type", "subject_id", "subject_name", "value", "previous", "severity", "day"]
@@ -200,17 +200,24 @@ def spike_alerts(con: duckdb.DuckDBPyConnection, f: Filters, spike_rules: dict) 
     return out.assign(day=hit["day"].to_numpy())
 
 
-def alerts(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict, grids: pd.DataFrame | None = None) -> pd.DataFrame:
+def alerts(
+    con: duckdb.DuckDBPyConnection,
+    f: Filters,
+    cfg: dict,
+    grids: pd.DataFrame | None = None,
+    prev_grids: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """All alert rules for the filter set (at most 4 of a kind, :data:`PRIORITY` order), at most ``alerts.max_rows``.
 
     ``grids`` may pass :func:`analytics.metrics.by_area` of ``f`` at grid level when the caller has it already
-    (the overview's status map), so it is not computed twice.
+    (the overview's status map), so it is not computed twice; ``prev_grids`` the same of ``f.previous()``
+    (:func:`analytics.period_pair.summaries_and_areas` gives both).
     """
     rules = cfg["alerts"]
     min_due = int(cfg["status"]["min_due_to_close"])
     grids = metrics.by_area(con, f, "grid", cfg) if grids is None else grids
-    prev_grids = metrics.by_area(con, f.previous(), "grid", cfg)
-    depts, prev_depts = department_metrics(con, f, cfg), department_metrics(con, f.previous(), cfg)
+    prev_grids = metrics.by_area(con, f.previous(), "grid", cfg) if prev_grids is None else prev_grids
+    depts, prev_depts = department_metrics_pair(con, f, cfg)
     parts = [
         overdue_alerts(grids, depts, rules),
         on_time_drop_alerts(grids, prev_grids, rules, min_due),

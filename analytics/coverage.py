@@ -83,10 +83,14 @@ def default_period(con: duckdb.DuckDBPyConnection, coverage: Coverage) -> tuple[
     last_end = dt.date(coverage.end.year, coverage.end.month, 1)  # complete months end on or before this
     if last_end < first_full or months_before(last_end, 2) < first_full:  # fewer than two complete months
         return coverage.start, coverage.end
-    sql = """SELECT max(date_trunc('month', reported_at))::DATE FROM cases
-             WHERE reported_at >= $first AND reported_at < $last"""
-    params = {"first": dt.datetime.combine(first_full, dt.time()), "last": dt.datetime.combine(last_end, dt.time())}
-    month = con.cursor().execute(sql, params).fetchone()[0]
-    if month is None:
-        return coverage.start, coverage.end
-    return month, _month_after(month)
+    # Latest month first, one month's rows at a time (zone maps skip the rest; usually the first month has data),
+    # instead of truncating every report time of the coverage to its month.
+    sql = "SELECT 1 FROM cases WHERE reported_at >= $first AND reported_at < $last LIMIT 1"
+    month = months_before(last_end, 1)
+    while month >= first_full:
+        after = _month_after(month)
+        params = {"first": dt.datetime.combine(month, dt.time()), "last": dt.datetime.combine(after, dt.time())}
+        if con.cursor().execute(sql, params).fetchone() is not None:
+            return month, after
+        month = months_before(month, 1)
+    return coverage.start, coverage.end

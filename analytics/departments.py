@@ -29,27 +29,51 @@ OPEN_OVERDUE_HANDLING = (
     " AND (c.status <> 'suspended' OR $include_suspended)"  # suspended (挂账) cases apart, as in metrics.py
 )
 
-DEPARTMENTS_SQL = """
-SELECT c.department,
-       any_value(d.department_name) AS department_name,
+DEPARTMENT_AGGREGATES = f"""any_value(d.department_name) AS department_name,
        any_value(d.department_name_en) AS department_name_en,
        count(*) FILTER (WHERE c.dispatched_at >= $start AND c.dispatched_at < $end) AS dispatched,
-       count(*) FILTER (WHERE {handled}) AS handled,
-       count(*) FILTER (WHERE {handled} AND c.handled_at <= c.due_at) AS handled_on_time,
-       count(*) FILTER (WHERE {handled} AND c.due_at IS NULL) AS handled_without_deadline,
-       count(*) FILTER (WHERE {handled} AND c.rework_count > 0) AS handled_with_rework,
-       count(*) FILTER (WHERE {overdue}) AS open_overdue,
+       count(*) FILTER (WHERE {HANDLED_IN_P}) AS handled,
+       count(*) FILTER (WHERE {HANDLED_IN_P} AND c.handled_at <= c.due_at) AS handled_on_time,
+       count(*) FILTER (WHERE {HANDLED_IN_P} AND c.due_at IS NULL) AS handled_without_deadline,
+       count(*) FILTER (WHERE {HANDLED_IN_P} AND c.rework_count > 0) AS handled_with_rework,
+       count(*) FILTER (WHERE {OPEN_OVERDUE_HANDLING}) AS open_overdue,
        quantile_cont(epoch(c.handled_at - c.dispatched_at) / 3600.0, 0.5)
-           FILTER (WHERE {handled}) AS median_handling_hours,
+           FILTER (WHERE {HANDLED_IN_P}) AS median_handling_hours,
        quantile_cont(epoch(c.handled_at - c.dispatched_at) / 3600.0, 0.9)
-           FILTER (WHERE {handled}) AS p90_handling_hours,
-       {dispatch_counts}
+           FILTER (WHERE {HANDLED_IN_P}) AS p90_handling_hours,
+       {DISPATCH_COUNTS_SQL}"""
+# The cases a department's numbers can count in P: dispatched before its end, not handled before its start.
+DEPARTMENT_RELEVANT = "c.dispatched_at < $end AND (c.handled_at IS NULL OR c.handled_at >= $start)"
+DEPARTMENTS_SQL = f"""
+SELECT c.department,
+       {DEPARTMENT_AGGREGATES}
 FROM cases c LEFT JOIN departments d ON d.department = c.department
-WHERE c.department IS NOT NULL AND c.dispatched_at IS NOT NULL AND c.dispatched_at < $end
-  AND (c.handled_at IS NULL OR c.handled_at >= $start) AND {where}
+WHERE c.department IS NOT NULL AND c.dispatched_at IS NOT NULL AND {DEPARTMENT_RELEVANT} AND {{where}}
 GROUP BY c.department
 ORDER BY c.department
 """
+# Both periods of a comparison in one scan (the overview's alerts): each case joined with the periods it counts
+# in, the aggregates bound to that period's start and end.
+DEPARTMENTS_PAIR_SQL = f"""
+WITH periods AS (
+    SELECT * FROM (VALUES (0, $start::TIMESTAMP, $end::TIMESTAMP),
+                          (1, $previous_start::TIMESTAMP, $previous_end::TIMESTAMP)) p(period, p_start, p_end)
+)
+SELECT p.period, c.department,
+       {DEPARTMENT_AGGREGATES.replace("$start", "p.p_start").replace("$end", "p.p_end")}
+FROM cases c
+JOIN periods p ON {DEPARTMENT_RELEVANT.replace("$start", "p.p_start").replace("$end", "p.p_end")}
+LEFT JOIN departments d ON d.department = c.department
+WHERE c.department IS NOT NULL AND c.dispatched_at IS NOT NULL
+  AND {DEPARTMENT_RELEVANT.replace("$start", "$window_start").replace("$end", "$window_end")} AND {{where}}
+GROUP BY p.period, c.department
+ORDER BY p.period, c.department
+"""
+
+
+def _suspended_param(cfg: dict | None) -> dict:
+    settings = {**DEFAULTS["metrics"], **(cfg or {}).get("metrics", {})}
+    return {"include_suspended": not bool(settings["exclude_suspended"])}
 
 
 def department_metrics(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None) -> pd.DataFrame:
@@ -58,12 +82,31 @@ def department_metrics(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | N
     Suspended (挂账) cases are left out of the open overdue unless ``metrics.exclude_suspended`` is false.
     """
     where, params = case_filter_sql(f)
-    sql = DEPARTMENTS_SQL.format(
-        handled=HANDLED_IN_P, overdue=OPEN_OVERDUE_HANDLING, where=where, dispatch_counts=DISPATCH_COUNTS_SQL
-    )
-    settings = {**DEFAULTS["metrics"], **(cfg or {}).get("metrics", {})}
-    bound = {**params, **period_params(f), "include_suspended": not bool(settings["exclude_suspended"])}
-    frame = con.cursor().execute(sql, bound).df()
+    bound = {**params, **period_params(f), **_suspended_param(cfg)}
+    return _with_rates(con.cursor().execute(DEPARTMENTS_SQL.format(where=where), bound).df())
+
+
+def department_metrics_pair(
+    con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`department_metrics` of ``f`` and of ``f.previous()``, from one query (equal to the two calls)."""
+    where, params = case_filter_sql(f)
+    now, before = period_params(f), period_params(f.previous())
+    bound = {
+        **params,
+        **now,
+        "previous_start": before["start"],
+        "previous_end": before["end"],
+        "window_start": min(now["start"], before["start"]),
+        "window_end": max(now["end"], before["end"]),
+        **_suspended_param(cfg),
+    }
+    both = con.cursor().execute(DEPARTMENTS_PAIR_SQL.format(where=where), bound).df()
+    frames = [both[both["period"] == period].drop(columns="period").reset_index(drop=True) for period in (0, 1)]
+    return _with_rates(frames[0]), _with_rates(frames[1])
+
+
+def _with_rates(frame: pd.DataFrame) -> pd.DataFrame:
     due = frame["handled"] + frame["open_overdue"]
     frame["due_to_handle"] = due
     frame["handled_rate"] = frame["handled"] / due.where(due > 0)

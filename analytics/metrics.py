@@ -62,9 +62,10 @@ AGGREGATES: dict[str, str] = {
     "valid_callbacks": f"count(*) FILTER (WHERE {CLOSED_IN_P} AND c.callback_valid)",
     "callbacks_contacted": f"count(*) FILTER (WHERE {CLOSED_IN_P} AND c.callback_valid AND c.callback_contacted)",
     "callbacks_solved": f"count(*) FILTER (WHERE {CLOSED_IN_P} AND c.callback_valid AND c.callback_solved)",
+    # Summed in tenths (whole numbers) and divided once: the same value however the rows are grouped or ordered.
     "satisfaction_points": (
-        f"coalesce(sum(CASE c.satisfaction WHEN 'satisfied' THEN 1.0 WHEN 'basic' THEN 0.9"
-        f" ELSE 0.0 END) FILTER (WHERE {CLOSED_IN_P} AND c.callback_valid), 0)::DOUBLE"
+        f"coalesce(sum(CASE c.satisfaction WHEN 'satisfied' THEN 10 WHEN 'basic' THEN 9"
+        f" ELSE 0 END) FILTER (WHERE {CLOSED_IN_P} AND c.callback_valid), 0)::DOUBLE / 10"
     ),
     "disputes_received": f"count(*) FILTER (WHERE {DISPUTE_RECEIVED})",
     "disputes_resolved": f"count(*) FILTER (WHERE {DISPUTE_RESOLVED})",
@@ -91,12 +92,46 @@ RELEVANT = "c.reported_at < $end AND (c.closed_at IS NULL OR c.closed_at >= $sta
 OUT_OF_ORDER = "(c.closed_at < c.reported_at OR c.filed_at < c.reported_at OR c.closed_at < c.filed_at)"
 
 
-def relevant_cases_sql(where: str) -> str:
+# The cases whose times are out of order, kept apart once per live connection (analytics.sync.live): no zone
+# map can skip rows by comparing two columns, so reading them from ``cases`` scans three timestamp columns of
+# every row group for every metric query. ``description`` (free text, never aggregated) is left out.
+OUT_OF_ORDER_TABLE = "cases_out_of_order"
+
+
+def materialize_out_of_order(con: duckdb.DuckDBPyConnection) -> None:
+    """Store the :data:`OUT_OF_ORDER` cases of ``con``'s ``cases`` as :data:`OUT_OF_ORDER_TABLE` in its own
+    (in-memory, writable) catalog.
+
+    Only for a connection whose ``cases`` cannot change while it is open (a live connection: a new one is
+    opened when a sync publishes new data); metric queries then read this small table instead of scanning
+    ``cases`` for the out-of-order branch of :func:`relevant_cases_sql`.
+    """
+    # Counting reads three columns; the copy reads every column of every row group (no late materialization),
+    # several times longer: skipped when there is nothing to copy (the demo cities, clean imports).
+    found = con.execute(f"SELECT count(*) FROM cases c WHERE {OUT_OF_ORDER}").fetchone()[0]
+    rows = f"WHERE {OUT_OF_ORDER}" if found else "LIMIT 0"
+    con.execute(f"CREATE TABLE {OUT_OF_ORDER_TABLE} AS SELECT * EXCLUDE (description) FROM cases c {rows}")
+
+
+def out_of_order_kept(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether ``con`` holds :data:`OUT_OF_ORDER_TABLE` (see :func:`materialize_out_of_order`)."""
+    sql = "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND table_name = $name"
+    return bool(con.cursor().execute(sql, {"name": OUT_OF_ORDER_TABLE}).fetchone()[0])
+
+
+def relevant_cases_sql(where: str, out_of_order_kept: bool = False) -> str:
     """The cases any aggregate can count, matching ``where`` (a subquery aliased ``c``).
 
     Exact: a case outside :data:`RELEVANT` (reported at or after the end, or closed before the start)
-    is counted by an aggregate only when its times are :data:`OUT_OF_ORDER`.
+    is counted by an aggregate only when its times are :data:`OUT_OF_ORDER`. With ``out_of_order_kept``
+    (the connection holds :data:`OUT_OF_ORDER_TABLE`), those are read from that table, and the subquery
+    has every column of ``cases`` but ``description``.
     """
+    if out_of_order_kept:
+        return (
+            f"(SELECT * EXCLUDE (description) FROM cases c WHERE {RELEVANT} AND {where}\n"
+            f" UNION ALL SELECT * FROM {OUT_OF_ORDER_TABLE} c WHERE NOT ({RELEVANT}) AND {where}) c"
+        )
     return (
         f"(SELECT * FROM cases c WHERE {RELEVANT} AND {where}\n"
         f" UNION ALL SELECT * FROM cases c WHERE NOT ({RELEVANT}) AND {OUT_OF_ORDER} AND {where}) c"
@@ -170,13 +205,17 @@ def derive_rates(counts: dict[str, Any], three_rate_weights: dict[str, float] | 
     return out
 
 
-def _select_list() -> str:
-    return ",\n       ".join(f"{expr} AS {name}" for name, expr in AGGREGATES.items())
+def _select_list(start: str = "$start", end: str = "$end") -> str:
+    """Every aggregate of :data:`AGGREGATES`; ``start``/``end`` replace the period's bounds (e.g. columns of a
+    table of periods, :mod:`analytics.period_pair`)."""
+    return ",\n       ".join(
+        f"{expr} AS {name}".replace("$start", start).replace("$end", end) for name, expr in AGGREGATES.items()
+    )
 
 
-def summary_sql(where: str) -> str:
+def summary_sql(where: str, out_of_order_kept: bool = False) -> str:
     """The one-row aggregate query over cases matching ``where``."""
-    return f"SELECT {_select_list()}\nFROM {relevant_cases_sql(where)}"
+    return f"SELECT {_select_list()}\nFROM {relevant_cases_sql(where, out_of_order_kept)}"
 
 
 def _clean(value):
@@ -201,11 +240,18 @@ def metric_params(con: duckdb.DuckDBPyConnection, cfg: dict | None = None) -> di
     }
 
 
-def summary_query(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None) -> tuple[str, dict]:
+def summary_query(
+    con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None, kept: bool = False
+) -> tuple[str, dict]:
     """The complete query :func:`summary` runs for ``f`` (WHERE clauses included) and every value it binds
-    (the filters', the period's and :func:`metric_params`); the Data page shows exactly this."""
+    (the filters', the period's and :func:`metric_params`); the Data page shows exactly this.
+
+    ``kept``: read the out-of-order cases from :data:`OUT_OF_ORDER_TABLE` (what :func:`summary` does on a
+    connection that holds it). Without it the query reads ``cases`` alone and runs on the database file as it
+    is, with the same result.
+    """
     where, params = case_filter_sql(f)
-    return summary_sql(where), {**params, **period_params(f), **metric_params(con, cfg)}
+    return summary_sql(where, kept), {**params, **period_params(f), **metric_params(con, cfg)}
 
 
 def summary(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None) -> dict[str, Any]:
@@ -215,8 +261,12 @@ def summary(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None)
     data covers the period (``inside``, ``partial``, ``outside``); outside it every count and rate is
     ``None``: nothing was measured.
     """
-    sql, params = summary_query(con, f, cfg)
-    row = con.cursor().execute(sql, params).fetchone()
+    sql, params = summary_query(con, f, cfg, out_of_order_kept(con))
+    return summary_from_row(con, f, con.cursor().execute(sql, params).fetchone(), cfg)
+
+
+def summary_from_row(con: duckdb.DuckDBPyConnection, f: Filters, row, cfg: dict | None = None) -> dict[str, Any]:
+    """:func:`summary` from the values of :data:`AGGREGATES` (in that order) over the cases of ``f``."""
     counts = {name: _clean(value) for name, value in zip(AGGREGATES, row)}
     weights = (cfg or {}).get("three_rates", {}).get("weights")
     out = derive_rates(counts, weights)
@@ -229,7 +279,7 @@ def summary(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None)
     return out
 
 
-def by_area_sql(level: str, where: str, grid_where: str = "TRUE") -> str:
+def by_area_sql(level: str, where: str, grid_where: str = "TRUE", out_of_order_kept: bool = False) -> str:
     """Aggregates grouped by the areas of ``level`` (every area listed, also those without cases)."""
     id_col, name_col = level_columns(level)
     return f"""
@@ -240,7 +290,7 @@ WITH areas AS (
     FROM grids g WHERE {id_col} IS NOT NULL AND {grid_where} GROUP BY {id_col}
 ), agg AS (
     SELECT g.{id_col} AS area_id, {_select_list()}
-    FROM {relevant_cases_sql(where)} JOIN grids g ON g.grid_id = c.grid_id
+    FROM {relevant_cases_sql(where, out_of_order_kept)} JOIN grids g ON g.grid_id = c.grid_id
     GROUP BY g.{id_col}
 )
 SELECT areas.*, agg.* EXCLUDE (area_id)
@@ -275,11 +325,14 @@ def reported_by_area(con: duckdb.DuckDBPyConnection, f: Filters, level: str) -> 
     return con.cursor().execute(sql, {**params, **period_params(f)}).df()
 
 
-def by_area_query(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | None = None) -> tuple[str, dict]:
-    """The complete query :func:`by_area` runs (map, scores, profile peers) and every value it binds."""
+def by_area_query(
+    con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | None = None, kept: bool = False
+) -> tuple[str, dict]:
+    """The complete query :func:`by_area` runs (map, scores, profile peers) and every value it binds
+    (``kept`` as in :func:`summary_query`)."""
     where, params = case_filter_sql(f)
     bound = {**params, **period_params(f), **metric_params(con, cfg)}
-    return by_area_sql(level, where, area_filter_sql(f, "g")), bound
+    return by_area_sql(level, where, area_filter_sql(f, "g"), kept), bound
 
 
 def by_area(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | None = None) -> pd.DataFrame:
@@ -290,8 +343,12 @@ def by_area(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | 
 
     The area filter of ``f`` still applies (e.g. the grids of one street).
     """
-    sql, params = by_area_query(con, f, level, cfg)
-    frame = con.cursor().execute(sql, params).df()
+    sql, params = by_area_query(con, f, level, cfg, out_of_order_kept(con))
+    return area_frame(con.cursor().execute(sql, params).df(), cfg)
+
+
+def area_frame(frame: pd.DataFrame, cfg: dict | None = None) -> pd.DataFrame:
+    """:func:`by_area`'s frame from the rows of :func:`by_area_sql` (counts filled, rates derived)."""
     count_cols = [c for c in AGGREGATES if c not in NOT_COUNTS]
     frame[count_cols] = frame[count_cols].fillna(0).astype("int64")
     weights = (cfg or {}).get("three_rates", {}).get("weights")

@@ -72,6 +72,12 @@ def top_categories(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 10, 
     With ``other``, the categories beyond the first ``limit`` are summed in one last row whose
     ``category_code`` is ``other``, so the rows add up to the total.
     """
+    return top_of(category_counts(con, f), limit, other)
+
+
+def category_counts(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Every category reported in P with its count in P and in the previous equal period, most reported first:
+    the rows :func:`top_of` picks from (one query for any number of top lists of the same filters)."""
     where, params = case_filter_sql(f)
     prev = f.previous()
     sql = f"""
@@ -85,7 +91,11 @@ def top_categories(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 10, 
         HAVING count(*) FILTER (WHERE c.reported_at >= $start) > 0
         ORDER BY reported DESC, c.category_code"""
     p = {**params, **period_params(f), "prev_start": period_params(prev)["start"]}
-    frame = con.cursor().execute(sql, p).df()
+    return con.cursor().execute(sql, p).df()
+
+
+def top_of(frame: pd.DataFrame, limit: int, other: bool = False) -> pd.DataFrame:
+    """The first ``limit`` rows of :func:`category_counts` with their ``share`` (and the rest as ``other``)."""
     total = float(frame["reported"].sum())
     top, rest = frame.head(int(limit)).copy(), frame.iloc[int(limit) :]
     if other and not rest.empty:

@@ -11,7 +11,7 @@ from ui.tiles import kpi_tiles
 
 f, key = page.start("page.overview")
 st.caption(page.period_caption(f))
-current, previous = data.summary(key, f), data.summary(key, f.previous())
+current, previous = data.summaries(key, f)
 if current["reported"] == 0 and current["due_to_close"] == 0:
     st.warning(t("overview.empty"))
 kpi_tiles(current, previous)

@@ -19,6 +19,7 @@ from analytics import alerts, departments, metrics, queries, store
 from analytics.access.scope import Scope
 from analytics.config import load_config
 from analytics.filters import Filters
+from analytics.period_pair import PeriodPair, summaries_and_grids
 from analytics.scoring import add_scores, city_index
 from analytics.sync.live import LiveConnections
 from analytics.sync.live import token as live_token
@@ -112,6 +113,24 @@ def scored_areas(db_key: tuple, f: Filters, level: str) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def period_pair(db_key: tuple, f: Filters) -> PeriodPair:
+    """Summary and grid rows of ``f`` and of ``f.previous()`` from one scan (the overview's numbers)."""
+    return summaries_and_grids(connection(), f, config())
+
+
+def summaries(db_key: tuple, f: Filters) -> tuple[dict, dict]:
+    """:func:`summary` of ``f`` and of ``f.previous()``, from :func:`period_pair`."""
+    pair = period_pair(db_key, f)
+    return pair.current, pair.previous
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def scored_grids(db_key: tuple, f: Filters) -> pd.DataFrame:
+    """``scored_areas(db_key, f, "grid")``, from :func:`period_pair`."""
+    return add_scores(period_pair(db_key, f).areas, config())
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def _geometries(db_key: tuple, level: str, scope: Scope) -> pd.DataFrame:
     from ui.maps import with_polygons
 
@@ -132,13 +151,19 @@ def trend_series(db_key: tuple, f: Filters, grain: str, split: str) -> pd.DataFr
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def category_counts(db_key: tuple, f: Filters) -> pd.DataFrame:
+    return queries.category_counts(connection(), f)
+
+
 def top_categories(db_key: tuple, f: Filters, limit: int, other: bool = False) -> pd.DataFrame:
-    return queries.top_categories(connection(), f, limit, other)
+    """:func:`analytics.queries.top_categories` from one cached query per filter set (any ``limit``)."""
+    return queries.top_of(category_counts(db_key, f), limit, other)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def alert_list(db_key: tuple, f: Filters) -> pd.DataFrame:
-    return alerts.alerts(connection(), f, config(), grids=scored_areas(db_key, f, "grid"))
+    grids, previous = scored_grids(db_key, f), period_pair(db_key, f).previous_areas
+    return alerts.alerts(connection(), f, config(), grids=grids, prev_grids=previous)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -39,7 +39,7 @@ def _status_legend(scored: pd.DataFrame) -> str:
 
 def status_map_panel(key, f: Filters, height: int = 470) -> None:
     level = "grid"
-    scored = data.scored_areas(key, f, level)
+    scored = data.scored_grids(key, f)
     geoms = data.geometries(key, level)
     geoms = geoms[geoms["area_id"].isin(scored["area_id"])]
     st.subheader(t("overview.map_title"))
@@ -144,7 +144,7 @@ def briefing_html(key, f: Filters, current: dict, previous: dict) -> str:
     """The overview for these filters as a one-page, offline HTML briefing (the renderer the ``brief``
     command uses, fed with this page's cached frames)."""
     lang = current_language()
-    scored = data.scored_areas(key, f, "grid")
+    scored = data.scored_grids(key, f)
     geoms = data.geometries(key, "grid")
     meta = data.meta(key)
     material = Material(

@@ -40,7 +40,12 @@ from analytics.access.scope import Scope
 USER_NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 _HASHER = PasswordHasher()
-_DUMMY_HASH = _HASHER.hash("not a password of anyone")
+
+
+# What an unknown name is checked against, so that it costs the same as a known one: the argon2 hash (the
+# hasher's parameters) of a phrase nobody uses, written out rather than made at import, where argon2's
+# deliberate cost (0.1-0.8 s) would delay every process start.
+_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$Tgh5lqGn7l4i+uL+hku7gQ$sdtc69OoTAyWYg1ktwIPQtsoS6vREESLBnPEm+8M8GE"
 
 
 class UsersFileError(ValueError):

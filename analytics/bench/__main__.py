@@ -23,10 +23,10 @@ from analytics.bench.machine import ROOT, load_average, machine_info, worker_env
 PRIME_CASES = 5_000  # the small city each page runs on first (same grids and seed), not measured
 
 
-def _worker(module: str, *args: str, timeout: float = 7200) -> dict:
+def _worker(module: str, *args: str, timeout: float = 7200, root: Path = ROOT) -> dict:
     cmd = [sys.executable, "-m", module, *args]
-    env = {**worker_environment(), "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    env = {**worker_environment(), "PYTHONPATH": str(root)}
+    done = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
         return {"error": (done.stderr or done.stdout)[-2000:]}
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -36,14 +36,31 @@ def log(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def measure_pages(db: Path, prime: Path, pages, runs: int, results: dict, save) -> dict:
+def measure_pages(db: Path, prime: Path, pages, runs: int, entry: dict, save, before: Path | None = None) -> dict:
+    """Every page in a fresh worker; with ``before`` (another checkout) the same page there right after, so
+    that both are measured side by side under the same load."""
+    roots = [("pages", ROOT)] + ([("before_pages", before)] if before else [])
     for page in pages:
-        log(f"bench: {db.name}: {page.key} ({runs} runs)")
-        results[page.key] = _worker(
-            "analytics.bench.pages", "--db", str(db), "--page", page.path, "--runs", str(runs), "--prime-db", str(prime)
-        )
-        save()
-    return results
+        for slot, root in roots:
+            log(f"bench: {db.name}: {page.key} ({runs} runs){' before' if root != ROOT else ''}")
+            args = ["--db", str(db), "--page", page.path, "--runs", str(runs), "--prime-db", str(prime)]
+            entry.setdefault(slot, {})[page.key] = _worker("analytics.bench.pages", *args, root=root)
+            save()
+    return entry["pages"]
+
+
+def measure_fresh(db: Path, pages, keys: list[str], runs: int, entry: dict, save, before: Path | None) -> None:
+    """The first run in a fresh process, imports measured apart (:mod:`analytics.bench.fresh`)."""
+    from analytics.bench import fresh
+
+    roots = [("fresh", ROOT)] + ([("before_fresh", before)] if before else [])
+    for page in pages:
+        if page.key not in keys:
+            continue
+        for slot, root in roots:
+            log(f"bench: {db.name}: {page.key} in a fresh process{' before' if root != ROOT else ''}")
+            entry.setdefault(slot, {})[page.key] = fresh.measure(str(db), page.path, runs, root)
+            save()
 
 
 def measure_baseline(db: Path, runs: int, memory_fraction: float) -> dict:
@@ -136,6 +153,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--profile", action="store_true", help="cProfile every page that misses a budget")
     parser.add_argument(
+        "--fresh-pages",
+        default="overview",
+        help="pages also measured in a fresh process, imports apart (comma-separated keys; 'none' for none)",
+    )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="another checkout (e.g. an earlier commit, with this bench package copied in): each page is "
+        "measured there too, right after this one, and the report compares them",
+    )
+    parser.add_argument(
         "--browser",
         action="store_true",
         help="also time every page in headless Chromium beside a trivial page (analytics.bench.browser), "
@@ -176,7 +204,9 @@ def main(argv: list[str] | None = None) -> int:
         size = cities.label(cases)
         db, build_seconds = cities.ensure_city(Path(args.dbdir), cases, args.seed, args.grids, log)
         entry = result["sizes"][size] = {"cases": cases, "db": str(db), "build_seconds": build_seconds, "pages": {}}
-        measure_pages(db, prime, pages, args.runs, entry["pages"], save)
+        measure_pages(db, prime, pages, args.runs, entry, save, args.before)
+        fresh_keys = [] if args.fresh_pages == "none" else args.fresh_pages.split(",")
+        measure_fresh(db, pages, fresh_keys, args.runs, entry, save, args.before)
         if not args.skip_baseline:
             entry["baseline"] = measure_baseline(db, args.runs, args.memory_fraction)
         if args.browser:
@@ -184,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.sync:
             log(f"bench: {db.name}: sync from PostgreSQL")
             entry["sync"] = _worker("analytics.bench.sync", "--cases", text, "--dbdir", args.dbdir, "--out", str(out))
-        entry["budgets"] = report.check_budgets(cases, entry["pages"])
+        entry["budgets"] = report.check_budgets(cases, entry["pages"], entry.get("fresh", {}))
         entry["load_average_after"] = load_average()
         if args.profile:
             missed = sorted({b["page"] for b in entry["budgets"] if b["met"] is False})

@@ -13,7 +13,8 @@ Per run:
 - **filter_uncached**: the sidebar period preset changed (month → quarter): a cache miss;
 - **filter_cached**: the preset changed back (quarter → month): a filter change served from the caches.
 
-Each phase records the wall time of ``AppTest.run()``, the sum of the raw DuckDB query times of that
+Each phase records the wall time of ``AppTest.run()``, the CPU time of the process during it (all threads;
+on a machine shared with other work it grows far less than the wall time), the sum of the raw DuckDB query times of that
 run (see :mod:`analytics.bench.tracing`) and the peak resident memory of the process during it.
 """
 
@@ -42,11 +43,12 @@ def _problems(at) -> list[str]:
 def _timed(at, ledger: tracing.Ledger) -> dict:
     ledger.reset()
     memory.reset_peak()
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     at.run()
     seconds = time.perf_counter() - began
     return {
         "seconds": seconds,
+        "cpu_seconds": time.process_time() - cpu,  # every thread of the process (DuckDB's too): less load-bound
         "query_seconds": ledger.seconds,
         "queries": ledger.queries,
         "peak_rss_mb": memory.peak_rss_mb(),
@@ -139,6 +141,7 @@ def measure(db: str, page: str, runs: int, prime_db: str | None = None) -> dict:
         rows = [r[phase] for r in all_runs]
         summary[phase] = {
             "seconds": statistics.median(r["seconds"] for r in rows),
+            "cpu_seconds": statistics.median(r["cpu_seconds"] for r in rows),
             "query_seconds": statistics.median(r["query_seconds"] for r in rows),
             "queries": max(r["queries"] for r in rows),
             "peak_rss_mb": max(r["peak_rss_mb"] for r in rows),

@@ -89,13 +89,18 @@ class TracedConnection:
 
 
 def install(ledger: Ledger = LEDGER) -> None:
-    """Make every read-only connection opened through ``analytics.store`` a traced one."""
+    """Make every read-only connection the app opens a traced one: those opened through ``analytics.store``
+    and the live connections (base file plus sync delta) of :mod:`analytics.sync.live`, which the app's
+    loaders use."""
     from analytics import store
+    from analytics.sync import live
 
-    original = getattr(store.connect_read_only, "__wrapped__", store.connect_read_only)
+    for module, name in ((store, "connect_read_only"), (live, "open_live")):
+        original = getattr(getattr(module, name), "__wrapped__", getattr(module, name))
 
-    def connect_read_only(path):
-        return TracedConnection(original(path), ledger)
+        def traced(path, _original=original):
+            con = _original(path)  # store's opener calls live's: wrap once
+            return con if isinstance(con, TracedConnection) else TracedConnection(con, ledger)
 
-    connect_read_only.__wrapped__ = original
-    store.connect_read_only = connect_read_only
+        traced.__wrapped__ = original
+        setattr(module, name, traced)

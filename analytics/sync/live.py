@@ -156,6 +156,9 @@ def open_live(db: str | os.PathLike) -> duckdb.DuckDBPyConnection:
         con.execute("CREATE VIEW rejects AS SELECT * FROM base.main.rejects UNION ALL SELECT * FROM delta.rejects")
     else:
         con.execute("CREATE VIEW rejects AS SELECT * FROM base.main.rejects")
+    from analytics.metrics import materialize_out_of_order
+
+    materialize_out_of_order(con)  # this connection's cases never change: read the out-of-order ones once
     return con
 
 
