@@ -32,7 +32,7 @@ from analytics.ingest.locate import check_points
 from analytics.ingest.mapping import Mapping, load_mapping
 from analytics.ingest.readers import CaseFile, read_case_file, sha256_of
 from analytics.ingest.report import build_report, format_report, store_report
-from analytics.ingest.staged_locate import derive_deadlines, locate_columns
+from analytics.ingest.staged_locate import derive_deadlines, insert_located, locate_columns
 from analytics.ingest.staged_map import accept, map_staged, mark_duplicates_sql, rejects_frame
 from analytics.ingest.staging import StagedFile, drop_staged, stage_file
 from analytics.ingest.times import check_timezone
@@ -147,25 +147,6 @@ def _stage_all(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mappin
     return [stage_file(con, path, mapping.encoding, mapping.delimiter) for path in spec.cases]
 
 
-def _write_cases(con: duckdb.DuckDBPyConnection, located) -> None:
-    """``cases`` from ``accepted`` beside the located columns (same rows, same order)."""
-    columns = [row[0] for row in con.execute("DESCRIBE cases").fetchall()]
-    from_located = {"lon", "lat", "location_flag"}
-    items = [
-        f"l.{c}::{'VARCHAR' if c == 'location_flag' else 'DOUBLE'}"
-        if c in from_located
-        else "coalesce(a.grid_id, l.spatial_grid::VARCHAR)"
-        if c == "grid_id"
-        else f"a.{c}"
-        for c in columns
-    ]
-    con.register("located", located)
-    con.execute(
-        f"INSERT INTO cases ({', '.join(columns)}) SELECT {', '.join(items)} FROM accepted a POSITIONAL JOIN located l"
-    )
-    con.unregister("located")
-
-
 def _prepare(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, log) -> dict:
     """Outside the write transaction: stage the files, map them, judge every row (temporary tables only)."""
     with ThreadPoolExecutor(max_workers=1) as pool:  # boundaries are prepared while the cases are read
@@ -202,7 +183,7 @@ def _load(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, lo
     located, grids, repaired, grid_source = locate_columns(con, mapping, boundary, spec.h3_resolution, name)
     create_schema(con)
     insert_frame(con, "grids", grids)
-    _write_cases(con, located)
+    insert_located(con, located)
     del located
     insert_frame(con, "rejects", rejects)
     tables.write_reference(con, "SELECT department, department_name FROM accepted", deadlines["by_category"])

@@ -136,3 +136,25 @@ def locate_columns(
         "spatial_grid": spatial if spatial is not None else pa.nulls(len(lon), pa.string()),
     }
     return pa.table(columns), grids, repaired, source
+
+
+def insert_located(con, located: pa.Table, target: str = "cases", seq: bool = False, table: str = "accepted") -> None:
+    """Insert ``table`` beside its located columns (same rows, same order) into ``target`` (our own
+    table names); ``seq`` also fills ``_seq`` with the key ``_k`` (file and row order)."""
+    columns = [row[0] for row in con.execute(f"DESCRIBE {target}").fetchall() if row[0] != "_seq"]
+    items = [
+        f"l.{c}::{'VARCHAR' if c == 'location_flag' else 'DOUBLE'}"
+        if c in ("lon", "lat", "location_flag")
+        else "coalesce(a.grid_id, l.spatial_grid::VARCHAR)"
+        if c == "grid_id"
+        else f"a.{c}"
+        for c in columns
+    ] + (["a._k"] if seq else [])
+    listed = ", ".join(columns + (["_seq"] if seq else []))
+    con.register("located", located)
+    try:
+        con.execute(
+            f"INSERT INTO {target} ({listed}) SELECT {', '.join(items)} FROM {table} a POSITIONAL JOIN located l"
+        )
+    finally:
+        con.unregister("located")

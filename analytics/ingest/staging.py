@@ -88,12 +88,15 @@ def _header(path: Path, encoding: str | None, delimiter: str | None) -> tuple[li
     return _unique(line.split(delimiter)), delimiter
 
 
-def _stage_csv_duckdb(con: duckdb.DuckDBPyConnection, path: Path, names: list[str], delimiter: str, table: str):
+def _stage_csv_duckdb(
+    con: duckdb.DuckDBPyConnection, path: Path, names: list[str], delimiter: str, table: str, quoted_nulls: bool = True
+):
     columns = "{" + ", ".join(f"{_lit(f'c{i}')}: 'VARCHAR'" for i in range(len(names))) + "}"
     con.execute(
         f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv({_lit(str(path))}, header = false, skip = 1, "
         f"delim = {_lit(delimiter)}, quote = '\"', escape = '\"', columns = {columns}, auto_detect = false, "
-        "strict_mode = true, null_padding = false, ignore_errors = false, encoding = 'utf-8')"
+        "strict_mode = true, null_padding = false, ignore_errors = false, encoding = 'utf-8', "
+        f"allow_quoted_nulls = {'true' if quoted_nulls else 'false'})"
     )
 
 
@@ -170,8 +173,13 @@ def stage_file(
     encoding: str | None = None,
     delimiter: str | None = None,
     fast_csv_bytes: int | None = None,
+    quoted_nulls: bool = True,
 ) -> StagedFile:
-    """Stage one case file in ``con`` (see the module docstring); :class:`IngestError` when unreadable."""
+    """Stage one case file in ``con`` (see the module docstring); :class:`IngestError` when unreadable.
+
+    ``quoted_nulls=False`` keeps a quoted empty field (``""``) as an empty text rather than missing, as
+    PostgreSQL's ``COPY … CSV`` writes an empty text (the sync reads such a file).
+    """
     path = Path(path)
     if not path.is_file():
         raise IngestError(f"case file not found: {path}")
@@ -189,7 +197,7 @@ def stage_file(
     if header is not None:
         names, used = header
         try:
-            _stage_csv_duckdb(con, path, names, used, table)
+            _stage_csv_duckdb(con, path, names, used, table, quoted_nulls)
         except duckdb.Error:
             con.execute(f"DROP TABLE IF EXISTS {table}")
         else:
