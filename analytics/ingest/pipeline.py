@@ -158,7 +158,6 @@ def _prepare(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping,
         mark_duplicates_sql(con)
         rejects = rejects_frame(con, staged)
         loaded = accept(con)
-        con.execute("DROP TABLE mapped")
         drop_staged(con, staged)
         boundary = pending.result() if pending else None
     return {

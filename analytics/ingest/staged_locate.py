@@ -17,6 +17,7 @@ from analytics.ingest import hexgrid
 from analytics.ingest.boundaries import GRID_COLUMNS
 from analytics.ingest.deadlines import DeadlineRules, apply_rules
 from analytics.ingest.locate import join_points, point_masks
+from analytics.ingest.staged_map import KEY_SHIFT
 from analytics.workcal import WorkCalendar
 
 DEADLINE_CHUNK = 1_000_000
@@ -41,7 +42,7 @@ def derive_deadlines(con, rules: DeadlineRules, cal: WorkCalendar, table: str = 
     reader = (
         _finished(con)
         .sql(
-            "SELECT _k, kind, category_code, category_name, category_major, filed_at, reported_at, due_at, "
+            "SELECT _file, _pos, kind, category_code, category_name, category_major, filed_at, reported_at, due_at, "
             f"quality_flags FROM {table} WHERE due_at IS NULL"
         )
         .to_arrow_reader(DEADLINE_CHUNK)
@@ -56,12 +57,12 @@ def derive_deadlines(con, rules: DeadlineRules, cal: WorkCalendar, table: str = 
         out["uncovered"].update(counts["uncovered"])
         out["by_category"].append(counts["by_category"].drop_duplicates())
         done = chunk[chunk["due_at"].notna()]
-        updates.append(pa.Table.from_pandas(done[["_k", "due_at", "quality_flags"]], preserve_index=False))
+        updates.append(pa.Table.from_pandas(done[["_file", "_pos", "due_at", "quality_flags"]], preserve_index=False))
     if updates:
         con.register("derived_deadlines", pa.concat_tables(updates))
         con.execute(
             f"UPDATE {table} SET due_at = d.due_at, quality_flags = d.quality_flags "
-            f"FROM derived_deadlines d WHERE {table}._k = d._k"
+            f"FROM derived_deadlines d WHERE {table}._file = d._file AND {table}._pos = d._pos"
         )
         con.unregister("derived_deadlines")
     return _finish(out)
@@ -140,7 +141,7 @@ def locate_columns(
 
 def insert_located(con, located: pa.Table, target: str = "cases", seq: bool = False, table: str = "accepted") -> None:
     """Insert ``table`` beside its located columns (same rows, same order) into ``target`` (our own
-    table names); ``seq`` also fills ``_seq`` with the key ``_k`` (file and row order)."""
+    table names); ``seq`` also fills ``_seq`` with a number in file and row order."""
     columns = [row[0] for row in con.execute(f"DESCRIBE {target}").fetchall() if row[0] != "_seq"]
     items = [
         f"l.{c}::{'VARCHAR' if c == 'location_flag' else 'DOUBLE'}"
@@ -149,7 +150,7 @@ def insert_located(con, located: pa.Table, target: str = "cases", seq: bool = Fa
         if c == "grid_id"
         else f"a.{c}"
         for c in columns
-    ] + (["a._k"] if seq else [])
+    ] + ([f"a._file * {KEY_SHIFT} + a._pos"] if seq else [])
     listed = ", ".join(columns + (["_seq"] if seq else []))
     con.register("located", located)
     try:

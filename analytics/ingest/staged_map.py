@@ -5,7 +5,7 @@ over its staged view into one temporary table ``mapped`` (``_file``, ``_pos``, t
 ``reject_reason``), in file and row order. :func:`mark_duplicates_sql` rejects every later occurrence of
 a case id across the files (the first is kept), :func:`rejects_frame` gives the rejects exactly as
 :func:`analytics.ingest.validate.file_rejects` does, and :func:`accept` keeps the rest as the temporary
-table ``accepted`` (still in file and row order, with a key ``_k`` for updates).
+table ``accepted`` (still in file and row order; ``_file`` and ``_pos`` name each row).
 The same functions serve ``import``, ``import --append`` and ``sync``.
 """
 
@@ -20,7 +20,7 @@ from analytics.ingest.mapping import Mapping
 from analytics.ingest.staging import StagedFile, raw_records
 from analytics.ingest.validate import REJECT_COLUMNS
 
-KEY_SHIFT = 1 << 40  # _k = _file * KEY_SHIFT + _pos: unique, and in file and row order
+KEY_SHIFT = 1 << 40  # _file * KEY_SHIFT + _pos: one number per row, in file and row order
 
 
 def map_staged(
@@ -92,9 +92,13 @@ def rejects_frame(
 
 
 def accept(con: duckdb.DuckDBPyConnection, table: str = "mapped", target: str = "accepted") -> int:
-    """The rows without a reject reason as the temporary table ``target``, with ``_k``; their count."""
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT _file * {KEY_SHIFT} + _pos AS _k, "
-        f"* EXCLUDE (_file, _pos, reject_reason) FROM {table} WHERE reject_reason IS NULL"
-    )
-    return con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
+    """The rows of ``table`` without a reject reason become the temporary table ``target`` (``table`` is
+    gone after): renamed when nothing was rejected, no copy. Returns their count."""
+    rejected = con.execute(f"SELECT count(reject_reason) FROM {table}").fetchall()[0][0]
+    if rejected:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT * FROM {table} WHERE reject_reason IS NULL")
+        con.execute(f"DROP TABLE {table}")
+    else:
+        con.execute(f"DROP TABLE IF EXISTS {target}")
+        con.execute(f"ALTER TABLE {table} RENAME TO {target}")
+    return con.execute(f"SELECT count(*) FROM {target}").fetchall()[0][0]

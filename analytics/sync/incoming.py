@@ -37,7 +37,6 @@ def fill_incoming(
         mark_duplicates_sql(con, "sync_mapped")
     rejects = rejects_frame(con, staged, "sync_mapped", first_row=first_row)
     accept(con, "sync_mapped", "sync_accepted")
-    con.execute("DROP TABLE sync_mapped")
     drop_staged(con, staged)
     unplaced = con.execute(
         "SELECT count(*) FROM sync_accepted WHERE grid_id IS NULL AND lon IS NOT NULL AND lat IS NOT NULL"

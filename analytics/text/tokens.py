@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Iterable
 
 import jieba
@@ -112,6 +113,21 @@ def _keep(token: str) -> bool:
     if KEEP_CJK.match(token):
         return len(token) <= MAX_WORD_CHARS
     return bool(ENGLISH_WORD.fullmatch(token)) and len(token) >= 3
+
+
+_SHARED: dict[tuple[str, ...], Tokenizer] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_tokenizer(words: Iterable[str]) -> Tokenizer:
+    """One :class:`Tokenizer` per dictionary in this process, so that a watching sync loads jieba and
+    cuts a repeated clause once, not on every run (the newest dictionary only is kept)."""
+    key = tuple(sorted({w for w in words if w}))
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            _SHARED.clear()
+            _SHARED[key] = Tokenizer(key)
+        return _SHARED[key]
 
 
 def dictionary_words(con) -> list[str]:
