@@ -135,9 +135,9 @@ def noop_at_scale(db: Path, url: str, upstream_rows: int, runs: int = 3) -> dict
     began = time.perf_counter()
     conn.execute(
         f"INSERT INTO {NOOP_TABLE} (case_id, kind, category_name, grid_id, reported_at, status, description, updated_at) "
-        "SELECT 'OLD-' || i, 'demand', 'category ' || (i % 150), 'G' || (i % 400), "
-        "localtimestamp - (i % 1000) * INTERVAL '1 hour', CASE WHEN i % 10 < 8 THEN 'closed' ELSE 'filed' END, "
-        "'an older case, already synced', now() - INTERVAL '2 days' - (i % 100000) * INTERVAL '1 second' "
+        "SELECT 'OLD-' || i, 'demand', 'category ' || (i %% 150), 'G' || (i %% 400), "
+        "localtimestamp - (i %% 1000) * INTERVAL '1 hour', CASE WHEN i %% 10 < 8 THEN 'closed' ELSE 'filed' END, "
+        "'an older case, already synced', now() - INTERVAL '2 days' - (i %% 100000) * INTERVAL '1 second' "
         "FROM generate_series(1, %s) AS i",
         (upstream_rows,),
     )
