@@ -8,7 +8,8 @@ names, 1-based). How a file gets there:
   the header and delimiter found as :mod:`analytics.ingest.readers` finds them. Anything DuckDB does
   not read strictly (another encoding than UTF-8, a record with the wrong number of fields, an
   unterminated quote) falls back to the exact reader below, so the rejects and errors stay the same.
-- **Parquet**: streamed in record batches through the reader's own text conversion (bounded memory).
+- **Parquet**: a file whose columns are all text is read in place (a view over ``read_parquet``, nothing
+  copied); any other is streamed in record batches through the reader's own text conversion.
 - **everything else** (small CSV, JSON, the fallbacks): :func:`analytics.ingest.readers.read_case_file`,
   whose frame is copied into the table.
 """
@@ -178,7 +179,8 @@ def stage_file(
     """Stage one case file in ``con`` (see the module docstring); :class:`IngestError` when unreadable.
 
     ``quoted_nulls=False`` keeps a quoted empty field (``""``) as an empty text rather than missing, as
-    PostgreSQL's ``COPY … CSV`` writes an empty text (the sync reads such a file).
+    PostgreSQL's ``COPY … CSV`` writes an empty text (the sync reads such a file). Call it outside an
+    explicit transaction: the staged table's row ids number its rows from 0 only once committed.
     """
     path = Path(path)
     if not path.is_file():
