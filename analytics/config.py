@@ -113,7 +113,7 @@ DEFAULTS: dict[str, Any] = {
         "idle_minutes": 60,
     },
     "audit": {"path": "", "retention_days": 365},
-    "import": {"directory": "", "max_files": 5},
+    "import": {"directory": "", "max_files": 5, "memory_limit": "2GB"},
 }
 
 

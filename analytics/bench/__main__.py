@@ -1,6 +1,7 @@
 """``python -m analytics.bench``: page render times, query times, memory and the pandas baseline at city scale.
 
     python -m analytics.bench [--sizes 1m,20m] [--runs 3] [--out bench-results/] [--dbdir /tmp/gridscope-bench] [--sync]
+                              [--import-speed]
 
 For each size it builds (or reuses) a demo city, then measures every registered page in a fresh process
 (:mod:`analytics.bench.pages`) and the pandas baseline (:mod:`analytics.bench.baseline`), prints a table
@@ -172,6 +173,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sync", action="store_true", help="also run the sync sub-benchmark (analytics.bench.sync) at each size"
     )
+    parser.add_argument(
+        "--import-speed",
+        action="store_true",
+        help="also measure the import (analytics.bench.importbench): the Boston file and a generated CSV "
+        "of the largest size, rows/s and peak memory",
+    )
     args = parser.parse_args(argv)
 
     from ui.navigation import PAGES  # the registry only (no Streamlit import)
@@ -219,6 +226,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile:
             missed = sorted({b["page"] for b in entry["budgets"] if b["met"] is False})
             entry["profiles"] = profile_pages(db, prime, missed, pages, out, size)
+        save()
+    if args.import_speed:
+        largest = max(args.sizes.split(","), key=cities.parse_size)
+        log(f"bench: import speed (Boston file and a generated {largest}-row CSV)")
+        work = str(Path(args.dbdir) / "import")
+        result["import"] = _worker("analytics.bench.importbench", "--rows", largest, "--workdir", work)
         save()
     result["seconds"] = (dt.datetime.now() - started).total_seconds()
     save()

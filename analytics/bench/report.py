@@ -251,4 +251,31 @@ def render(result: dict) -> str:
         for b in missed:
             measured = _fmt(b["measured"]) if b["measured"] is not None else "—"
             out.append(f"  MISSED {b['text']}: {b['page']} {measured} (limit {b['limit']})")
+    out += import_lines(result.get("import"))
     return "\n".join(out)
+
+
+IMPORT_TARGET = 200_000  # rows/s (issue 16)
+IMPORT_MEMORY_MB = 4096
+
+
+def import_lines(measured: dict | None) -> list[str]:
+    """The import figures (``analytics.bench.importbench``) against rows/s and memory targets."""
+    if not measured:
+        return []
+    if "error" in measured:
+        return ["", f"import: failed: {measured['error'][-300:]}"]
+    out = ["", "## import (python -m analytics import, one child process each)", ""]
+    out.append("| input | rows | rejected | seconds (command) | rows/s | wall s | peak RSS MB | target met |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    for name in ("boston", "generated"):
+        one = measured.get(name)
+        if not one or "error" in one:
+            out.append(f"| {name} | failed: {(one or {}).get('error', 'not run')[-120:]} |")
+            continue
+        met = one["rows_per_second"] >= IMPORT_TARGET and one["peak_rss_mb"] < IMPORT_MEMORY_MB
+        out.append(
+            f"| {name} | {one['rows_in']:,} | {one['rows_rejected']:,} | {one['seconds']} | "
+            f"{one['rows_per_second']:,} | {one['wall_seconds']} | {one['peak_rss_mb']:,} | {'yes' if met else 'no'} |"
+        )
+    return out

@@ -181,8 +181,8 @@ FINAL_SQL = f"""
     FROM lifecycle"""
 
 
-def mapping_sql(mapping: Mapping, used: dict[str, str], available: list[str]) -> str:
-    """The whole statement over the registered table ``raw_rows`` (positional ``c<i>`` + ``_pos``).
+def mapping_sql(mapping: Mapping, used: dict[str, str], available: list[str], source: str = "raw_rows") -> str:
+    """The whole statement over the table or view ``source`` (positional ``c<i>`` + ``_pos``; our own name).
 
     Each source column in use is trimmed and nulled once (``s<i>``), then read by the canonical texts.
     """
@@ -200,7 +200,7 @@ def mapping_sql(mapping: Mapping, used: dict[str, str], available: list[str]) ->
     }
     text_items = ", ".join(f"{sql} AS t_{name}" for name, sql in sorted(texts.items()))
     return (
-        f"WITH cleaned AS (SELECT _pos{', ' if cleaned else ''}{cleaned} FROM raw_rows), "
+        f"WITH cleaned AS (SELECT _pos{', ' if cleaned else ''}{cleaned} FROM {source}), "
         f"texts AS (SELECT _pos, {text_items} FROM cleaned), "
         f"typed AS (SELECT _pos, {', '.join(typed_sql(mapping, texts))} FROM texts), "
         f"lifecycle AS ({lifecycle_sql(mapping)}) {FINAL_SQL}"
@@ -216,15 +216,21 @@ def _match_value_columns(mapping: Mapping, available: list[str]) -> Mapping:
     return dataclasses.replace(mapping, values=values)
 
 
-def map_file(case_file: CaseFile, mapping: Mapping) -> MappedFile:
-    """Canonical, typed columns of one case file and the reason each unusable row is rejected."""
+def prepare(mapping: Mapping, names: list[str], label: str) -> tuple[Mapping, dict[str, str], list[str]]:
+    """The mapping fitted to a file's columns: (mapping, canonical → source column, notes)."""
     check_timezone(mapping.timezone)
-    raw = case_file.frame
-    used, notes = resolve_columns(mapping, list(raw.columns), case_file.name)
-    mapping = _match_value_columns(mapping, list(raw.columns))
+    used, notes = resolve_columns(mapping, names, label)
+    mapping = _match_value_columns(mapping, names)
     if "kind" not in used and "kind" not in mapping.constants and "kind" not in mapping.values:
         mapping = mapping.with_overrides(constants={**mapping.constants, "kind": "demand"})
-        notes.append(f"{case_file.name}: the mapping gives no `kind`; every case is a demand")
+        notes.append(f"{label}: the mapping gives no `kind`; every case is a demand")
+    return mapping, used, notes
+
+
+def map_file(case_file: CaseFile, mapping: Mapping) -> MappedFile:
+    """Canonical, typed columns of one case file and the reason each unusable row is rejected."""
+    raw = case_file.frame
+    mapping, used, notes = prepare(mapping, list(raw.columns), case_file.name)
     table = pa.Table.from_pandas(raw, preserve_index=False)
     table = table.rename_columns([f"c{i}" for i in range(table.num_columns)])
     table = table.append_column("_pos", pa.array(range(len(raw))))

@@ -67,8 +67,16 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame
     con.unregister("ingest_frame")
 
 
-def build_atomically(target: Path, fill: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
+def build_atomically(
+    target: Path,
+    fill: Callable[[duckdb.DuckDBPyConnection], None],
+    config: dict[str, str] | None = None,
+    prepare: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+) -> None:
     """Create the temporary database, let ``fill`` read the inputs and write it, then replace ``target``.
+
+    ``prepare`` (optional) runs first, outside the transaction ``fill`` runs in: temporary tables
+    it creates there get row ids from 0 in insertion order, which staged files rely on.
 
     The temporary file exists for the whole run, so a killed process leaves it behind,
     never a half-written target. Any exception removes the temporary file and propagates;
@@ -80,9 +88,11 @@ def build_atomically(target: Path, fill: Callable[[duckdb.DuckDBPyConnection], N
     for leftover in (temporary, Path(f"{temporary}.wal")):
         leftover.unlink(missing_ok=True)
     try:
-        con = duckdb.connect(str(temporary))
+        con = duckdb.connect(str(temporary), config=config or {})
         try:
             con.execute("SET preserve_insertion_order = true")
+            if prepare is not None:
+                prepare(con)
             con.execute("BEGIN TRANSACTION")
             fill(con)
             con.execute("COMMIT")

@@ -25,18 +25,28 @@ def check_points(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """WGS84 lon, lat (NaN where unusable) and a flag per case: None, ``missing`` or ``placeholder``."""
     lon, lat = lon.to_numpy(float, na_value=np.nan), lat.to_numpy(float, na_value=np.nan)
+    lon, lat, missing, placeholder = point_masks(lon, lat, coords, placeholders)
     flag = np.full(len(lon), None, dtype=object)
+    flag[missing] = "missing"
+    flag[placeholder] = "placeholder"
+    return lon, lat, flag
+
+
+def point_masks(
+    lon: np.ndarray, lat: np.ndarray, coords: str, placeholders: tuple[tuple[float, float], ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """WGS84 lon, lat (NaN where unusable) and the boolean masks ``missing`` and ``placeholder``
+    (disjoint) of float arrays with NaN for missing values."""
     missing = np.isnan(lon) | np.isnan(lat) | (np.abs(lon) > 180) | (np.abs(lat) > 90)
     placeholder = ~missing & (np.abs(lon) < PLACEHOLDER_TOLERANCE) & (np.abs(lat) < PLACEHOLDER_TOLERANCE)
     for p_lat, p_lon in placeholders:
         placeholder |= (np.abs(lat - p_lat) < PLACEHOLDER_TOLERANCE) & (np.abs(lon - p_lon) < PLACEHOLDER_TOLERANCE)
-    flag[missing] = "missing"
-    flag[placeholder] = "placeholder"
+    placeholder &= ~missing
     unusable = missing | placeholder
     lon, lat = np.where(unusable, np.nan, lon), np.where(unusable, np.nan, lat)
     if coords != "wgs84":
         lon, lat = to_wgs84(lon, lat, coords)
-    return lon, lat, flag
+    return lon, lat, missing, placeholder
 
 
 def join_points(lon: np.ndarray, lat: np.ndarray, grid_geoms: np.ndarray) -> np.ndarray:

@@ -18,23 +18,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from analytics.config import load_config
 from analytics.ingest import hexgrid, tables
-from analytics.ingest.boundaries import GRID_COLUMNS, BoundarySpec, build_grids
+from analytics.ingest.boundaries import BoundarySpec, build_grids
 from analytics.ingest.canonical import MappedFile, map_file
-from analytics.ingest.deadlines import DeadlineRules, apply_rules, parse_rules, report_note
+from analytics.ingest.deadlines import DeadlineRules, parse_rules, report_note
 from analytics.ingest.errors import IngestError
 from analytics.ingest.guard import import_lock
 from analytics.ingest.load import build_atomically, insert_frame
-from analytics.ingest.locate import check_points, join_points
+from analytics.ingest.locate import check_points
 from analytics.ingest.mapping import Mapping, load_mapping
 from analytics.ingest.readers import CaseFile, read_case_file, sha256_of
 from analytics.ingest.report import build_report, format_report, store_report
+from analytics.ingest.staged_locate import derive_deadlines, insert_located, locate_columns
+from analytics.ingest.staged_map import accept, map_staged, mark_duplicates_sql, rejects_frame
+from analytics.ingest.staging import StagedFile, drop_staged, stage_file
 from analytics.ingest.times import check_timezone
-from analytics.ingest.validate import file_rejects, mark_duplicates
+from analytics.ingest.validate import mark_duplicates
 from analytics.schema import create_schema, write_meta
 from analytics.text.index import index_cases
 from analytics.workcal import WorkCalendar
@@ -115,59 +117,8 @@ def read_and_map(paths, mapping: Mapping, nrows: int | None = None) -> list[tupl
     return out
 
 
-def _accepted(files: list[tuple[CaseFile, MappedFile]]) -> pd.DataFrame:
-    """The rows that become cases, in file and row order (no copy when nothing was rejected)."""
-    parts = [m.cases if m.reject_reason.isna().all() else m.cases[m.reject_reason.isna()] for _, m in files]
-    return parts[0].reset_index(drop=True) if len(parts) == 1 else pd.concat(parts, ignore_index=True)
-
-
-def _grids(spec: ImportSpec, cases: pd.DataFrame, lon, lat, boundary_grids):
-    """(grids frame, per-case grid ids from geometry or None, repaired, grid source)."""
-    if boundary_grids is not None:
-        grids, geoms, repaired, _ = boundary_grids
-        idx = join_points(lon, lat, geoms)
-        ids = np.where(idx >= 0, grids["grid_id"].to_numpy(object)[idx], None)
-        return grids, ids, repaired, f"boundaries: {spec.boundaries.grids.path.name}"
-    if spec.h3_resolution is not None:
-        cells = hexgrid.cells_of(lon, lat, spec.h3_resolution)
-        grids, _ = hexgrid.hex_grids(cells, spec.h3_resolution)
-        return grids, cells, {}, f"h3 resolution {spec.h3_resolution}"
-    source_ids = sorted(cases["grid_id"].dropna().unique())
-    grids = pd.DataFrame({c: pd.Series(dtype=object) for c in GRID_COLUMNS})
-    if source_ids:
-        grids = grids.reindex(range(len(source_ids))).assign(grid_id=source_ids, grid_name=source_ids)
-    return grids, None, {}, "grid ids from the case file" if source_ids else "none"
-
-
-def locate(spec: ImportSpec, mapping: Mapping, cases: pd.DataFrame, boundary_grids=None):
-    """Fill lon/lat/grid_id/location_flag; return the grids frame, repairs and the grid source.
-
-    A grid id given by the source wins; otherwise the point's grid (or ``outside``).
-    """
-    lon, lat, flag = check_points(cases["lon"], cases["lat"], mapping.coords, mapping.placeholders)
-    grids, spatial_ids, repaired, grid_source = _grids(spec, cases, lon, lat, boundary_grids)
-    given = cases["grid_id"].to_numpy(object)
-    if spatial_ids is not None:
-        has_given = pd.notna(given)
-        outside = (flag == None) & ~has_given & pd.isna(spatial_ids)  # noqa: E711 (element-wise)
-        flag[outside] = "outside"
-        cases["grid_id"] = pd.Series(np.where(has_given, given, spatial_ids), dtype="str")
-    cases["lon"], cases["lat"] = lon, lat
-    cases["location_flag"] = pd.Series(flag, dtype="str")
-    return grids, repaired, grid_source
-
-
-def _write(con: duckdb.DuckDBPyConnection, cases, rejects, grids, rule_deadlines: pd.DataFrame) -> None:
-    """The canonical tables in a deterministic order: grids by id, cases and rejects by file and row."""
-    create_schema(con)
-    insert_frame(con, "grids", grids)
-    insert_frame(con, "cases", cases.drop(columns=["department_name"]))  # by column name
-    insert_frame(con, "rejects", rejects)
-    tables.write_reference(con, cases[["department", "department_name"]], rule_deadlines)
-
-
-def _file_info(files, spec: ImportSpec) -> list[dict]:
-    info = [{"role": "cases", "file": f.name, "sha256": f.sha256, "rows": f.rows_in} for f, _ in files]
+def _file_info(files: list[StagedFile], spec: ImportSpec) -> list[dict]:
+    info = [{"role": "cases", "file": f.name, "sha256": f.sha256, "rows": f.rows_in} for f in files]
     if spec.boundaries is not None:
         layers = [("grids", spec.boundaries.grids)] + list(spec.boundaries.parent_layers.items())
         info += [{"role": role, "file": layer.path.name, "sha256": sha256_of(layer.path)} for role, layer in layers]
@@ -190,48 +141,77 @@ def deadline_rules(mapping: Mapping) -> tuple[DeadlineRules, WorkCalendar]:
     return rules, cal
 
 
-def _load(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, log) -> dict:
-    """Everything inside the temporary database: read, validate, locate, write, report, meta."""
-    rules, cal = deadline_rules(mapping)
+def _stage_all(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping) -> list[StagedFile]:
+    if not spec.cases:
+        raise IngestError("no case files given")
+    return [stage_file(con, path, mapping.encoding, mapping.delimiter) for path in spec.cases]
+
+
+def _prepare(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, log) -> dict:
+    """Outside the write transaction: stage the files, map them, judge every row (temporary tables only)."""
     with ThreadPoolExecutor(max_workers=1) as pool:  # boundaries are prepared while the cases are read
         pending = pool.submit(build_grids, spec.boundaries, mapping.city_name) if spec.boundaries else None
-        files = read_and_map(spec.cases, mapping)
-        rows_in = sum(f.rows_in for f, _ in files)
-        log(f"import: read {rows_in:,} rows from {len(files)} file(s)")
-        mark_duplicates(files)
-        rejects = pd.concat([file_rejects(f, m.reject_reason) for f, m in files], ignore_index=True)
-        cases = _accepted(files)
-        deadlines = apply_rules(cases, rules, cal)
+        staged = _stage_all(con, spec, mapping)
+        rows_in = sum(f.rows_in for f in staged)
+        log(f"import: read {rows_in:,} rows from {len(staged)} file(s)")
+        notes = map_staged(con, staged, mapping)
+        mark_duplicates_sql(con)
+        rejects = rejects_frame(con, staged)
+        loaded = accept(con)
+        drop_staged(con, staged)
         boundary = pending.result() if pending else None
-        grids, repaired, grid_source = locate(spec, mapping, cases, boundary)
-    if rows_in != len(cases) + len(rejects):
-        raise IngestError(f"internal check failed: {rows_in} rows in but {len(cases)} cases + {len(rejects)} rejects")
-    _write(con, cases, rejects, grids, deadlines["by_category"])
+    return {
+        "staged": staged,
+        "rows_in": rows_in,
+        "notes": notes,
+        "rejects": rejects,
+        "loaded": loaded,
+        "boundary": boundary,
+    }
+
+
+def _load(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, log, prepared: dict) -> dict:
+    """Inside the write transaction: deadlines, locations, the tables, the report and meta."""
+    staged, rows_in, notes, rejects = (prepared[k] for k in ("staged", "rows_in", "notes", "rejects"))
+    loaded, boundary = prepared["loaded"], prepared["boundary"]
+    rules, cal = deadline_rules(mapping)
+    deadlines = derive_deadlines(con, rules, cal)
+    if rows_in != loaded + len(rejects):
+        raise IngestError(f"internal check failed: {rows_in} rows in but {loaded} cases + {len(rejects)} rejects")
+    name = spec.boundaries.grids.path.name if spec.boundaries else ""
+    located, grids, repaired, grid_source = locate_columns(con, mapping, boundary, spec.h3_resolution, name)
+    create_schema(con)
+    insert_frame(con, "grids", grids)
+    insert_located(con, located)
+    del located
+    insert_frame(con, "rejects", rejects)
+    tables.write_reference(con, "SELECT department, department_name FROM accepted", deadlines["by_category"])
+    con.execute("DROP TABLE accepted")
     log(f"import: {index_cases(con):,} terms of descriptions indexed")
     duplicates = boundary[3] if boundary else []
-    notes = [note for _, m in files for note in m.notes] + [report_note(deadlines, mapping.origin)]
-    report = build_report(con, rejects, repaired, notes, duplicates)
+    report = build_report(con, rejects, repaired, notes + [report_note(deadlines, mapping.origin)], duplicates)
     store_report(con, report)
+    first, last = con.execute("SELECT min(reported_at), max(reported_at) FROM cases").fetchone()
     meta = tables.import_meta(
         dataset=mapping.name,
         mapping_origin=mapping.origin,
         city_name=mapping.city_name,
         city_name_en=mapping.city_name_en,
         timezone=mapping.timezone,
-        files=_file_info(files, spec),
+        files=_file_info(staged, spec),
         grid_source=grid_source,
         rows_in=rows_in,
-        rows_loaded=len(cases),
+        rows_loaded=loaded,
         rows_rejected=len(rejects),
-        reported=cases["reported_at"],
+        reported=pd.Series([first, last]).dropna(),
     )
     write_meta(con, meta)
     summary = {
         "dataset": mapping.name,
         "mapping": mapping.origin,
-        "files": len(files),
+        "files": len(staged),
         "rows_in": rows_in,
-        "rows_loaded": len(cases),
+        "rows_loaded": loaded,
         "rows_rejected": len(rejects),
         "grids": len(grids),
         "grid_source": grid_source,
@@ -250,8 +230,15 @@ def run_import(spec: ImportSpec, progress: Callable[[str], None] | None = None) 
     mapping = resolve_mapping(spec)
     target = Path(spec.db)
     outcome: dict = {}
+    config = {"memory_limit": str(load_config().get("import", {}).get("memory_limit", "2GB"))}
+    prepared: dict = {}
     with import_lock(target):
-        build_atomically(target, lambda con: outcome.update(_load(con, spec, mapping, log)))
+        build_atomically(
+            target,
+            lambda con: outcome.update(_load(con, spec, mapping, log, prepared)),
+            config,
+            prepare=lambda con: prepared.update(_prepare(con, spec, mapping, log)),
+        )
     seconds = round(time.perf_counter() - started, 3)
     summary = outcome["summary"]
     log(f"import: wrote {summary['rows_loaded']:,} cases to {target} in {seconds} s")

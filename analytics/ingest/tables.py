@@ -39,7 +39,7 @@ DEPARTMENTS_SQL = """
 
 
 def write_reference(
-    con: duckdb.DuckDBPyConnection, departments: pd.DataFrame, rule_deadlines: pd.DataFrame | None = None
+    con: duckdb.DuckDBPyConnection, departments: pd.DataFrame | str, rule_deadlines: pd.DataFrame | None = None
 ) -> None:
     """``categories`` from the loaded cases — with the deadline rule that applied to the category (see
     :mod:`analytics.ingest.deadlines`), else the median of the source's own deadlines in calendar hours —
@@ -49,6 +49,13 @@ def write_reference(
     con.register("rule_deadlines", rules[columns].astype({"hours": float, "basis": object}))
     con.execute(CATEGORIES_SQL)
     con.unregister("rule_deadlines")
+    if isinstance(departments, str):  # a query of our own over a staged table
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW mapped_departments AS SELECT * FROM ({departments}) WHERE department IS NOT NULL"
+        )
+        con.execute(DEPARTMENTS_SQL)
+        con.execute("DROP VIEW mapped_departments")
+        return
     con.register("mapped_departments", departments[departments["department"].notna()])
     con.execute(DEPARTMENTS_SQL)
     con.unregister("mapped_departments")

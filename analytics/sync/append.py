@@ -11,14 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from analytics.ingest.canonical import map_file
 from analytics.ingest.errors import IngestError
-from analytics.ingest.load import insert_frame
 from analytics.ingest.mapping import Mapping
-from analytics.ingest.readers import read_case_file
-from analytics.ingest.validate import file_rejects, mark_duplicates
-from analytics.sync.batches import GridLocator, locate_cases
+from analytics.ingest.staging import stage_file
 from analytics.sync.errors import SyncError
+from analytics.sync.incoming import fill_incoming
 from analytics.sync.run import SyncOptions, SyncResult, write_generation
 
 
@@ -35,19 +32,10 @@ def append_files(
 
     def fill(con, state, due):
         try:
-            read = [read_case_file(path, mapping.encoding, mapping.delimiter) for path in files]
-            mapped = [(case_file, map_file(case_file, mapping)) for case_file in read]
+            staged = [stage_file(con, path, mapping.encoding, mapping.delimiter) for path in files]
+            rows, rejected = fill_incoming(con, staged, mapping, dedupe=True)
         except IngestError as exc:
             raise SyncError(str(exc)) from None
-        mark_duplicates(mapped)
-        locator, rows, rejected, seq = GridLocator(con), 0, 0, 0
-        for case_file, one in mapped:
-            ok = one.reject_reason.isna().to_numpy()
-            cases = locate_cases(one.cases[ok].reset_index(drop=True), mapping, locator)
-            insert_frame(con, "incoming", cases.assign(_seq=range(seq, seq + len(cases))))
-            rejects = file_rejects(case_file, one.reject_reason)
-            insert_frame(con, "new_rejects", rejects)
-            rows, rejected, seq = rows + case_file.rows_in, rejected + len(rejects), seq + len(cases)
         return {"rows_read": rows, "rows_rejected": rejected}
 
     label = "append: " + ", ".join(Path(f).name for f in files)

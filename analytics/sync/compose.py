@@ -37,10 +37,14 @@ def find_changes(con: duckdb.DuckDBPyConnection, has_previous: bool, reconcile: 
     columns = [row[0] for row in con.execute("DESCRIBE incoming").fetchall() if row[0] not in NOT_COMPARED]
     left = ", ".join(f'i."{c}"' for c in columns)
     right = ", ".join(f'l."{c}"' for c in columns)
-    con.execute(
-        "CREATE TEMP TABLE latest AS SELECT * EXCLUDE (_seq) FROM incoming "
-        "QUALIFY row_number() OVER (PARTITION BY case_id ORDER BY updated_at DESC NULLS LAST, _seq DESC) = 1"
-    )
+    total, distinct = con.execute("SELECT count(*), count(DISTINCT case_id) FROM incoming").fetchall()[0]
+    if total == distinct:  # one row per case (the usual run): no window needed
+        con.execute("CREATE TEMP VIEW latest AS SELECT * EXCLUDE (_seq) FROM incoming")
+    else:
+        con.execute(
+            "CREATE TEMP TABLE latest AS SELECT * EXCLUDE (_seq) FROM incoming "
+            "QUALIFY row_number() OVER (PARTITION BY case_id ORDER BY updated_at DESC NULLS LAST, _seq DESC) = 1"
+        )
     con.execute(
         "CREATE TEMP TABLE changed AS SELECT i.* FROM latest i LEFT JOIN live_cases l ON l.case_id = i.case_id "
         f"WHERE l.case_id IS NULL OR row({left}) IS DISTINCT FROM row({right})"
@@ -118,8 +122,8 @@ def _has_terms(con: duckdb.DuckDBPyConnection, catalog: str) -> bool:
 def _terms(con: duckdb.DuckDBPyConnection, has_previous: bool) -> None:
     """The delta's ``case_terms``: the previous delta's terms of cases it keeps unchanged, and the changed
     cases cut anew (:mod:`analytics.text.index`), so text analytics see synced cases like imported ones."""
-    from analytics.text.index import terms_frame
-    from analytics.text.tokens import Tokenizer, dictionary_words
+    from analytics.text.index import text_terms
+    from analytics.text.tokens import dictionary_words, shared_tokenizer
 
     if has_previous and _has_terms(con, "delta"):
         con.execute(
@@ -129,7 +133,7 @@ def _terms(con: duckdb.DuckDBPyConnection, has_previous: bool) -> None:
     reader = con.cursor()
     try:
         reader.execute("USE base")
-        tokenizer = Tokenizer(dictionary_words(reader))
+        tokenizer = shared_tokenizer(dictionary_words(reader))
     finally:
         reader.close()
     known = _has_terms(con, "base")
@@ -150,14 +154,19 @@ def _terms(con: duckdb.DuckDBPyConnection, has_previous: bool) -> None:
         con.execute(
             "INSERT INTO nextdata.case_terms SELECT * FROM live_terms WHERE case_id IN (SELECT case_id FROM same_text)"
         )
-    unchanged = " WHERE case_id NOT IN (SELECT case_id FROM same_text)" if known else ""
-    changed = con.execute(f"SELECT case_id, reported_at, description FROM changed{unchanged}").df()
-    if changed.empty:
+    fresh = "case_id NOT IN (SELECT case_id FROM same_text)" if known else "TRUE"
+    texts = con.execute(
+        f"SELECT DISTINCT description FROM changed WHERE {fresh} AND description IS NOT NULL"
+    ).fetchnumpy()["description"]
+    if not len(texts):
         return
-    frame = terms_frame(changed["case_id"], changed["reported_at"], changed["description"], tokenizer)
-    con.register("changed_terms", frame)
-    con.execute("INSERT INTO nextdata.case_terms SELECT case_id, reported_at, term FROM changed_terms")
-    con.unregister("changed_terms")
+    con.register("changed_text_terms", text_terms(texts, tokenizer))  # each distinct new text cut once
+    con.execute(
+        "INSERT INTO nextdata.case_terms SELECT c.case_id, c.reported_at, t.term FROM "
+        f"(SELECT case_id, reported_at, description FROM changed WHERE {fresh}) c "
+        "JOIN changed_text_terms t ON t.text = c.description ORDER BY c.reported_at, c.case_id, t.pos"
+    )
+    con.unregister("changed_text_terms")
 
 
 def compose_status(con, has_previous: bool, result, started: dt.datetime, state: dict) -> None:

@@ -110,7 +110,7 @@ def prune(folder: Path, newest: int, keep: int) -> None:
             path.unlink(missing_ok=True)
     for path in folder.iterdir():
         if TEMP_MARK in path.name:
-            pid = path.name.rsplit(TEMP_MARK, 1)[1].removesuffix(".wal")
+            pid = path.name.rsplit(TEMP_MARK, 1)[1].removesuffix(".wal").removesuffix(".csv")
             if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
                 path.unlink(missing_ok=True)
 

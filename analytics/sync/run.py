@@ -22,12 +22,13 @@ import duckdb
 from analytics.ingest.errors import IngestError
 from analytics.ingest.load import insert_frame
 from analytics.ingest.mapping import Mapping
+from analytics.ingest.staging import stage_file
 from analytics.sync import generations
 from analytics.sync import source as pg
-from analytics.sync.batches import GridLocator, map_batch
 from analytics.sync.compose import compose_data, compose_status, find_changes, new_rejects_count
 from analytics.sync.delta import DATA_SQL, STATUS_SQL, base_identity, create_tables
 from analytics.sync.errors import SyncError
+from analytics.sync.incoming import fill_incoming
 from analytics.sync.live import _lit, attach_generation
 
 # A reconciliation that would remove more than this share of the cases is refused (a wrong table).
@@ -97,7 +98,9 @@ def _reconcile_due(state: dict[str, str], options: SyncOptions, now: dt.datetime
     return (now - dt.datetime.fromisoformat(last)).total_seconds() >= options.reconcile_seconds
 
 
-def _pull(con, source: pg.Source, mapping: Mapping, options: SyncOptions, state: dict, reconcile: bool) -> dict:
+def _pull(
+    con, db: Path, source: pg.Source, mapping: Mapping, options: SyncOptions, state: dict, reconcile: bool
+) -> dict:
     """Stream the changes (and, when due, every upstream id) into the temporary tables."""
     conn = pg.connect(source, options.connect_timeout_seconds, mapping.timezone)
     try:
@@ -112,17 +115,22 @@ def _pull(con, source: pg.Source, mapping: Mapping, options: SyncOptions, state:
             mapping = dataclasses.replace(mapping, columns={**mapping.columns, "updated_at": (source.watermark,)})
         mark = dt.datetime.fromisoformat(state["watermark"]) if state.get("watermark") else None
         since = mark - dt.timedelta(seconds=options.overlap_seconds) if mark else None
-        names, locator, read, rejected = list(columns), GridLocator(con), 0, 0
         label = f"sync:{source.table or 'query'}"
-        for rows, batch_mark in pg.stream_changes(conn, source, columns, since, options.batch_rows):
+        changes = generations.live_dir(db) / f"changes{generations.TEMP_MARK}{os.getpid()}.csv"  # pruned if left
+        try:
+            _, newest = pg.copy_changes(conn, source, columns, since, changes)
             try:
-                cases, rejects = map_batch(rows, names, read + 1, label, mapping, locator)
+                staged = stage_file(con, changes, fast_csv_bytes=0, quoted_nulls=False)
+            except IngestError as exc:
+                raise SyncError(f"{label}: {exc}") from None
+            staged.path = Path(label)
+            try:
+                read, rejected = fill_incoming(con, [staged], mapping, dedupe=False)
             except IngestError as exc:
                 raise SyncError(str(exc)) from None
-            insert_frame(con, "incoming", cases.assign(_seq=range(read, read + len(cases))))
-            insert_frame(con, "new_rejects", rejects)
-            read, rejected = read + len(rows), rejected + len(rejects)
-            mark = batch_mark if mark is None or (batch_mark is not None and batch_mark > mark) else mark
+        finally:
+            changes.unlink(missing_ok=True)
+        mark = newest if mark is None or (newest is not None and newest > mark) else mark
         if reconcile:
             id_column = next((c for c in mapping.columns["case_id"] if c in columns), None)
             for ids in pg.stream_ids(conn, source, id_column, options.batch_rows):
@@ -163,8 +171,8 @@ def _run(con, fill: Callable, state: dict, due: bool, has_previous: bool, result
         result.error = str(exc)
         con.execute("DELETE FROM incoming")
         con.execute("DELETE FROM new_rejects")
-        for name in ("changed", "new_removed"):
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (case_id TEXT)")
+        con.execute("CREATE OR REPLACE TEMP TABLE changed AS SELECT * EXCLUDE (_seq) FROM incoming WHERE false")
+        con.execute("CREATE OR REPLACE TEMP TABLE new_removed (case_id TEXT)")
     result.rows_read = pulled.get("rows_read", 0)
     result.rows_rejected = pulled.get("rows_rejected", 0)
     result.watermark = pulled.get("watermark", state.get("watermark")) if not result.error else state.get("watermark")
@@ -187,7 +195,7 @@ def sync_once(
     options = options or SyncOptions()
 
     def fill(con, state, due):
-        return _pull(con, source, mapping, options, state, due)
+        return _pull(con, Path(db), source, mapping, options, state, due)
 
     return write_generation(db, source.label, fill, options, reconcile, log)
 

@@ -1,7 +1,9 @@
 """The PostgreSQL side of a sync: connect, describe the source's columns, stream rows as text.
 
-Rows come through a psycopg 3 server-side (named) cursor in batches of ``batch_rows``, so memory is
-bounded whatever the number of changed rows. Every column is read as text (timestamps with a time
+Changed rows come through ``COPY (SELECT …) TO STDOUT`` as CSV, written block by block to a file the
+sync stages in DuckDB (:func:`copy_changes`), so memory is bounded whatever the number of changed
+rows and no Python object is made per value; the upstream ids of the deletion check come through a
+psycopg 3 server-side (named) cursor in batches of ``batch_rows``. Every column is read as text (timestamps with a time
 zone in the city's zone, without it), exactly what the import's mapping reads from a file. The
 source is a table (``--table``, quoted as an identifier) or a query (``--query``, the administrator's
 own SQL, run as a subquery).
@@ -13,6 +15,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import psycopg
 from psycopg import sql
@@ -97,32 +100,6 @@ def _text(column: str, kind: str) -> sql.Composable:
     return sql.SQL("{}::text").format(ident)
 
 
-def stream_changes(
-    conn: psycopg.Connection,
-    source: Source,
-    columns: dict[str, str],
-    since: dt.datetime | None,
-    batch_rows: int,
-) -> Iterator[tuple[list[tuple], dt.datetime | None]]:
-    """Batches of rows (every column as text, in ``columns`` order) changed after ``since``, each with
-    the largest watermark value in the batch."""
-    items = sql.SQL(", ").join([_text(c, k) for c, k in columns.items()] + [sql.Identifier("q", source.watermark)])
-    query = sql.SQL("SELECT {} FROM {} AS q").format(items, source.relation())
-    params: tuple = ()
-    if since is not None:
-        query += sql.SQL(" WHERE {} > %s").format(sql.Identifier("q", source.watermark))
-        params = (since,)
-    try:
-        with conn.cursor(name="gridscope_sync") as cur:
-            cur.itersize = batch_rows
-            cur.execute(query, params)
-            while rows := cur.fetchmany(batch_rows):
-                marks = [r[-1] for r in rows if r[-1] is not None]
-                yield [r[:-1] for r in rows], (max(marks) if marks else None)
-    except psycopg.Error as exc:
-        raise SyncError(f"reading the source {source.label} failed: {str(exc).strip()}") from None
-
-
 def stream_ids(conn: psycopg.Connection, source: Source, id_column: str, batch_rows: int) -> Iterator[list[str]]:
     """Every case id upstream, in batches (to find cases deleted upstream)."""
     query = sql.SQL("SELECT {}::text FROM {} AS q").format(sql.Identifier("q", id_column), source.relation())
@@ -133,3 +110,35 @@ def stream_ids(conn: psycopg.Connection, source: Source, id_column: str, batch_r
                 yield [r[0] for r in rows]
     except psycopg.Error as exc:
         raise SyncError(f"reading the case ids of {source.label} failed: {str(exc).strip()}") from None
+
+
+def copy_changes(
+    conn: psycopg.Connection,
+    source: Source,
+    columns: dict[str, str],
+    since: dt.datetime | None,
+    target: Path,
+) -> tuple[int, dt.datetime | None]:
+    """Write every row changed after ``since`` to the CSV file ``target`` (a header of the source's column
+    names, every value as text, in ``columns`` order) with ``COPY (SELECT …) TO STDOUT``, streamed in
+    blocks: no Python object per value. Returns the bytes written and the largest watermark value,
+    read in the same transaction (so from the same snapshot) through the watermark's index."""
+    items = sql.SQL(", ").join(sql.SQL("{} AS {}").format(_text(c, k), sql.Identifier(c)) for c, k in columns.items())
+    where, params = sql.SQL(""), ()
+    if since is not None:
+        where, params = sql.SQL(" WHERE {} > %s").format(sql.Identifier("q", source.watermark)), (since,)
+    mark_query = sql.SQL("SELECT max({}) FROM {} AS q").format(sql.Identifier("q", source.watermark), source.relation())
+    copy_query = sql.SQL("COPY (SELECT {} FROM {} AS q{}) TO STDOUT WITH (FORMAT csv, HEADER true)").format(
+        items, source.relation(), where
+    )
+    written = 0
+    try:
+        with conn.cursor() as cur:
+            mark = cur.execute(mark_query + where, params).fetchone()[0]
+            with open(target, "wb") as out, cur.copy(copy_query, params) as copy:
+                for block in copy:
+                    out.write(block)
+                    written += len(block)
+    except psycopg.Error as exc:
+        raise SyncError(f"reading the source {source.label} failed: {str(exc).strip()}") from None
+    return written, mark

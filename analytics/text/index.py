@@ -11,12 +11,19 @@ from collections.abc import Sequence
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from analytics.text.tokens import Tokenizer, dictionary_words
 
 TABLE = "case_terms"
 DDL = f"CREATE TABLE IF NOT EXISTS {TABLE} (case_id TEXT, reported_at TIMESTAMP, term TEXT)"
 BATCH_CASES = 250_000
+
+
+def _finished(con):
+    """``con`` with any result of an earlier ``execute()`` run to its end (``con.sql`` refuses otherwise)."""
+    con.complete()
+    return con
 
 
 def terms_frame(case_ids: Sequence, reported_at: Sequence, texts: Sequence, tokenizer: Tokenizer) -> pd.DataFrame:
@@ -58,13 +65,29 @@ def write_terms(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
     con.unregister("terms_frame")
 
 
+def text_terms(texts: Sequence[str], tokenizer: Tokenizer) -> pa.Table:
+    """``(text, pos, term)`` for each distinct term of each text, in the order :func:`terms_frame` keeps."""
+    rows_text, rows_pos, rows_term = [], [], []
+    for text in texts:
+        for pos, term in enumerate(dict.fromkeys(tokenizer.terms(text))):
+            rows_text.append(text)
+            rows_pos.append(pos)
+            rows_term.append(term)
+    return pa.table(
+        {"text": pa.array(rows_text, pa.string()), "pos": pa.array(rows_pos, pa.int32()), "term": rows_term},
+        schema=pa.schema([("text", pa.string()), ("pos", pa.int32()), ("term", pa.string())]),
+    )
+
+
 def index_cases(
     con: duckdb.DuckDBPyConnection, case_ids: Sequence[str] | None = None, tokenizer: Tokenizer | None = None
 ) -> int:
     """(Re)tokenise cases into ``case_terms``: all of them (``case_ids=None``) or the given ids.
 
-    For the sync: call it with the ids of new or changed cases; their old rows are
-    replaced. Returns the number of term rows written.
+    Each distinct description is cut once (in Python); the rows are joined back to the cases in
+    SQL, in the order of the cases (``reported_at``, ``case_id``) and of the terms in each text.
+    For the sync: call it with the ids of new or changed cases; their old rows are replaced.
+    Returns the number of term rows written.
     """
     tokenizer = tokenizer or Tokenizer(dictionary_words(con))
     con.execute(DDL)
@@ -76,14 +99,19 @@ def index_cases(
         con.register("index_ids", ids)
         con.execute(f"DELETE FROM {TABLE} WHERE case_id IN (SELECT case_id FROM index_ids)")
         selection = "case_id IN (SELECT case_id FROM index_ids)"
-    sql = f"SELECT case_id, reported_at, description FROM cases WHERE {selection} ORDER BY reported_at, case_id"
-    table = con.execute(sql).to_arrow_table()  # read fully first: the same connection then writes
+    texts = (
+        _finished(con)
+        .sql(f"SELECT DISTINCT description FROM cases WHERE {selection} AND description IS NOT NULL")
+        .fetchnumpy()["description"]
+    )
+    con.register("index_text_terms", text_terms(texts, tokenizer))
+    before = con.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
+    con.execute(
+        f"INSERT INTO {TABLE} SELECT c.case_id, c.reported_at, t.term FROM "
+        f"(SELECT case_id, reported_at, description FROM cases WHERE {selection}) c "
+        "JOIN index_text_terms t ON t.text = c.description ORDER BY c.reported_at, c.case_id, t.pos"
+    )
+    con.unregister("index_text_terms")
     if case_ids is not None:
         con.unregister("index_ids")
-    written = 0
-    for record_batch in table.to_batches(BATCH_CASES):
-        batch = record_batch.to_pandas()
-        frame = terms_frame(batch["case_id"], batch["reported_at"], batch["description"], tokenizer)
-        write_terms(con, frame)
-        written += len(frame)
-    return written
+    return con.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0] - before

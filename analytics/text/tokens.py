@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Iterable
 
 import jieba
@@ -48,16 +49,24 @@ class Tokenizer:
     """
 
     def __init__(self, words: Iterable[str] = ()) -> None:
-        self._jieba = jieba.Tokenizer()
-        self._jieba.initialize()
+        self._jieba_ready: jieba.Tokenizer | None = None  # loaded at the first Chinese clause (English needs none)
         self.words = sorted({w.strip() for w in words if w and 2 <= len(w.strip()) <= MAX_WORD_CHARS})
-        for word in self.words:
-            if CJK.search(word):
-                self._jieba.add_word(word)
         self._user = frozenset(w.lower() for w in self.words)
         self._cache: dict[str, tuple[str, ...]] = {}
         self._masked_cache: dict[str, tuple[str, ...]] = {}
         self._text_cache: dict[str, tuple[str, ...]] = {}
+
+    @property
+    def _jieba(self) -> jieba.Tokenizer:
+        """jieba with the user dictionary, loaded once on first use (loading takes a second or more)."""
+        if self._jieba_ready is None:
+            ready = jieba.Tokenizer()
+            ready.initialize()
+            for word in self.words:
+                if CJK.search(word):
+                    ready.add_word(word)
+            self._jieba_ready = ready
+        return self._jieba_ready
 
     def _clause(self, clause: str) -> tuple[str, ...]:
         """Terms of one raw clause: masked, then cut once per distinct masked clause (both cached)."""
@@ -104,6 +113,21 @@ def _keep(token: str) -> bool:
     if KEEP_CJK.match(token):
         return len(token) <= MAX_WORD_CHARS
     return bool(ENGLISH_WORD.fullmatch(token)) and len(token) >= 3
+
+
+_SHARED: dict[tuple[str, ...], Tokenizer] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_tokenizer(words: Iterable[str]) -> Tokenizer:
+    """One :class:`Tokenizer` per dictionary in this process, so that a watching sync loads jieba and
+    cuts a repeated clause once, not on every run (the newest dictionary only is kept)."""
+    key = tuple(sorted({w for w in words if w}))
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            _SHARED.clear()
+            _SHARED[key] = Tokenizer(key)
+        return _SHARED[key]
 
 
 def dictionary_words(con) -> list[str]:
