@@ -31,13 +31,15 @@ TRIVIAL = "analytics/bench/trivial_page.py"
 # True once the page is completely drawn; the first moment it held is recorded in window.__gsDrawnAt
 _DRAWN = """([quietMs]) => {
     const app = document.querySelector('[data-testid="stApp"]');
+    const drawn = (id, inner) => [...document.querySelectorAll(`[data-testid="${id}"]`)]
+        .every(e => e.offsetParent === null || e.querySelector(inner));  // one in a closed tab or expander waits
     const done = app && app.getAttribute('data-test-script-state') === 'notRunning'
         && document.querySelector('[data-testid="stMainBlockContainer"] h1') !== null
         && document.querySelector('[data-testid="stSkeleton"]') === null
-        && [...document.querySelectorAll('[data-testid="stDeckGlJsonChart"]')].every(d => d.querySelector('canvas'))
-        && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(p => p.querySelector('.main-svg'))
-        && [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].every(v => v.querySelector('canvas, svg'))
-        && [...document.querySelectorAll('[data-testid="stDataFrame"]')].every(t => t.querySelector('canvas, table'));
+        && drawn('stDeckGlJsonChart', 'canvas')
+        && drawn('stPlotlyChart', '.main-svg')
+        && drawn('stVegaLiteChart', 'canvas, svg')
+        && drawn('stDataFrame', 'canvas, table');
     const now = performance.now();
     if (!done) { window.__gsDrawnAt = undefined; return false; }
     if (window.__gsDrawnAt === undefined) window.__gsDrawnAt = now;
@@ -94,6 +96,8 @@ def measure_server(
                 process, base = start_app(db, env=env, script=script, timeout=120, root=root)
                 try:
                     results[key] = measure(browser, page_url(base, url_path, "zh"), runs)
+                except Exception as error:  # noqa: BLE001 - playwright's TimeoutError: reported, the run goes on
+                    results[key] = {"error": f"{type(error).__name__}: {str(error).splitlines()[0]}"}
                 finally:
                     stop_app(process)
         finally:
@@ -103,6 +107,8 @@ def measure_server(
 
 def _with_ratios(measured: dict, floor: dict) -> dict:
     for values in measured.values():
+        if "error" in values:
+            continue
         for key in ("first", "new_session", "returning"):
             values[f"{key}_ratio"] = values[key] / floor[key] if floor[key] else None
     return measured
@@ -143,6 +149,9 @@ def run(db: Path, runs: int, page_keys: list[str] | None, hide_maps: bool, befor
 def _rows(pages: dict, suffix: str = "") -> list[str]:
     lines = []
     for key, v in pages.items():
+        if "error" in v:
+            lines.append(f"{key + suffix:<21}not drawn: {v['error'][:80]}")
+            continue
         cells = "".join(f"{v[k]:>9.2f} s {v[k + '_ratio']:>4.1f}x  " for k in ("first", "new_session", "returning"))
         lines.append(f"{key + suffix:<21}{cells}")
     return lines
