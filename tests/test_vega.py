@@ -118,3 +118,13 @@ def test_stacked_points_and_grouped_bars():
 def test_unknown_trace_kind_is_left_to_plotly():
     assert figure_spec(go.Figure(go.Pie(labels=["a"], values=[1]))) is None
     assert figure_spec(go.Figure()) is None
+
+
+def test_presentation_colours_reach_the_spec():
+    top = pd.DataFrame({"label": ["a"], "reported": [3], "reported_previous": [2]})
+    fig = top_categories_chart(top, "now", "before")
+    fig.update_layout(plot_bgcolor="#111a2e", font=dict(color="#e2e8f0"))  # what ui.present.style_figure sets
+    spec = figure_spec(fig)
+    assert spec["config"]["view"]["fill"] == "#111a2e"
+    assert _layers(spec, "text")[0]["mark"]["color"] == "#e2e8f0"
+    assert "fill" not in figure_spec(top_categories_chart(top, "now", "before"))["config"]["view"]  # white page

@@ -210,21 +210,22 @@ def _funnel_layers(trace) -> list[dict]:
         share = v / (total if share_total else initial)
         rows.append({"c": stage, "a": -v / 2, "b": v / 2, "v": v, "t": f"{v:,d}  {share:.1%}"})
     cat = {"field": "c", "type": "nominal", "sort": stages, "title": None, "axis": {"labelLimit": 260}}
+    widest = max(values, default=0) or 1  # room right of the widest bar for its text
     colour = trace.marker.color if isinstance(trace.marker.color, str) else "#2b6cb0"
     bar = {
         "data": {"values": rows},
         "mark": {"type": "bar", "color": colour},
         "encoding": {
             "y": cat,
-            "x": {"field": "a", "type": "quantitative", "axis": None},
+            "x": {"field": "a", "type": "quantitative", "axis": None, "scale": {"domain": [-widest / 2, widest * 0.8]}},
             "x2": {"field": "b"},
             "tooltip": [{"field": "c", "title": " "}, {"field": "t", "title": " "}],
         },
     }
-    text = {
+    text = {  # beside the bar's right end: readable on a short bar and in the dark theme (the theme's text colour)
         "data": {"values": rows},
-        "mark": {"type": "text", "color": "white", "fontSize": 13, "fontWeight": "bold"},
-        "encoding": {"y": cat, "text": {"field": "t"}, "x": {"datum": 0, "type": "quantitative"}},
+        "mark": {"type": "text", "align": "left", "dx": 6, "fontSize": 13},
+        "encoding": {"y": cat, "text": {"field": "t"}, "x": {"field": "b", "type": "quantitative"}},
     }
     return [bar, text]
 
@@ -276,6 +277,10 @@ def figure_spec(fig) -> dict | None:
 
 def _spec(layers: list[dict], height: int, layout) -> dict:
     size = layout.font.size or 14
+    if layout.font.color:  # text beside bars in the figure's font colour (light in presentation mode)
+        for layer in layers:
+            if layer["mark"]["type"] == "text":
+                layer["mark"].setdefault("color", layout.font.color)
     config = {
         "axis": {"labelFontSize": size - 1, "titleFontSize": size - 1, "grid": True},
         "legend": {"labelFontSize": size - 1, "symbolStrokeWidth": 3},
