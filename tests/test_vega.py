@@ -95,6 +95,7 @@ def test_weekly_bars_span_four_fifths_of_a_week_centred_on_the_week():
     # 7 days × 0.8 = 5.6 days = 5 days 14 h 24 min, half of it (2 days 19 h 12 min) either side of Oct 5
     assert (first["a"], first["b"]) == ("2026-10-02T04:48:00", "2026-10-07T19:12:00")
     assert [r["k"] for r in bars["data"]["values"]] == ["#94a3b8", "#2b6cb0", "#2b6cb0"]  # before grey, after blue
+    assert bars["encoding"]["y2"] == {"datum": 0}  # the bars stand on the axis
 
 
 def test_stacked_points_and_grouped_bars():

@@ -161,8 +161,8 @@ def _bar_layers(traces, horizontal, barmode, cat, val, colour_enc) -> list[dict]
     rows = [r for tr in traces for r in _rows(tr, horizontal)]
     several = len(traces) > 1
     enc = {"x": val, "y": cat} if horizontal else {"x": cat, "y": val}
-    if "k" in rows[0]:  # one colour per bar, as given
-        enc["color"] = {"field": "k", "type": "nominal", "scale": None, "legend": None}
+    if "k" in rows[0]:  # one colour per bar, as given (fill, so the lines' colour legend stays)
+        enc["fill"] = {"field": "k", "type": "nominal", "scale": None, "legend": None}
     elif several or len(colour_enc["scale"]["domain"]) > 1:  # bars beside other traces keep their legend entry
         enc["color"] = colour_enc
     else:
@@ -178,6 +178,7 @@ def _bar_layers(traces, horizontal, barmode, cat, val, colour_enc) -> list[dict]
         rows = _time_spans(rows)
         enc["x"] = {**cat, "field": "a"}
         enc["x2"] = {"field": "b"}
+        enc["y2"] = {"datum": 0}  # from the axis up: a bar ranged in x alone would be drawn as a thin line
     layers = [{"data": {"values": rows}, "mark": {"type": "bar"}, "encoding": enc}]
     if any(r["t"] is not None for r in rows) and barmode != "stack":
         text_enc = {k: v for k, v in enc.items() if k not in ("color", "tooltip")}
