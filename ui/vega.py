@@ -110,6 +110,15 @@ def _legend(fig) -> dict:
     return {"orient": "bottom" if bottom else "top", "direction": "horizontal", "title": None, "columns": 4}
 
 
+def _tooltip(cat_title: str | None, val_title: str | None) -> list[dict]:
+    """Series, category (or time) and value; untitled ones get distinct blank titles (Vega keys rows by title)."""
+    return [
+        {"field": "s", "title": " "},
+        {"field": "c", "title": cat_title or "  "},
+        {"field": "v", "title": val_title or "   "},
+    ]
+
+
 def _series_layer(trace, rows, horizontal, axes, colour_enc, in_legend, colour) -> list[dict]:
     """Layers of one scatter trace: its line, its markers (``colour``: the trace's, or the palette's)."""
     layers = []
@@ -118,7 +127,7 @@ def _series_layer(trace, rows, horizontal, axes, colour_enc, in_legend, colour) 
     colour_channel = colour_enc if in_legend else {"value": colour}
     keep = [r for r in rows if r["v"] is not None]
     enc = {"x": val, "y": cat} if horizontal else {"x": cat, "y": val}
-    tooltip = [{"field": "s", "title": " "}, {"field": "c", "title": cat.get("title") or " "}, {"field": "v"}]
+    tooltip = _tooltip(cat.get("title"), val.get("title"))
     if "lines" in mode and (trace.line.width is None or trace.line.width > 0):
         mark = {"type": "line", "strokeWidth": trace.line.width or 2, "color": colour}
         if trace.line.dash:
@@ -173,7 +182,7 @@ def _bar_layers(traces, horizontal, barmode, cat, val, colour_enc) -> list[dict]
     val_field = enc["x" if horizontal else "y"]
     if several and barmode != "stack":
         val_field["stack"] = None
-    enc["tooltip"] = [{"field": "s", "title": " "}, {"field": "c", "title": " "}, {"field": "v", "title": " "}]
+    enc["tooltip"] = _tooltip(cat.get("title"), val.get("title"))
     if cat.get("type") == "temporal":  # bars as wide as 80 % of the step between buckets, centred on them
         rows = _time_spans(rows)
         enc["x"] = {**cat, "field": "a"}
@@ -220,7 +229,7 @@ def _funnel_layers(trace) -> list[dict]:
             "y": cat,
             "x": {"field": "a", "type": "quantitative", "axis": None, "scale": {"domain": [-widest / 2, widest * 0.8]}},
             "x2": {"field": "b"},
-            "tooltip": [{"field": "c", "title": " "}, {"field": "t", "title": " "}],
+            "tooltip": [{"field": "c", "title": " "}, {"field": "t", "title": "  "}],
         },
     }
     text = {  # beside the bar's right end: readable on a short bar and in the dark theme (the theme's text colour)
