@@ -97,7 +97,7 @@ def _axes(fig, horizontal: bool, categories: list, temporal: bool) -> tuple[dict
     else:
         order = categories if (horizontal and cat_axis.autorange == "reversed") or not horizontal else categories[::-1]
         cat.update(type="nominal", sort=order, axis={"labelLimit": 260, "labelOverlap": False})
-    val = {"field": "v", "type": "quantitative", "title": val_axis.title.text, "axis": {}}
+    val = {"field": "v", "type": "quantitative", "title": val_axis.title.text, "axis": {"tickCount": 8}}
     if val_axis.range is not None:
         val["scale"] = {"domain": list(val_axis.range)}
     if val_axis.ticksuffix:
