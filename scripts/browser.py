@@ -72,12 +72,18 @@ def _healthy(url: str) -> bool:
 
 
 def start_app(
-    db_path, port: int | None = None, env: dict | None = None, timeout: float = 60.0, script: str = "app.py"
+    db_path,
+    port: int | None = None,
+    env: dict | None = None,
+    timeout: float = 60.0,
+    script: str = "app.py",
+    root: Path | None = None,
 ) -> tuple[subprocess.Popen, str]:
     """Run ``streamlit run app.py`` (or ``script``) against ``db_path`` and wait until it answers its health check.
 
     Returns the process and the base URL (``http://127.0.0.1:PORT``). The server's output goes to
-    a temporary log file (``process.log_path``) whose tail is shown if the server never comes up.
+    a temporary log file (``process.log_path``) whose tail is shown if the server never comes up. ``root``
+    serves another checkout of the project (the browser benchmark's ``--before``), this one by default.
     """
     port = port or free_port()
     environ = {**os.environ, **(env or {}), "GRIDSCOPE_DB": str(db_path)}
@@ -99,7 +105,7 @@ def start_app(
         "--server.fileWatcherType",
         "none",
     ]
-    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, cwd=root or PROJECT_ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
     log.close()
     process.log_path = Path(log.name)
     base_url = f"http://127.0.0.1:{port}"
@@ -182,7 +188,9 @@ _STABLE_DONE = """([selector, quietMs]) => {
 _CHARTS_DRAWN = """() => {
     const decks = [...document.querySelectorAll('[data-testid="stDeckGlJsonChart"]')];
     const plots = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
-    return decks.every(d => d.querySelector('canvas')) && plots.every(p => p.querySelector('.js-plotly-plot'));
+    const vegas = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')];
+    return decks.every(d => d.querySelector('canvas')) && plots.every(p => p.querySelector('.js-plotly-plot'))
+        && vegas.every(v => v.querySelector('canvas, svg'));
 }"""
 
 

@@ -45,7 +45,7 @@ def test_overview_has_tiles_map_and_charts(demo_env):
     labels = [m.label for m in at.metric]
     assert len(labels) >= 8 and "结案率" in labels and "按期结案率" in labels
     assert at.get("deck_gl_json_chart"), "status map missing"
-    assert len(at.get("plotly_chart")) >= 2
+    assert len(at.get("vega_lite_chart")) >= 2, "trend and top categories are drawn with Vega-Lite (ui/vega.py)"
 
 
 def test_hostile_deep_link_gives_empty_result(demo_env):

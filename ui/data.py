@@ -130,7 +130,9 @@ def scored_grids(db_key: tuple, f: Filters) -> pd.DataFrame:
     return add_scores(period_pair(db_key, f).areas, config())
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+# a resource, not data: every map read these shared frames (never changing them) and st.cache_data would unpickle
+# the parsed rings on each read (0.7 s a read at 10,000 grids); keyed by the database, so a new file reloads them
+@st.cache_resource(ttl=TTL, show_spinner=False)
 def _geometries(db_key: tuple, level: str, scope: Scope) -> pd.DataFrame:
     from ui.maps import with_polygons
 
@@ -174,8 +176,10 @@ def department_table(db_key: tuple, f: Filters) -> pd.DataFrame:
 @st.cache_resource(show_spinner=False)
 def _weights(db_key: tuple, level: str, scope: Scope):
     from analytics.hotspot_report import weights_for
+    from ui.maps import with_polygons
 
-    return weights_for(connection(), level, scope)
+    geoms, w = weights_for(connection(), level, scope)
+    return with_polygons(geoms), w  # the rings parsed once, not on every draw of the two hotspot maps
 
 
 def weights(db_key: tuple, level: str):

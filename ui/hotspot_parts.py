@@ -7,6 +7,7 @@ import datetime as dt
 import html
 from dataclasses import dataclass
 
+import pandas as pd
 import streamlit as st
 
 from analytics.filters import Filters, months_before
@@ -150,12 +151,17 @@ def _band_label(band: int) -> str:
     return t("hot.band_none") if band == 0 else t("hot.band_hot" if band > 0 else "hot.band_cold", level=abs(band))
 
 
+def _labels(codes: pd.Series, label) -> pd.Series:
+    """``label`` of every code, looked up once per distinct code (10,000 areas, a handful of classes)."""
+    return codes.map({c: label(c) for c in codes.unique()})
+
+
 def gi_map(key, result: HotspotResult, choice: Choice) -> None:
     st.subheader(t("hot.gi_title"))
     geoms, _ = data.weights(key, choice.level)
     table = result.table.assign(
         fill=result.table["band"].map(BAND_COLOURS),
-        band_text=result.table["band"].map(_band_label),
+        band_text=_labels(result.table["band"], _band_label),
         value_text=result.table["value"].round(1).astype(str),
         z_text=result.table["z"].round(2).astype(str),
     )
@@ -193,7 +199,7 @@ def emerging_map(key, result: HotspotResult, choice: Choice) -> None:
     geoms, _ = data.weights(key, choice.level)
     table = result.table.assign(
         fill=result.table["emerging"].map(EMERGING_COLOURS),
-        emerging_text=[t(f"emerging.{c}") for c in result.table["emerging"]],
+        emerging_text=_labels(result.table["emerging"], lambda c: t(f"emerging.{c}")),
     )
     tooltip = "<b>{area_name}</b><br/>{emerging_text}"
     deck = area_map(
@@ -229,8 +235,8 @@ def emerging_map(key, result: HotspotResult, choice: Choice) -> None:
 def ranked_table(result: HotspotResult, choice: Choice) -> None:
     st.subheader(t("hot.table_title"))
     table = result.table.assign(
-        band_text=result.table["band"].map(_band_label),
-        emerging_text=[t(f"emerging.{c}") for c in result.table["emerging"]],
+        band_text=_labels(result.table["band"], _band_label),
+        emerging_text=_labels(result.table["emerging"], lambda c: t(f"emerging.{c}")),
         value=result.table["value"].round(2),
         z=result.table["z"].round(2),
     )

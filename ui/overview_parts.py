@@ -140,9 +140,9 @@ def top_categories_panel(key, f: Filters, height: int = 300) -> None:
     present.plot(fig, height)
 
 
-def briefing_html(key, f: Filters, current: dict, previous: dict) -> str:
-    """The overview for these filters as a one-page, offline HTML briefing (the renderer the ``brief``
-    command uses, fed with this page's cached frames)."""
+def _briefing_parts(key, f: Filters, current: dict, previous: dict) -> tuple:
+    """What :func:`analytics.briefing.content.compose` needs, read on the script thread (cached frames, the
+    language, the area's name)."""
     lang = current_language()
     scored = data.scored_grids(key, f)
     geoms = data.geometries(key, "grid")
@@ -159,15 +159,24 @@ def briefing_html(key, f: Filters, current: dict, previous: dict) -> str:
         meta.get("city_name_en" if lang == "en" else "city_name", ""),
     )
     area = t("level.city") if f.area is None else names.area_label(f.level, f.area)
-    return compose(material, data.config(), lang, area, dt.datetime.now())
+    return material, data.config(), lang, area
+
+
+def briefing_html(key, f: Filters, current: dict, previous: dict) -> str:
+    """The overview for these filters as a one-page, offline HTML briefing (the renderer the ``brief``
+    command uses, fed with this page's cached frames)."""
+    return compose(*_briefing_parts(key, f, current, previous), dt.datetime.now())
 
 
 def briefing_download(key, f: Filters, current: dict, previous: dict) -> None:
+    """The briefing's download button; the HTML (an SVG of every grid: seconds at 10,000 grids) is composed only
+    when the button is clicked (Streamlit runs the callable then, off the script thread, so it gets plain data)."""
     if present.is_presenting() or not auth.current().can_export:
         return
+    parts = _briefing_parts(key, f, current, previous)
     download(
         t("overview.briefing"),
-        briefing_html(key, f, current, previous).encode("utf-8"),
+        lambda: compose(*parts, dt.datetime.now()).encode("utf-8"),
         f"briefing_{f.start}_{f.end}.html",
         "text/html",
         "dl_briefing",

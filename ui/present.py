@@ -20,6 +20,7 @@ import streamlit as st
 from ui import data
 from ui.i18n import t
 from ui.navigation import PAGES
+from ui.vega import figure_spec
 
 DARK_CSS = """
 <style>
@@ -106,10 +107,16 @@ def _lighten(trace) -> None:
 
 
 def plot(fig: go.Figure, height: int | None = None) -> None:
-    """``st.plotly_chart`` in the house way (no mode bar), dark in presentation mode."""
+    """A house plotly figure, dark in presentation mode, drawn by Vega-Lite (:func:`ui.vega.figure_spec`), or by
+    plotly (no mode bar) when it holds a trace kind the translation does not know."""
     if height is not None:
         fig.update_layout(height=height)
-    st.plotly_chart(style_figure(fig), width="stretch", config={"displayModeBar": False})
+    fig = style_figure(fig)
+    spec = figure_spec(fig)
+    if spec is None:  # a trace kind ui/vega.py does not translate
+        st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+    else:  # Streamlit's Vega-Lite renderer: no 4.7 MB plotly bundle before the page is drawn
+        st.vega_lite_chart(spec, width="stretch")
 
 
 def rotation() -> tuple[list[str], int]:

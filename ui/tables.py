@@ -6,6 +6,8 @@ download is audited, and CSV cells that a spreadsheet would run as a formula are
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -73,12 +75,24 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
-def download(label: str, payload: bytes, file_name: str, mime: str, key: str, icon: str, action: str = "export"):
-    """A download button for roles that may export (nothing for the others); each download is audited."""
+def download(
+    label: str,
+    payload: bytes | Callable[[], bytes],
+    file_name: str,
+    mime: str,
+    key: str,
+    icon: str,
+    action: str = "export",
+):
+    """A download button for roles that may export (nothing for the others); each download is audited.
+
+    ``payload`` may be a callable that Streamlit runs only when the button is clicked (off the script thread: it
+    must not read the session); its size is then not in the audit record."""
     from ui.auth import audit, current
 
     if not current().can_export:
         return
+    size = {} if callable(payload) else {"bytes": len(payload)}
     st.download_button(
         label,
         payload,
@@ -86,7 +100,7 @@ def download(label: str, payload: bytes, file_name: str, mime: str, key: str, ic
         mime=mime,
         key=key,
         icon=icon,
-        on_click=lambda: audit(action, file=file_name, bytes=len(payload)),
+        on_click=lambda: audit(action, file=file_name, **size),
     )
 
 
