@@ -17,6 +17,7 @@ import pandas as pd
 
 from analytics.config import DEFAULTS
 from analytics.coverage import data_coverage
+from analytics.cube.read import cube_by_area_frame, cube_counts, is_cube
 from analytics.filters import Filters, area_filter_sql, case_filter_sql, level_columns, period_params
 
 IN_P = "c.reported_at >= $start AND c.reported_at < $end"
@@ -215,9 +216,12 @@ def summary(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None)
     data covers the period (``inside``, ``partial``, ``outside``); outside it every count and rate is
     ``None``: nothing was measured.
     """
-    sql, params = summary_query(con, f, cfg)
-    row = con.cursor().execute(sql, params).fetchone()
-    counts = {name: _clean(value) for name, value in zip(AGGREGATES, row)}
+    if is_cube(con):  # province scale: the same counts from the cube (analytics.cube)
+        counts = cube_counts(con, f, cfg)
+    else:
+        sql, params = summary_query(con, f, cfg)
+        row = con.cursor().execute(sql, params).fetchone()
+        counts = {name: _clean(value) for name, value in zip(AGGREGATES, row)}
     weights = (cfg or {}).get("three_rates", {}).get("weights")
     out = derive_rates(counts, weights)
     coverage = data_coverage(con)
@@ -290,8 +294,11 @@ def by_area(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | 
 
     The area filter of ``f`` still applies (e.g. the grids of one street).
     """
-    sql, params = by_area_query(con, f, level, cfg)
-    frame = con.cursor().execute(sql, params).df()
+    if is_cube(con):
+        frame = cube_by_area_frame(con, f, level, cfg)
+    else:
+        sql, params = by_area_query(con, f, level, cfg)
+        frame = con.cursor().execute(sql, params).df()
     count_cols = [c for c in AGGREGATES if c not in NOT_COUNTS]
     frame[count_cols] = frame[count_cols].fillna(0).astype("int64")
     weights = (cfg or {}).get("three_rates", {}).get("weights")

@@ -1,0 +1,121 @@
+"""``python -m analytics lake export --out DIR``: a GridScope database as a hive-partitioned Parquet lake.
+
+Layout (``docs/scale.md``)::
+
+    DIR/cases/year=2026/month=3/district=330192/part-<uuid>.parquet   every canonical column of ``cases``
+    DIR/grids.parquet, categories.parquet, departments.parquet, workers.parquet, meta.parquet
+
+Cases are partitioned by the year and month of ``reported_at`` and by the district of their grid
+(``district=_unlocated`` for cases without a grid), so an engine reading one area and period opens only its
+folders. The export is written next to ``DIR`` and renamed into place at the end: a failed export leaves no
+half-written lake. ``append_to_lake`` adds new cases (an ``import --append``) as new files in the same layout.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import duckdb
+
+LAKE_TABLES = ("grids", "categories", "departments", "workers", "meta")
+PARTITIONS = ("year", "month", "district")
+UNLOCATED = "_unlocated"
+
+
+class LakeError(ValueError):
+    """The lake cannot be written or read (existing folder, missing table, bad path)."""
+
+
+def _quote_path(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def cases_with_partitions_sql(where: str = "TRUE") -> str:
+    """Every column of ``cases`` plus ``year``, ``month`` and ``district`` (the partition columns)."""
+    return (
+        "SELECT c.*, year(c.reported_at) AS year, month(c.reported_at) AS month,"
+        f" coalesce(g.district_id, '{UNLOCATED}') AS district"
+        " FROM cases c LEFT JOIN grids g ON g.grid_id = c.grid_id"
+        f" WHERE {where}"
+    )
+
+
+def _copy_cases(con: duckdb.DuckDBPyConnection, target: Path, where: str = "TRUE", params: dict | None = None) -> int:
+    total = con.execute(f"SELECT count(*) FROM cases c WHERE {where}", params or {}).fetchone()[0]
+    if total:
+        con.execute(
+            f"COPY ({cases_with_partitions_sql(where)}) TO {_quote_path(target)}"
+            f" (FORMAT parquet, PARTITION_BY ({', '.join(PARTITIONS)}), FILENAME_PATTERN 'part-{{uuid}}',"
+            " OVERWRITE_OR_IGNORE true, COMPRESSION zstd)",
+            params or {},
+        )
+    return int(total)
+
+
+def export_lake(con: duckdb.DuckDBPyConnection, out: str | os.PathLike, replace: bool = False) -> dict:
+    """Write the cases and reference tables of ``con`` as a lake at ``out``; return what was written.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        A GridScope database (read-only is enough).
+    out : path
+        The lake folder. It must not exist unless ``replace`` is true.
+    replace : bool
+        Replace an existing lake (only once the new one is complete).
+
+    Returns
+    -------
+    dict
+        ``lake`` (the folder), ``cases`` (rows written), ``files`` (Parquet files) and ``bytes``.
+    """
+    out = Path(out)
+    if out.exists() and not replace:
+        raise LakeError(f"the lake folder already exists: {out} (use --replace to rebuild it)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    try:
+        (staging / "cases").mkdir()
+        cases = _copy_cases(con, staging / "cases")
+        present = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        for table in LAKE_TABLES:
+            if table in present:  # a whitelisted identifier, never user input
+                con.execute(f"COPY {table} TO {_quote_path(staging / (table + '.parquet'))} (FORMAT parquet)")
+        if out.exists():
+            shutil.rmtree(out)
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    files = list(out.rglob("*.parquet"))
+    return {
+        "lake": str(out),
+        "cases": cases,
+        "files": len(files),
+        "bytes": sum(f.stat().st_size for f in files),
+    }
+
+
+def append_to_lake(con: duckdb.DuckDBPyConnection, lake: str | os.PathLike, case_ids_sql: str, params: dict) -> int:
+    """Add the cases selected by ``case_ids_sql`` (a predicate on ``cases`` aliased ``c``) to an existing lake.
+
+    New files join the same partitions; the reference tables are rewritten. Returns the rows added. The
+    caller (``import --append``) passes only cases the lake does not hold yet.
+    """
+    lake = Path(lake)
+    if not (lake / "cases").is_dir():
+        raise LakeError(f"not a GridScope lake (no cases folder): {lake}")
+    added = _copy_cases(con, lake / "cases", case_ids_sql, params)
+    for table in LAKE_TABLES:
+        target = lake / f"{table}.parquet"
+        con.execute(f"COPY {table} TO {_quote_path(target)} (FORMAT parquet)")
+    return added
+
+
+def lake_cases_glob(lake: str | os.PathLike) -> str:
+    """The glob of the lake's case files (hive partitions)."""
+    return str(Path(lake) / "cases" / "**" / "*.parquet")
