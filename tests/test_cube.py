@@ -23,22 +23,6 @@ QUANTILES = ("median_handling_hours", "p90_handling_hours")
 
 
 @pytest.fixture(scope="session")
-def lake(demo_db, tmp_path_factory):
-    con = duckdb.connect(str(demo_db), read_only=True)
-    path = tmp_path_factory.mktemp("lake") / "lake"
-    export_lake(con, path)
-    con.close()
-    return path
-
-
-@pytest.fixture(scope="session")
-def duck_cube(lake, tmp_path_factory):
-    out = tmp_path_factory.mktemp("cube") / "duck"
-    build_cube(lake, out, engine="duckdb")
-    return out
-
-
-@pytest.fixture(scope="session")
 def spark():
     from analytics.cube.build import spark_session
 

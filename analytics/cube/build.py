@@ -4,8 +4,8 @@ Output folder::
 
     OUT/daily/*.parquet, OUT/open_changes/..., OUT/suspended_spans/..., OUT/self_handled/...,
     OUT/handling_histogram/...        the cube tables, one folder each (written by the engine)
-    OUT/cube.duckdb                   those tables with the lake's grids, categories, departments, workers and
-                                      meta, for the dashboard's cube mode (``GRIDSCOPE_DB=OUT/cube.duckdb``)
+    OUT/cube.duckdb                   those tables, the lake's grids and meta, and views over the lake's cases
+                                      and other tables, for the dashboard's cube mode (``GRIDSCOPE_DB=OUT/cube.duckdb``)
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -20,9 +21,10 @@ from pathlib import Path
 import duckdb
 
 from analytics.cube.dialect import CUBE_TABLES, cube_settings, statements
-from analytics.lake.export import LAKE_TABLES, LakeError, lake_cases_glob
+from analytics.lake.export import LakeError, lake_cases_glob
 
 CUBE_DB = "cube.duckdb"
+COPIED_TABLES = ("grids", "meta")  # read by every query: copied into cube.duckdb; the others stay in the lake
 # Roll-ups without category and source (``<table>_by_kind``): the cube read for a filter set without a
 # category, major class or source filter (the usual overview) scans these, whatever the number of categories.
 CATEGORY_COLUMNS = ("category_code", "category_major", "source")
@@ -116,10 +118,14 @@ def assemble_cube_db(lake: Path, out: Path, settings: dict[str, int], engine: st
         con.execute(
             f"CREATE TABLE {name}_by_kind AS SELECT {group}, {sums} FROM {name} GROUP BY ALL ORDER BY day, grid_id"
         )
-    for table in LAKE_TABLES:
-        source = lake / f"{table}.parquet"
-        if source.exists():
-            con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet({_quote(source)})")
+    for source in sorted(
+        lake.glob("*.parquet")
+    ):  # the lake's other tables: grids and meta copied, the rest read in place
+        table = source.stem
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", table) or table in CUBE_TABLES:
+            continue
+        kind = "TABLE" if table in COPIED_TABLES else "VIEW"
+        con.execute(f"CREATE {kind} {table} AS SELECT * FROM read_parquet({_quote(source.resolve())})")
     # Pages that need case rows (lists, points, text) read the lake in place through this view; DuckDB
     # prunes files and row groups by the period and area filters.
     glob = _quote(lake_cases_glob(lake.resolve()))

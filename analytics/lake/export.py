@@ -3,7 +3,7 @@
 Layout (``docs/scale.md``)::
 
     DIR/cases/year=2026/month=3/district=330192/part-<uuid>.parquet   every canonical column of ``cases``
-    DIR/grids.parquet, categories.parquet, departments.parquet, workers.parquet, meta.parquet
+    DIR/grids.parquet, categories.parquet, meta.parquet, rejects.parquet …   every other table, one file each
 
 Cases are partitioned by the year and month of ``reported_at`` and by the district of their grid
 (``district=_unlocated`` for cases without a grid), so an engine reading one area and period opens only its
@@ -14,19 +14,35 @@ half-written lake. ``append_to_lake`` adds new cases (an ``import --append``) as
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from pathlib import Path
 
 import duckdb
 
-LAKE_TABLES = ("grids", "categories", "departments", "workers", "meta")
 PARTITIONS = ("year", "month", "district")
 UNLOCATED = "_unlocated"
 
 
 class LakeError(ValueError):
     """The lake cannot be written or read (existing folder, missing table, bad path)."""
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def side_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every table of the database but ``cases`` (reference tables, rejects, the text index …), by name.
+
+    They travel with the lake as one Parquet file each, so a cube database has every table the app reads.
+    """
+    rows = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'"
+        " AND table_name <> 'cases' ORDER BY table_name"
+    ).fetchall()
+    return [r[0] for r in rows if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", r[0])]
 
 
 def _quote_path(path: Path) -> str:
@@ -81,10 +97,8 @@ def export_lake(con: duckdb.DuckDBPyConnection, out: str | os.PathLike, replace:
     try:
         (staging / "cases").mkdir()
         cases = _copy_cases(con, staging / "cases")
-        present = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        for table in LAKE_TABLES:
-            if table in present:  # a whitelisted identifier, never user input
-                con.execute(f"COPY {table} TO {_quote_path(staging / (table + '.parquet'))} (FORMAT parquet)")
+        for table in side_tables(con):
+            con.execute(f"COPY {_ident(table)} TO {_quote_path(staging / (table + '.parquet'))} (FORMAT parquet)")
         if out.exists():
             shutil.rmtree(out)
         staging.rename(out)
@@ -110,9 +124,8 @@ def append_to_lake(con: duckdb.DuckDBPyConnection, lake: str | os.PathLike, case
     if not (lake / "cases").is_dir():
         raise LakeError(f"not a GridScope lake (no cases folder): {lake}")
     added = _copy_cases(con, lake / "cases", case_ids_sql, params)
-    for table in LAKE_TABLES:
-        target = lake / f"{table}.parquet"
-        con.execute(f"COPY {table} TO {_quote_path(target)} (FORMAT parquet)")
+    for table in side_tables(con):
+        con.execute(f"COPY {_ident(table)} TO {_quote_path(lake / (table + '.parquet'))} (FORMAT parquet)")
     return added
 
 
