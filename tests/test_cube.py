@@ -187,3 +187,30 @@ def test_histogram_quantiles_within_the_stated_bound():
         exact = float(np.quantile(hours, p))
         estimate = histogram_quantile(bins, counts, p, bin_middles_hours(settings))
         assert abs(estimate - exact) <= relative * exact + absolute, (p, estimate, exact)
+
+
+def test_cli_lake_and_cube_verbs(demo_db, duck_cube, tmp_path, capsys):
+    import json
+    import shutil
+
+    from analytics.cli import main
+
+    assert main(["lake", "export", "--db", str(demo_db), "--out", str(tmp_path / "lake")]) == 0
+    written = json.loads(capsys.readouterr().out)
+    assert (
+        written["cases"]
+        == duckdb.connect(str(demo_db), read_only=True).execute("SELECT count(*) FROM cases").fetchone()[0]
+    )
+    assert main(["lake", "export", "--db", str(demo_db), "--out", str(tmp_path / "lake")]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert main(["cube", "--lake", str(tmp_path / "nothing"), "--out", str(tmp_path / "c")]) == 2
+    assert "not a GridScope lake" in capsys.readouterr().err
+    # spark-submit writes only the Parquet tables; --assemble makes the dashboard's cube.duckdb from them
+    parquet_only = tmp_path / "from_cluster"
+    shutil.copytree(duck_cube, parquet_only, ignore=shutil.ignore_patterns("*.duckdb"))
+    assert main(["cube", "--assemble", "--lake", str(tmp_path / "lake"), "--out", str(parquet_only)]) == 0
+    capsys.readouterr()
+    a = duckdb.connect(str(parquet_only / CUBE_DB), read_only=True)
+    b = duckdb.connect(str(duck_cube / CUBE_DB), read_only=True)
+    f = Filters(dt.date(2025, 5, 1), dt.date(2025, 6, 1))
+    assert summary(a, f) == summary(b, f)

@@ -13,6 +13,7 @@ from analytics.cube.build import CUBE_DB
 from analytics.cube.dialect import cube_settings
 from analytics.cube.read import quantile_error_bound
 from tests.test_pages import APP, TIMEOUT
+from ui.navigation import PAGES as NAV_PAGES
 
 PAGES = ("pages/overview.py", "pages/grid_map.py", "pages/trends.py", "pages/assessment.py", "pages/closed_loop.py")
 MEDIAN_LABELS = {"en": "Median handling time", "zh": "处置时长中位数"}
@@ -72,3 +73,11 @@ def test_cube_mode_page_equals_case_level(demo_db, duck_cube, monkeypatch, page,
         assert median_row and set(differ) <= {median_row[0], len(frame) - 1}, differ
         _assert_median_close(str(frame.iloc[median_row[0], 1]), str(cube_frame.iloc[median_row[0], 1]))
     assert len(cases.get("plotly_chart")) + len(cases.get("deck_gl_json_chart")) + len(frames) > 0
+
+
+@pytest.mark.parametrize("page", [p.path for p in NAV_PAGES if p.path not in PAGES])
+def test_every_other_page_runs_in_cube_mode(duck_cube, monkeypatch, page):
+    """Pages that need case rows (lists, points, text, the dispatch model) read them from the lake through the
+    cube database's ``cases`` view, filtered by the period and area like any query."""
+    at = _run(duck_cube / CUBE_DB, monkeypatch, page, "zh")
+    assert at.title and at.title[0].value

@@ -65,8 +65,9 @@ def build_duckdb(lake: Path, out: Path, settings: dict[str, int], threads: int |
     con.close()
 
 
-def spark_session(cfg: dict | None = None):
-    """A Spark session: the one spark-submit made, else local mode with the ``[cube]`` settings.
+def spark_session(cfg: dict | None = None, local: bool = True):
+    """A Spark session: local mode with the ``[cube]`` settings, or (``local=False``, under spark-submit) the
+    cluster's, with the master and memory spark-submit gave it.
 
     The session reads timestamps as wall-clock (``TIMESTAMP_NTZ``, as the lake stores them), in UTC, with
     no web UI and no partition-type guessing (district codes stay text).
@@ -77,7 +78,7 @@ def spark_session(cfg: dict | None = None):
 
     settings = {**DEFAULTS["cube"], **(cfg or {}).get("cube", {})}
     builder = SparkSession.builder.appName("gridscope-cube")
-    if not os.environ.get("SPARK_SUBMIT"):  # spark-submit sets the master itself
+    if local:
         builder = builder.master(settings["spark_master"]).config(
             "spark.driver.memory", settings["spark_driver_memory"]
         )
@@ -189,3 +190,16 @@ def build_cube(
     rows = {name: con.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in CUBE_TABLES}
     con.close()
     return {"cube": str(out), "engine": engine, "build_seconds": round(seconds, 2), "rows": rows}
+
+
+def assemble_existing(lake: str | os.PathLike, out: str | os.PathLike, cfg: dict | None = None) -> dict:
+    """``cube.duckdb`` for cube tables an engine already wrote to ``out`` (e.g. ``spark_job.py`` on a cluster)."""
+    lake, out = Path(lake), Path(out)
+    _check_lake(lake)
+    missing = [name for name in CUBE_TABLES if not any((out / name).glob("*.parquet"))]
+    if missing:
+        raise LakeError(f"no cube tables {', '.join(missing)} under {out}")
+    if (out / CUBE_DB).exists():
+        (out / CUBE_DB).unlink()
+    assemble_cube_db(lake, out, cube_settings(cfg), "spark", 0.0)
+    return {"cube": str(out), "engine": "spark", "assembled": str(out / CUBE_DB)}

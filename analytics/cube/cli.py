@@ -22,6 +22,9 @@ def add_cube_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lake", required=True, help="a lake written by `lake export` (a folder, or a URI on Spark)")
     parser.add_argument("--out", required=True, help="the cube folder (Parquet tables and cube.duckdb)")
     parser.add_argument("--replace", action="store_true", help="replace an existing cube once the new one is built")
+    parser.add_argument(
+        "--assemble", action="store_true", help="only write cube.duckdb for tables already in --out (spark-submit)"
+    )
 
 
 def run_lake(args: argparse.Namespace) -> dict:
@@ -43,6 +46,8 @@ def run_lake(args: argparse.Namespace) -> dict:
 
 def run_cube(args: argparse.Namespace) -> dict:
     """Build the cube of ``--lake`` on ``--engine`` into ``--out``."""
-    from analytics.cube.build import build_cube
+    from analytics.cube.build import assemble_existing, build_cube
 
+    if args.assemble:
+        return assemble_existing(args.lake, args.out, load_config())
     return build_cube(args.lake, args.out, engine=args.engine, cfg=load_config(), replace=args.replace)
