@@ -214,3 +214,49 @@ def test_cli_lake_and_cube_verbs(demo_db, duck_cube, tmp_path, capsys):
     b = duckdb.connect(str(duck_cube / CUBE_DB), read_only=True)
     f = Filters(dt.date(2025, 5, 1), dt.date(2025, 6, 1))
     assert summary(a, f) == summary(b, f)
+
+
+def test_lake_update_after_import_append(demo_db, tmp_path, capsys):
+    """After ``import --append`` (one case changed, one new), ``lake update`` rewrites only the partitions
+    holding them, and the lake then holds exactly the live cases."""
+    import json
+    import shutil
+
+    from analytics.cli import main
+    from analytics.sync.live import open_live
+
+    db = tmp_path / "city.duckdb"
+    shutil.copy(demo_db, db)
+    assert main(["lake", "export", "--db", str(db), "--out", str(tmp_path / "lake")]) == 0
+    capsys.readouterr()
+    con = open_live(db)
+    case_id, grid = con.execute(
+        "SELECT case_id, grid_id FROM cases WHERE status = 'dispatched' ORDER BY case_id LIMIT 1"
+    ).fetchone()
+    con.close()
+    export = tmp_path / "daily.csv"
+    export.write_text(
+        "case_id,kind,grid_id,reported_at,closed_at,status\n"
+        f"{case_id},demand,{grid},2025-12-30 09:00:00,2025-12-31 10:00:00,closed\n"
+        f"NEW-1,demand,{grid},2025-12-31 11:00:00,,filed\n",
+        encoding="utf-8",
+    )
+    assert main(["import", "--append", "--preset", "canonical", "--db", str(db), "--cases", str(export)]) == 0
+    capsys.readouterr()
+    assert main(["lake", "update", "--db", str(db), "--out", str(tmp_path / "lake")]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert 1 <= result["partitions"] <= 3  # the changed case's old and new month, the new case's month
+    live = open_live(db)
+    glob = str(tmp_path / "lake" / "cases" / "**" / "*.parquet")
+    live.execute(f"CREATE TEMP VIEW lake_cases AS SELECT * FROM read_parquet('{glob}', hive_partitioning = true)")
+    assert (
+        live.execute("SELECT count(*) FROM lake_cases").fetchone()[0]
+        == live.execute("SELECT count(*) FROM cases").fetchone()[0]
+    )
+    assert live.execute("SELECT count(*) FROM lake_cases WHERE case_id = $id", {"id": case_id}).fetchone()[0] == 1
+    assert live.execute("SELECT status FROM lake_cases WHERE case_id = $id", {"id": case_id}).fetchone()[0] == "closed"
+    assert live.execute("SELECT count(*) FROM lake_cases WHERE case_id = 'NEW-1'").fetchone()[0] == 1
+    differ = live.execute(
+        "SELECT count(*) FROM (SELECT * EXCLUDE (year, month, district) FROM lake_cases EXCEPT SELECT * FROM cases)"
+    ).fetchone()[0]
+    assert differ == 0

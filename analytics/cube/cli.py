@@ -10,8 +10,8 @@ from analytics.config import load_config
 
 
 def add_lake_args(parser: argparse.ArgumentParser) -> None:
-    """``lake export --out DIR [--replace]`` on a parser that already has ``--db`` and ``--format``."""
-    parser.add_argument("action", choices=("export",))
+    """``lake export|update --out DIR [--replace]`` on a parser that already has ``--db`` and ``--format``."""
+    parser.add_argument("action", choices=("export", "update"), help="update: rewrite what a sync or append changed")
     parser.add_argument("--out", required=True, help="the lake folder (hive-partitioned Parquet)")
     parser.add_argument("--replace", action="store_true", help="replace an existing lake once the new one is written")
 
@@ -29,12 +29,20 @@ def add_cube_args(parser: argparse.ArgumentParser) -> None:
 
 def run_lake(args: argparse.Namespace) -> dict:
     """Export the database of ``--db`` as a lake."""
+    import duckdb
+
     from analytics.lake.export import export_lake
+    from analytics.lake.update import update_lake
 
     path = store.db_path(args.db)
     if not path.exists():
         raise store.StoreError(f"no database at {path}")
-    import duckdb
+    if args.action == "update":
+        live = store.connect_read_only(path)
+        try:
+            return update_lake(live, args.out)
+        finally:
+            live.close()
 
     con = duckdb.connect(str(path), read_only=True)
     try:
