@@ -121,6 +121,7 @@ DEFAULTS: dict[str, Any] = {
         "spark_master": "local[2]",
         "spark_driver_memory": "2g",
         "spark_shuffle_partitions": 8,
+        "duckdb_memory_limit": "3GB",
     },
 }
 

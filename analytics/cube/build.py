@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from analytics.cube.dialect import CUBE_TABLES, cube_settings, statements
-from analytics.lake.export import LakeError, lake_cases_glob
+from analytics.lake.export import LakeError, lake_cases_glob, limit_memory
 
 CUBE_DB = "cube.duckdb"
 COPIED_TABLES = ("grids", "meta")  # read by every query: copied into cube.duckdb; the others stay in the lake
@@ -49,12 +49,11 @@ def _check_lake(lake: Path) -> None:
         raise LakeError(f"not a GridScope lake (no Parquet files under {lake / 'cases'})")
 
 
-def build_duckdb(lake: Path, out: Path, settings: dict[str, int], threads: int | None = None) -> None:
+def build_duckdb(lake: Path, out: Path, settings: dict[str, int], cfg: dict | None = None) -> None:
     """Run the cube statements on DuckDB over the lake's Parquet files, writing ``out/<table>/``."""
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
+    limit_memory(con, cfg)
     con.execute(
         f"CREATE VIEW cases AS SELECT * FROM read_parquet({_quote(lake_cases_glob(lake))}, hive_partitioning = true)"
     )
@@ -103,11 +102,14 @@ def build_spark(lake: Path | str, out: Path | str, settings: dict[str, int], spa
         spark.sql(sql).write.mode("errorifexists").parquet(f"{str(out).rstrip('/')}/{name}")
 
 
-def assemble_cube_db(lake: Path, out: Path, settings: dict[str, int], engine: str, seconds: float) -> Path:
+def assemble_cube_db(
+    lake: Path, out: Path, settings: dict[str, int], engine: str, seconds: float, cfg: dict | None = None
+) -> Path:
     """``out/cube.duckdb``: the cube tables and the lake's reference tables, with ``meta.cube`` set."""
     path = out / CUBE_DB
     con = duckdb.connect(str(path))
     con.execute("SET enable_progress_bar = false")
+    limit_memory(con, cfg)
     for name in CUBE_TABLES:
         order = "day, grid_id" if name in ROLLUPS else "grid_id"
         con.execute(
@@ -173,13 +175,13 @@ def build_cube(
     try:
         if engine == "duckdb":
             staging.mkdir()
-            build_duckdb(lake, staging, settings)
+            build_duckdb(lake, staging, settings, cfg)
         elif engine == "spark":
             build_spark(lake.resolve(), staging.resolve(), settings, spark or spark_session(cfg))
         else:
             raise ValueError(f"unknown engine {engine!r}; expected duckdb or spark")
         seconds = time.perf_counter() - started
-        assemble_cube_db(lake, staging, settings, engine, seconds)
+        assemble_cube_db(lake, staging, settings, engine, seconds, cfg)
         if out.exists():
             shutil.rmtree(out)
         staging.rename(out)
@@ -201,5 +203,5 @@ def assemble_existing(lake: str | os.PathLike, out: str | os.PathLike, cfg: dict
         raise LakeError(f"no cube tables {', '.join(missing)} under {out}")
     if (out / CUBE_DB).exists():
         (out / CUBE_DB).unlink()
-    assemble_cube_db(lake, out, cube_settings(cfg), "spark", 0.0)
+    assemble_cube_db(lake, out, cube_settings(cfg), "spark", 0.0, cfg)
     return {"cube": str(out), "engine": "spark", "assembled": str(out / CUBE_DB)}

@@ -47,7 +47,7 @@ def run_lake(args: argparse.Namespace) -> dict:
     con = duckdb.connect(str(path), read_only=True)
     try:
         con.execute("SET enable_progress_bar = false")
-        return export_lake(con, args.out, replace=args.replace)
+        return export_lake(con, args.out, replace=args.replace, cfg=load_config())
     finally:
         con.close()
 

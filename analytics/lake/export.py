@@ -71,7 +71,26 @@ def _copy_cases(con: duckdb.DuckDBPyConnection, target: Path, where: str = "TRUE
     return int(total)
 
 
-def export_lake(con: duckdb.DuckDBPyConnection, out: str | os.PathLike, replace: bool = False) -> dict:
+def limit_memory(con: duckdb.DuckDBPyConnection, cfg: dict | None = None) -> None:
+    """Bound DuckDB's memory for a lake or cube job (``[cube] duckdb_memory_limit``): it spills to disk beyond.
+
+    Raises
+    ------
+    ValueError
+        When the setting is not a size such as ``"3GB"``.
+    """
+    from analytics.config import DEFAULTS
+
+    limit = str({**DEFAULTS["cube"], **(cfg or {}).get("cube", {})}["duckdb_memory_limit"])
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", limit):
+        raise ValueError(f"[cube] duckdb_memory_limit must be a size such as '3GB', not {limit!r}")
+    con.execute(f"SET memory_limit = '{limit}'")
+    con.execute("SET preserve_insertion_order = false")
+
+
+def export_lake(
+    con: duckdb.DuckDBPyConnection, out: str | os.PathLike, replace: bool = False, cfg: dict | None = None
+) -> dict:
     """Write the cases and reference tables of ``con`` as a lake at ``out``; return what was written.
 
     Parameters
@@ -89,6 +108,7 @@ def export_lake(con: duckdb.DuckDBPyConnection, out: str | os.PathLike, replace:
         ``lake`` (the folder), ``cases`` (rows written), ``files`` (Parquet files) and ``bytes``.
     """
     out = Path(out)
+    limit_memory(con, cfg)
     if out.exists() and not replace:
         raise LakeError(f"the lake folder already exists: {out} (use --replace to rebuild it)")
     out.parent.mkdir(parents=True, exist_ok=True)
