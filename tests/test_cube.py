@@ -22,8 +22,9 @@ from analytics.metrics import by_area, summary
 QUANTILES = ("median_handling_hours", "p90_handling_hours")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def spark():
+    """PySpark in local mode (no UI, 1 GB), stopped after this module so its JVM does not outlive the tests."""
     from analytics.cube.build import spark_session
 
     session = spark_session({"cube": {"spark_driver_memory": "1g", "spark_shuffle_partitions": 2}})
