@@ -60,15 +60,27 @@ def cases_with_partitions_sql(where: str = "TRUE") -> str:
 
 
 def _copy_cases(con: duckdb.DuckDBPyConnection, target: Path, where: str = "TRUE", params: dict | None = None) -> int:
-    total = con.execute(f"SELECT count(*) FROM cases c WHERE {where}", params or {}).fetchone()[0]
-    if total:
+    """Copy the matching cases one report month at a time (bounded memory: one month's partitions at once)."""
+    months = con.execute(
+        f"SELECT DISTINCT date_trunc('month', c.reported_at)::DATE FROM cases c WHERE {where} ORDER BY 1",
+        params or {},
+    ).fetchall()
+    total = 0
+    for (month,) in months:
+        bound = {**(params or {}), "month_start": month, "month_end": _next_month(month)}
+        in_month = f"({where}) AND c.reported_at >= $month_start AND c.reported_at < $month_end"
+        total += con.execute(f"SELECT count(*) FROM cases c WHERE {in_month}", bound).fetchone()[0]
         con.execute(
-            f"COPY ({cases_with_partitions_sql(where)}) TO {_quote_path(target)}"
+            f"COPY ({cases_with_partitions_sql(in_month)}) TO {_quote_path(target)}"
             f" (FORMAT parquet, PARTITION_BY ({', '.join(PARTITIONS)}), FILENAME_PATTERN 'part-{{uuid}}',"
             " OVERWRITE_OR_IGNORE true, COMPRESSION zstd)",
-            params or {},
+            bound,
         )
     return int(total)
+
+
+def _next_month(day):
+    return day.replace(year=day.year + 1, month=1) if day.month == 12 else day.replace(month=day.month + 1)
 
 
 def limit_memory(con: duckdb.DuckDBPyConnection, cfg: dict | None = None) -> None:
@@ -109,6 +121,7 @@ def export_lake(
     """
     out = Path(out)
     limit_memory(con, cfg)
+    con.execute(f"SET temp_directory = {_quote_path(out.parent / '.gridscope-spill')}")  # not beside the database
     if out.exists() and not replace:
         raise LakeError(f"the lake folder already exists: {out} (use --replace to rebuild it)")
     out.parent.mkdir(parents=True, exist_ok=True)
