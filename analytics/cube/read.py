@@ -34,10 +34,14 @@ IN_DAYS = "c.day >= $start_day AND c.day < $end_day"
 
 def is_cube(con: duckdb.DuckDBPyConnection) -> bool:
     """True when ``con`` is a cube database (``meta.cube = 'true'``, written by ``analytics cube``)."""
-    try:
-        row = con.cursor().execute("SELECT value FROM meta WHERE key = 'cube'").fetchone()
-    except duckdb.Error:
+    cur = con.cursor()
+    found = cur.execute(
+        "SELECT count(*) FROM (SELECT table_name AS name FROM duckdb_tables()"
+        " UNION ALL SELECT view_name FROM duckdb_views()) WHERE name = 'meta'"
+    ).fetchone()[0]
+    if not found:  # checked, not caught: an error would abort an open transaction
         return False
+    row = cur.execute("SELECT value FROM meta WHERE key = 'cube'").fetchone()
     return bool(row) and row[0] == "true"
 
 
