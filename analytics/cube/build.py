@@ -54,7 +54,7 @@ def build_duckdb(lake: Path, out: Path, settings: dict[str, int], cfg: dict | No
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     limit_memory(con, cfg)
-    spill = _quote(out.parent.parent / ".gridscope-spill")
+    spill = _quote(out.parent / ".gridscope-spill")
     con.execute(f"SET temp_directory = {spill}")  # not the working directory
     con.execute(
         f"CREATE VIEW cases AS SELECT * FROM read_parquet({_quote(lake_cases_glob(lake))}, hive_partitioning = true)"
