@@ -2,6 +2,7 @@
 
 Verbs: ``demo`` (build the demo city), ``import`` (load real data, ``docs/import.md``),
 ``sync`` (incremental sync from PostgreSQL, ``docs/sync.md``),
+``lake export`` and ``cube`` (the Parquet lake and the grid x day cube, ``docs/scale.md``),
 ``user`` (users and kiosk links, :mod:`analytics.access.cli`), ``audit prune`` (the audit log),
 ``report`` (every metric for a filter set), ``scores`` (scorecards of grids, departments or
 grid workers), ``hotspots`` (Gi* and emerging-hotspot classes per area), ``terms`` (top and
@@ -28,6 +29,7 @@ import pandas as pd
 from analytics import store
 from analytics.access.cli import add_user_args
 from analytics.config import load_config
+from analytics.cube.cli import add_cube_args, add_lake_args
 from analytics.dispatch.cli import add_dispatch_args
 from analytics.filters import KINDS, LEVELS, Filters
 from analytics.ingest.cli_args import add_import_args
@@ -219,6 +221,20 @@ def _insight_parsers(sub, common) -> None:
     dup.add_argument("--rebounds", action="store_true", help="list rebounds of cases closed in the period instead")
 
 
+@verb("lake")
+def lake_verb(args: argparse.Namespace):
+    from analytics.cube.cli import run_lake
+
+    return run_lake(args)
+
+
+@verb("cube")
+def cube_verb(args: argparse.Namespace):
+    from analytics.cube.cli import run_cube
+
+    return run_cube(args)
+
+
 @verb("user")
 def user_verb(args: argparse.Namespace):
     from analytics.access.cli import run_user
@@ -264,6 +280,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_import_args(imported)
     synced = sub.add_parser("sync", parents=[common], help="incremental sync from PostgreSQL (see docs/sync.md)")
     add_sync_args(synced)
+    lake = sub.add_parser("lake", parents=[common], help="export the cases as a Parquet lake (docs/scale.md)")
+    add_lake_args(lake)
+    cube = sub.add_parser("cube", parents=[common], help="build the grid x day cube from a lake on DuckDB or Spark")
+    add_cube_args(cube)
     users = sub.add_parser("user", parents=[common], help="users and kiosk links of the users file")
     add_user_args(users)
     audit = sub.add_parser("audit", parents=[common], help="prune the audit log past its retention")

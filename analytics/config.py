@@ -114,6 +114,15 @@ DEFAULTS: dict[str, Any] = {
     },
     "audit": {"path": "", "retention_days": 365},
     "import": {"directory": "", "max_files": 5, "memory_limit": "2GB"},
+    "cube": {
+        "bin_base_seconds": 60,
+        "bins_per_decade": 50,
+        "max_seconds": 1_000_000_000,
+        "spark_master": "local[2]",
+        "spark_driver_memory": "2g",
+        "spark_shuffle_partitions": 8,
+        "duckdb_memory_limit": "3GB",
+    },
 }
 
 

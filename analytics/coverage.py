@@ -53,11 +53,16 @@ def data_coverage(con: duckdb.DuckDBPyConnection) -> Coverage | None:
     ``meta.data_start`` / ``meta.data_end`` when recorded, else the first report day and the day after the
     last report.
     """
+    start, end = _meta_day(con, "data_start"), _meta_day(con, "data_end")
+    if start and end:  # no scan of every report time (a cube's cases are a view over a lake)
+        if con.cursor().execute("SELECT 1 FROM cases LIMIT 1").fetchone() is None:
+            return None
+        return Coverage(start, max(end, start + dt.timedelta(days=1)))
     first, last = con.cursor().execute("SELECT min(reported_at), max(reported_at) FROM cases").fetchone()
     if first is None:
         return None
-    start = _meta_day(con, "data_start") or first.date()
-    end = _meta_day(con, "data_end") or last.date() + dt.timedelta(days=1)
+    start = start or first.date()
+    end = end or last.date() + dt.timedelta(days=1)
     return Coverage(start, max(end, start + dt.timedelta(days=1)))
 
 

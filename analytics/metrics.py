@@ -17,6 +17,7 @@ import pandas as pd
 
 from analytics.config import DEFAULTS
 from analytics.coverage import data_coverage
+from analytics.cube.read import cube_by_area_frame, cube_counts, is_cube
 from analytics.filters import Filters, area_filter_sql, case_filter_sql, level_columns, period_params
 
 IN_P = "c.reported_at >= $start AND c.reported_at < $end"
@@ -261,6 +262,8 @@ def summary(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None)
     data covers the period (``inside``, ``partial``, ``outside``); outside it every count and rate is
     ``None``: nothing was measured.
     """
+    if is_cube(con):  # province scale: the same counts from the cube (analytics.cube)
+        return summary_from_counts(con, f, cube_counts(con, f, cfg), cfg)
     sql, params = summary_query(con, f, cfg, out_of_order_kept(con))
     return summary_from_row(con, f, con.cursor().execute(sql, params).fetchone(), cfg)
 
@@ -268,6 +271,11 @@ def summary(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None)
 def summary_from_row(con: duckdb.DuckDBPyConnection, f: Filters, row, cfg: dict | None = None) -> dict[str, Any]:
     """:func:`summary` from the values of :data:`AGGREGATES` (in that order) over the cases of ``f``."""
     counts = {name: _clean(value) for name, value in zip(AGGREGATES, row)}
+    return summary_from_counts(con, f, counts, cfg)
+
+
+def summary_from_counts(con: duckdb.DuckDBPyConnection, f: Filters, counts: dict, cfg: dict | None = None) -> dict:
+    """:func:`summary` from the counts of :data:`AGGREGATES` by name (from the cases or from the cube)."""
     weights = (cfg or {}).get("three_rates", {}).get("weights")
     out = derive_rates(counts, weights)
     coverage = data_coverage(con)
@@ -343,6 +351,8 @@ def by_area(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | 
 
     The area filter of ``f`` still applies (e.g. the grids of one street).
     """
+    if is_cube(con):  # province scale: the same rows from the cube (analytics.cube)
+        return area_frame(cube_by_area_frame(con, f, level, cfg), cfg)
     sql, params = by_area_query(con, f, level, cfg, out_of_order_kept(con))
     return area_frame(con.cursor().execute(sql, params).df(), cfg)
 

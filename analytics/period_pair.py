@@ -103,8 +103,16 @@ def _area_rows(areas: pd.DataFrame, groups: pd.DataFrame, period: int, cfg: dict
 def summaries_and_grids(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None) -> PeriodPair:
     """Summary and per-grid rows of ``f`` and of ``f.previous()``, equal to :func:`metrics.summary` and
     :func:`metrics.by_area` (grid level) of each, from one aggregate query and one for the two medians.
+    In cube mode (:mod:`analytics.cube`) each of the four comes from the cube instead.
     """
     previous = f.previous()
+    if metrics.is_cube(con):  # province scale: the cube answers each period (no case rows read)
+        return PeriodPair(
+            current=metrics.summary(con, f, cfg),
+            previous=metrics.summary(con, previous, cfg),
+            areas=metrics.by_area(con, f, "grid", cfg),
+            previous_areas=metrics.by_area(con, previous, "grid", cfg),
+        )
     where, params = case_filter_sql(f)
     now, before = period_params(f), period_params(previous)
     bound = {

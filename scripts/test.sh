@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Install GridScope with its test tools (pip; Debian's chromium for the browser tests, postgresql for the sync
-# tests) and run every test.
+# tests, a Java runtime for Spark in the cube tests) and run every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium fonts-noto-cjk)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)  # Spark (the cube tests)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     export DEBIAN_FRONTEND=noninteractive

@@ -48,3 +48,25 @@ def need_real_data() -> Path:
             pytest.fail(f"CI must have the real data at {path}")
         pytest.skip(f"real data not found at {path} (clone GridScope beside shared/ to run this test)")
     return path
+
+
+@pytest.fixture(scope="session")
+def lake(demo_db, tmp_path_factory) -> Path:
+    """The small demo city exported as a Parquet lake (``analytics lake export``)."""
+    from analytics.lake.export import export_lake
+
+    con = duckdb.connect(str(demo_db), read_only=True)
+    path = tmp_path_factory.mktemp("lake") / "lake"
+    export_lake(con, path)
+    con.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def duck_cube(lake, tmp_path_factory) -> Path:
+    """The cube of :func:`lake` built on DuckDB (its ``cube.duckdb`` is a cube-mode database)."""
+    from analytics.cube.build import build_cube
+
+    out = tmp_path_factory.mktemp("cube") / "duck"
+    build_cube(lake, out, engine="duckdb")
+    return out

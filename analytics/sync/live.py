@@ -156,9 +156,10 @@ def open_live(db: str | os.PathLike) -> duckdb.DuckDBPyConnection:
         con.execute("CREATE VIEW rejects AS SELECT * FROM base.main.rejects UNION ALL SELECT * FROM delta.rejects")
     else:
         con.execute("CREATE VIEW rejects AS SELECT * FROM base.main.rejects")
-    from analytics.metrics import materialize_out_of_order
+    from analytics.metrics import is_cube, materialize_out_of_order
 
-    materialize_out_of_order(con)  # this connection's cases never change: read the out-of-order ones once
+    if not is_cube(con):  # a cube's cases are a view over the whole lake: never scanned at open
+        materialize_out_of_order(con)  # this connection's cases never change: read the out-of-order ones once
     return con
 
 

@@ -1,0 +1,209 @@
+"""Build the cube from a lake on DuckDB or on Spark: the same statements (:mod:`analytics.cube.dialect`).
+
+Output folder::
+
+    OUT/daily/*.parquet, OUT/open_changes/..., OUT/suspended_spans/..., OUT/self_handled/...,
+    OUT/handling_histogram/...        the cube tables, one folder each (written by the engine)
+    OUT/cube.duckdb                   those tables, the lake's grids and meta, and views over the lake's cases
+                                      and other tables, for the dashboard's cube mode (``GRIDSCOPE_DB=OUT/cube.duckdb``)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+import duckdb
+
+from analytics.cube.dialect import CUBE_TABLES, cube_settings, statements
+from analytics.lake.export import LakeError, lake_cases_glob, limit_memory
+
+CUBE_DB = "cube.duckdb"
+COPIED_TABLES = ("grids", "meta")  # read by every query: copied into cube.duckdb; the others stay in the lake
+# Roll-ups without category and source (``<table>_by_kind``): the cube read for a filter set without a
+# category, major class or source filter (the usual overview) scans these, whatever the number of categories.
+CATEGORY_COLUMNS = ("category_code", "category_major", "source")
+ROLLUPS = {
+    "daily": ("grid_id", "day", "kind"),
+    "open_changes": ("grid_id", "day", "kind"),
+    "self_handled": ("grid_id", "day", "closed_day", "kind"),
+    "handling_histogram": ("grid_id", "day", "kind", "bin"),
+}
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+
+
+def _quote(path: Path | str) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _check_lake(lake: Path) -> None:
+    if not (lake / "cases").is_dir() or not any((lake / "cases").rglob("*.parquet")):
+        raise LakeError(f"not a GridScope lake (no Parquet files under {lake / 'cases'})")
+
+
+def build_duckdb(lake: Path, out: Path, settings: dict[str, int], cfg: dict | None = None) -> None:
+    """Run the cube statements on DuckDB over the lake's Parquet files, writing ``out/<table>/``."""
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    limit_memory(con, cfg)
+    spill = _quote(out.parent / ".gridscope-spill")
+    con.execute(f"SET temp_directory = {spill}")  # not the working directory
+    con.execute(
+        f"CREATE VIEW cases AS SELECT * FROM read_parquet({_quote(lake_cases_glob(lake))}, hive_partitioning = true)"
+    )
+    for name, sql in statements(settings, "duckdb").items():
+        target = out / name
+        target.mkdir(parents=True)
+        con.execute(f"COPY ({sql}) TO {_quote(target / 'part-0.parquet')} (FORMAT parquet, COMPRESSION zstd)")
+    con.close()
+
+
+def spark_session(cfg: dict | None = None, local: bool = True):
+    """A Spark session: local mode with the ``[cube]`` settings, or (``local=False``, under spark-submit) the
+    cluster's, with the master and memory spark-submit gave it.
+
+    The session reads timestamps as wall-clock (``TIMESTAMP_NTZ``, as the lake stores them), in UTC, with
+    no web UI and no partition-type guessing (district codes stay text).
+    """
+    from pyspark.sql import SparkSession
+
+    from analytics.config import DEFAULTS
+
+    settings = {**DEFAULTS["cube"], **(cfg or {}).get("cube", {})}
+    builder = SparkSession.builder.appName("gridscope-cube")
+    if local:
+        builder = builder.master(settings["spark_master"]).config(
+            "spark.driver.memory", settings["spark_driver_memory"]
+        )
+    return (
+        builder.config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.timestampType", "TIMESTAMP_NTZ")
+        .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
+        .config("spark.sql.shuffle.partitions", str(settings["spark_shuffle_partitions"]))
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.host", "127.0.0.1")
+        .getOrCreate()
+    )
+
+
+def build_spark(lake: Path | str, out: Path | str, settings: dict[str, int], spark) -> None:
+    """Run the transpiled cube statements on Spark, writing ``out/<table>/`` (paths may be HDFS or S3 URIs)."""
+    cases_root = f"{str(lake).rstrip('/')}/cases"
+    frame = spark.read.option("basePath", cases_root).option("recursiveFileLookup", "false").parquet(cases_root)
+    frame.createOrReplaceTempView("cases")
+    for name, sql in statements(settings, "spark").items():
+        spark.sql(sql).write.mode("errorifexists").parquet(f"{str(out).rstrip('/')}/{name}")
+
+
+def assemble_cube_db(
+    lake: Path, out: Path, settings: dict[str, int], engine: str, seconds: float, cfg: dict | None = None
+) -> Path:
+    """``out/cube.duckdb``: the cube tables and the lake's reference tables, with ``meta.cube`` set."""
+    path = out / CUBE_DB
+    con = duckdb.connect(str(path))
+    con.execute("SET enable_progress_bar = false")
+    limit_memory(con, cfg)
+    for name in CUBE_TABLES:
+        order = "day, grid_id" if name in ROLLUPS else "grid_id"
+        con.execute(
+            f"CREATE TABLE {name} AS SELECT * FROM read_parquet({_quote(out / name / '*.parquet')}) ORDER BY {order}"
+        )
+    for name, keys in ROLLUPS.items():
+        sums = ", ".join(f"sum({c})::BIGINT AS {c}" for c in _columns(con, name) if c not in (*keys, *CATEGORY_COLUMNS))
+        group = ", ".join(keys)
+        con.execute(
+            f"CREATE TABLE {name}_by_kind AS SELECT {group}, {sums} FROM {name} GROUP BY ALL ORDER BY day, grid_id"
+        )
+    for source in sorted(
+        lake.glob("*.parquet")
+    ):  # the lake's other tables: grids and meta copied, the rest read in place
+        table = source.stem
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", table) or table in CUBE_TABLES:
+            continue
+        kind = "TABLE" if table in COPIED_TABLES else "VIEW"
+        con.execute(f"CREATE {kind} {table} AS SELECT * FROM read_parquet({_quote(source.resolve())})")
+    # Pages that need case rows (lists, points, text) read the lake in place through this view; DuckDB
+    # prunes files and row groups by the period and area filters.
+    glob = _quote(lake_cases_glob(lake.resolve()))
+    con.execute(
+        f"CREATE VIEW cases AS SELECT * EXCLUDE (year, month, district) FROM read_parquet({glob}, hive_partitioning = true)"
+    )
+    if "meta" not in {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}:
+        con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+    cube_meta = {
+        "cube": "true",
+        "cube_engine": engine,
+        "cube_built_at": dt.datetime.now().isoformat(timespec="seconds"),
+        "cube_build_seconds": f"{seconds:.1f}",
+        "cube_settings": json.dumps(settings, sort_keys=True),
+    }
+    con.executemany("DELETE FROM meta WHERE key = ?", [[k] for k in cube_meta])
+    con.executemany("INSERT INTO meta VALUES (?, ?)", list(cube_meta.items()))
+    con.close()
+    return path
+
+
+def build_cube(
+    lake: str | os.PathLike,
+    out: str | os.PathLike,
+    engine: str = "duckdb",
+    cfg: dict | None = None,
+    replace: bool = False,
+    spark=None,
+) -> dict:
+    """Build the cube of ``lake`` into ``out`` on ``engine`` (``duckdb`` or ``spark``); return a summary.
+
+    The folder is built beside ``out`` and renamed into place when complete. ``spark`` is an existing
+    session (tests share one); without it a session is made by :func:`spark_session`.
+    """
+    lake, out = Path(lake), Path(out)
+    _check_lake(lake)
+    settings = cube_settings(cfg)
+    if out.exists() and not replace:
+        raise LakeError(f"the cube folder already exists: {out} (use --replace to rebuild it)")
+    staging = out.parent / f".{out.name}.tmp-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    try:
+        if engine == "duckdb":
+            staging.mkdir()
+            build_duckdb(lake, staging, settings, cfg)
+        elif engine == "spark":
+            build_spark(lake.resolve(), staging.resolve(), settings, spark or spark_session(cfg))
+        else:
+            raise ValueError(f"unknown engine {engine!r}; expected duckdb or spark")
+        seconds = time.perf_counter() - started
+        assemble_cube_db(lake, staging, settings, engine, seconds, cfg)
+        if out.exists():
+            shutil.rmtree(out)
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    con = duckdb.connect(str(out / CUBE_DB), read_only=True)
+    rows = {name: con.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in CUBE_TABLES}
+    con.close()
+    return {"cube": str(out), "engine": engine, "build_seconds": round(seconds, 2), "rows": rows}
+
+
+def assemble_existing(lake: str | os.PathLike, out: str | os.PathLike, cfg: dict | None = None) -> dict:
+    """``cube.duckdb`` for cube tables an engine already wrote to ``out`` (e.g. ``spark_job.py`` on a cluster)."""
+    lake, out = Path(lake), Path(out)
+    _check_lake(lake)
+    missing = [name for name in CUBE_TABLES if not any((out / name).glob("*.parquet"))]
+    if missing:
+        raise LakeError(f"no cube tables {', '.join(missing)} under {out}")
+    if (out / CUBE_DB).exists():
+        (out / CUBE_DB).unlink()
+    assemble_cube_db(lake, out, cube_settings(cfg), "spark", 0.0, cfg)
+    return {"cube": str(out), "engine": "spark", "assembled": str(out / CUBE_DB)}

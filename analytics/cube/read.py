@@ -1,0 +1,272 @@
+"""The metrics of ``metrics.md`` read from a cube instead of the case rows: the same keys, the same values.
+
+:func:`cube_summary` equals :func:`analytics.metrics.summary` and :func:`cube_by_area` equals
+:func:`analytics.metrics.by_area` for every filter set (tests compare them on the demo city), except the median
+and p90 handling times, which come from the log-spaced histogram within :func:`quantile_error_bound`.
+Filters (area, scope, kind, category, source) go through :func:`analytics.filters.case_filter_sql` on the cube
+tables' columns, which carry the names of ``cases``, so access control applies unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics.cube.dialect import bin_edges_seconds
+from analytics.filters import Filters, area_filter_sql, area_params, case_filter_sql, level_columns
+
+# Additive columns of ``daily`` summed over the days of the period.
+DAILY_SUMS = (
+    "reported", "filed", "closed", "closed_on_time", "closed_without_deadline", "closed_before_reported",
+    "negative_handling_time", "closed_with_rework", "valid_callbacks", "callbacks_contacted", "callbacks_solved",
+    "satisfaction_tenths", "worker_reported", "disputes_received", "disputes_resolved", "disputes_resolved_grid",
+    "disputes_resolved_community", "disputes_resolved_street", "disputes_resolved_district",
+)  # fmt: skip
+OPEN_SUMS = ("open_at_end", "open_with_deadline", "open_overdue", "suspended_overdue")
+IN_DAYS = "c.day >= $start_day AND c.day < $end_day"
+
+
+def is_cube(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when ``con`` is a cube database (``meta.cube = 'true'``, written by ``analytics cube``)."""
+    cur = con.cursor()
+    found = cur.execute(
+        "SELECT count(*) FROM (SELECT table_name AS name FROM duckdb_tables()"
+        " UNION ALL SELECT view_name FROM duckdb_views()) WHERE name = 'meta'"
+    ).fetchone()[0]
+    if not found:  # checked, not caught: an error would abort an open transaction
+        return False
+    row = cur.execute("SELECT value FROM meta WHERE key = 'cube'").fetchone()
+    return bool(row) and row[0] == "true"
+
+
+def cube_settings_of(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """The settings the cube was built with (dispute window, histogram bins)."""
+    row = con.cursor().execute("SELECT value FROM meta WHERE key = 'cube_settings'").fetchone()
+    return json.loads(row[0])
+
+
+def quantile_error_bound(settings: dict[str, int]) -> tuple[float, float]:
+    """``(relative, absolute_hours)``: a histogram median or p90 ``m`` of an exact value ``x`` (both in hours)
+    satisfies ``|m - x| <= relative * x + absolute_hours`` for durations under ``max_seconds``.
+
+    Each order statistic is replaced by the geometric middle of its bin (within a factor ``sqrt(upper/lower)``)
+    or, in bin 0, by half its width (within ``bin_base_seconds / 2``); the interpolation between two order
+    statistics keeps the bound. Durations are whole seconds in the cube (one more second).
+    """
+    edges = bin_edges_seconds(settings)
+    relative = max(math.sqrt(edges[i + 1] / edges[i]) - 1 for i in range(1, len(edges) - 1))
+    return relative, (settings["bin_base_seconds"] / 2 + 1) / 3600
+
+
+def bin_middles_hours(settings: dict[str, int]) -> list[float]:
+    """The value standing for each bin, in hours: half of bin 0, the geometric middle of the others."""
+    edges = bin_edges_seconds(settings)
+    middles = [edges[1] / 2] + [math.sqrt(edges[i] * edges[i + 1]) for i in range(1, len(edges) - 1)]
+    return [m / 3600 for m in middles]
+
+
+def histogram_quantile(bins: list[int], counts: list[int], p: float, middles: list[float]) -> float | None:
+    """``quantile_cont`` (linear interpolation between order statistics) over a histogram, or None when empty.
+
+    Examples
+    --------
+    >>> histogram_quantile([1, 3], [1, 1], 0.5, [0.0, 1.0, 2.0, 3.0])
+    2.0
+    """
+    n = int(sum(counts))
+    if n == 0:
+        return None
+    rank = (n - 1) * p
+    low, high = math.floor(rank), math.ceil(rank)
+    values, seen = {}, 0
+    for b, k in zip(bins, counts):
+        for wanted in (low, high):
+            if seen <= wanted < seen + k:
+                values[wanted] = middles[int(b)]
+        seen += int(k)
+    return values[low] + (rank - low) * (values[high] - values[low])
+
+
+def _params(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None) -> dict[str, Any]:
+    from analytics.metrics import metric_params
+
+    bound = metric_params(con, cfg)
+    days = cube_settings_of(con)["dispute_days"]
+    wanted = int(bound.pop("dispute_days"))
+    if wanted != days:
+        raise ValueError(f"the cube was built with a dispute window of {days} days, the configuration says {wanted}")
+    data_end = bound.pop("data_end").date()
+    return {
+        "start_day": f.start,
+        "end_day": f.end,
+        "end": dt.datetime.combine(f.end, dt.time()),
+        "include_suspended": bound["include_suspended"],
+        "window_day": data_end - dt.timedelta(days=days) if data_end < dt.date.max else dt.date.max,
+    }
+
+
+def _sums(columns: tuple[str, ...]) -> str:
+    return ", ".join(f"coalesce(sum(c.{name}), 0)::BIGINT AS {name}" for name in columns)
+
+
+def table_suffix(f: Filters) -> str:
+    """``_by_kind`` (the roll-ups) when ``f`` filters on no category, major class or source, else ``''``."""
+    return "_by_kind" if f.category is None and f.category_major is None and f.source is None else ""
+
+
+def _grouping(group: str | None, where: str) -> tuple[str, str, str]:
+    """(select key, join, GROUP BY) for grouping the cube rows by ``group``; grids are joined only when needed."""
+    if not group:
+        return "", "", ""
+    if group == "grid_id" and "g." not in where:
+        return "c.grid_id AS area_id, ", "", "GROUP BY c.grid_id"
+    return f"g.{group} AS area_id, ", "JOIN grids g ON g.grid_id = c.grid_id", f"GROUP BY g.{group}"
+
+
+def counts_sql(where: str, group: str | None = None, suffix: str = "") -> str:
+    """Every additive and day-end count for the filter ``where`` (cube tables aliased ``c``), optionally
+    grouped by ``group`` (a column of ``grids`` aliased ``g``, whitelisted by the caller)."""
+    key, join, by = _grouping(group, where)
+    late = "c.disputes_received_after_midnight"
+    parts = {
+        "d": f"""SELECT {key}{_sums(DAILY_SUMS)},
+                 coalesce(sum(c.disputes_received) FILTER (WHERE c.day > $window_day), 0)
+                 + coalesce(sum({late}) FILTER (WHERE c.day = $window_day), 0) AS disputes_window_open
+                 FROM daily{suffix} c {join} WHERE {IN_DAYS} AND {where} {by}""",
+        "o": f"SELECT {key}{_sums(OPEN_SUMS)} FROM open_changes{suffix} c {join} WHERE c.day < $end_day AND {where} {by}",
+        "s": f"""SELECT {key}coalesce(sum(c.worker_self_handled), 0)::BIGINT AS worker_self_handled
+                 FROM self_handled{suffix} c {join} WHERE {IN_DAYS} AND c.closed_day < $end_day AND {where} {by}""",
+        "x": f"""SELECT {key}max(epoch($end - c.earliest_due) / 86400.0) AS suspended_overdue_max_days
+                 FROM suspended_spans c {join}
+                 WHERE c.overdue_from < $end_day AND (c.open_until IS NULL OR c.open_until >= $end_day)
+                   AND {where} {by}""",
+    }
+    ctes = ",\n".join(f"{name} AS ({sql})" for name, sql in parts.items())
+    if group:
+        cols = "area_id, " + ", ".join(f"{n}.* EXCLUDE (area_id)" for n in ("d", "o", "s", "x"))
+        joins = " ".join(f"FULL JOIN {n} USING (area_id)" for n in ("o", "s", "x"))
+        return f"WITH {ctes}\nSELECT {cols} FROM d {joins}"
+    return f"WITH {ctes}\nSELECT * FROM d, o, s, x"
+
+
+def to_metric_counts(row: dict[str, Any], include_suspended: bool) -> dict[str, Any]:
+    """The cube's sums as the counts of :data:`analytics.metrics.AGGREGATES` (same names, same meaning)."""
+    n = {k: (0 if v is None or (isinstance(v, float) and math.isnan(v)) else v) for k, v in row.items()}
+    out = {name: int(n[name]) for name in DAILY_SUMS if name != "satisfaction_tenths"}
+    out["satisfaction_points"] = float(n["satisfaction_tenths"]) / 10.0
+    out["open_overdue"] = int(n["open_overdue"]) + (int(n["suspended_overdue"]) if include_suspended else 0)
+    out["suspended_overdue"] = int(n["suspended_overdue"])
+    days = row.get("suspended_overdue_max_days")
+    out["suspended_overdue_max_days"] = None if days is None or pd.isna(days) else float(days)
+    out["with_deadline"] = int(n["closed"]) - int(n["closed_without_deadline"]) + int(n["open_with_deadline"])
+    out["to_judge"] = int(n["closed"]) + int(n["open_at_end"])
+    out["worker_self_handled"] = int(n["worker_self_handled"])
+    out["disputes_resolved_local"] = out["disputes_resolved_grid"] + out["disputes_resolved_community"]
+    out["disputes_window_open"] = int(n["disputes_window_open"])
+    return out
+
+
+def histogram_sql(where: str, group: str | None = None, suffix: str = "") -> str:
+    """Handling-time histogram (``bin``, ``cases``) over the period, optionally per area."""
+    key, join, by = _grouping(group, where)
+    by = f"{by.removeprefix('GROUP BY ')}, " if group else ""
+    return f"""SELECT {key}c.bin, sum(c.cases)::BIGINT AS cases FROM handling_histogram{suffix} c {join}
+               WHERE {IN_DAYS} AND {where} GROUP BY {by}c.bin ORDER BY {by}c.bin"""
+
+
+def quantiles_by_area(hist: pd.DataFrame, middles: list[float]) -> tuple[list, list[tuple[float, float]]]:
+    """Median and p90 of every area of a histogram frame (``area_id``, ``bin``, ``cases``, sorted by area and
+    bin), vectorised: the same values as :func:`histogram_quantile` per area.
+
+    Examples
+    --------
+    >>> hist = pd.DataFrame({"area_id": ["a", "a", "a", "b"], "bin": [1, 2, 3, 2], "cases": [1, 2, 1, 5]})
+    >>> quantiles_by_area(hist, [0.0, 10.0, 20.0, 30.0])
+    (['a', 'b'], [(20.0, 27.0), (20.0, 20.0)])
+    """
+    if hist.empty:
+        return [], []
+    counts = hist["cases"].to_numpy(dtype="int64")
+    bins = hist["bin"].to_numpy(dtype="int64")
+    areas = hist["area_id"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, areas[1:] != areas[:-1]])
+    cumulative = np.cumsum(counts)
+    totals = np.add.reduceat(counts, starts)
+    before = cumulative[starts] - counts[starts]
+    value_of = np.asarray(middles, dtype="float64")
+    result = []
+    for p in (0.5, 0.9):
+        rank = (totals - 1) * p
+        low, high = np.floor(rank), np.ceil(rank)
+        at_low = value_of[bins[np.searchsorted(cumulative, before + low, side="right")]]
+        at_high = value_of[bins[np.searchsorted(cumulative, before + high, side="right")]]
+        result.append(at_low + (rank - low) * (at_high - at_low))
+    pairs = [(float(m), float(q)) for m, q in zip(*result)]
+    return areas[starts].tolist(), pairs
+
+
+def _quantiles(frame: pd.DataFrame, middles: list[float]) -> tuple[float | None, float | None]:
+    bins, counts = frame["bin"].tolist(), frame["cases"].tolist()
+    return histogram_quantile(bins, counts, 0.5, middles), histogram_quantile(bins, counts, 0.9, middles)
+
+
+def cube_counts(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None) -> dict[str, Any]:
+    """The counts of :data:`analytics.metrics.AGGREGATES` for ``f``, from the cube."""
+    where, params = case_filter_sql(f)
+    bound = {**params, **_params(con, f, cfg)}
+    include = bound.pop("include_suspended")
+    cur = con.cursor()
+    frame = cur.execute(counts_sql(where, suffix=table_suffix(f)), bound).df()
+    counts = to_metric_counts(frame.iloc[0].to_dict(), include)
+    bound.pop("window_day")
+    hist = cur.execute(
+        histogram_sql(where, suffix=table_suffix(f)), {k: v for k, v in bound.items() if k != "end"}
+    ).df()
+    middles = bin_middles_hours(cube_settings_of(con))
+    counts["median_handling_hours"], counts["p90_handling_hours"] = _quantiles(hist, middles)
+    return counts
+
+
+def cube_area_counts(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | None = None) -> pd.DataFrame:
+    """One row of counts per area of ``level`` that has any (``area_id`` plus the AGGREGATES names)."""
+    id_col, _ = level_columns(level)
+    where, params = case_filter_sql(f)
+    where = f"{where} AND {area_filter_sql(f, 'g')}"
+    bound = {**params, **_params(con, f, cfg)}
+    include = bound.pop("include_suspended")
+    cur = con.cursor()
+    frame = cur.execute(counts_sql(where, id_col, table_suffix(f)), bound).df()
+    rows = [{"area_id": r["area_id"], **to_metric_counts(r, include)} for r in frame.to_dict("records")]
+    bound.pop("window_day")
+    hist = cur.execute(
+        histogram_sql(where, id_col, table_suffix(f)), {k: v for k, v in bound.items() if k != "end"}
+    ).df()
+    middles = bin_middles_hours(cube_settings_of(con))
+    quantiles = dict(zip(*quantiles_by_area(hist, middles)))
+    for row in rows:
+        row["median_handling_hours"], row["p90_handling_hours"] = quantiles.get(row["area_id"], (None, None))
+    return pd.DataFrame(rows)
+
+
+def cube_by_area_frame(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | None = None) -> pd.DataFrame:
+    """The raw frame of :func:`analytics.metrics.by_area_sql` (every area of ``level`` with its population and
+    the counts of :data:`analytics.metrics.AGGREGATES`, null for areas without cases), from the cube."""
+    from analytics.metrics import AGGREGATES, AREA_POPULATION
+
+    id_col, name_col = level_columns(level)
+    areas_sql = f"""SELECT {id_col} AS area_id, any_value({name_col}) AS area_name,
+                           {AREA_POPULATION} AS population, count(*) AS grids,
+                           count(*) - count(population) AS grids_without_population
+                    FROM grids g WHERE {id_col} IS NOT NULL AND {area_filter_sql(f, "g")} GROUP BY {id_col}"""
+    areas = con.cursor().execute(areas_sql, area_params(f)).df()
+    counts = cube_area_counts(con, f, level, cfg)
+    if counts.empty:
+        counts = pd.DataFrame(columns=["area_id", *AGGREGATES])
+    frame = areas.merge(counts[["area_id", *AGGREGATES]], on="area_id", how="left")
+    return frame.sort_values("area_id", ignore_index=True)
