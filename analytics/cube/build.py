@@ -14,14 +14,13 @@ import datetime as dt
 import json
 import os
 import re
-import shutil
 import time
 from pathlib import Path
 
 import duckdb
 
 from analytics.cube.dialect import CUBE_TABLES, cube_settings, statements
-from analytics.lake.export import LakeError, lake_cases_glob, limit_memory
+from analytics.lake.export import LakeError, lake_cases_glob, limit_memory, replaced_atomically
 
 CUBE_DB = "cube.duckdb"
 COPIED_TABLES = ("grids", "meta")  # read by every query: copied into cube.duckdb; the others stay in the lake
@@ -170,11 +169,8 @@ def build_cube(
     settings = cube_settings(cfg)
     if out.exists() and not replace:
         raise LakeError(f"the cube folder already exists: {out} (use --replace to rebuild it)")
-    staging = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    try:
+    with replaced_atomically(out) as staging:
         if engine == "duckdb":
             staging.mkdir()
             build_duckdb(lake, staging, settings, cfg)
@@ -184,12 +180,6 @@ def build_cube(
             raise ValueError(f"unknown engine {engine!r}; expected duckdb or spark")
         seconds = time.perf_counter() - started
         assemble_cube_db(lake, staging, settings, engine, seconds, cfg)
-        if out.exists():
-            shutil.rmtree(out)
-        staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     con = duckdb.connect(str(out / CUBE_DB), read_only=True)
     rows = {name: con.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in CUBE_TABLES}
     con.close()

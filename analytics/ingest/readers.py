@@ -213,10 +213,8 @@ def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.cast(column, pa.string())
 
 
-def _parquet_rows(path: Path, nrows: int | None) -> pa.Table:
-    """The whole table, or for a preview only the first ``nrows`` rows (one streamed batch); the
-    footer is checked for a compression bomb first."""
-    parquet = pq.ParquetFile(path)
+def check_parquet_file(path: Path, parquet: pq.ParquetFile) -> None:
+    """Refuse a compression bomb from the footer of an opened Parquet file (:func:`check_parquet_footer`)."""
     meta = parquet.metadata
     decoded = sum(
         meta.row_group(g).column(c).total_uncompressed_size
@@ -224,6 +222,13 @@ def _parquet_rows(path: Path, nrows: int | None) -> pa.Table:
         for c in range(meta.num_columns)
     )
     check_parquet_footer(path.name, path.stat().st_size, meta.num_rows, decoded)
+
+
+def _parquet_rows(path: Path, nrows: int | None) -> pa.Table:
+    """The whole table, or for a preview only the first ``nrows`` rows (one streamed batch); the
+    footer is checked for a compression bomb first."""
+    parquet = pq.ParquetFile(path)
+    check_parquet_file(path, parquet)
     if nrows is None:
         return parquet.read()
     batch = next(parquet.iter_batches(batch_size=max(int(nrows), 1)), None)

@@ -31,7 +31,7 @@ from analytics.ingest.readers import (
     CASE_SUFFIXES,
     _as_text,
     _unique,
-    check_parquet_footer,
+    check_parquet_file,
     read_case_file,
     sha256_of,
     sniff_delimiter,
@@ -116,7 +116,7 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> tu
     """Stream a Parquet file's record batches, each column as text, into ``table``."""
     try:
         parquet = pq.ParquetFile(path)
-        _parquet_rows_checked(path, parquet)
+        check_parquet_file(path, parquet)
         names = _unique(parquet.schema_arrow.names)
         created, rows = False, 0
         for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
@@ -135,16 +135,6 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> tu
     return names, rows
 
 
-def _parquet_rows_checked(path: Path, parquet: pq.ParquetFile) -> None:
-    meta = parquet.metadata
-    decoded = sum(
-        meta.row_group(g).column(c).total_uncompressed_size
-        for g in range(meta.num_row_groups)
-        for c in range(meta.num_columns)
-    )
-    check_parquet_footer(path.name, path.stat().st_size, meta.num_rows, decoded)
-
-
 def _all_text(path: Path) -> bool:
     """True when every column of a readable Parquet file is text (DuckDB then reads it as it stands)."""
     try:
@@ -157,7 +147,7 @@ def _all_text(path: Path) -> bool:
 def _view_parquet(con: duckdb.DuckDBPyConnection, path: Path, view: str) -> StagedFile:
     """A Parquet file of text columns read in place: a view, nothing copied (rejects read it again)."""
     parquet = pq.ParquetFile(path)
-    _parquet_rows_checked(path, parquet)
+    check_parquet_file(path, parquet)
     names = _unique(parquet.schema_arrow.names)
     columns = ", ".join(f"c{i}" for i in range(len(names)))
     con.execute(

@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -124,20 +125,11 @@ def export_lake(
     con.execute(f"SET temp_directory = {_quote_path(out.parent / '.gridscope-spill')}")  # not beside the database
     if out.exists() and not replace:
         raise LakeError(f"the lake folder already exists: {out} (use --replace to rebuild it)")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
-    staging.mkdir()
-    try:
-        (staging / "cases").mkdir()
+    with replaced_atomically(out) as staging:
+        (staging / "cases").mkdir(parents=True)
         cases = _copy_cases(con, staging / "cases")
         for table in side_tables(con):
             con.execute(f"COPY {_ident(table)} TO {_quote_path(staging / (table + '.parquet'))} (FORMAT parquet)")
-        if out.exists():
-            shutil.rmtree(out)
-        staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     files = list(out.rglob("*.parquet"))
     return {
         "lake": str(out),
@@ -145,6 +137,22 @@ def export_lake(
         "files": len(files),
         "bytes": sum(f.stat().st_size for f in files),
     }
+
+
+@contextmanager
+def replaced_atomically(out: Path):
+    """A new folder path beside ``out`` (not yet created) to build in: when the block ends it replaces ``out``
+    whole; on an error (or an interrupt) it is removed and ``out`` is left as it was."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
+    try:
+        yield staging
+        if out.exists():
+            shutil.rmtree(out)
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 def append_to_lake(con: duckdb.DuckDBPyConnection, lake: str | os.PathLike, case_ids_sql: str, params: dict) -> int:
