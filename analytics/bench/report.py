@@ -31,22 +31,17 @@ def _applies(cases: int, ceiling: int) -> bool:
     return floor < cases <= ceiling
 
 
+def _budget_row(key: str, text: str, page: str, measured: float, limit: float) -> dict:
+    return {"budget": key, "text": text, "page": page, "measured": measured, "limit": limit, "met": measured <= limit}
+
+
 def check_budgets(cases: int, pages: dict, fresh: dict | None = None) -> list[dict]:
     """Every budget that applies at this size, per page: measured median, limit, met."""
     rows = []
     for key, text, ceiling, page, limit in FRESH_BUDGETS:
         measured = (fresh or {}).get(page, {}).get("without_imports")
         if _applies(cases, ceiling) and measured is not None:
-            rows.append(
-                {
-                    "budget": key,
-                    "text": text,
-                    "page": page,
-                    "measured": measured,
-                    "limit": limit,
-                    "met": measured <= limit,
-                }
-            )
+            rows.append(_budget_row(key, text, page, measured, limit))
     for key, text, ceiling, only, phase, limit in PAGE_BUDGETS:
         if not _applies(cases, ceiling):
             continue
@@ -54,16 +49,7 @@ def check_budgets(cases: int, pages: dict, fresh: dict | None = None) -> list[di
             if only not in (None, page) or "median" not in result:
                 continue
             measured = result["median"][phase]["seconds"]
-            rows.append(
-                {
-                    "budget": key,
-                    "text": text,
-                    "page": page,
-                    "measured": measured,
-                    "limit": limit,
-                    "met": measured <= limit,
-                }
-            )
+            rows.append(_budget_row(key, text, page, measured, limit))
     for page, result in pages.items():
         if "median" not in result:
             rows.append(
