@@ -43,6 +43,16 @@ def _assert_median_close(case_text: str, cube_text: str) -> None:
     assert abs(estimate - exact) <= relative * exact + absolute + 0.1, (case_text, cube_text)
 
 
+def _charts(at) -> list:
+    """Every chart's spec with its data: plotly figures and the Vega-Lite charts ui/vega.py translates them to."""
+    plotly = [("plotly", c.proto.spec) for c in at.get("plotly_chart")]
+    vega = [
+        ("vega", c.proto.spec, c.proto.data.SerializeToString(), [d.SerializeToString() for d in c.proto.datasets])
+        for c in at.get("vega_lite_chart")
+    ]
+    return plotly + vega
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("page", PAGES)
 def test_cube_mode_page_equals_case_level(demo_db, duck_cube, monkeypatch, page, lang):
@@ -56,8 +66,7 @@ def test_cube_mode_page_equals_case_level(demo_db, duck_cube, monkeypatch, page,
             _assert_median_close(value, cube_tiles[label][0])
         else:
             assert cube_tiles[label] == (value, delta), label
-    charts = [c.proto.spec for c in cases.get("plotly_chart")]
-    assert charts == [c.proto.spec for c in cube.get("plotly_chart")]
+    assert _charts(cases) == _charts(cube)
     assert [c.proto.json for c in cases.get("deck_gl_json_chart")] == [
         c.proto.json for c in cube.get("deck_gl_json_chart")
     ]
@@ -72,7 +81,7 @@ def test_cube_mode_page_equals_case_level(demo_db, duck_cube, monkeypatch, page,
         median_row = frame.index[frame.iloc[:, 0] == MEDIAN_LABELS[lang]].tolist()
         assert median_row and set(differ) <= {median_row[0], len(frame) - 1}, differ
         _assert_median_close(str(frame.iloc[median_row[0], 1]), str(cube_frame.iloc[median_row[0], 1]))
-    assert len(cases.get("plotly_chart")) + len(cases.get("deck_gl_json_chart")) + len(frames) > 0
+    assert len(_charts(cases)) + len(cases.get("deck_gl_json_chart")) + len(frames) > 0
 
 
 @pytest.mark.parametrize("page", [p.path for p in NAV_PAGES if p.path not in PAGES])
