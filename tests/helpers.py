@@ -94,3 +94,16 @@ def add_cases(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
     for key in ("reported_at", "filed_at", "dispatched_at", "handled_at", "closed_at", "due_at"):
         frame[key] = pd.to_datetime(frame[key])
     con.execute("INSERT INTO cases BY NAME SELECT * FROM frame")
+
+
+def first_dispatched_case(db) -> tuple[str, str]:
+    """``(case_id, grid_id)`` of the first dispatched case of ``db`` as the app reads it (a daily export's update)."""
+    from analytics.sync.live import open_live
+
+    con = open_live(db)
+    try:
+        return con.execute(
+            "SELECT case_id, grid_id FROM cases WHERE status = 'dispatched' ORDER BY case_id LIMIT 1"
+        ).fetchone()
+    finally:
+        con.close()

@@ -225,16 +225,13 @@ def test_lake_update_after_import_append(demo_db, tmp_path, capsys):
 
     from analytics.cli import main
     from analytics.sync.live import open_live
+    from tests.helpers import first_dispatched_case
 
     db = tmp_path / "city.duckdb"
     shutil.copy(demo_db, db)
     assert main(["lake", "export", "--db", str(db), "--out", str(tmp_path / "lake")]) == 0
     capsys.readouterr()
-    con = open_live(db)
-    case_id, grid = con.execute(
-        "SELECT case_id, grid_id FROM cases WHERE status = 'dispatched' ORDER BY case_id LIMIT 1"
-    ).fetchone()
-    con.close()
+    case_id, grid = first_dispatched_case(db)
     export = tmp_path / "daily.csv"
     export.write_text(
         "case_id,kind,grid_id,reported_at,closed_at,status\n"

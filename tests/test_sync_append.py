@@ -10,6 +10,7 @@ from pathlib import Path
 
 from analytics.sync import generations
 from analytics.sync.live import open_live
+from tests.helpers import first_dispatched_case
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -19,10 +20,8 @@ def test_append_upserts_by_case_id_and_keeps_rejects(demo_db, tmp_path):
     shutil.copy(demo_db, db)
     con = open_live(db)
     total = con.execute("SELECT count(*) FROM cases").fetchone()[0]
-    case_id, grid = con.execute(
-        "SELECT case_id, grid_id FROM cases WHERE status = 'dispatched' ORDER BY case_id LIMIT 1"
-    ).fetchone()
     con.close()
+    case_id, grid = first_dispatched_case(db)
     export = tmp_path / "daily.csv"
     export.write_text(
         "case_id,kind,grid_id,reported_at,closed_at,status\n"
