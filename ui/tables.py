@@ -104,13 +104,27 @@ def download(
     )
 
 
+# st.dataframe's row and header heights (px): a table with few rows is drawn no taller than its rows.
+ROW_PX, HEADER_PX = 35, 38
+
+
+def fitted_height(rows: int, most: int | None) -> int | str:
+    """Pixel height of a table of ``rows`` rows drawn at most ``most`` px tall ("auto" without a limit)."""
+    if most is None:
+        return "auto"
+    return min(most, HEADER_PX + ROW_PX * max(rows, 1) + 3)
+
+
 def show_table(frame: pd.DataFrame, columns: list[str], filename: str, key: str, height: int | None = None) -> None:
-    """A sortable table with a CSV download of exactly what is shown."""
+    """A sortable table with a CSV download of exactly what is shown; ``height`` is the most it takes (px), a
+    table with fewer rows is drawn to fit them (no block of empty rows)."""
     table = localized(frame, columns)
     config = {
         t(f"col.{c}"): st.column_config.NumberColumn(format=number_format(c, frame[c]))
         for c in columns
         if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
     }
-    st.dataframe(table, hide_index=True, width="stretch", height=height or "auto", column_config=config)
+    st.dataframe(
+        table, hide_index=True, width="stretch", height=fitted_height(len(table), height), column_config=config
+    )
     download(t("common.download_csv"), csv_bytes(table), filename, "text/csv", key, ":material/download:")
