@@ -96,6 +96,7 @@ DEFAULTS: dict[str, Any] = {
         "rebound_distance_m": 30.0,
     },
     "freshness": {"refresh_seconds": 30, "amber_minutes": 30},
+    "startup": {"warm_up": True},
     "sync": {
         "batch_rows": 50_000,
         "overlap_seconds": 60,

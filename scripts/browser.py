@@ -78,22 +78,24 @@ def start_app(
     timeout: float = 60.0,
     script: str = "app.py",
     root: Path | None = None,
+    launcher: str = "streamlit",
 ) -> tuple[subprocess.Popen, str]:
     """Run ``streamlit run app.py`` (or ``script``) against ``db_path`` and wait until it answers its health check.
 
     Returns the process and the base URL (``http://127.0.0.1:PORT``). The server's output goes to
     a temporary log file (``process.log_path``) whose tail is shown if the server never comes up. ``root``
     serves another checkout of the project (the browser benchmark's ``--before``), this one by default.
+    ``launcher="serve"`` starts the app the way ``scripts/run.sh`` does (``python -m ui.serve``: the same
+    server, warmed before its first visit, see ``ui/warmup.py``) instead of ``streamlit run``.
     """
     port = port or free_port()
     environ = {**os.environ, **(env or {}), "GRIDSCOPE_DB": str(db_path)}
     log = tempfile.NamedTemporaryFile(prefix="gridscope-server-", suffix=".log", delete=False)
+    start = ["ui.serve"] if launcher == "serve" else ["streamlit", "run", script]
     command = [
         sys.executable,
         "-m",
-        "streamlit",
-        "run",
-        script,
+        *start,
         "--server.port",
         str(port),
         "--server.address",

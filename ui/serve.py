@@ -19,6 +19,8 @@ from pathlib import Path
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
 
+from ui import warmup
+
 APP = Path(__file__).resolve().parent.parent / "app.py"
 LOOPBACK_DEFAULT = "127.0.0.1"
 
@@ -33,17 +35,23 @@ def address_of(argv: list[str]) -> str | None:
     return None
 
 
+def _config() -> dict:
+    """The configuration, or ``SystemExit(2)`` with an ``error:`` line naming what is wrong in it."""
+    from analytics.config import ConfigError, load_config
+
+    try:
+        return load_config()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def check_exposure(argv: list[str]) -> list[str]:
     """``argv`` with the loopback address added when none is given; ``SystemExit(2)`` with an ``error:``
     line when the address is not loopback and there is no users file."""
     from analytics.access.users import is_loopback, users_path
-    from analytics.config import ConfigError, load_config
 
-    try:
-        cfg = load_config()
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+    cfg = _config()
     address = address_of(argv)
     if address is None:
         return ["--server.address", LOOPBACK_DEFAULT, *argv]
@@ -60,6 +68,7 @@ def check_exposure(argv: list[str]) -> list[str]:
 
 def main(argv: list[str]) -> None:
     argv = check_exposure(argv)
+    warmup.start(_config())  # the first visitor should not wait for code and data to load (ui/warmup.py)
     PagesManager.uses_pages_directory = False
     sys.argv = ["streamlit", "run", str(APP), "--server.headless", "true", "--browser.gatherUsageStats", "false", *argv]
     cli.main()
