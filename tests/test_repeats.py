@@ -78,25 +78,8 @@ def test_text_similarity_filters_pairs():
     assert pair_similarity(cases["description"], np.array([0]), np.array([2]))[0] == 0.0
 
 
-def test_equal_keys_pair_every_match_in_merge_order():
-    """The sort-and-search join gives exactly the rows, and the order, of an inner pandas merge."""
-    from analytics.repeats.pairs import _equal_keys
-
-    rng = np.random.default_rng(3)
-    left, right = rng.integers(0, 50, 2_000), rng.integers(0, 50, 300)
-    i, j = _equal_keys(left, right)
-    expected = pd.DataFrame({"key": left, "i": np.arange(left.size)}).merge(
-        pd.DataFrame({"key": right, "j": np.arange(right.size)}), on="key"
-    )
-    assert len(i) == len(expected) > 0
-    assert i.tolist() == expected["i"].tolist() and j.tolist() == expected["j"].tolist()
-    assert (left[i] == right[j]).all()
-    none, _ = _equal_keys(np.array([1, 2]), np.array([3]))
-    assert none.size == 0
-
-
 def test_repeated_text_pairs_get_the_same_similarity():
-    """Pairs of the same two texts are computed once and every one of them gets the value."""
+    """Pairs of the same two texts get the same value, a text with itself 1, no shared n-gram 0, no text NaN."""
     texts = pd.Series(["路灯不亮", "路灯不亮了", "路灯不亮", "井盖被盗", None])
     left, right = np.array([0, 2, 0, 3, 4, 1]), np.array([1, 1, 2, 1, 0, 0])
     got = pair_similarity(texts, left, right)

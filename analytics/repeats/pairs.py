@@ -57,26 +57,6 @@ def _key(cat, cx, cy, tb) -> np.ndarray:
         return ((cat * K1 + cx) * K2 + cy) * K3 + tb
 
 
-def _equal_keys(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positions ``(i, j)`` of every ``left[i] == right[j]``: ``i`` ascending, and for one ``i`` the ``j`` in
-    ascending order (the order of an inner ``pandas.merge`` on the key), by sorting and binary search (no hash
-    table of every left key: an order of magnitude less time and memory for millions of keys).
-
-    Examples
-    --------
-    >>> _equal_keys(np.array([5, 7, 5, 9]), np.array([7, 5, 5]))
-    (array([0, 0, 1, 2, 2]), array([1, 2, 0, 1, 2]))
-    """
-    order = np.argsort(right, kind="stable")
-    ordered = right[order]
-    lo = np.searchsorted(ordered, left, side="left")
-    counts = np.searchsorted(ordered, left, side="right") - lo
-    i = np.repeat(np.arange(left.size), counts)
-    starts = np.repeat(lo, counts)
-    offsets = np.arange(i.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    return i, order[starts + offsets]
-
-
 def candidate_pairs(
     earlier: pd.DataFrame,
     later: pd.DataFrame,
@@ -112,9 +92,14 @@ def candidate_pairs(
     lk = _keys(later, ok_l, codes[len(earlier) :], later_time, distance_m, window, lat0)
     e["key"] = _key(e["cat"].to_numpy(), e["cx"].to_numpy(), e["cy"].to_numpy(), e["tb"].to_numpy())
     cat, cx, cy, tb = (lk[c].to_numpy() for c in ("cat", "cx", "cy", "tb"))
-    shifted = np.concatenate([_key(cat, cx + dx, cy + dy, tb + dt) for dx, dy, dt in OFFSETS])
-    pos, epos = _equal_keys(shifted, e["key"].to_numpy())
-    le, ee = lk.iloc[pos % len(lk)], e.iloc[epos]
+    shifted = pd.DataFrame(
+        {
+            "key": np.concatenate([_key(cat, cx + dx, cy + dy, tb + dt) for dx, dy, dt in OFFSETS]),
+            "pos": np.tile(np.arange(len(lk)), len(OFFSETS)),
+        }
+    )
+    m = shifted.merge(e[["key"]].assign(epos=np.arange(len(e))), on="key")
+    le, ee = lk.iloc[m["pos"].to_numpy()], e.iloc[m["epos"].to_numpy()]
     m = pd.DataFrame(
         {
             "row_l": le["row"].to_numpy(),

@@ -42,9 +42,6 @@ def pair_similarity(texts: pd.Series, left: np.ndarray, right: np.ndarray) -> np
     a, b = position[left], position[right]
     both = (a >= 0) & (b >= 0)
     if both.any():
-        # each distinct pair of texts once: reports repeat texts, and the row products are the costly part
-        keys, inverse = np.unique(a[both] * np.int64(len(uniques)) + b[both], return_inverse=True)
-        first, second = np.divmod(keys, np.int64(len(uniques)))
-        products = np.asarray(matrix[first].multiply(matrix[second]).sum(axis=1)).ravel()
-        out[both] = np.clip(products[inverse.ravel()], 0.0, 1.0)
+        products = matrix[a[both]].multiply(matrix[b[both]]).sum(axis=1)
+        out[both] = np.clip(np.asarray(products).ravel(), 0.0, 1.0)
     return out
