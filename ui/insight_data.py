@@ -8,7 +8,7 @@ import streamlit as st
 from analytics.filters import Filters
 from analytics.repeats import rates
 from analytics.text import search, terms
-from ui import data
+from ui import data, heavy
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
@@ -36,19 +36,47 @@ def search_cases(db_key, f: Filters, query: str) -> pd.DataFrame:
     return search.search_cases(data.connection().cursor(), f, query)
 
 
-@st.cache_data(ttl=data.TTL, show_spinner=False)
+def _rule() -> rates.RepeatRule:
+    return rates.RepeatRule.from_config(data.config())
+
+
+def _heavy_slots() -> int:
+    return int(data.config()["limits"]["heavy_analyses"])
+
+
+# The repeat analyses pair every case of the period with its neighbours (minutes and gigabytes at 20 M
+# cases): one computation per request however many sessions ask at once, a few at a time (ui/heavy.py).
 def repeats(db_key, f: Filters) -> pd.DataFrame:
-    return rates.repeats(data.connection().cursor(), f, rates.RepeatRule.from_config(data.config()))
+    with heavy.one_request(("repeats", db_key, f)):
+        return _repeats(db_key, f)
 
 
-@st.cache_data(ttl=data.TTL, show_spinner=False)
 def rebounds(db_key, f: Filters) -> pd.DataFrame:
-    return rates.rebounds(data.connection().cursor(), f, rates.RepeatRule.from_config(data.config()))
+    with heavy.one_request(("rebounds", db_key, f)):
+        return _rebounds(db_key, f)
+
+
+def repeat_rates(db_key, f: Filters, level: str) -> pd.DataFrame:
+    with heavy.one_request(("repeat_rates", db_key, f, level)):
+        return _repeat_rates(db_key, f, level)
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
-def repeat_rates(db_key, f: Filters, level: str) -> pd.DataFrame:
-    return rates.repeat_rates(data.connection().cursor(), f, level, rates.RepeatRule.from_config(data.config()))
+def _repeats(db_key, f: Filters) -> pd.DataFrame:
+    with heavy.slot(_heavy_slots()):
+        return rates.repeats(data.connection().cursor(), f, _rule())
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def _rebounds(db_key, f: Filters) -> pd.DataFrame:
+    with heavy.slot(_heavy_slots()):
+        return rates.rebounds(data.connection().cursor(), f, _rule())
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def _repeat_rates(db_key, f: Filters, level: str) -> pd.DataFrame:
+    with heavy.slot(_heavy_slots()):
+        return rates.repeat_rates(data.connection().cursor(), f, level, _rule())
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
