@@ -129,3 +129,15 @@ def test_presentation_colours_reach_the_spec():
     assert spec["config"]["view"]["fill"] == "#111a2e"
     assert _layers(spec, "text")[0]["mark"]["color"] == "#e2e8f0"
     assert "fill" not in figure_spec(top_categories_chart(top, "now", "before"))["config"]["view"]  # white page
+
+
+def test_count_axes_tick_at_whole_numbers_and_other_values_keep_fractions():
+    # a grid's weekly reports: 0 to 5 cases; ticks at 0.5 would read as half a case
+    weeks = pd.date_range("2026-09-07", periods=4, freq="W-MON")
+    counts = go.Figure(go.Scatter(x=weeks, y=[3, 0, 5, 1], mode="lines+markers", name="reported"))
+    axis = _layers(figure_spec(counts), "line")[0]["encoding"]["y"]["axis"]
+    assert axis["tickMinStep"] == 1 and axis["format"] == ",d"
+    # hours or rates are not counts: 42.5 h keeps its fraction
+    hours = go.Figure(go.Bar(x=["a", "b"], y=[42.5, 3.0]))
+    axis = _layers(figure_spec(hours), "bar")[0]["encoding"]["y"]["axis"]
+    assert "format" not in axis and "tickMinStep" not in axis

@@ -88,8 +88,15 @@ def _rows(trace, horizontal: bool) -> list[dict]:
     return rows
 
 
-def _axes(fig, horizontal: bool, categories: list, temporal: bool) -> tuple[dict, dict]:
-    """Encodings of the category (or time) axis and the value axis, from the figure's layout."""
+def _whole(values: list) -> bool:
+    """True when every value is a whole number (counts): their axis needs no fractional ticks."""
+    numbers = [v for v in values if v is not None]
+    return bool(numbers) and all(float(v).is_integer() for v in numbers)
+
+
+def _axes(fig, horizontal: bool, categories: list, temporal: bool, whole: bool = False) -> tuple[dict, dict]:
+    """Encodings of the category (or time) axis and the value axis, from the figure's layout; ``whole``: the
+    values are counts (ticks at whole numbers, thousands separated: 1,200 not 1200.0)."""
     cat_axis, val_axis = (fig.layout.yaxis, fig.layout.xaxis) if horizontal else (fig.layout.xaxis, fig.layout.yaxis)
     cat = {"field": "c", "title": cat_axis.title.text}
     if temporal:
@@ -102,6 +109,8 @@ def _axes(fig, horizontal: bool, categories: list, temporal: bool) -> tuple[dict
         val["scale"] = {"domain": list(val_axis.range)}
     if val_axis.ticksuffix:
         val["axis"]["labelExpr"] = f"datum.label + {val_axis.ticksuffix!r}"
+    elif whole:
+        val["axis"].update(tickMinStep=1, format=",d")
     return cat, val
 
 
@@ -255,7 +264,7 @@ def figure_spec(fig) -> dict | None:
     rows = [r for tr in traces for r in _rows(tr, horizontal)]
     categories = list(dict.fromkeys(r["c"] for r in rows if r["c"] is not None))
     temporal = not horizontal and _is_temporal(categories)
-    cat, val = _axes(fig, horizontal, categories, temporal)
+    cat, val = _axes(fig, horizontal, categories, temporal, _whole([r["v"] for r in rows]))
     legend_traces = [tr for tr in traces if tr.showlegend is not False and tr.name and _visible_line(tr)]
     domain = list(dict.fromkeys(tr.name for tr in legend_traces))
     colours, fallback = {}, iter(PALETTE)
