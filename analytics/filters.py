@@ -40,6 +40,11 @@ def enforce_scope(on: bool = True) -> None:
     _ENFORCED.on = on
 
 
+def scope_enforced() -> bool:
+    """Whether :func:`enforce_scope` is on in this thread (a worker thread doing a script's work takes it over)."""
+    return bool(getattr(_ENFORCED, "on", False))
+
+
 def effective_scope(scope: Scope | None) -> Scope | None:
     """``scope``, or when it is missing and enforcement is on, the scope that matches nothing."""
     if scope is None and getattr(_ENFORCED, "on", False):

@@ -1,4 +1,5 @@
-"""Heavy analyses in a shared server: one computation per request, a bounded number at once (ui/heavy.py)."""
+"""Heavy analyses in a shared server (ui/heavy.py): one computation per request, a few at once, kept like a
+cache, the caller's access scope carried over; the profile page draws the rest of itself meanwhile."""
 
 from __future__ import annotations
 
@@ -7,9 +8,17 @@ import threading
 import time
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
-from analytics.filters import Filters
+from analytics.filters import Filters, enforce_scope, scope_enforced
 from ui import heavy
+
+
+@pytest.fixture(autouse=True)
+def _fresh_jobs():
+    heavy.clear()
+    yield
+    heavy.clear()
 
 
 def _together(n: int, work) -> None:
@@ -27,55 +36,67 @@ def _together(n: int, work) -> None:
         thread.join(30)
 
 
-def _cached_computation(guard):
-    """A cache that, like st.cache_data, lets every caller that misses compute; returns (get, computed)."""
-    cache: dict = {}
-    computed: list = []
+def test_callers_of_one_request_share_one_computation():
+    computed, results = [], []
 
-    def get(key):
-        with guard(key):
-            if key not in cache:
-                time.sleep(0.2)
-                computed.append(key)
-                cache[key] = key * 2
-            return cache[key]
+    def compute():
+        time.sleep(0.2)
+        computed.append(1)
+        return "city result"
 
-    return get, computed
-
-
-def test_callers_of_one_request_compute_it_once():
-    get, computed = _cached_computation(heavy.one_request)
-    results = []
-    _together(6, lambda i: results.append(get("city")))
-    assert computed == ["city"] and results == ["citycity"] * 6
-    assert heavy.waiting_keys() == 0  # nothing is kept once everyone is served
+    _together(6, lambda i: results.append(heavy.submit(("test", "city"), compute, workers=2).result(10)))
+    assert len(computed) == 1 and results == ["city result"] * 6
+    # kept like a cache: asked again later, nothing is computed
+    assert heavy.submit(("test", "city"), compute, workers=2).result(10) == "city result" and len(computed) == 1
+    # kept only so long
+    assert heavy.submit(("test", "city"), compute, workers=2, keep_seconds=0).result(10) == "city result"
+    assert len(computed) == 2
 
 
-def test_without_the_guard_every_caller_computes():
-    """The check above can fail: the same cache without one_request computes once per caller."""
-    from contextlib import nullcontext
-
-    get, computed = _cached_computation(lambda key: nullcontext())
-    _together(6, lambda i: get("city"))
-    assert len(computed) == 6
-
-
-@pytest.mark.parametrize("limit", [1, 2])
-def test_at_most_limit_heavy_computations_at_once(limit):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_at_most_workers_computations_at_once(workers):
     running, most = [0], [0]
     lock = threading.Lock()
 
-    def work(i: int) -> None:
-        with heavy.slot(limit):
-            with lock:
-                running[0] += 1
-                most[0] = max(most[0], running[0])
-            time.sleep(0.1)
-            with lock:
-                running[0] -= 1
+    def compute():
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.1)
+        with lock:
+            running[0] -= 1
+        return True
 
-    _together(5, work)
-    assert most[0] == limit
+    _together(5, lambda i: heavy.submit(("bounded", workers, i), compute, workers).result(10))
+    assert most[0] == workers
+
+
+def test_a_failed_computation_is_not_kept():
+    attempts = []
+
+    def compute():
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("the database went away")
+        return "second try"
+
+    with pytest.raises(RuntimeError, match="went away"):
+        heavy.submit("flaky", compute, 1).result(10)
+    time.sleep(0.05)  # the done-callback forgets the failed job
+    assert heavy.submit("flaky", compute, 1).result(10) == "second try"
+
+
+def test_the_worker_enforces_scopes_as_the_caller_does():
+    def seen():
+        return scope_enforced()
+
+    enforce_scope(True)
+    try:
+        assert heavy.submit("scope", seen, 1).result(10) is True
+    finally:
+        enforce_scope(False)
+    # a caller without enforcement is another request (another result), and its worker does not enforce
+    assert heavy.submit("scope", seen, 1).result(10) is False
 
 
 def test_the_repeat_rates_of_many_sessions_are_computed_once(demo_env, monkeypatch):
@@ -90,10 +111,41 @@ def test_the_repeat_rates_of_many_sessions_are_computed_once(demo_env, monkeypat
         return real(*args, **kwargs)
 
     monkeypatch.setattr(rates, "repeat_rates", counted)
-    insight_data._repeat_rates.clear()
     f = Filters(start=dt.date(2025, 3, 1), end=dt.date(2025, 4, 1))
     key = data.db_key()
     frames = []
     _together(4, lambda i: frames.append(insight_data.repeat_rates(key, f, "street")))
     assert len(calls) == 1 and len(frames) == 4
     assert all(frame.equals(frames[0]) for frame in frames) and frames[0]["reported"].sum() > 0
+
+
+def test_the_profile_draws_while_the_repeat_analysis_runs(demo_env, monkeypatch):
+    """The profile page does not wait for the city-wide repeat analysis: placeholder tiles, then the values."""
+    from analytics.repeats import rates
+    from tests.test_pages import APP, TIMEOUT
+
+    release = threading.Event()
+    real = rates.repeat_rates
+
+    def slow(*args, **kwargs):
+        release.wait(60)  # the analysis of a big city: still running when the page is drawn
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(rates, "repeat_rates", slow)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["lang"] = "en"
+    at.run()
+    at.switch_page("pages/profile.py")
+    at.run()
+    assert not at.exception and not at.error
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["Repeat rate"] == "computing…" and tiles["Rebound rate"] == "computing…"
+    assert tiles["Reported"] not in ("", "computing…")  # the rest of the page is there
+    assert any("background" in c.value for c in at.caption)
+    release.set()
+    deadline = time.monotonic() + 60
+    while heavy.jobs() and not all(f.done() for f, _ in heavy._JOBS.values()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    at.run()
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["Repeat rate"].endswith("%") and tiles["Rebound rate"].endswith("%")

@@ -218,7 +218,10 @@ def city_index_of(summary_row: dict) -> dict:
 
 def clear_caches() -> None:
     """Drop cached query results (the presentation mode's timed refresh)."""
+    from ui import heavy
+
     st.cache_data.clear()
+    heavy.clear()
 
 
 def db_key() -> tuple:

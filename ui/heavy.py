@@ -1,64 +1,87 @@
-"""Heavy analyses in a server shared by many users: one computation per request, a few at once.
+"""Heavy analyses in a server shared by many users: computed once per request, a few at once, never blocking
+a page that can show the rest of itself first.
 
 The city-wide repeat and rebound analysis takes minutes and gigabytes at 20 M cases (it pairs every
-case of the period with its neighbours and compares their texts). ``st.cache_data`` keeps a result,
-but it does not stop ten sessions that open the page at the same moment from all missing the cache
-and computing the same thing ten times — enough to exhaust the memory of the server for everyone.
+case of the period with its neighbours and compares their texts). ``st.cache_data`` keeps a result but
+does not stop ten sessions that open a page at the same moment from all missing the cache and computing
+the same thing ten times — enough to exhaust the server's memory for everyone — and a page that waits
+for it shows nothing else meanwhile.
 
-Wrap the cached loader: :func:`one_request` makes callers with the same key wait for the first (who
-computes and fills the cache; the others then read it), and inside the cached function :func:`slot`
-lets at most ``[limits] heavy_analyses`` different heavy computations run at once in the process
-(the rest wait their turn). A cache hit never waits for a slot.
+:func:`submit` runs ``compute`` in a small pool of ``[limits] heavy_analyses`` worker threads and returns
+its :class:`~concurrent.futures.Future`; callers with an equal key share one future (one computation),
+which is kept for :data:`KEEP_SECONDS` after it finished (a cache, like the loaders' ``st.cache_data``;
+the key holds the data's identity, so new data computes anew). A loader that needs the value waits on
+``.result()``; a page panel can check ``.done()`` and show the rest of the page first
+(:func:`ui.profile_parts.repeats_panel`). A failed computation is not kept: the next request tries again.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from analytics.filters import enforce_scope, scope_enforced
+
+KEEP_SECONDS = 600  # as long as the loaders' cache (ui.data.TTL)
+
+_LOCK = threading.Lock()
+_JOBS: dict[str, tuple[Future, float]] = {}  # repr(key) -> (future, when it finished or +inf while running)
+_POOLS: dict[int, ThreadPoolExecutor] = {}
 
 
-class _KeyLock:
-    """A lock with the number of callers holding or waiting for it (so unused ones are dropped)."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.users = 0
-
-
-_KEYS: dict[str, _KeyLock] = {}
-_KEYS_LOCK = threading.Lock()
-_SLOTS: dict[int, threading.BoundedSemaphore] = {}
+def _pool(workers: int) -> ThreadPoolExecutor:
+    workers = max(1, int(workers))
+    if workers not in _POOLS:
+        _POOLS[workers] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gridscope-heavy")
+    return _POOLS[workers]
 
 
-@contextmanager
-def one_request(key: object) -> Iterator[None]:
-    """Callers with an equal ``key`` (compared by ``repr``) run one after another, never together."""
-    name = repr(key)
-    with _KEYS_LOCK:
-        entry = _KEYS.setdefault(name, _KeyLock())
-        entry.users += 1
+def submit(key: object, compute: Callable[[], Any], workers: int, keep_seconds: float = KEEP_SECONDS) -> Future:
+    """The future of ``compute()`` for ``key`` (compared by ``repr``): the running or kept one, else a new one
+    queued in the pool of ``workers`` threads. The worker enforces access scopes as the calling thread does
+    (a missing scope then reads nothing, :func:`analytics.filters.enforce_scope`), and the key includes it."""
+    enforced = scope_enforced()
+    name, now = repr((key, enforced)), time.monotonic()
+    with _LOCK:
+        for old in [k for k, (f, done_at) in _JOBS.items() if now - done_at > keep_seconds]:
+            del _JOBS[old]
+        kept = _JOBS.get(name)
+        if kept is not None:
+            return kept[0]
+        future = _pool(workers).submit(_scoped, compute, enforced)
+        _JOBS[name] = (future, float("inf"))
+
+    def finished(done: Future) -> None:
+        with _LOCK:
+            if _JOBS.get(name, (None,))[0] is done:
+                if done.cancelled() or done.exception() is not None:
+                    del _JOBS[name]  # not kept: the next request tries again
+                else:
+                    _JOBS[name] = (done, time.monotonic())
+
+    future.add_done_callback(finished)
+    return future
+
+
+def _scoped(compute: Callable[[], Any], enforced: bool) -> Any:
+    enforce_scope(enforced)
     try:
-        with entry.lock:
-            yield
+        return compute()
     finally:
-        with _KEYS_LOCK:
-            entry.users -= 1
-            if not entry.users:
-                _KEYS.pop(name, None)
+        enforce_scope(False)
 
 
-@contextmanager
-def slot(limit: int) -> Iterator[None]:
-    """At most ``limit`` (at least 1) callers at once in this process, whatever their key."""
-    limit = max(1, int(limit))
-    with _KEYS_LOCK:
-        semaphore = _SLOTS.setdefault(limit, threading.BoundedSemaphore(limit))
-    with semaphore:
-        yield
+def clear() -> None:
+    """Forget every finished result (the presentation mode's timed refresh clears the caches)."""
+    with _LOCK:
+        for name in [k for k, (f, _) in _JOBS.items() if f.done()]:
+            del _JOBS[name]
 
 
-def waiting_keys() -> int:
-    """How many keys have a caller computing or waiting (0 when the server is idle)."""
-    with _KEYS_LOCK:
-        return len(_KEYS)
+def jobs() -> int:
+    """How many results are running or kept."""
+    with _LOCK:
+        return len(_JOBS)

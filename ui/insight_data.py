@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future
+
 import pandas as pd
 import streamlit as st
 
@@ -40,43 +42,44 @@ def _rule() -> rates.RepeatRule:
     return rates.RepeatRule.from_config(data.config())
 
 
-def _heavy_slots() -> int:
+def _workers() -> int:
     return int(data.config()["limits"]["heavy_analyses"])
 
 
 # The repeat analyses pair every case of the period with its neighbours (minutes and gigabytes at 20 M
-# cases): one computation per request however many sessions ask at once, a few at a time (ui/heavy.py).
+# cases): computed once per request however many sessions ask, a few at a time, kept like a cache
+# (ui/heavy.py). The *_job functions return the future, for a panel that shows the rest of its page first.
+def repeats_job(db_key, f: Filters) -> Future:
+    def compute():
+        return rates.repeats(data.connection().cursor(), f, _rule())
+
+    return heavy.submit(("repeats", db_key, f), compute, _workers())
+
+
+def rebounds_job(db_key, f: Filters) -> Future:
+    def compute():
+        return rates.rebounds(data.connection().cursor(), f, _rule())
+
+    return heavy.submit(("rebounds", db_key, f), compute, _workers())
+
+
+def repeat_rates_job(db_key, f: Filters, level: str) -> Future:
+    def compute():
+        return rates.repeat_rates(data.connection().cursor(), f, level, _rule())
+
+    return heavy.submit(("repeat_rates", db_key, f, level), compute, _workers())
+
+
 def repeats(db_key, f: Filters) -> pd.DataFrame:
-    with heavy.one_request(("repeats", db_key, f)):
-        return _repeats(db_key, f)
+    return repeats_job(db_key, f).result()
 
 
 def rebounds(db_key, f: Filters) -> pd.DataFrame:
-    with heavy.one_request(("rebounds", db_key, f)):
-        return _rebounds(db_key, f)
+    return rebounds_job(db_key, f).result()
 
 
 def repeat_rates(db_key, f: Filters, level: str) -> pd.DataFrame:
-    with heavy.one_request(("repeat_rates", db_key, f, level)):
-        return _repeat_rates(db_key, f, level)
-
-
-@st.cache_data(ttl=data.TTL, show_spinner=False)
-def _repeats(db_key, f: Filters) -> pd.DataFrame:
-    with heavy.slot(_heavy_slots()):
-        return rates.repeats(data.connection().cursor(), f, _rule())
-
-
-@st.cache_data(ttl=data.TTL, show_spinner=False)
-def _rebounds(db_key, f: Filters) -> pd.DataFrame:
-    with heavy.slot(_heavy_slots()):
-        return rates.rebounds(data.connection().cursor(), f, _rule())
-
-
-@st.cache_data(ttl=data.TTL, show_spinner=False)
-def _repeat_rates(db_key, f: Filters, level: str) -> pd.DataFrame:
-    with heavy.slot(_heavy_slots()):
-        return rates.repeat_rates(data.connection().cursor(), f, level, _rule())
+    return repeat_rates_job(db_key, f, level).result()
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)

@@ -19,6 +19,8 @@ from ui.safe import md
 from ui.tables import masked, show_table
 from ui.tiles import DEADLINE_TILES, Tile, tile_value
 
+POLL_SECONDS = 2.0  # how often a panel waiting for a background analysis checks it
+
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
 def _info_scoped(db_key, level: str, area: str, scope):
@@ -136,14 +138,27 @@ def _suspended_note(row: pd.DataFrame) -> None:
 
 
 def repeats_panel(key, f: Filters, level: str, area: str) -> None:
-    """The area's repeat and rebound rates against the median of its level (``metrics.md``)."""
-    from ui.insight_data import repeat_rates
+    """The area's repeat and rebound rates against the median of its level (``metrics.md``). They need the
+    whole city's repeat analysis (minutes at 20 M cases): computed in the background (ui/heavy.py), the rest
+    of the page is drawn meanwhile and the tiles fill in when it is done."""
+    from ui.insight_data import repeat_rates_job
 
-    peers = repeat_rates(key, dataclasses.replace(f, level=None, area=None), level)
     st.subheader(t("profile.repeats"))
-    row = peers[peers["area_id"] == area]
+    job = repeat_rates_job(key, dataclasses.replace(f, level=None, area=None), level)
+    if job.done():
+        _repeat_tiles(job.result(), area)
+    else:
+        _repeat_tiles_waiting(job, area)
+
+
+def _repeat_tiles(peers: pd.DataFrame | None, area: str) -> None:
+    """The two rate tiles; ``peers`` None while the analysis runs."""
     cols = st.columns(2)
     for col, metric in zip(cols, ("repeat_rate", "rebound_rate")):
+        if peers is None:
+            col.metric(t(f"map_metric.{metric}"), t("heavy.computing"), border=True)
+            continue
+        row = peers[peers["area_id"] == area]
         value = row[metric].iloc[0] if not row.empty else None
         median = peers[metric].median()
         col.metric(
@@ -154,6 +169,16 @@ def repeats_panel(key, f: Filters, level: str, area: str) -> None:
             delta_arrow="off",
             border=True,
         )
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def _repeat_tiles_waiting(job, area: str) -> None:
+    """Placeholder tiles that check the background analysis every few seconds; once it is done the page is
+    drawn again with the values (and no more checking)."""
+    if job.done():
+        st.rerun()
+    _repeat_tiles(None, area)
+    st.caption(t("heavy.computing_note"))
 
 
 def trend_panel(key, area_f: Filters) -> None:
