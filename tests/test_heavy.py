@@ -143,9 +143,8 @@ def test_the_profile_draws_while_the_repeat_analysis_runs(demo_env, monkeypatch)
     assert tiles["Reported"] not in ("", "computing…")  # the rest of the page is there
     assert any("background" in c.value for c in at.caption)
     release.set()
-    deadline = time.monotonic() + 60
-    while heavy.jobs() and not all(f.done() for f, _ in heavy._JOBS.values()) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    for future in heavy.running():
+        future.result(60)
     at.run()
     tiles = {m.label: m.value for m in at.metric}
     assert tiles["Repeat rate"].endswith("%") and tiles["Rebound rate"].endswith("%")

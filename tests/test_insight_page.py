@@ -17,6 +17,15 @@ def _found(at: AppTest) -> int:
     return next(int(m.group(1).replace(",", "")) for m in counts if m)
 
 
+def _settled(at: AppTest) -> AppTest:
+    """Run ``at`` again once the background analyses it started (the city-wide repeats) are done."""
+    from ui import heavy
+
+    for future in heavy.running():
+        future.result(120)
+    return at.run()
+
+
 def _clean(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
@@ -24,7 +33,7 @@ def _clean(at: AppTest) -> None:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_insight_page_shows_terms_repeats_and_maps(demo_env, lang):
-    at = run_page("pages/insight.py", lang)
+    at = _settled(run_page("pages/insight.py", lang))
     _clean(at)
     assert len(at.tabs) == 2
     assert len(at.dataframe) >= 4, "top terms, emerging terms, a term's cases and the repeat lists"

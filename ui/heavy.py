@@ -23,9 +23,12 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+import streamlit as st
+
 from analytics.filters import enforce_scope, scope_enforced
 
 KEEP_SECONDS = 600  # as long as the loaders' cache (ui.data.TTL)
+POLL_SECONDS = 2.0  # how often a panel waiting for a background analysis checks it
 
 _LOCK = threading.Lock()
 _JOBS: dict[str, tuple[Future, float]] = {}  # repr(key) -> (future, when it finished or +inf while running)
@@ -85,3 +88,18 @@ def jobs() -> int:
     """How many results are running or kept."""
     with _LOCK:
         return len(_JOBS)
+
+
+def running() -> list[Future]:
+    """The computations not finished yet."""
+    with _LOCK:
+        return [future for future, _ in _JOBS.values() if not future.done()]
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def waiting(jobs: list[Future], placeholder: Callable[[], None]) -> None:
+    """Draw ``placeholder`` and check ``jobs`` every :data:`POLL_SECONDS`; once all are done, draw the whole
+    page again (it then shows the results, and nothing polls any more)."""
+    if all(job.done() for job in jobs):
+        st.rerun()
+    placeholder()

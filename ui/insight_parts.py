@@ -11,7 +11,7 @@ import streamlit as st
 from analytics.choropleth import MapMetric, class_breaks, colours_for, palette
 from analytics.filters import LEVELS, Filters
 from analytics.text.search import SearchError
-from ui import data
+from ui import data, heavy
 from ui import insight_data as load
 from ui.filters import labels
 from ui.i18n import fmt_int, fmt_metric, fmt_pct, t, t_or
@@ -162,9 +162,12 @@ def repeat_panel(key, f: Filters) -> None:
         )
     )
     level = area_level(f)
-    per_area = load.repeat_rates(key, f, level)
+    jobs = [load.repeat_rates_job(key, f, level), load.repeats_job(key, f), load.rebounds_job(key, f)]
+    if not all(job.done() for job in jobs):  # minutes at 20 M cases: the terms tab is usable meanwhile
+        heavy.waiting(jobs, _repeats_placeholder)
+        return
+    per_area, found, back = (job.result() for job in jobs)
     reported, closed = int(per_area["reported"].sum()), int(per_area["closed"].sum())
-    found, back = load.repeats(key, f), load.rebounds(key, f)
     tiles = st.columns(4)
     tiles[0].metric(t("insight.repeats"), fmt_int(len(found)))
     tiles[1].metric(t("map_metric.repeat_rate"), fmt_pct(len(found) / reported) if reported else "—")
@@ -185,6 +188,15 @@ def repeat_panel(key, f: Filters) -> None:
         area_map(key, f, per_area, metric, t(f"map_metric.{metric}"), level)
     with right:
         _repeat_tables(key, found, back)
+
+
+def _repeats_placeholder() -> None:
+    tiles = st.columns(4)
+    for col, label in zip(
+        tiles, ("insight.repeats", "map_metric.repeat_rate", "insight.rebounds", "map_metric.rebound_rate")
+    ):
+        col.metric(t(label), t("heavy.computing"))
+    st.caption(t("heavy.computing_note"))
 
 
 def _repeat_tables(key, found: pd.DataFrame, back: pd.DataFrame) -> None:

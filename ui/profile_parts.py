@@ -11,15 +11,13 @@ import streamlit as st
 
 from analytics import closed_loop, profile
 from analytics.filters import LEVELS, Filters
-from ui import data, names, present
+from ui import data, heavy, names, present
 from ui.charts import LAYOUT, trend_chart
 from ui.filters import labels
 from ui.i18n import date_tickformat, fmt_int, fmt_metric, fmt_pct, t, t_or
 from ui.safe import md
 from ui.tables import masked, show_table
 from ui.tiles import DEADLINE_TILES, Tile, tile_value
-
-POLL_SECONDS = 2.0  # how often a panel waiting for a background analysis checks it
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
@@ -171,14 +169,12 @@ def _repeat_tiles(peers: pd.DataFrame | None, area: str) -> None:
         )
 
 
-@st.fragment(run_every=POLL_SECONDS)
 def _repeat_tiles_waiting(job, area: str) -> None:
-    """Placeholder tiles that check the background analysis every few seconds; once it is done the page is
-    drawn again with the values (and no more checking)."""
-    if job.done():
-        st.rerun()
-    _repeat_tiles(None, area)
-    st.caption(t("heavy.computing_note"))
+    def placeholder() -> None:
+        _repeat_tiles(None, area)
+        st.caption(t("heavy.computing_note"))
+
+    heavy.waiting([job], placeholder)
 
 
 def trend_panel(key, area_f: Filters) -> None:
