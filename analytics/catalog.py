@@ -76,6 +76,30 @@ def fmt_date(day, lang: str) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else day.strftime("%d %b %Y")
 
 
+def fmt_ranges(name: str, breaks, lang: str) -> list[str]:
+    """``"lo – hi"`` of each class between consecutive ``breaks`` of a metric, as :func:`fmt_metric` writes
+    them, but rates with as many decimals (up to 4) as it takes for different bounds to read differently:
+    shares of 0.12 % to 0.31 % are not five classes of "0.1% – 0.3%".
+
+    Examples
+    --------
+    >>> fmt_ranges("share_rate", [0.0012, 0.0014, 0.0031], "en")
+    ['0.12% – 0.14%', '0.14% – 0.31%']
+    >>> fmt_ranges("closure_rate", [0.5, 0.75, 1.0], "en")
+    ['50.0% – 75.0%', '75.0% – 100.0%']
+    """
+    values = list(breaks)
+    if name.endswith("_rate"):
+        distinct = len({round(float(v), 12) for v in values if not _missing(v)})
+        for digits in range(1, 5):
+            if len({fmt_pct(v, digits) for v in values if not _missing(v)}) == distinct:
+                break
+        labels = [fmt_pct(v, digits) for v in values]
+    else:
+        labels = [fmt_metric(name, v, lang) for v in values]
+    return [f"{lo} – {hi}" for lo, hi in zip(labels[:-1], labels[1:])]
+
+
 def fmt_metric(name: str, value, lang: str) -> str:
     """A metric's value for people, by its name: rates as %, hours, one decimal for per-1,000 volumes and
     scores, whole counts otherwise; a status word is translated. The one formatter tiles, maps, tables

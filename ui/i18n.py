@@ -70,5 +70,10 @@ def fmt_metric(name: str, value) -> str:
     return _catalog.fmt_metric(name, value, current_language())
 
 
+def fmt_ranges(name: str, breaks) -> list[str]:
+    """:func:`analytics.catalog.fmt_ranges` (a map legend's class ranges) in the session's language."""
+    return _catalog.fmt_ranges(name, breaks, current_language())
+
+
 def fmt_signed_pct(value, digits: int = 1) -> str:
     return "—" if value is None or value != value else f"{value * 100:+.{digits}f}%"

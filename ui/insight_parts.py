@@ -14,7 +14,7 @@ from analytics.text.search import SearchError
 from ui import data, heavy
 from ui import insight_data as load
 from ui.filters import labels
-from ui.i18n import fmt_int, fmt_metric, fmt_pct, t, t_or
+from ui.i18n import fmt_int, fmt_metric, fmt_pct, fmt_ranges, t, t_or
 from ui.maps import CompactDeck, polygon_rows, view_for, with_base
 from ui.tables import masked, show_table
 
@@ -61,8 +61,8 @@ def area_map(key, f: Filters, values: pd.DataFrame, column: str, label: str, lev
     chips = "".join(
         f"<span style='display:inline-flex;align-items:center;margin-right:12px'><span style='width:14px;height:14px;"
         f"border-radius:3px;margin-right:4px;background:rgb({c[0]},{c[1]},{c[2]})'></span>"
-        f"{html.escape(fmt_metric(column, lo))} – {html.escape(fmt_metric(column, hi))}</span>"
-        for c, lo, hi in zip(palette(SHARE, len(breaks) - 1), breaks[:-1], breaks[1:])
+        f"{html.escape(text)}</span>"
+        for c, text in zip(palette(SHARE, len(breaks) - 1), fmt_ranges(column, breaks))
     )
     st.markdown(f"<div style='font-size:13px'><b>{html.escape(label)}</b><br/>{chips}</div>", unsafe_allow_html=True)
     st.pydeck_chart(deck, height=MAP_HEIGHT)

@@ -16,7 +16,7 @@ from analytics.scoring import GRADE_ORDER, STATUS_COLORS
 from ui import data
 from ui.deck_chart import deck_chart
 from ui.filters import labels
-from ui.i18n import fmt_hours, fmt_int, fmt_metric, fmt_pct, t
+from ui.i18n import fmt_hours, fmt_int, fmt_metric, fmt_pct, fmt_ranges, t
 from ui.maps import CompactDeck, polygon_rows, view_for, with_base
 from ui.safe import md
 from ui.search_parts import place_search
@@ -95,10 +95,7 @@ def legend_html(metric: str, breaks: list[float], title: str) -> str:
         entries = [(STATUS_COLORS[s], t(f"status.{s}")) for s in ("green", "amber", "red", "grey")]
     else:
         colours = palette(m, len(breaks) - 1)
-        entries = [
-            (c, f"{fmt_metric(metric, lo)} – {fmt_metric(metric, hi)}")
-            for c, lo, hi in zip(colours, breaks[:-1], breaks[1:])
-        ]
+        entries = list(zip(colours, fmt_ranges(metric, breaks)))
         if m.kind == "score" and len(entries) == len(GRADE_ORDER):  # the grade letter beside its colour
             entries = [(c, f"{g} · {text}") for (c, text), g in zip(entries, reversed(GRADE_ORDER))]
         entries.append(([225, 229, 234], t("map.no_data")))
