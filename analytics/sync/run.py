@@ -25,10 +25,12 @@ from analytics.ingest.mapping import Mapping
 from analytics.ingest.staging import stage_file
 from analytics.sync import generations
 from analytics.sync import source as pg
-from analytics.sync.compose import compose_data, compose_status, find_changes, new_rejects_count
+from analytics.sync.compact import compact_locked
+from analytics.sync.compose import compose_layer, compose_status, find_changes, new_rejects_count
 from analytics.sync.delta import DATA_SQL, STATUS_SQL, base_identity, create_tables
 from analytics.sync.errors import SyncError
 from analytics.sync.incoming import fill_incoming
+from analytics.sync.layers import layer_files, write_data
 from analytics.sync.live import _lit, attach_generation
 
 # A reconciliation that would remove more than this share of the cases is refused (a wrong table).
@@ -62,6 +64,7 @@ class SyncOptions:
     keep_generations: int = 3
     connect_timeout_seconds: float = 10
     memory_limit: str = "1GB"
+    max_layers: int = 8
 
     @classmethod
     def from_config(cls, cfg: dict, **overrides) -> SyncOptions:
@@ -73,22 +76,6 @@ class SyncOptions:
 def _attach_previous(con: duckdb.DuckDBPyConnection, db: Path, base_id: str) -> dict[str, str] | None:
     """The previous generation (``status`` and its data ``delta``) when it was made on this base."""
     return attach_generation(con, generations.current(db), base_id)
-
-
-def _write_data(con: duckdb.DuckDBPyConnection, db: Path, number: int, has_previous: bool) -> str:
-    """Write this run's data file (previous delta + changes) under a temporary name, then rename it."""
-    final = generations.live_dir(db) / generations.data_name(number)
-    temporary = generations.temp_for(final)
-    con.execute(f"ATTACH {_lit(str(temporary))} AS nextdata")
-    try:
-        create_tables(con, DATA_SQL, "nextdata")
-        compose_data(con, has_previous)
-        con.execute("CHECKPOINT nextdata")
-    finally:
-        con.execute("DETACH nextdata")
-    generations.fsync_path(temporary)
-    os.replace(temporary, final)
-    return final.name
 
 
 def _reconcile_due(state: dict[str, str], options: SyncOptions, now: dt.datetime) -> bool:
@@ -235,7 +222,9 @@ def write_generation(
             new_state = {**state, "base_id": base_id, "source": label, "generation": str(number)}
             fresh = new_rejects_count(con, has_previous) if not result.error else 0
             if result.rows_changed or result.rows_deleted or fresh or not has_previous:
-                new_state["data_file"] = _write_data(con, db, number, has_previous)
+                layer = write_data(con, db, number, lambda c: compose_layer(c, has_previous))
+                new_state["data_files"] = " ".join([*layer_files(state), layer])
+                new_state.pop("data_file", None)
                 new_state["data_version"] = str(int(state.get("data_version", "0")) + 1)
             if not result.error:
                 new_state["watermark"] = result.watermark or ""
@@ -250,6 +239,8 @@ def write_generation(
             con.close()
         version = f"{base_id}:{new_state['data_version']}"
         generations.publish(db, temporary, final, options.keep_generations, version)
+        if len(layer_files(new_state)) > options.max_layers:  # after publishing: the new data serves already
+            compact_locked(db, options, log)
     log(
         f"sync: generation {number}: read {result.rows_read:,}, changed {result.rows_changed:,}, "
         f"rejected {result.rows_rejected:,}, deleted {result.rows_deleted:,} in {result.seconds} s"
