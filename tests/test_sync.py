@@ -292,3 +292,26 @@ def test_a_deletion_in_a_later_layer_hides_the_earlier_version(upstream):
     assert compact(db, EXACT) == 3
     assert live_count(db) == total - 1
     assert checksum_app(db) == checksum_upstream(conn, source.table)
+
+
+def test_a_source_failing_mid_copy_keeps_the_previous_data(upstream):
+    """The changed rows stream through a pipe into DuckDB while PostgreSQL produces them: an error half-way
+    (here a division by zero at one row of the query) fails the run clearly; no partial read is used."""
+    db, source, conn = upstream
+    mapping = load_mapping("canonical")
+    sync_once(db, source, mapping, EXACT)
+    before = checksum_app(db)
+    last = conn.execute(f"""SELECT max(case_id) FROM "{source.table}" """).fetchone()[0]
+    conn.execute(f"""UPDATE "{source.table}" SET status = 'closed', updated_at = now()""")
+    conn.commit()
+    query = f"""SELECT t.*, 1 / (CASE WHEN t.case_id = '{last}' THEN 0 ELSE 1 END) AS boom FROM "{source.table}" t"""
+    failing = Source(source.url, query=query)
+    with pytest.raises(SyncError, match="division by zero"):
+        sync_once(db, failing, mapping, SyncOptions(overlap_seconds=0, reconcile_seconds=10**9))
+    assert checksum_app(db) == before
+    con = open_live(db)
+    try:
+        state = freshness(con, 30)
+    finally:
+        con.close()
+    assert state.level == "red" and "division by zero" in state.error

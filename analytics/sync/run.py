@@ -22,7 +22,6 @@ import duckdb
 from analytics.ingest.errors import IngestError
 from analytics.ingest.load import insert_frame
 from analytics.ingest.mapping import Mapping
-from analytics.ingest.staging import stage_file
 from analytics.sync import generations
 from analytics.sync import source as pg
 from analytics.sync.compact import compact_locked
@@ -32,6 +31,7 @@ from analytics.sync.errors import SyncError
 from analytics.sync.incoming import fill_incoming
 from analytics.sync.layers import layer_files, write_data
 from analytics.sync.live import _lit, attach_generation
+from analytics.sync.stream import stream_changes
 
 # A reconciliation that would remove more than this share of the cases is refused (a wrong table).
 MAX_REMOVED_SHARE = 0.5
@@ -104,19 +104,11 @@ def _pull(
         since = mark - dt.timedelta(seconds=options.overlap_seconds) if mark else None
         label = f"sync:{source.table or 'query'}"
         changes = generations.live_dir(db) / f"changes{generations.TEMP_MARK}{os.getpid()}.csv"  # pruned if left
+        staged, newest = stream_changes(con, conn, source, columns, since, changes, label)
         try:
-            _, newest = pg.copy_changes(conn, source, columns, since, changes)
-            try:
-                staged = stage_file(con, changes, fast_csv_bytes=0, quoted_nulls=False)
-            except IngestError as exc:
-                raise SyncError(f"{label}: {exc}") from None
-            staged.path = Path(label)
-            try:
-                read, rejected = fill_incoming(con, [staged], mapping, dedupe=False)
-            except IngestError as exc:
-                raise SyncError(str(exc)) from None
-        finally:
-            changes.unlink(missing_ok=True)
+            read, rejected = fill_incoming(con, [staged], mapping, dedupe=False)
+        except IngestError as exc:
+            raise SyncError(str(exc)) from None
         mark = newest if mark is None or (newest is not None and newest > mark) else mark
         if reconcile:
             id_column = next((c for c in mapping.columns["case_id"] if c in columns), None)
