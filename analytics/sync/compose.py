@@ -26,12 +26,12 @@ def _live_cases(con: duckdb.DuckDBPyConnection, has_previous: bool) -> None:
 
 def find_changes(con: duckdb.DuckDBPyConnection, has_previous: bool, reconcile: bool, max_share: float):
     """Fill the temporary tables ``changed`` (incoming rows that differ from the live case, latest per
-    id) and ``new_removed`` (live cases no longer upstream); return their sizes."""
+    id; ``_same_text`` where the case's text and report time are those it has, so its terms stay) and ``new_removed`` (live cases no longer upstream); return their sizes."""
     from analytics.sync.errors import SyncError
 
     _live_cases(con, has_previous)
     if not reconcile and not con.execute("SELECT count(*) FROM incoming").fetchone()[0]:
-        con.execute("CREATE TEMP TABLE changed AS SELECT * EXCLUDE (_seq) FROM incoming")
+        con.execute("CREATE TEMP TABLE changed AS SELECT * EXCLUDE (_seq), false AS _same_text FROM incoming")
         con.execute("CREATE TEMP TABLE new_removed (case_id TEXT)")
         return 0, 0  # nothing new: no join with the live cases
     columns = [row[0] for row in con.execute("DESCRIBE incoming").fetchall() if row[0] not in NOT_COMPARED]
@@ -46,7 +46,9 @@ def find_changes(con: duckdb.DuckDBPyConnection, has_previous: bool, reconcile: 
             "QUALIFY row_number() OVER (PARTITION BY case_id ORDER BY updated_at DESC NULLS LAST, _seq DESC) = 1"
         )
     con.execute(
-        "CREATE TEMP TABLE changed AS SELECT i.* FROM latest i LEFT JOIN live_cases l ON l.case_id = i.case_id "
+        "CREATE TEMP TABLE changed AS SELECT i.*, (l.description IS NOT DISTINCT FROM i.description "
+        "AND l.reported_at IS NOT DISTINCT FROM i.reported_at) AND l.case_id IS NOT NULL AS _same_text "
+        "FROM latest i LEFT JOIN live_cases l ON l.case_id = i.case_id "
         f"WHERE l.case_id IS NULL OR row({left}) IS DISTINCT FROM row({right})"
     )
     if reconcile:
@@ -81,7 +83,9 @@ def new_rejects_count(con: duckdb.DuckDBPyConnection, has_previous: bool) -> int
 def compose_layer(con: duckdb.DuckDBPyConnection, has_previous: bool) -> None:
     """Fill the attached new layer ``nextdata`` with this run's changes only (:mod:`analytics.sync.layers`):
     the earlier layers stay as they are, so a run's cost follows what it changed, not the delta's size."""
-    con.execute(f"INSERT INTO nextdata.cases BY NAME SELECT * FROM changed ORDER BY {ORDER_BY_SQL}")
+    con.execute(
+        f"INSERT INTO nextdata.cases BY NAME SELECT * EXCLUDE (_same_text) FROM changed ORDER BY {ORDER_BY_SQL}"
+    )
     con.execute("INSERT INTO nextdata.removed SELECT case_id FROM new_removed")
     con.execute("INSERT INTO nextdata.touched SELECT case_id FROM changed UNION ALL SELECT case_id FROM new_removed")
     if has_previous:
@@ -112,13 +116,7 @@ def _terms(con: duckdb.DuckDBPyConnection, has_previous: bool) -> None:
     from analytics.text.index import text_terms
     from analytics.text.tokens import dictionary_words, shared_tokenizer
 
-    known = _has_terms(con, "base")
-    if known:
-        con.execute(
-            "CREATE TEMP TABLE same_text AS SELECT c.case_id FROM changed c JOIN live_cases l USING (case_id) "
-            "WHERE l.description IS NOT DISTINCT FROM c.description AND l.reported_at = c.reported_at"
-        )
-    fresh = "case_id NOT IN (SELECT case_id FROM same_text)" if known else "TRUE"
+    fresh = "NOT _same_text" if _has_terms(con, "base") else "TRUE"
     con.execute(
         f"INSERT INTO nextdata.terms_touched SELECT case_id FROM changed WHERE {fresh} "
         "UNION ALL SELECT case_id FROM new_removed"

@@ -150,7 +150,9 @@ def _run(con, fill: Callable, state: dict, due: bool, has_previous: bool, result
         result.error = str(exc)
         con.execute("DELETE FROM incoming")
         con.execute("DELETE FROM new_rejects")
-        con.execute("CREATE OR REPLACE TEMP TABLE changed AS SELECT * EXCLUDE (_seq) FROM incoming WHERE false")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE changed AS SELECT * EXCLUDE (_seq), false AS _same_text FROM incoming WHERE false"
+        )
         con.execute("CREATE OR REPLACE TEMP TABLE new_removed (case_id TEXT)")
     result.rows_read = pulled.get("rows_read", 0)
     result.rows_rejected = pulled.get("rows_rejected", 0)
