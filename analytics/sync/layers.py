@@ -92,15 +92,6 @@ def attach_layers(con: duckdb.DuckDBPyConnection, folder: Path, names: list[str]
     return True
 
 
-def detach_layers(con: duckdb.DuckDBPyConnection) -> None:
-    """Detach ``delta`` and every ``layer_*`` catalog of ``con``."""
-    rows = con.execute(
-        "SELECT database_name FROM duckdb_databases() WHERE database_name = 'delta' OR database_name LIKE 'layer\\_%' ESCAPE '\\'"
-    ).fetchall()
-    for (name,) in rows:
-        con.execute(f"DETACH {name}")
-
-
 def compact_sql(order_by: str) -> tuple[str, ...]:
     """Statements that fill the attached, empty data file ``nextdata`` with the whole delta as one layer."""
     return (
