@@ -106,6 +106,7 @@ DEFAULTS: dict[str, Any] = {
         "close_grace_seconds": 60,
         "connect_timeout_seconds": 10,
         "memory_limit": "1GB",
+        "max_layers": 8,
     },
     "auth": {
         "users_file": "",

@@ -262,3 +262,56 @@ def test_synced_cases_get_their_terms_and_removed_ones_lose_them(upstream):
     assert before > 0
     assert {"夜间", "出行"} <= terms, terms
     assert left == 0
+
+
+def test_a_deletion_in_a_later_layer_hides_the_earlier_version(upstream):
+    """Layer 2 changes a case, layer 3 (the deletion check) removes it: it leaves the counts, and the
+    merged delta after a compaction says the same."""
+    from analytics.sync.compact import compact
+    from tests.test_sync_layers import layers_of
+
+    db, source, conn = upstream
+    mapping = load_mapping("canonical")
+    sync_once(db, source, mapping, EXACT)
+    total = live_count(db)
+    gone = conn.execute(f"""SELECT case_id FROM "{source.table}" ORDER BY case_id LIMIT 1""").fetchone()[0]
+    conn.execute(
+        f"""UPDATE "{source.table}" SET status = 'closed', closed_at = reported_at + interval '2 days',
+            updated_at = now() WHERE case_id = %s""",
+        (gone,),
+    )
+    conn.commit()
+    sync_once(db, source, mapping, EXACT)
+    assert live_count(db, f"case_id = '{gone}' AND status = 'closed'") == 1
+    conn.execute(f'DELETE FROM "{source.table}" WHERE case_id = %s', (gone,))
+    conn.commit()
+    assert sync_once(db, source, mapping, EXACT).rows_deleted == 1
+    assert len(layers_of(db)) == 3
+    assert live_count(db) == total - 1 and live_count(db, f"case_id = '{gone}'") == 0
+    assert checksum_app(db) == checksum_upstream(conn, source.table)
+    assert compact(db, EXACT) == 3
+    assert live_count(db) == total - 1
+    assert checksum_app(db) == checksum_upstream(conn, source.table)
+
+
+def test_a_source_failing_mid_copy_keeps_the_previous_data(upstream):
+    """The changed rows stream through a pipe into DuckDB while PostgreSQL produces them: an error half-way
+    (here a division by zero at one row of the query) fails the run clearly; no partial read is used."""
+    db, source, conn = upstream
+    mapping = load_mapping("canonical")
+    sync_once(db, source, mapping, EXACT)
+    before = checksum_app(db)
+    last = conn.execute(f"""SELECT max(case_id) FROM "{source.table}" """).fetchone()[0]
+    conn.execute(f"""UPDATE "{source.table}" SET status = 'closed', updated_at = now()""")
+    conn.commit()
+    query = f"""SELECT t.*, 1 / (CASE WHEN t.case_id = '{last}' THEN 0 ELSE 1 END) AS boom FROM "{source.table}" t"""
+    failing = Source(source.url, query=query)
+    with pytest.raises(SyncError, match="division by zero"):
+        sync_once(db, failing, mapping, SyncOptions(overlap_seconds=0, reconcile_seconds=10**9))
+    assert checksum_app(db) == before
+    con = open_live(db)
+    try:
+        state = freshness(con, 30)
+    finally:
+        con.close()
+    assert state.level == "red" and "division by zero" in state.error

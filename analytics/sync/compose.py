@@ -1,6 +1,6 @@
 """The SQL of one generation: which incoming rows changed, and the new generation's tables.
 
-The previous generation is attached as ``delta``, the base as ``base``; the run's rows are in the
+The previous generation's layers are attached as ``delta`` (:mod:`analytics.sync.layers`), the base as ``base``; the run's rows are in the
 temporary tables ``incoming``, ``new_rejects`` and ``upstream_ids``. Cases are written in the
 physical order of :mod:`analytics.layout`, so the delta's row groups prune like the base's.
 """
@@ -26,12 +26,12 @@ def _live_cases(con: duckdb.DuckDBPyConnection, has_previous: bool) -> None:
 
 def find_changes(con: duckdb.DuckDBPyConnection, has_previous: bool, reconcile: bool, max_share: float):
     """Fill the temporary tables ``changed`` (incoming rows that differ from the live case, latest per
-    id) and ``new_removed`` (live cases no longer upstream); return their sizes."""
+    id; ``_same_text`` where the case's text and report time are those it has, so its terms stay) and ``new_removed`` (live cases no longer upstream); return their sizes."""
     from analytics.sync.errors import SyncError
 
     _live_cases(con, has_previous)
     if not reconcile and not con.execute("SELECT count(*) FROM incoming").fetchone()[0]:
-        con.execute("CREATE TEMP TABLE changed AS SELECT * EXCLUDE (_seq) FROM incoming")
+        con.execute("CREATE TEMP TABLE changed AS SELECT * EXCLUDE (_seq), false AS _same_text FROM incoming")
         con.execute("CREATE TEMP TABLE new_removed (case_id TEXT)")
         return 0, 0  # nothing new: no join with the live cases
     columns = [row[0] for row in con.execute("DESCRIBE incoming").fetchall() if row[0] not in NOT_COMPARED]
@@ -46,7 +46,9 @@ def find_changes(con: duckdb.DuckDBPyConnection, has_previous: bool, reconcile: 
             "QUALIFY row_number() OVER (PARTITION BY case_id ORDER BY updated_at DESC NULLS LAST, _seq DESC) = 1"
         )
     con.execute(
-        "CREATE TEMP TABLE changed AS SELECT i.* FROM latest i LEFT JOIN live_cases l ON l.case_id = i.case_id "
+        "CREATE TEMP TABLE changed AS SELECT i.*, (l.description IS NOT DISTINCT FROM i.description "
+        "AND l.reported_at IS NOT DISTINCT FROM i.reported_at) AND l.case_id IS NOT NULL AS _same_text "
+        "FROM latest i LEFT JOIN live_cases l ON l.case_id = i.case_id "
         f"WHERE l.case_id IS NULL OR row({left}) IS DISTINCT FROM row({right})"
     )
     if reconcile:
@@ -78,35 +80,23 @@ def new_rejects_count(con: duckdb.DuckDBPyConnection, has_previous: bool) -> int
     return con.execute(f"SELECT count(DISTINCT (n.source, n.raw)) FROM new_rejects n{known}").fetchone()[0]
 
 
-def compose_data(con: duckdb.DuckDBPyConnection, has_previous: bool) -> None:
-    """Fill the attached new data file ``nextdata`` from the previous one (``delta``) and this run."""
+def compose_layer(con: duckdb.DuckDBPyConnection, has_previous: bool) -> None:
+    """Fill the attached new layer ``nextdata`` with this run's changes only (:mod:`analytics.sync.layers`):
+    the earlier layers stay as they are, so a run's cost follows what it changed, not the delta's size."""
     con.execute(
-        "CREATE TEMP TABLE next_cases AS "
-        + (
-            "SELECT * FROM delta.cases WHERE case_id NOT IN (SELECT case_id FROM changed) "
-            "AND case_id NOT IN (SELECT case_id FROM new_removed) UNION ALL BY NAME "
-            if has_previous
-            else ""
-        )
-        + "SELECT * FROM changed"
+        f"INSERT INTO nextdata.cases BY NAME SELECT * EXCLUDE (_same_text) FROM changed ORDER BY {ORDER_BY_SQL}"
     )
-    con.execute(f"INSERT INTO nextdata.cases BY NAME SELECT * FROM next_cases ORDER BY {ORDER_BY_SQL}")
-    if has_previous:
-        con.execute(
-            "INSERT INTO nextdata.removed SELECT case_id FROM delta.removed "
-            "WHERE case_id NOT IN (SELECT case_id FROM changed)"
-        )
-        for table in ("rejects", "meta"):
-            con.execute(f"INSERT INTO nextdata.{table} SELECT * FROM delta.{table}")
     con.execute("INSERT INTO nextdata.removed SELECT case_id FROM new_removed")
-    con.execute(
-        "INSERT INTO nextdata.touched SELECT case_id FROM nextdata.cases UNION SELECT case_id FROM nextdata.removed"
-    )
+    con.execute("INSERT INTO nextdata.touched SELECT case_id FROM changed UNION ALL SELECT case_id FROM new_removed")
+    if has_previous:
+        con.execute("INSERT INTO nextdata.meta SELECT key, value FROM delta.meta")
     _terms(con, has_previous)
-    con.execute(
-        "INSERT INTO nextdata.rejects SELECT DISTINCT ON (source, raw) * FROM new_rejects n WHERE NOT EXISTS "
-        "(SELECT 1 FROM nextdata.rejects r WHERE r.source = n.source AND r.raw = n.raw)"
+    known = (
+        " AND NOT EXISTS (SELECT 1 FROM delta.rejects r WHERE r.source = n.source AND r.raw = n.raw)"
+        if has_previous
+        else ""
     )
+    con.execute(f"INSERT INTO nextdata.rejects SELECT DISTINCT ON (source, raw) * FROM new_rejects n WHERE true{known}")
     _meta(con)
 
 
@@ -120,46 +110,28 @@ def _has_terms(con: duckdb.DuckDBPyConnection, catalog: str) -> bool:
 
 
 def _terms(con: duckdb.DuckDBPyConnection, has_previous: bool) -> None:
-    """The delta's ``case_terms``: the previous delta's terms of cases it keeps unchanged, and the changed
-    cases cut anew (:mod:`analytics.text.index`), so text analytics see synced cases like imported ones."""
+    """The layer's ``case_terms`` and ``terms_touched``: the changed cases whose text is new are cut anew
+    (:mod:`analytics.text.index`, each distinct text once); a case whose text did not change keeps the
+    terms it has where they are (a status change cuts and copies nothing); a removed case loses its terms."""
     from analytics.text.index import text_terms
     from analytics.text.tokens import dictionary_words, shared_tokenizer
 
-    if has_previous and _has_terms(con, "delta"):
-        con.execute(
-            "INSERT INTO nextdata.case_terms SELECT * FROM delta.case_terms "
-            "WHERE case_id IN (SELECT case_id FROM nextdata.cases) AND case_id NOT IN (SELECT case_id FROM changed)"
-        )
+    fresh = "NOT _same_text" if _has_terms(con, "base") else "TRUE"
+    con.execute(
+        f"INSERT INTO nextdata.terms_touched SELECT case_id FROM changed WHERE {fresh} "
+        "UNION ALL SELECT case_id FROM new_removed"
+    )
+    texts = con.execute(
+        f"SELECT DISTINCT description FROM changed WHERE {fresh} AND description IS NOT NULL"
+    ).fetchnumpy()["description"]
+    if not len(texts):
+        return
     reader = con.cursor()
     try:
         reader.execute("USE base")
         tokenizer = shared_tokenizer(dictionary_words(reader))
     finally:
         reader.close()
-    known = _has_terms(con, "base")
-    if known:  # a case whose text did not change keeps the terms it has (a status change cuts nothing)
-        delta_terms = has_previous and _has_terms(con, "delta")
-        con.execute(
-            "CREATE TEMP VIEW live_terms AS SELECT * FROM base.main.case_terms"
-            + (
-                " WHERE case_id NOT IN (SELECT case_id FROM delta.touched) UNION ALL SELECT * FROM delta.case_terms"
-                if delta_terms
-                else ""
-            )
-        )
-        con.execute(
-            "CREATE TEMP TABLE same_text AS SELECT c.case_id FROM changed c JOIN live_cases l USING (case_id) "
-            "WHERE l.description IS NOT DISTINCT FROM c.description AND l.reported_at = c.reported_at"
-        )
-        con.execute(
-            "INSERT INTO nextdata.case_terms SELECT * FROM live_terms WHERE case_id IN (SELECT case_id FROM same_text)"
-        )
-    fresh = "case_id NOT IN (SELECT case_id FROM same_text)" if known else "TRUE"
-    texts = con.execute(
-        f"SELECT DISTINCT description FROM changed WHERE {fresh} AND description IS NOT NULL"
-    ).fetchnumpy()["description"]
-    if not len(texts):
-        return
     con.register("changed_text_terms", text_terms(texts, tokenizer))  # each distinct new text cut once
     con.execute(
         "INSERT INTO nextdata.case_terms SELECT c.case_id, c.reported_at, t.term FROM "
@@ -195,12 +167,14 @@ def compose_status(con, has_previous: bool, result, started: dt.datetime, state:
 
 
 def _meta(con: duckdb.DuckDBPyConnection) -> None:
-    """``data_end`` (the as-of day) moves on with the synced reports; the base's stays otherwise."""
+    """``data_end`` (the as-of day) moves on with the synced reports; the delta's (or the base's) stays otherwise."""
     base_end = con.execute("SELECT value FROM base.main.meta WHERE key = 'data_end'").fetchone()
+    delta_end = con.execute("SELECT value FROM nextdata.meta WHERE key = 'data_end'").fetchone()
+    current = max((row[0] for row in (base_end, delta_end) if row), default=None)
     last = con.execute("SELECT max(reported_at) FROM nextdata.cases").fetchone()[0]
     if last is None:
         return
     end = (last.date() + dt.timedelta(days=1)).isoformat()
-    if base_end is None or end > base_end[0]:
+    if current is None or end > current:
         con.execute("DELETE FROM nextdata.meta WHERE key = 'data_end'")
         con.execute("INSERT INTO nextdata.meta VALUES ('data_end', $v)", {"v": end})

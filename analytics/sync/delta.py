@@ -1,5 +1,5 @@
-"""The tables of a delta generation (a status file per run, a data file per change) and the identity of
-the base it belongs to."""
+"""The tables of a delta generation (a status file per run, a data file, a *layer*, per change) and the
+identity of the base it belongs to."""
 
 from __future__ import annotations
 
@@ -44,6 +44,7 @@ DATA_SQL = (
     TABLES_SQL["rejects"],
     "CREATE TABLE meta (key TEXT, value TEXT)",
     TABLES_SQL["case_terms"],
+    "CREATE TABLE terms_touched (case_id TEXT)",
 )
 # ... and the status file every run writes (its log and its state, which names the data file).
 STATUS_SQL = (SYNC_LOG_SQL, "CREATE TABLE sync_state (key TEXT, value TEXT)")

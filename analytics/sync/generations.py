@@ -104,7 +104,7 @@ def prune(folder: Path, newest: int, keep: int) -> None:
         if match and int(match.group(1)) <= newest - max(keep, 1):
             path.unlink(missing_ok=True)
         elif match:
-            kept_data.add(_data_file_of(path))
+            kept_data |= _data_files_of(path)
     for path in folder.iterdir():
         if DATA.match(path.name) and path.name not in kept_data:
             path.unlink(missing_ok=True)
@@ -115,20 +115,20 @@ def prune(folder: Path, newest: int, keep: int) -> None:
                 path.unlink(missing_ok=True)
 
 
-def _data_file_of(generation: Path) -> str | None:
-    """The data file a generation names (read from its ``sync_state``)."""
+def _data_files_of(generation: Path) -> set[str]:
+    """The data files (layers) a generation names (read from its ``sync_state``)."""
     import duckdb
 
     try:
         con = duckdb.connect()
         try:
             con.execute("ATTACH '" + str(generation).replace("'", "''") + "' AS g (READ_ONLY)")
-            row = con.execute("SELECT value FROM g.sync_state WHERE key = 'data_file'").fetchone()
+            rows = con.execute("SELECT value FROM g.sync_state WHERE key IN ('data_file', 'data_files')").fetchall()
         finally:
             con.close()
     except duckdb.Error:
-        return None
-    return row[0] if row else None
+        return set()
+    return {name for (value,) in rows for name in value.split()}
 
 
 @contextmanager

@@ -22,6 +22,7 @@ import duckdb
 from analytics.store import StoreError
 from analytics.sync import generations
 from analytics.sync.delta import EMPTY_SYNC_LOG_SQL, base_identity, read_state
+from analytics.sync.layers import attach_layers, layer_files
 
 MERGED = {"cases", "meta", "rejects", "sync_log", "case_terms"}
 
@@ -47,8 +48,9 @@ def status_token(db: str | os.PathLike) -> tuple:
 
 
 def attach_generation(con: duckdb.DuckDBPyConnection, generation: Path | None, base_id: str) -> dict | None:
-    """Attach a generation's status file as ``status`` and its data file as ``delta`` (read-only);
-    return its state, or None when there is none for this base (nothing stays attached then)."""
+    """Attach a generation's status file as ``status`` and its data layers as ``delta``
+    (:mod:`analytics.sync.layers`, read-only); return its state, or None when there is none for this
+    base (nothing stays attached then)."""
     if generation is None:
         return None
     try:
@@ -56,11 +58,9 @@ def attach_generation(con: duckdb.DuckDBPyConnection, generation: Path | None, b
     except duckdb.Error:  # pruned between reading the pointer and attaching: read without it
         return None
     state = read_state(con, "status")
-    data = generation.with_name(state.get("data_file", "")) if state.get("data_file") else None
-    if state.get("base_id") != base_id or data is None or not data.exists():
+    if state.get("base_id") != base_id or not attach_layers(con, generation.parent, layer_files(state)):
         con.execute("DETACH status")
         return None
-    con.execute(f"ATTACH {_lit(str(data))} AS delta (READ_ONLY)")
     return state
 
 
@@ -115,13 +115,14 @@ def open_status(db: str | os.PathLike) -> duckdb.DuckDBPyConnection:
 
 
 def _terms_view(con: duckdb.DuckDBPyConnection, with_delta: bool, base_tables: set[str]) -> None:
-    """``case_terms``: the base's terms of cases the delta leaves alone, plus the delta's own."""
+    """``case_terms``: the base's terms of cases whose terms the delta leaves alone (a status change
+    keeps its case's terms where they are), plus the delta's own."""
     if "case_terms" not in base_tables:
         return
     delta_has = (
         with_delta
         and con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'delta' AND table_name = 'case_terms'"
+            "SELECT count(*) FROM duckdb_views() WHERE database_name = 'delta' AND view_name = 'case_terms'"
         ).fetchone()[0]
     )
     if not delta_has:
@@ -129,7 +130,7 @@ def _terms_view(con: duckdb.DuckDBPyConnection, with_delta: bool, base_tables: s
         return
     con.execute(
         "CREATE VIEW case_terms AS SELECT * FROM base.main.case_terms b "
-        "WHERE NOT EXISTS (SELECT 1 FROM delta.touched d WHERE d.case_id = b.case_id) "
+        "WHERE NOT EXISTS (SELECT 1 FROM delta.terms_touched d WHERE d.case_id = b.case_id) "
         "UNION ALL SELECT * FROM delta.case_terms"
     )
 

@@ -22,14 +22,16 @@ import duckdb
 from analytics.ingest.errors import IngestError
 from analytics.ingest.load import insert_frame
 from analytics.ingest.mapping import Mapping
-from analytics.ingest.staging import stage_file
 from analytics.sync import generations
 from analytics.sync import source as pg
-from analytics.sync.compose import compose_data, compose_status, find_changes, new_rejects_count
+from analytics.sync.compact import compact_locked
+from analytics.sync.compose import compose_layer, compose_status, find_changes, new_rejects_count
 from analytics.sync.delta import DATA_SQL, STATUS_SQL, base_identity, create_tables
 from analytics.sync.errors import SyncError
 from analytics.sync.incoming import fill_incoming
+from analytics.sync.layers import layer_files, write_data
 from analytics.sync.live import _lit, attach_generation
+from analytics.sync.stream import stream_changes
 
 # A reconciliation that would remove more than this share of the cases is refused (a wrong table).
 MAX_REMOVED_SHARE = 0.5
@@ -62,6 +64,7 @@ class SyncOptions:
     keep_generations: int = 3
     connect_timeout_seconds: float = 10
     memory_limit: str = "1GB"
+    max_layers: int = 8
 
     @classmethod
     def from_config(cls, cfg: dict, **overrides) -> SyncOptions:
@@ -73,22 +76,6 @@ class SyncOptions:
 def _attach_previous(con: duckdb.DuckDBPyConnection, db: Path, base_id: str) -> dict[str, str] | None:
     """The previous generation (``status`` and its data ``delta``) when it was made on this base."""
     return attach_generation(con, generations.current(db), base_id)
-
-
-def _write_data(con: duckdb.DuckDBPyConnection, db: Path, number: int, has_previous: bool) -> str:
-    """Write this run's data file (previous delta + changes) under a temporary name, then rename it."""
-    final = generations.live_dir(db) / generations.data_name(number)
-    temporary = generations.temp_for(final)
-    con.execute(f"ATTACH {_lit(str(temporary))} AS nextdata")
-    try:
-        create_tables(con, DATA_SQL, "nextdata")
-        compose_data(con, has_previous)
-        con.execute("CHECKPOINT nextdata")
-    finally:
-        con.execute("DETACH nextdata")
-    generations.fsync_path(temporary)
-    os.replace(temporary, final)
-    return final.name
 
 
 def _reconcile_due(state: dict[str, str], options: SyncOptions, now: dt.datetime) -> bool:
@@ -117,19 +104,11 @@ def _pull(
         since = mark - dt.timedelta(seconds=options.overlap_seconds) if mark else None
         label = f"sync:{source.table or 'query'}"
         changes = generations.live_dir(db) / f"changes{generations.TEMP_MARK}{os.getpid()}.csv"  # pruned if left
+        staged, newest = stream_changes(con, conn, source, columns, since, changes, label)
         try:
-            _, newest = pg.copy_changes(conn, source, columns, since, changes)
-            try:
-                staged = stage_file(con, changes, fast_csv_bytes=0, quoted_nulls=False)
-            except IngestError as exc:
-                raise SyncError(f"{label}: {exc}") from None
-            staged.path = Path(label)
-            try:
-                read, rejected = fill_incoming(con, [staged], mapping, dedupe=False)
-            except IngestError as exc:
-                raise SyncError(str(exc)) from None
-        finally:
-            changes.unlink(missing_ok=True)
+            read, rejected = fill_incoming(con, [staged], mapping, dedupe=False)
+        except IngestError as exc:
+            raise SyncError(str(exc)) from None
         mark = newest if mark is None or (newest is not None and newest > mark) else mark
         if reconcile:
             id_column = next((c for c in mapping.columns["case_id"] if c in columns), None)
@@ -171,7 +150,9 @@ def _run(con, fill: Callable, state: dict, due: bool, has_previous: bool, result
         result.error = str(exc)
         con.execute("DELETE FROM incoming")
         con.execute("DELETE FROM new_rejects")
-        con.execute("CREATE OR REPLACE TEMP TABLE changed AS SELECT * EXCLUDE (_seq) FROM incoming WHERE false")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE changed AS SELECT * EXCLUDE (_seq), false AS _same_text FROM incoming WHERE false"
+        )
         con.execute("CREATE OR REPLACE TEMP TABLE new_removed (case_id TEXT)")
     result.rows_read = pulled.get("rows_read", 0)
     result.rows_rejected = pulled.get("rows_rejected", 0)
@@ -235,7 +216,9 @@ def write_generation(
             new_state = {**state, "base_id": base_id, "source": label, "generation": str(number)}
             fresh = new_rejects_count(con, has_previous) if not result.error else 0
             if result.rows_changed or result.rows_deleted or fresh or not has_previous:
-                new_state["data_file"] = _write_data(con, db, number, has_previous)
+                layer = write_data(con, db, number, lambda c: compose_layer(c, has_previous))
+                new_state["data_files"] = " ".join([*layer_files(state), layer])
+                new_state.pop("data_file", None)
                 new_state["data_version"] = str(int(state.get("data_version", "0")) + 1)
             if not result.error:
                 new_state["watermark"] = result.watermark or ""
@@ -250,6 +233,8 @@ def write_generation(
             con.close()
         version = f"{base_id}:{new_state['data_version']}"
         generations.publish(db, temporary, final, options.keep_generations, version)
+        if len(layer_files(new_state)) > options.max_layers:  # after publishing: the new data serves already
+            compact_locked(db, options, log)
     log(
         f"sync: generation {number}: read {result.rows_read:,}, changed {result.rows_changed:,}, "
         f"rejected {result.rows_rejected:,}, deleted {result.rows_deleted:,} in {result.seconds} s"

@@ -15,7 +15,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from typing import BinaryIO
 
 import psycopg
 from psycopg import sql
@@ -117,12 +117,13 @@ def copy_changes(
     source: Source,
     columns: dict[str, str],
     since: dt.datetime | None,
-    target: Path,
+    out: BinaryIO,
 ) -> tuple[int, dt.datetime | None]:
-    """Write every row changed after ``since`` to the CSV file ``target`` (a header of the source's column
-    names, every value as text, in ``columns`` order) with ``COPY (SELECT …) TO STDOUT``, streamed in
-    blocks: no Python object per value. Returns the bytes written and the largest watermark value,
-    read in the same transaction (so from the same snapshot) through the watermark's index."""
+    """Write every row changed after ``since`` as CSV to the binary stream ``out`` (a header of the
+    source's column names, every value as text, in ``columns`` order) with ``COPY (SELECT …) TO STDOUT``,
+    streamed in blocks: no Python object per value (``out`` is a FIFO that DuckDB reads meanwhile, see
+    :mod:`analytics.sync.stream`). Returns the bytes written and the largest watermark value, read in
+    the same transaction (so from the same snapshot) through the watermark's index."""
     items = sql.SQL(", ").join(sql.SQL("{} AS {}").format(_text(c, k), sql.Identifier(c)) for c, k in columns.items())
     where, params = sql.SQL(""), ()
     if since is not None:
@@ -135,7 +136,7 @@ def copy_changes(
     try:
         with conn.cursor() as cur:
             mark = cur.execute(mark_query + where, params).fetchone()[0]
-            with open(target, "wb") as out, cur.copy(copy_query, params) as copy:
+            with cur.copy(copy_query, params) as copy:
                 for block in copy:
                     out.write(block)
                     written += len(block)
