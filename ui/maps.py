@@ -27,6 +27,24 @@ class CompactDeck(pdk.Deck):
         return json.dumps(self, default=default_serialize, separators=(",", ":"), ensure_ascii=False)
 
 
+class SerializedDeck:
+    """A deck already turned into JSON, which ``st.pydeck_chart`` draws like the ``pdk.Deck`` it came from: it can
+    be kept in ``st.cache_data`` (a string and the tooltip) so a rerun does not build and serialize the map again."""
+
+    layers = ()
+
+    def __init__(self, spec: str, tooltip: dict | None) -> None:
+        self.spec, self._tooltip = spec, tooltip
+
+    @classmethod
+    def of(cls, deck: pdk.Deck) -> SerializedDeck:
+        tooltip = getattr(deck, "_tooltip", None)
+        return cls(deck.to_json(), tooltip if isinstance(tooltip, dict) else None)
+
+    def to_json(self) -> str:
+        return self.spec
+
+
 def outer_rings(geojson: pd.Series, digits: int = 5) -> list[list]:
     """Per GeoJSON text, its outer rings (one per polygon of a MultiPolygon; none for other types) as lists of
     [lon, lat] rounded to 5 decimals (about 1 m: enough for a grid map, a third of the characters), without the
@@ -75,12 +93,12 @@ def polygon_rows(geoms: pd.DataFrame, values: pd.DataFrame, on: str = "area_id")
 
 def bounds_of(geoms: pd.DataFrame) -> tuple[float, float, float, float]:
     """West, south, east, north of every outer ring (the areas themselves, not only their centroids)."""
-    rings = [np.asarray(ring, dtype=float) for rings in with_polygons(geoms)["polygon"] for ring in rings]
-    points = np.concatenate([r.reshape(-1, 2) for r in rings if r.size]) if rings else np.empty((0, 2))
-    if not len(points):
+    points = [point for rings in with_polygons(geoms)["polygon"] for ring in rings for point in ring]
+    if not points:
         lon, lat = geoms["centroid_lon"], geoms["centroid_lat"]
         return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())
-    (west, south), (east, north) = points.min(axis=0), points.max(axis=0)
+    array = np.asarray(points, dtype=float)[:, :2]  # one array of every vertex, not one per ring
+    (west, south), (east, north) = array.min(axis=0), array.max(axis=0)
     return float(west), float(south), float(east), float(north)
 
 
