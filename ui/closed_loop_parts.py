@@ -181,6 +181,7 @@ def _overdue_table(frame: pd.DataFrame) -> None:
         "overdue_cases.csv",
         "dl_overdue",
         height=360,
+        rows_shown=int(data.config()["closed_loop"]["overdue_rows_shown"]),
     )
 
 
