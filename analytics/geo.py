@@ -31,13 +31,3 @@ def dissolve(grids: pd.DataFrame, tolerance: float = 0.00002) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=["area_id", "area_name", "geometry", "centroid_lon", "centroid_lat"])
-
-
-def polygon_rings(geojson: str) -> list[list[list[float]]]:
-    """Outer rings of a Polygon/MultiPolygon GeoJSON, as lists of [lon, lat] (for pydeck PolygonLayer)."""
-    geom = json.loads(geojson)
-    if geom["type"] == "Polygon":
-        return [geom["coordinates"][0]]
-    if geom["type"] == "MultiPolygon":
-        return [poly[0] for poly in geom["coordinates"]]
-    return []

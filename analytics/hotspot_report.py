@@ -11,11 +11,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 import duckdb
-import libpysal
 import pandas as pd
-from libpysal.weights import w_subset
 
 from analytics import queries
+from analytics.contiguity import Contiguity
 from analytics.coverage import data_coverage
 from analytics.filters import Filters, area_filter_sql, area_params, case_filter_sql, level_columns, period_params
 from analytics.hotspots import contiguity_weights, emerging_hotspots, gi_star
@@ -40,8 +39,8 @@ class HotspotResult:
     end: dt.date | None = None
 
 
-def weights_for(con: duckdb.DuckDBPyConnection, level: str, scope=None) -> tuple[pd.DataFrame, libpysal.weights.W]:
-    """Area geometries and their contiguity weights at a level (cache this: it is the slow part).
+def weights_for(con: duckdb.DuckDBPyConnection, level: str, scope=None) -> tuple[pd.DataFrame, Contiguity]:
+    """Area geometries and their contiguity weights at a level (cache this per boundary set).
 
     With a ``scope`` only the granted areas take part (their neighbours outside it are not read).
     """
@@ -85,10 +84,11 @@ def population_known(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(con.cursor().execute("SELECT count(*) FROM grids WHERE population > 0").fetchone()[0])
 
 
-def _measure(counts: pd.Series, population: pd.Series, measure: str) -> pd.Series:
+def _measure(counts: pd.Series | pd.DataFrame, population: pd.Series, measure: str) -> pd.Series | pd.DataFrame:
+    """Counts, or per-1,000 rates (a frame's every column divided by the area's population)."""
     if measure == "count":
         return counts.astype(float)
-    return counts.astype(float) / population.where(population > 0) * 1000
+    return counts.astype(float).div(population.where(population > 0), axis=0) * 1000
 
 
 class HotspotImpossible(ValueError):
@@ -149,11 +149,14 @@ def hotspot_analysis(
     step = auto_step(f.start, f.end) if step == "auto" else step
     geoms, w = geoms_weights or weights_for(con, level)
     areas = _population(con, level, f)
-    ids = [i for i in w.id_order if i in areas.index]
+    present = pd.Index(w.id_order)
+    present = present[areas.index.get_indexer(present) >= 0]  # hash lookups (isin on arrow strings is slow)
     no_population = 0
     if measure == "per_1000":
-        known = [i for i in ids if pd.notna(areas.at[i, "population"]) and areas.at[i, "population"] > 0]
-        no_population, ids = len(ids) - len(known), known
+        population = areas["population"].reindex(present)
+        known = present[population.notna().to_numpy() & (population > 0).to_numpy()]
+        no_population, present = len(present) - len(known), known
+    ids = present.tolist()
     if len(ids) < 3:
         reason = "no_population" if no_population else "too_few_areas"
         raise HotspotImpossible(
@@ -162,11 +165,10 @@ def hotspot_analysis(
             areas=len(ids),
             no_population=no_population,
         )
-    if len(ids) < len(w.id_order):
-        w = w_subset(w, ids, silence_warnings=True)
-        w.transform = "B"
+    if len(ids) < w.n:
+        w = w.subset(ids)
     counts = _located_counts(con, f, level, step)
-    counts = counts[counts["area_id"].isin(ids)]
+    counts = counts[pd.Index(ids).get_indexer(counts["area_id"]) >= 0]
     total = counts.groupby("area_id")["n"].sum().reindex(ids, fill_value=0)
     pop = areas["population"].reindex(ids)
     if permutations is None:
@@ -177,7 +179,7 @@ def hotspot_analysis(
     panel = panel.reindex(index=ids, columns=_step_starts(f, step), fill_value=0)
     steps = panel.shape[1]
     if steps >= 4:
-        rates = panel.apply(lambda column: _measure(column, pop, measure))
+        rates = _measure(panel, pop, measure)
         table = table.join(emerging_hotspots(rates, w))
     else:
         table["emerging"] = "too_few_steps"

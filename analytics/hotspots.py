@@ -1,35 +1,35 @@
 """Demand hotspots: Getis-Ord Gi* hot and cold spots and emerging-hotspot classes (``metrics.md``: Hotspots).
 
-Statistics come from the libraries made for them: contiguity weights from
-``libpysal``, Gi* from ``esda.G_Local(star=True)``, the false-discovery-rate
-threshold from ``esda.fdr`` and the Mann-Kendall trend from ``pymannkendall``.
-Everything here is a pure function on frames; no Streamlit.
+Gi* follows ``esda.G_Local(star=True)`` with binary queen contiguity (:mod:`analytics.contiguity`):
+its permutation inference is esda's own; its normal approximation — every emerging-hotspot step, and
+Gi* above the permutation limit — is esda's formulas computed for all time steps at once with one
+sparse matrix product (``tests/test_hotspots_vectorised.py`` checks them against esda to 1e-9). The
+false-discovery-rate threshold is ``esda.fdr``'s rule, per column; the Mann-Kendall trend is
+``pymannkendall``'s test, for every area at once (:mod:`analytics.mann_kendall`). Everything here is a pure function on frames; no Streamlit.
 """
 
 from __future__ import annotations
 
-import json
 import warnings
 
-import esda
-import geopandas as gpd
-import libpysal
 import numpy as np
 import pandas as pd
-import pymannkendall as mk
-from libpysal.weights.util import attach_islands, fill_diagonal
-from shapely.geometry import shape
+from scipy.special import ndtr
+
+from analytics.contiguity import Contiguity, queen_contiguity
+from analytics.mann_kendall import mann_kendall
 
 BANDS = (0.01, 0.05, 0.10)  # FDR levels of the 99 / 95 / 90 % confidence bands
 SIGNIFICANCE = 0.05  # hot or cold "significant" after FDR at this level
 EMERGING_SIGNIFICANCE = 0.10  # per-step significance of the emerging-hotspot rules (90 % confidence)
 
 
-def contiguity_weights(geoms: pd.DataFrame) -> libpysal.weights.W:
+def contiguity_weights(geoms: pd.DataFrame) -> Contiguity:
     """Binary queen contiguity between areas (``area_id``, GeoJSON ``geometry``); islands get their nearest neighbour.
 
     Examples
     --------
+    >>> import json
     >>> from shapely.geometry import box, mapping
     >>> cells = pd.DataFrame({"area_id": ["a", "b", "c"], "geometry": [json.dumps(mapping(box(x, 0, x + 1, 1)))
     ...                       for x in (0, 1, 5)]})
@@ -37,40 +37,72 @@ def contiguity_weights(geoms: pd.DataFrame) -> libpysal.weights.W:
     >>> sorted(w.neighbors["a"]), w.neighbors["c"]
     (['b'], ['b'])
     """
-    if geoms.empty:
-        raise ValueError("no areas to build spatial weights from")
-    frame = gpd.GeoDataFrame(
-        {"area_id": geoms["area_id"].astype(str).to_numpy()},
-        geometry=[shape(json.loads(g)) for g in geoms["geometry"]],
-        crs="EPSG:4326",
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        w = libpysal.weights.Queen.from_dataframe(frame, ids=frame["area_id"].tolist(), use_index=False)
-        if w.islands and len(frame) > 1:
-            points = frame.geometry.representative_point()
-            coords = np.column_stack([points.x, points.y])
-            knn = libpysal.weights.KNN.from_array(coords, k=1, ids=frame["area_id"].tolist())
-            w = attach_islands(w, knn)
-    ids = [str(i) for i in w.id_order]
-    w = libpysal.weights.W(
-        {str(k): [str(n) for n in v] for k, v in w.neighbors.items()}, id_order=ids, silence_warnings=True
-    )
-    w.transform = "B"
-    return w
+    return queen_contiguity(geoms)
 
 
-def gi_star(values: pd.Series, w: libpysal.weights.W, permutations: int = 999, seed: int = 12345) -> pd.DataFrame:
+def gi_star_normal(values: np.ndarray, w: Contiguity) -> tuple[np.ndarray, np.ndarray]:
+    """Gi* z-scores and one-sided normal p-values of every column of ``values`` (areas × steps) at once.
+
+    esda's ``G_Local(y, w, transform="B", star=True)`` statistic and moments (``calc``), column-wise:
+    G = (W* y) / Σy, E[G] = k/N, Var[G] = k (N − k) / (N − 1) / N² · s² / ȳ² with k the neighbours plus
+    the area itself; p = 1 − Φ(|z|). A column without variance gives NaN z and p (Gi* is undefined).
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> chain = Contiguity(("a", "b", "c"), sp.csr_matrix(np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], float)))
+    >>> z, p = gi_star_normal(np.array([[1.0], [2.0], [6.0]]), chain)
+    >>> round(float(z[2, 0]), 4)  # c: G = 8/9, k = 2, s² = 41/3 - 9: (8/9 - 2/3) / sqrt(2·1/2/9 · (14/3)/9)
+    0.9258
+    """
+    y = np.asarray(values, dtype=float)
+    if y.ndim == 1:
+        y = y[:, None]
+    n = y.shape[0]
+    weights = w.starred
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total = y.sum(axis=0)
+        statistic = (weights @ y) / total
+        mean = total / n
+        variance = (y**2).sum(axis=0) / n - mean**2
+        cardinality = np.asarray(weights.sum(axis=1), dtype=float)  # column vector: broadcasts over steps
+        expected = cardinality / n
+        expected_variance = cardinality * (n - cardinality)
+        expected_variance = expected_variance / (n - 1)
+        expected_variance = expected_variance * (1 / n**2)
+        expected_variance = expected_variance * (variance / mean**2)
+        z = (statistic - expected) / np.sqrt(expected_variance)
+    constant = np.ptp(y, axis=0) == 0
+    z[:, constant] = np.nan
+    return z, ndtr(-np.abs(z))
+
+
+def fdr_threshold(p: np.ndarray, alpha: float) -> np.ndarray:
+    """``esda.fdr(p, alpha)`` of every column of ``p`` (areas × steps): the Benjamini-Hochberg cut-off,
+    or the Bonferroni bound ``alpha / n`` when nothing passes. NaN p-values count as 1."""
+    p = np.where(np.isnan(p), 1.0, np.asarray(p, dtype=float))
+    if p.ndim == 1:
+        p = p[:, None]
+    n = p.shape[0]
+    descending = -np.sort(-p, axis=0)
+    cut = np.arange(n, 0, -1)[:, None] * alpha / n
+    passes = descending < cut
+    first = passes.argmax(axis=0)
+    return np.where(passes.any(axis=0), cut[first, 0], alpha / n)
+
+
+def gi_star(values: pd.Series, w: Contiguity, permutations: int = 999, seed: int = 12345) -> pd.DataFrame:
     """Gi* per area with one-sided p-values, the FDR-corrected classes and confidence bands.
 
     Parameters
     ----------
     values : pandas.Series
         The analysed value (count or per-1,000 rate) indexed by area id; areas of ``w`` missing here count 0.
-    w : libpysal.weights.W
-        Binary contiguity weights (:func:`contiguity_weights`).
+    w : analytics.contiguity.Contiguity
+        Binary contiguity (:func:`contiguity_weights`).
     permutations : int
-        Conditional permutations for the pseudo p-values (999 by default; 0 uses the normal approximation).
+        Conditional permutations for the pseudo p-values (esda's, 999 by default; 0 uses the normal
+        approximation, computed by :func:`gi_star_normal`).
     seed : int
         Fixed seed, so the same data gives the same classes.
 
@@ -85,25 +117,41 @@ def gi_star(values: pd.Series, w: libpysal.weights.W, permutations: int = 999, s
         raise ValueError("Gi* needs at least 3 areas")
     if np.ptp(y) == 0:  # no variance: Gi* is undefined, not "z 0" (and no p-value can be computed)
         return _undefined(y, w.id_order)
-    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
-        warnings.simplefilter("ignore")
-        g = esda.G_Local(
-            y, w, transform="B", permutations=permutations, star=True, seed=seed, keep_simulations=False, n_jobs=1
-        )
-    z = np.nan_to_num(np.asarray(g.Zs, dtype=float))
-    # one-sided either way (metrics.md): esda's p_sim is the folded pseudo p-value, p_norm = 1 - Φ(|z|)
-    p = np.asarray(g.p_sim if permutations else g.p_norm, dtype=float)
+    if permutations:
+        z, p = _gi_star_permuted(y, w, permutations, seed)
+    else:
+        z, p = (column[:, 0] for column in gi_star_normal(y, w))
+    z = np.nan_to_num(z)
     p = np.where(np.isfinite(p), p, 1.0)
     out = pd.DataFrame({"value": y, "z": z, "p": p}, index=pd.Index(w.id_order, name="area_id"))
-    out["p_fdr"] = _bh_adjusted(p)
+    out["p_fdr"] = bh_adjusted(p)
     band = np.zeros(len(y), dtype=int)
     for alpha, level in zip(reversed(BANDS), (90, 95, 99)):
-        threshold = esda.fdr(p, alpha) if (p <= alpha).any() else -1.0
+        threshold = fdr_threshold(p, alpha)[0] if (p <= alpha).any() else -1.0
         band = np.where(p <= threshold, level, band)
     out["band"] = np.sign(z).astype(int) * band
     significant = np.abs(out["band"]) >= round((1 - SIGNIFICANCE) * 100)
     out["spot"] = np.where(significant & (z > 0), "hot", np.where(significant & (z < 0), "cold", "none"))
     return out
+
+
+def _gi_star_permuted(y: np.ndarray, w: Contiguity, permutations: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """esda's Gi* with conditional permutations: z and the folded (one-sided) pseudo p-value."""
+    import esda
+
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore")
+        g = esda.G_Local(
+            y,
+            w.to_libpysal(),
+            transform="B",
+            permutations=permutations,
+            star=True,
+            seed=seed,
+            keep_simulations=False,
+            n_jobs=1,
+        )
+    return np.asarray(g.Zs, dtype=float), np.asarray(g.p_sim, dtype=float)
 
 
 def _undefined(y: np.ndarray, ids) -> pd.DataFrame:
@@ -116,44 +164,45 @@ def _undefined(y: np.ndarray, ids) -> pd.DataFrame:
     )
 
 
-def _bh_adjusted(p: np.ndarray) -> np.ndarray:
-    from scipy.stats import false_discovery_control
+def bh_adjusted(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values, as ``scipy.stats.false_discovery_control(p, method="bh")``
+    (without importing ``scipy.stats``, seconds in a new process): p_(k) · m / k, then the running minimum
+    from the largest p down, at most 1.
 
-    return false_discovery_control(np.clip(p, 0, 1), method="bh")
+    Examples
+    --------
+    >>> bh_adjusted(np.array([0.01, 0.04, 0.03, 0.5])).tolist()  # 0.04·4/3 and 0.03·4/2 ≥ 0.04·4/3
+    [0.04, 0.05333333333333334, 0.05333333333333334, 0.5]
+    """
+    p = np.clip(np.asarray(p, dtype=float), 0, 1)
+    m = len(p)
+    order = np.argsort(p, kind="stable")
+    scaled = p[order] * m / np.arange(1, m + 1)
+    adjusted = np.empty(m)
+    adjusted[order] = np.minimum.accumulate(scaled[::-1])[::-1]
+    return np.clip(adjusted, 0, 1)
 
 
-def with_self_weights(w: libpysal.weights.W) -> libpysal.weights.W:
-    """``w`` with each area its own neighbour (weight 1): the Gi* structure, built once for many runs
-    (``esda.G_Local(star=True)`` would otherwise rebuild it on every call)."""
-    if (w.sparse.diagonal() != 0).all():
-        return w
-    starred = fill_diagonal(w, 1.0)
-    starred.transform = "B"
-    return starred
-
-
-def step_gi_star(panel: pd.DataFrame, w: libpysal.weights.W) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Gi* z and significance per time step.
+def step_gi_star(panel: pd.DataFrame, w: Contiguity) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Gi* z and significance per time step, every step in one sparse product.
 
     ``panel`` has one row per area id (index) and one column per step. Each step uses
     the normal approximation of Gi* (as emerging-hotspot analysis does) with an FDR
     correction at :data:`EMERGING_SIGNIFICANCE` across the areas of that step.
-    Returns ``(z, sign)`` frames: ``sign`` is +1 significant hot, −1 significant cold, 0 otherwise.
+    Returns ``(z, sign)`` frames: ``sign`` is +1 significant hot, −1 significant cold, 0 otherwise;
+    a step without variance has z 0 and nothing significant.
     """
-    z = pd.DataFrame(index=pd.Index(w.id_order, name="area_id"), columns=panel.columns, dtype=float)
-    sign = pd.DataFrame(0, index=z.index, columns=panel.columns, dtype=int)
-    starred = with_self_weights(w)
-    for step in panel.columns:
-        result = gi_star(panel[step], starred, permutations=0)
-        p = result["p"].fillna(1.0)  # a step without variance: nothing significant, z taken as 0
-        threshold = esda.fdr(p.to_numpy(), EMERGING_SIGNIFICANCE)
-        z[step] = result["z"].fillna(0.0)
-        significant = p <= threshold
-        sign[step] = np.where(significant, np.sign(result["z"]), 0).astype(int)
-    return z, sign
+    values = panel.reindex(w.id_order).fillna(0).to_numpy(dtype=float)
+    z, p = gi_star_normal(values, w)
+    p = np.where(np.isnan(p), 1.0, p)
+    significant = p <= fdr_threshold(p, EMERGING_SIGNIFICANCE)[None, :]
+    z = np.nan_to_num(z)
+    index = pd.Index(w.id_order, name="area_id")
+    sign = np.where(significant, np.sign(z), 0).astype(int)
+    return pd.DataFrame(z, index=index, columns=panel.columns), pd.DataFrame(sign, index=index, columns=panel.columns)
 
 
-def emerging_class(sign: np.ndarray, z: np.ndarray, trend_p: float = 0.05) -> str:
+def emerging_class(sign: np.ndarray, z: np.ndarray, trend_p: float = 0.05, trend: int | None = None) -> str:
     """The emerging-hotspot class of one area from its per-step significance (+1/−1/0) and Gi* z series.
 
     Rules (after ArcGIS's Emerging Hot Spot Analysis), for hot spots and mirrored for cold:
@@ -163,7 +212,8 @@ def emerging_class(sign: np.ndarray, z: np.ndarray, trend_p: float = 0.05) -> st
     significant increasing / no / decreasing Mann-Kendall trend of z; ``sporadic`` hot in the
     final step, on and off before, under 90 %, never cold; ``oscillating`` hot in the final
     step and cold at some earlier step; ``historical`` not hot in the final step but hot in
-    ≥ 90 % of steps. Otherwise ``none``.
+    ≥ 90 % of steps. Otherwise ``none``. ``trend`` (+1/−1/0), when given, is the Mann-Kendall trend of
+    ``z`` at ``trend_p`` already computed (:func:`analytics.mann_kendall.mann_kendall`); else it is computed here.
 
     Examples
     --------
@@ -175,13 +225,16 @@ def emerging_class(sign: np.ndarray, z: np.ndarray, trend_p: float = 0.05) -> st
     'none'
     """
     for direction, suffix in ((1, "hot"), (-1, "cold")):
-        cls = _one_direction(sign == direction, sign == -direction, z * direction, trend_p)
+        known = None if trend is None else trend * direction  # the trend of −z is the mirror of z's
+        cls = _one_direction(sign == direction, sign == -direction, z * direction, trend_p, known)
         if cls:
             return f"{cls}_{suffix}"
     return "none"
 
 
-def _one_direction(on: np.ndarray, opposite: np.ndarray, z: np.ndarray, trend_p: float) -> str | None:
+def _one_direction(
+    on: np.ndarray, opposite: np.ndarray, z: np.ndarray, trend_p: float, trend: int | None = None
+) -> str | None:
     n = len(on)
     share = on.sum() / n if n else 0.0
     if n == 0 or not on.any():
@@ -189,8 +242,8 @@ def _one_direction(on: np.ndarray, opposite: np.ndarray, z: np.ndarray, trend_p:
     if share >= 0.9:
         if not on[-1]:
             return "historical"
-        trend = _trend(z, trend_p)
-        return {"increasing": "intensifying", "decreasing": "diminishing"}.get(trend, "persistent")
+        direction = _trend(z, trend_p) if trend is None else trend
+        return {1: "intensifying", -1: "diminishing"}.get(direction, "persistent")
     if not on[-1]:
         return None
     earlier = on[:-1]
@@ -209,10 +262,10 @@ def _last_off(on: np.ndarray) -> int:
     return int(off[-1]) if off.size else -1
 
 
-def _trend(z: np.ndarray, alpha: float) -> str:
+def _trend(z: np.ndarray, alpha: float) -> int:
     if len(z) < 4 or np.allclose(z, z[0]):
-        return "no trend"
-    return mk.original_test(z, alpha=alpha).trend
+        return 0
+    return int(mann_kendall(z[None, :], alpha).trend[0])
 
 
 EMERGING_CLASSES = tuple(
@@ -231,7 +284,7 @@ EMERGING_CLASSES = tuple(
 ) + ("none",)
 
 
-def emerging_hotspots(panel: pd.DataFrame, w: libpysal.weights.W) -> pd.DataFrame:
+def emerging_hotspots(panel: pd.DataFrame, w: Contiguity) -> pd.DataFrame:
     """Emerging-hotspot class, Mann-Kendall trend and hot/cold step counts per area.
 
     ``panel``: values per area (index) and time step (columns, in time order), at least 4 steps.
@@ -243,21 +296,22 @@ def emerging_hotspots(panel: pd.DataFrame, w: libpysal.weights.W) -> pd.DataFram
     panel = panel.reindex(w.id_order).fillna(0)
     z, sign = step_gi_star(panel, w)
     z_values, signs = z.to_numpy(dtype=float), sign.to_numpy()
-    rows = []
-    for i, area in enumerate(z.index):
-        s, zs = signs[i], z_values[i]
-        # the trend only matters (and is only reported) where some step was significant
-        trend = mk.original_test(zs) if (s != 0).any() and not np.allclose(zs, zs[0]) else None
-        rows.append(
-            {
-                "area_id": area,
-                "emerging": emerging_class(s, zs),
-                "trend_tau": None if trend is None else float(trend.Tau),
-                "trend_p": None if trend is None else float(trend.p),
-                "hot_steps": int((s > 0).sum()),
-                "cold_steps": int((s < 0).sum()),
-                "steps": len(s),
-                "z_last": float(zs[-1]),
-            }
-        )
-    return pd.DataFrame(rows).set_index("area_id")
+    # the trend only matters (and is only reported) where some step was significant and z is not constant
+    tested = (signs != 0).any(axis=1) & ~np.isclose(z_values, z_values[:, :1]).all(axis=1)
+    trend = mann_kendall(z_values)
+    directions = np.where(tested, trend.trend, 0)
+    emerging = np.full(len(z_values), "none", dtype=object)
+    for i in np.flatnonzero((signs != 0).any(axis=1)):  # an area never significant has no class
+        emerging[i] = emerging_class(signs[i], z_values[i], trend=int(directions[i]))
+    return pd.DataFrame(
+        {
+            "emerging": emerging,
+            "trend_tau": np.where(tested, trend.tau, np.nan),
+            "trend_p": np.where(tested, trend.p, np.nan),
+            "hot_steps": (signs > 0).sum(axis=1),
+            "cold_steps": (signs < 0).sum(axis=1),
+            "steps": signs.shape[1],
+            "z_last": z_values[:, -1],
+        },
+        index=z.index,
+    )

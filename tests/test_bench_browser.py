@@ -32,6 +32,14 @@ def test_ratios_are_to_the_floor_measured_beside_the_page_and_a_visit_not_drawn_
     assert "3.00 s  1.50x" in lines[4] and "1.50x" in lines[4] and "not drawn" in lines[4]  # after: 6 ÷ 4 first
 
 
+def test_the_map_share_row_sits_under_the_page_with_its_own_ratio():
+    floor = _variant(4.0, 2.0, 1.0)
+    page = {"floor": floor, "after": _variant(8.0, 4.0, 3.0, floor), "maps_hidden": _variant(6.0, 2.5, 1.5, floor)}
+    lines = render({"runs": 1, "hide_maps": False, "pages": {"grid_map": page}}).splitlines()
+    assert lines[3].startswith("grid_map ") and "4.00 s  2.00x" in lines[3]
+    assert lines[4].startswith("grid_map · maps hidden") and "2.50 s  1.25x" in lines[4]  # 2.5 ÷ 2.0
+
+
 def test_median_leaves_out_visits_not_drawn():
     assert _median([3.0, None, 1.0, 2.0]) == 2.0
     assert _median([None, None]) is None

@@ -138,6 +138,7 @@ def suspended_panel(key, f: Filters) -> None:
             "suspended_overdue_cases.csv",
             "dl_suspended",
             height=300,
+            rows_shown=int(data.config()["closed_loop"]["overdue_rows_shown"]),
         )
 
 
@@ -181,6 +182,7 @@ def _overdue_table(frame: pd.DataFrame) -> None:
         "overdue_cases.csv",
         "dl_overdue",
         height=360,
+        rows_shown=int(data.config()["closed_loop"]["overdue_rows_shown"]),
     )
 
 

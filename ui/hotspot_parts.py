@@ -16,8 +16,8 @@ from analytics.hotspots import EMERGING_CLASSES
 from ui import data
 from ui.deck_chart import deck_chart
 from ui.filters import labels
-from ui.i18n import fmt_date, fmt_int, t
-from ui.maps import area_map
+from ui.i18n import current_language, fmt_date, fmt_int, t
+from ui.maps import SerializedDeck, area_map
 from ui.tables import show_table
 
 LEVELS = ("grid", "community", "street")
@@ -156,8 +156,10 @@ def _labels(codes: pd.Series, label) -> pd.Series:
     return codes.map({c: label(c) for c in codes.unique()})
 
 
-def gi_map(key, result: HotspotResult, choice: Choice) -> None:
-    st.subheader(t("hot.gi_title"))
+@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=8)
+def _gi_deck(key, choice: Choice, lang: str) -> SerializedDeck:
+    """The Gi* map as JSON, kept for reruns (a 10,000-area map takes about 0.5 s to build and serialize)."""
+    result = _analysis(key, choice)
     geoms, _ = data.weights(key, choice.level)
     table = result.table.assign(
         fill=result.table["band"].map(BAND_COLOURS),
@@ -177,7 +179,12 @@ def gi_map(key, result: HotspotResult, choice: Choice) -> None:
         layer_id="gi-star",
         base=data.base_layer_for(key),
     )
-    deck_chart(deck, 460, key="hot_gi_map")
+    return SerializedDeck.of(deck)
+
+
+def gi_map(key, result: HotspotResult, choice: Choice) -> None:
+    st.subheader(t("hot.gi_title"))
+    deck_chart(_gi_deck(key, choice, current_language()), 460, key="hot_gi_map")
     counts = result.table["band"].value_counts()
     st.markdown(
         _chips([(BAND_COLOURS[b], f"{_band_label(b)} ({int(counts.get(b, 0))})") for b in (99, 95, 90, -90, -95, -99)]),
@@ -191,11 +198,10 @@ def gi_map(key, result: HotspotResult, choice: Choice) -> None:
     st.caption(t("hot.gi_note", method=method) + " " + t("edges.p_one_sided"))
 
 
-def emerging_map(key, result: HotspotResult, choice: Choice) -> None:
-    st.subheader(t("hot.emerging_title"))
-    if result.steps < 4:  # no class can be computed: say why instead of a blank map
-        st.info(t("edges.hot_too_few_steps", steps=result.steps, step=t(f"grain.{result.step}")))
-        return
+@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=8)
+def _emerging_deck(key, choice: Choice, lang: str) -> SerializedDeck:
+    """The emerging-hotspot map as JSON, kept for reruns."""
+    result = _analysis(key, choice)
     geoms, _ = data.weights(key, choice.level)
     table = result.table.assign(
         fill=result.table["emerging"].map(EMERGING_COLOURS),
@@ -212,7 +218,15 @@ def emerging_map(key, result: HotspotResult, choice: Choice) -> None:
         layer_id="emerging",
         base=data.base_layer_for(key),
     )
-    deck_chart(deck, 460, key="hot_emerging_map")
+    return SerializedDeck.of(deck)
+
+
+def emerging_map(key, result: HotspotResult, choice: Choice) -> None:
+    st.subheader(t("hot.emerging_title"))
+    if result.steps < 4:  # no class can be computed: say why instead of a blank map
+        st.info(t("edges.hot_too_few_steps", steps=result.steps, step=t(f"grain.{result.step}")))
+        return
+    deck_chart(_emerging_deck(key, choice, current_language()), 460, key="hot_emerging_map")
     counts = result.table["emerging"].value_counts()
     present = [c for c in EMERGING_CLASSES if c != "none" and counts.get(c, 0)]
     legend = [

@@ -90,17 +90,16 @@ def measure_baseline(db: Path, runs: int, memory_fraction: float) -> dict:
 
 
 def measure_browser(db: Path, runs: int, keys: list[str]) -> dict:
-    """Browser timings (new session, first visit, returning user) with maps drawn and with maps hidden."""
-    results = {}
-    for label, extra in (("maps", []), ("maps_hidden", ["--hide-maps"])):
-        log(f"bench: {db.name}: browser timing ({label})")
-        args = ["--db", str(db), "--runs", str(runs), "--pages", ",".join(keys), *extra]
-        results[label] = _worker("analytics.bench.browser", *args)
-        if "pages" in results[label]:
-            from analytics.bench.browser import render
+    """Browser timings (new session, first visit, returning user) of each page with its maps drawn and hidden,
+    interleaved in one run beside the floor (``--map-share``), so the map's share is measured under one load."""
+    log(f"bench: {db.name}: browser timing (maps drawn and hidden)")
+    args = ["--db", str(db), "--runs", str(runs), "--pages", ",".join(keys), "--map-share"]
+    result = _worker("analytics.bench.browser", *args)
+    if "pages" in result:
+        from analytics.bench.browser import render
 
-            log(render(results[label]))
-    return results
+        log(render(result))
+    return result
 
 
 def profile_pages(db: Path, prime: Path, keys: list[str], pages, out: Path, size: str) -> dict:

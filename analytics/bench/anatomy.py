@@ -6,7 +6,8 @@ One new browser session per page on a warm server (the page was visited once bef
 warm and the clock measures the browser): the JavaScript fetched (total, and the big lazily loaded chunks by
 name: plotly, deck.gl, vega), the bytes the server sent over the websocket (the page's elements and figure JSON),
 the number of elements by kind, the script runs, and the moments (seconds from navigation start) of the first
-contentful paint, the first element of each kind and the page completely drawn (as :mod:`analytics.bench.browser`
+contentful paint, the first element of each kind, the end of the last script run, the end of loading of each big
+lazy chunk and the page completely drawn (as :mod:`analytics.bench.browser`
 defines it). Prints a table and one JSON object on the last line.
 """
 
@@ -45,6 +46,7 @@ _WATCH = """() => {
         const app = document.querySelector('[data-testid="stApp"]');
         const state = app && app.getAttribute('data-test-script-state');
         if (state === 'running' && !running) { window.__gsRuns += 1; running = true; }
+        if (state === 'notRunning' && running) window.__gsRunEnd = now;  // the last script run's end
         if (state !== 'running') running = false;
     };
     new MutationObserver(look).observe(document, {subtree: true, childList: true, attributes: true});
@@ -54,6 +56,16 @@ _WATCH = """() => {
 def _chunk_name(url: str) -> str | None:
     match = re.search(r"/static/js/([^./]+)\.", url)
     return CHUNKS.get(match.group(1)) if match else None
+
+
+def _chunks_loaded(loaded: dict) -> dict:
+    """Seconds from navigation start at which each named lazy chunk finished loading (the latest of its files)."""
+    out: dict[str, float] = {}
+    for file, ms in loaded.items():
+        name = _chunk_name("/static/js/" + file)
+        if name:
+            out[name] = max(out.get(name, 0.0), ms / 1000)
+    return out
 
 
 def probe(browser, url: str, timeout_ms: float = 120_000) -> dict:
@@ -95,8 +107,12 @@ def probe(browser, url: str, timeout_ms: float = 120_000) -> dict:
                 const counts = {};
                 for (const [name, id] of Object.entries(kinds))
                     counts[name] = document.querySelectorAll(`[data-testid="${id}"]`).length;
+                const loaded = {};  // when each script finished loading (ms from navigation start), by file name
+                for (const r of performance.getEntriesByType('resource'))
+                    if (r.initiatorType === 'script' || r.name.endsWith('.js'))
+                        loaded[r.name.split('/').pop()] = r.responseEnd;
                 return {drawn: window.__gsDrawnAt, fcp: paint ? paint.startTime : null, first: window.__gsFirst,
-                        runs: window.__gsRuns, counts,
+                        runs: window.__gsRuns, run_end: window.__gsRunEnd ?? null, loaded, counts,
                         elements: document.querySelectorAll('[data-testid="stElementContainer"]').length};
             }""",
             KINDS,
@@ -108,6 +124,8 @@ def probe(browser, url: str, timeout_ms: float = 120_000) -> dict:
         "fcp_s": (facts["fcp"] or 0) / 1000,
         "first_s": {k: v / 1000 for k, v in (facts["first"] or {}).items()},
         "script_runs": facts["runs"],
+        "run_end_s": None if facts["run_end"] is None else facts["run_end"] / 1000,
+        "chunk_loaded_s": _chunks_loaded(facts["loaded"]),
         "elements": facts["elements"],
         "counts": {k: v for k, v in facts["counts"].items() if v},
         "js_kb": round(sum(scripts.values()) / 1024),
@@ -152,6 +170,10 @@ def render(result: dict) -> str:
     for key, v in result["pages"].items():
         chunks = ", ".join(f"{k} {kb}" for k, kb in sorted(v["chunks_kb"].items()))
         firsts = ", ".join(f"{k} {s:.2f}" for k, s in sorted(v["first_s"].items(), key=lambda kv: kv[1]))
+        if v.get("run_end_s") is not None:
+            firsts += f"; script run ended {v['run_end_s']:.2f}"
+        if v.get("chunk_loaded_s"):
+            firsts += "; loaded " + ", ".join(f"{k} {t:.2f}" for k, t in sorted(v["chunk_loaded_s"].items()))
         lines.append(
             f"{key:<13}{v['drawn_s']:>8.2f}{v['fcp_s']:>7.2f}{v['script_runs']:>5}{v['elements']:>6}"
             f"{v['js_kb']:>7}{v['socket_kb']:>7}  {chunks}; {firsts}"

@@ -1,6 +1,7 @@
 """Browser timing: how long a person waits for each page, beside a trivial Streamlit page measured the same way.
 
-    python -m analytics.bench.browser --db PATH [--runs 3] [--pages overview,trends] [--hide-maps] [--before DIR]
+    python -m analytics.bench.browser --db PATH [--runs 3] [--pages overview,trends] [--hide-maps | --map-share]
+                                      [--before DIR]
 
 For every page: the **first visit after a server start** (a fresh server, its first session), a **new session on a
 warm server** (a new browser context: empty cache, new websocket; the median of ``--runs``) and a **returning user**
@@ -14,7 +15,9 @@ fresh server serves it, another the page, and with ``--before DIR`` a third serv
 checkout (``git archive`` of the commit to compare with); they are visited **interleaved**, visit by visit, so a
 shared machine whose load changes during the run affects all of them alike, and each page's ratio is to the floor
 measured beside it. ``--hide-maps`` runs the app with deck.gl maps not drawn (``GRIDSCOPE_HIDE_MAPS=1``), to report
-the map's share apart: this browser draws WebGL in software. Prints one JSON object on the last line.
+the map's share apart: this browser draws WebGL in software. ``--map-share`` measures it in the same run instead: a
+further server serves the page with maps hidden, visited interleaved with the others (the row "maps hidden"), so
+the page with and without its maps and the floor share the same load. Prints one JSON object on the last line.
 """
 
 from __future__ import annotations
@@ -116,9 +119,19 @@ def _ratio(value, floor):
     return value / floor if value is not None and floor else None
 
 
-def run(db: Path, runs: int, page_keys: list[str] | None, hide_maps: bool, before: Path | None = None) -> dict:
-    """Per page: fresh servers for the trivial page, the page and (with ``before``) that checkout's page, measured
-    interleaved (:func:`measure_interleaved`); ratios are to the trivial page of the same round."""
+def run(
+    db: Path,
+    runs: int,
+    page_keys: list[str] | None,
+    hide_maps: bool,
+    before: Path | None = None,
+    map_share: bool = False,
+) -> dict:
+    """Per page: fresh servers for the trivial page, the page, (with ``map_share``) the page with its maps hidden
+    and (with ``before``) that checkout's page, measured interleaved (:func:`measure_interleaved`); ratios are to
+    the trivial page of the same round."""
+    if hide_maps and map_share:
+        raise ValueError("--hide-maps and --map-share exclude each other")
     from playwright.sync_api import sync_playwright
 
     from ui.navigation import PAGES
@@ -126,9 +139,18 @@ def run(db: Path, runs: int, page_keys: list[str] | None, hide_maps: bool, befor
     pages = [p for p in PAGES if page_keys is None or p.key in page_keys]
     env = {"GRIDSCOPE_HIDE_MAPS": "1"} if hide_maps else {}
     variants = {"trivial": (TRIVIAL, None, {}), "after": ("app.py", None, env)}
+    if map_share:
+        variants["maps_hidden"] = ("app.py", None, {"GRIDSCOPE_HIDE_MAPS": "1"})
     if before is not None:
         variants["before"] = ("app.py", before, env)
-    result = {"db": str(db), "runs": runs, "hide_maps": hide_maps, "before_root": str(before or ""), "pages": {}}
+    result = {
+        "db": str(db),
+        "runs": runs,
+        "hide_maps": hide_maps,
+        "map_share": map_share,
+        "before_root": str(before or ""),
+        "pages": {},
+    }
     with sync_playwright() as playwright:
         browser = launch_browser(playwright)
         try:
@@ -173,6 +195,8 @@ def render(result: dict) -> str:
         if "before" in variants:
             lines.append(f"{key + ' · before':<24}" + "".join(_cell(variants["before"], k) for k in KEYS))
         lines.append(f"{key:<24}" + "".join(_cell(variants["after"], k) for k in KEYS))
+        if "maps_hidden" in variants:
+            lines.append(f"{key + ' · maps hidden':<24}" + "".join(_cell(variants["maps_hidden"], k) for k in KEYS))
     return "\n".join(lines)
 
 
@@ -181,13 +205,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", required=True, help="the GridScope database the app serves")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--pages", help="page keys, comma-separated (default: every page)")
-    parser.add_argument("--hide-maps", action="store_true", help="do not draw deck.gl maps (the map's share apart)")
+    maps = parser.add_mutually_exclusive_group()
+    maps.add_argument("--hide-maps", action="store_true", help="do not draw deck.gl maps (the map's share apart)")
+    maps.add_argument(
+        "--map-share", action="store_true", help="also the page with maps hidden, interleaved in the same run"
+    )
     parser.add_argument(
         "--before", type=Path, help="another checkout (e.g. `git archive` of main) measured side by side"
     )
     args = parser.parse_args(argv)
     os.chdir(PROJECT_ROOT)
-    result = run(Path(args.db), args.runs, args.pages.split(",") if args.pages else None, args.hide_maps, args.before)
+    keys = args.pages.split(",") if args.pages else None
+    result = run(Path(args.db), args.runs, keys, args.hide_maps, args.before, args.map_share)
     print(render(result), file=sys.stderr)
     print(json.dumps(result))
     return 0
