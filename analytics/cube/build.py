@@ -48,20 +48,70 @@ def _check_lake(lake: Path) -> None:
         raise LakeError(f"not a GridScope lake (no Parquet files under {lake / 'cases'})")
 
 
+WHOLE_RANGE = (dt.date(1, 1, 1), dt.date(9999, 12, 31))  # a one-shot build: every day of every table
+
+
+def _month_start(day: dt.date, months: int = 0) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def build_periods(first: dt.date | None, last: dt.date | None, step_months: int) -> list[tuple[dt.date, dt.date]]:
+    """The ``[start, end)`` periods of a stepwise build: ``step_months`` calendar months each from the month of
+    ``first`` to that of ``last`` (the first report and the last one), the first open to the past and the
+    last to the future, so every day of every cube table falls in exactly one period. ``step_months = 0``, or
+    no cases: one period.
+
+    Examples
+    --------
+    >>> build_periods(dt.date(2025, 11, 28), dt.date(2026, 1, 3), 1)[1]
+    (datetime.date(2025, 12, 1), datetime.date(2026, 1, 1))
+    >>> len(build_periods(dt.date(2025, 11, 28), dt.date(2026, 1, 3), 0))
+    1
+    """
+    if isinstance(step_months, bool) or not isinstance(step_months, int) or step_months < 0:
+        raise ValueError(f"[cube] duckdb_step_months must be a whole number of months >= 0, not {step_months!r}")
+    if step_months == 0 or first is None or last is None:
+        return [WHOLE_RANGE]
+    cuts = []
+    cut = _month_start(first, step_months)
+    while cut <= last:
+        cuts.append(cut)
+        cut = _month_start(cut, step_months)
+    bounds = [WHOLE_RANGE[0], *cuts, WHOLE_RANGE[1]]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
 def build_duckdb(lake: Path, out: Path, settings: dict[str, int], cfg: dict | None = None) -> None:
-    """Run the cube statements on DuckDB over the lake's Parquet files, writing ``out/<table>/``."""
+    """Run the cube statements on DuckDB over the lake's Parquet files, writing ``out/<table>/``.
+
+    Each statement runs once per period of :func:`build_periods` (``[cube] duckdb_step_months``; one month by
+    default), each writing one Parquet file, so the memory a step needs follows the cases of a month, not of
+    the lake; DuckDB spills beyond ``[cube] duckdb_memory_limit`` to ``[cube] duckdb_temp_directory``.
+    """
+    from analytics.config import DEFAULTS
+
+    cube = {**DEFAULTS["cube"], **(cfg or {}).get("cube", {})}
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     limit_memory(con, cfg)
-    spill = _quote(out.parent / ".gridscope-spill")
-    con.execute(f"SET temp_directory = {spill}")  # not the working directory
+    spill = Path(cube["duckdb_temp_directory"]) if cube["duckdb_temp_directory"] else out.parent / ".gridscope-spill"
+    con.execute(f"SET temp_directory = {_quote(spill)}")  # not the working directory
     con.execute(
         f"CREATE VIEW cases AS SELECT * FROM read_parquet({_quote(lake_cases_glob(lake))}, hive_partitioning = true)"
     )
+    first, last = con.execute(
+        "SELECT CAST(min(reported_at) AS DATE), CAST(max(reported_at) AS DATE) FROM cases"
+    ).fetchone()
+    periods = build_periods(first, last, cube["duckdb_step_months"])
     for name, sql in statements(settings, "duckdb").items():
         target = out / name
         target.mkdir(parents=True)
-        con.execute(f"COPY ({sql}) TO {_quote(target / 'part-0.parquet')} (FORMAT parquet, COMPRESSION zstd)")
+        for number, (start, end) in enumerate(periods):
+            con.execute(
+                f"COPY ({sql}) TO {_quote(target / f'part-{number:04d}.parquet')} (FORMAT parquet, COMPRESSION zstd)",
+                {"period_start": start, "period_end": end},
+            )
     con.close()
 
 
@@ -99,8 +149,10 @@ def build_spark(lake: Path | str, out: Path | str, settings: dict[str, int], spa
     cases_root = f"{str(lake).rstrip('/')}/cases"
     frame = spark.read.option("basePath", cases_root).option("recursiveFileLookup", "false").parquet(cases_root)
     frame.createOrReplaceTempView("cases")
+    start, end = WHOLE_RANGE  # Spark splits the work itself: one period, the same SQL text
     for name, sql in statements(settings, "spark").items():
-        spark.sql(sql).write.mode("errorifexists").parquet(f"{str(out).rstrip('/')}/{name}")
+        frame = spark.sql(sql, args={"period_start": start, "period_end": end})
+        frame.write.mode("errorifexists").parquet(f"{str(out).rstrip('/')}/{name}")
 
 
 def assemble_cube_db(
