@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from analytics.cube.read import table_suffix
-from analytics.filters import Filters, case_filter_sql
+from analytics.filters import Filters, area_filter_sql, area_params, case_filter_sql, level_columns
 
 # Split values of analytics.trends.SPLITS the cube carries (column of daily aliased c); "area" joins grids.
 CUBE_SPLITS = {
@@ -82,3 +82,38 @@ def cube_has_reports(con: duckdb.DuckDBPyConnection, first: dt.date | None = Non
         return con.cursor().execute("SELECT 1 FROM daily_by_kind WHERE reported > 0 LIMIT 1").fetchone() is not None
     sql = "SELECT 1 FROM daily_by_kind WHERE day >= $first AND day < $last AND reported > 0 LIMIT 1"
     return con.cursor().execute(sql, {"first": first, "last": last}).fetchone() is not None
+
+
+def cube_reported_by_area(con: duckdb.DuckDBPyConnection, f: Filters, level: str) -> pd.DataFrame:
+    """The frame of :func:`analytics.metrics.reported_by_area` (every area of ``level``, reported in the
+    period, 0 when none) from the cube."""
+    id_col, name_col = level_columns(level)
+    where, params = case_filter_sql(f)
+    sql = f"""
+        WITH areas AS (
+            SELECT {id_col} AS area_id, any_value({name_col}) AS area_name
+            FROM grids g WHERE {id_col} IS NOT NULL AND {area_filter_sql(f, "g")} GROUP BY {id_col}
+        ), agg AS (
+            SELECT g.{id_col} AS area_id, sum(c.reported) AS reported
+            FROM daily{table_suffix(f)} c JOIN grids g ON g.grid_id = c.grid_id
+            WHERE c.day >= $start_day AND c.day < $end_day AND {where}
+            GROUP BY g.{id_col}
+        )
+        SELECT areas.area_id, areas.area_name, coalesce(agg.reported, 0)::BIGINT AS reported
+        FROM areas LEFT JOIN agg USING (area_id)
+        ORDER BY area_id"""
+    bound = {**params, **area_params(f), "start_day": f.start, "end_day": f.end}
+    return con.cursor().execute(sql, bound).df()
+
+
+def cube_daily_category_counts(con: duckdb.DuckDBPyConnection, f: Filters, weeks: int) -> pd.DataFrame:
+    """``day``, ``category_code``, ``name``, ``n`` (reports) from ``weeks`` before the period of ``f`` to its
+    end: the rows :func:`analytics.alerts.daily_category_counts` pivots, from the cube."""
+    where, params = case_filter_sql(f)
+    sql = f"""
+        SELECT c.day, c.category_code, any_value(k.category_name) AS name, sum(c.reported)::BIGINT AS n
+        FROM daily c LEFT JOIN categories k ON k.category_code = c.category_code
+        WHERE c.day >= $first_day AND c.day < $end_day AND {where}
+        GROUP BY c.day, c.category_code HAVING sum(c.reported) > 0"""
+    bound = {**params, "first_day": f.start - dt.timedelta(weeks=int(weeks)), "end_day": f.end}
+    return con.cursor().execute(sql, bound).df()
