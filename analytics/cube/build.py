@@ -155,6 +155,30 @@ def build_spark(lake: Path | str, out: Path | str, settings: dict[str, int], spa
         frame.write.mode("errorifexists").parquet(f"{str(out).rstrip('/')}/{name}")
 
 
+SNAPSHOT = "open_snapshot_by_kind"
+
+
+def snapshot_sql(columns: list[str]) -> str:
+    """``open_snapshot_by_kind``: the day-end snapshot of every grid and kind on every day from the first to
+    the last change (the running sums of ``open_changes_by_kind``) from the grid and kind's first change on
+    (before it a grid has no row, as in the sum of its changes); ordered by day, so the overview reads the one
+    day ending its period, not the changes of all history."""
+    keys = ("grid_id", "day", "kind")
+    sums = ",\n".join(f"CAST(sum(coalesce(o.{c}, 0)) OVER w AS BIGINT) AS {c}" for c in columns if c not in keys)
+    return f"""CREATE TABLE {SNAPSHOT} AS
+WITH bounds AS (SELECT min(day) AS first, max(day) AS last FROM open_changes_by_kind),
+days AS (SELECT CAST(unnest(generate_series(first, last, INTERVAL 1 DAY)) AS DATE) AS day FROM bounds),
+grid_kinds AS (SELECT DISTINCT grid_id, kind FROM open_changes_by_kind),
+dense AS (
+    SELECT k.grid_id, d.day, k.kind, {sums}, count(o.day) OVER w AS changes_so_far
+    FROM grid_kinds k CROSS JOIN days d
+    LEFT JOIN open_changes_by_kind o
+      ON o.grid_id IS NOT DISTINCT FROM k.grid_id AND o.kind IS NOT DISTINCT FROM k.kind AND o.day = d.day
+    WINDOW w AS (PARTITION BY k.grid_id, k.kind ORDER BY d.day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+)
+SELECT * EXCLUDE (changes_so_far) FROM dense WHERE changes_so_far > 0 ORDER BY day, grid_id"""
+
+
 def assemble_cube_db(
     lake: Path, out: Path, settings: dict[str, int], engine: str, seconds: float, cfg: dict | None = None
 ) -> Path:
@@ -174,6 +198,7 @@ def assemble_cube_db(
         con.execute(
             f"CREATE TABLE {name}_by_kind AS SELECT {group}, {sums} FROM {name} GROUP BY ALL ORDER BY day, grid_id"
         )
+    con.execute(snapshot_sql(_columns(con, "open_changes_by_kind")))
     for source in sorted(
         lake.glob("*.parquet")
     ):  # the lake's other tables: grids and meta copied, the rest read in place
