@@ -151,7 +151,8 @@ def build_spark(lake: Path | str, out: Path | str, settings: dict[str, int], spa
     frame.createOrReplaceTempView("cases")
     start, end = WHOLE_RANGE  # Spark splits the work itself: one period, the same SQL text
     for name, sql in statements(settings, "spark").items():
-        frame = spark.sql(sql, args={"period_start": start, "period_end": end})
+        # ISO text, cast to DATE/TIMESTAMP in the SQL (py4j renders date(1, 1, 1) as "1-01-01", which Java rejects)
+        frame = spark.sql(sql, args={"period_start": start.isoformat(), "period_end": end.isoformat()})
         frame.write.mode("errorifexists").parquet(f"{str(out).rstrip('/')}/{name}")
 
 
