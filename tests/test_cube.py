@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from analytics.access.scope import Scope
-from analytics.cube.build import CUBE_DB, build_cube, build_periods
+from analytics.cube.build import CUBE_DB, WHOLE_RANGE, build_cube, build_periods
 from analytics.cube.dialect import CUBE_TABLES, bin_edges_seconds, cube_settings, statements
 from analytics.cube.read import bin_middles_hours, histogram_quantile, quantile_error_bound
 from analytics.filters import Filters
@@ -20,6 +20,7 @@ from analytics.lake.export import LakeError, export_lake
 from analytics.metrics import by_area, summary
 
 QUANTILES = ("median_handling_hours", "p90_handling_hours")
+EVERY_DAY = {"period_start": WHOLE_RANGE[0], "period_end": WHOLE_RANGE[1]}  # the cube SQL's bound period
 
 
 @pytest.fixture(scope="module")
@@ -192,7 +193,7 @@ def test_histogram_bins_and_error_bound(tmp_path):
         "CREATE VIEW v AS SELECT *, 'g' AS grid_id, 'demand' AS kind, NULL AS category_code, NULL AS category_major,"
         " NULL AS source, closed_at AS reported_at, 'closed' AS status FROM cases"
     )
-    got = con.execute(sql.replace("FROM cases", "FROM v")).fetchall()
+    got = con.execute(sql.replace("FROM cases", "FROM v"), EVERY_DAY).fetchall()
     bins = {r[6] for r in got}
     assert {b for b in expected_bins if b is not None} <= bins
     edges = bin_edges_seconds(settings)
@@ -216,7 +217,8 @@ def test_histogram_quantiles_within_the_stated_bound():
     )
     hist = con.execute(
         f"SELECT bin, sum(cases) FROM ({statements(settings)['handling_histogram'].replace('FROM cases', 'FROM v')})"
-        " GROUP BY bin ORDER BY bin"
+        " GROUP BY bin ORDER BY bin",
+        EVERY_DAY,
     ).fetchall()
     bins, counts = [b for b, _ in hist], [int(n) for _, n in hist]
     hours = np.array(seconds) / 3600
