@@ -21,6 +21,7 @@ import pandas as pd
 from analytics import metrics
 from analytics.anomaly import spike_matrix
 from analytics.coverage import data_coverage
+from analytics.cube.series import cube_daily_category_counts
 from analytics.departments import department_metrics_pair
 from analytics.filters import Filters, case_filter_sql, period_params
 
@@ -144,13 +145,16 @@ def daily_category_counts(con: duckdb.DuckDBPyConnection, f: Filters, weeks: int
 
     Days outside the data coverage are NaN (missing), days inside it without a case 0.
     """
-    where, params = case_filter_sql(f)
-    sql = f"""
-        SELECT c.reported_at::DATE AS day, c.category_code, any_value(c.category_name) AS name, count(*) AS n
-        FROM cases c
-        WHERE c.reported_at >= $start - INTERVAL {weeks} WEEK AND c.reported_at < $end AND {where}
-        GROUP BY ALL"""
-    counts = con.cursor().execute(sql, {**params, **period_params(f)}).df()
+    if metrics.is_cube(con):  # province scale: the same counts from the cube's report days
+        counts = cube_daily_category_counts(con, f, weeks)
+    else:
+        where, params = case_filter_sql(f)
+        sql = f"""
+            SELECT c.reported_at::DATE AS day, c.category_code, any_value(c.category_name) AS name, count(*) AS n
+            FROM cases c
+            WHERE c.reported_at >= $start - INTERVAL {weeks} WEEK AND c.reported_at < $end AND {where}
+            GROUP BY ALL"""
+        counts = con.cursor().execute(sql, {**params, **period_params(f)}).df()
     if counts.empty:
         return pd.DataFrame(), pd.Series(dtype=object)
     names = counts.groupby("category_code")["name"].first()

@@ -126,6 +126,8 @@ DEFAULTS: dict[str, Any] = {
         "spark_driver_memory": "2g",
         "spark_shuffle_partitions": 8,
         "duckdb_memory_limit": "3GB",
+        "duckdb_temp_directory": "",
+        "duckdb_step_months": 1,
     },
 }
 

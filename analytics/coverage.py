@@ -47,6 +47,21 @@ def _meta_day(con: duckdb.DuckDBPyConnection, key: str) -> dt.date | None:
         return None
 
 
+def _has_reports(con: duckdb.DuckDBPyConnection, first: dt.date | None = None, last: dt.date | None = None) -> bool:
+    """True when a case was reported (in ``[first, last)`` when given); in cube mode the cube answers, so the
+    lake's files are not opened."""
+    from analytics.cube.read import is_cube
+    from analytics.cube.series import cube_has_reports
+
+    if is_cube(con):
+        return cube_has_reports(con, first, last)
+    if first is None or last is None:
+        return con.cursor().execute("SELECT 1 FROM cases LIMIT 1").fetchone() is not None
+    sql = "SELECT 1 FROM cases WHERE reported_at >= $first AND reported_at < $last LIMIT 1"
+    params = {"first": dt.datetime.combine(first, dt.time()), "last": dt.datetime.combine(last, dt.time())}
+    return con.cursor().execute(sql, params).fetchone() is not None
+
+
 def data_coverage(con: duckdb.DuckDBPyConnection) -> Coverage | None:
     """The coverage of the loaded data, or None when there are no cases.
 
@@ -55,7 +70,7 @@ def data_coverage(con: duckdb.DuckDBPyConnection) -> Coverage | None:
     """
     start, end = _meta_day(con, "data_start"), _meta_day(con, "data_end")
     if start and end:  # no scan of every report time (a cube's cases are a view over a lake)
-        if con.cursor().execute("SELECT 1 FROM cases LIMIT 1").fetchone() is None:
+        if not _has_reports(con):
             return None
         return Coverage(start, max(end, start + dt.timedelta(days=1)))
     first, last = con.cursor().execute("SELECT min(reported_at), max(reported_at) FROM cases").fetchone()
@@ -90,12 +105,10 @@ def default_period(con: duckdb.DuckDBPyConnection, coverage: Coverage) -> tuple[
         return coverage.start, coverage.end
     # Latest month first, one month's rows at a time (zone maps skip the rest; usually the first month has data),
     # instead of truncating every report time of the coverage to its month.
-    sql = "SELECT 1 FROM cases WHERE reported_at >= $first AND reported_at < $last LIMIT 1"
     month = months_before(last_end, 1)
     while month >= first_full:
         after = _month_after(month)
-        params = {"first": dt.datetime.combine(month, dt.time()), "last": dt.datetime.combine(after, dt.time())}
-        if con.cursor().execute(sql, params).fetchone() is not None:
+        if _has_reports(con, month, after):
             return month, after
         month = months_before(month, 1)
     return coverage.start, coverage.end

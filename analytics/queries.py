@@ -78,6 +78,11 @@ def top_categories(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 10, 
 def category_counts(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Every category reported in P with its count in P and in the previous equal period, most reported first:
     the rows :func:`top_of` picks from (one query for any number of top lists of the same filters)."""
+    from analytics.cube.read import is_cube
+    from analytics.cube.series import cube_category_counts
+
+    if is_cube(con):  # province scale: the same rows from the cube (no case rows read)
+        return cube_category_counts(con, f)
     where, params = case_filter_sql(f)
     prev = f.previous()
     sql = f"""

@@ -16,6 +16,8 @@ import pandas as pd
 
 from analytics.anomaly import flag_spikes
 from analytics.coverage import data_coverage
+from analytics.cube.read import is_cube
+from analytics.cube.series import cube_trend_counts
 from analytics.filters import Filters, case_filter_sql, level_columns, period_params
 from analytics.queries import grain_unit
 
@@ -87,11 +89,15 @@ def series(
     span = covered_span(con, f)
     if span is None:
         return pd.DataFrame(columns=["bucket", "series", "reported", "partial"])
-    sql = f"""SELECT date_trunc('{unit}', c.reported_at) AS bucket, {expr}::TEXT AS series, count(*) AS reported
-              FROM cases c {join}
-              WHERE c.reported_at >= $start AND c.reported_at < $end AND {where}
-              GROUP BY ALL"""
-    frame = con.cursor().execute(sql, {**params, **period_params(f)}).df()
+    if is_cube(con):  # province scale: the same counts from the cube's report days (no case rows read)
+        area_col = level_columns(level or "street")[0] if split == "area" else None
+        frame = cube_trend_counts(con, f, unit, split, area_col)
+    else:
+        sql = f"""SELECT date_trunc('{unit}', c.reported_at) AS bucket, {expr}::TEXT AS series, count(*) AS reported
+                  FROM cases c {join}
+                  WHERE c.reported_at >= $start AND c.reported_at < $end AND {where}
+                  GROUP BY ALL"""
+        frame = con.cursor().execute(sql, {**params, **period_params(f)}).df()
     if frame.empty:
         return pd.DataFrame(columns=["bucket", "series", "reported", "partial"])
     frame["series"] = frame["series"].fillna("unknown")

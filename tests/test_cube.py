@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from analytics.access.scope import Scope
-from analytics.cube.build import CUBE_DB, build_cube
+from analytics.cube.build import CUBE_DB, WHOLE_RANGE, build_cube, build_periods
 from analytics.cube.dialect import CUBE_TABLES, bin_edges_seconds, cube_settings, statements
 from analytics.cube.read import bin_middles_hours, histogram_quantile, quantile_error_bound
 from analytics.filters import Filters
@@ -20,6 +20,7 @@ from analytics.lake.export import LakeError, export_lake
 from analytics.metrics import by_area, summary
 
 QUANTILES = ("median_handling_hours", "p90_handling_hours")
+EVERY_DAY = {"period_start": WHOLE_RANGE[0], "period_end": WHOLE_RANGE[1]}  # the cube SQL's bound period
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +67,42 @@ def test_duckdb_and_spark_cubes_are_equal(lake, duck_cube, spark, tmp_path):
         left, right = (_sorted(c.execute(f"SELECT * FROM {table}").df()) for c in (a, b))
         assert len(left) > 0, table
         pd.testing.assert_frame_equal(left, right, check_dtype=False, obj=table)
+
+
+def test_build_periods_cut_months_open_at_both_ends():
+    # 2025-11-28 .. 2026-02-03 in one-month steps: Nov (open to the past), Dec, Jan, Feb (open to the future)
+    first, last = dt.date(2025, 11, 28), dt.date(2026, 2, 3)
+    past, future = dt.date(1, 1, 1), dt.date(9999, 12, 31)
+    assert build_periods(first, last, 1) == [
+        (past, dt.date(2025, 12, 1)),
+        (dt.date(2025, 12, 1), dt.date(2026, 1, 1)),
+        (dt.date(2026, 1, 1), dt.date(2026, 2, 1)),
+        (dt.date(2026, 2, 1), future),
+    ]
+    assert build_periods(first, last, 2) == [(past, dt.date(2026, 1, 1)), (dt.date(2026, 1, 1), future)]
+    assert build_periods(first, last, 0) == [(past, future)]
+    assert build_periods(None, None, 1) == [(past, future)]  # a lake without cases
+    with pytest.raises(ValueError, match="duckdb_step_months"):
+        build_periods(first, last, -1)
+
+
+def test_month_by_month_build_equals_one_shot_build(lake, duck_cube, tmp_path):
+    """The default DuckDB build runs month by month; a one-shot build and a five-month-step build of the same
+    lake give exactly the same tables, row for row."""
+    months = len(list((duck_cube / "daily").glob("*.parquet")))
+    assert months >= 12  # the demo lake spans more than a year: one part per month
+    one_shot, five = tmp_path / "one", tmp_path / "five"
+    build_cube(lake, one_shot, cfg={"cube": {"duckdb_step_months": 0}})
+    build_cube(lake, five, cfg={"cube": {"duckdb_step_months": 5}})
+    assert len(list((one_shot / "daily").glob("*.parquet"))) == 1
+    monthly = duckdb.connect(str(duck_cube / CUBE_DB), read_only=True)
+    for other in (one_shot, five):
+        con = duckdb.connect(str(other / CUBE_DB), read_only=True)
+        for table in [*CUBE_TABLES, "daily_by_kind", "open_changes_by_kind"]:
+            left, right = (_sorted(c.execute(f"SELECT * FROM {table}").df()) for c in (monthly, con))
+            assert len(left) > 0, table
+            pd.testing.assert_frame_equal(left, right, obj=f"{other.name}/{table}")
+        con.close()
 
 
 def _filters(grid_id: str, street_id: str, category: str) -> list[Filters]:
@@ -156,7 +193,7 @@ def test_histogram_bins_and_error_bound(tmp_path):
         "CREATE VIEW v AS SELECT *, 'g' AS grid_id, 'demand' AS kind, NULL AS category_code, NULL AS category_major,"
         " NULL AS source, closed_at AS reported_at, 'closed' AS status FROM cases"
     )
-    got = con.execute(sql.replace("FROM cases", "FROM v")).fetchall()
+    got = con.execute(sql.replace("FROM cases", "FROM v"), EVERY_DAY).fetchall()
     bins = {r[6] for r in got}
     assert {b for b in expected_bins if b is not None} <= bins
     edges = bin_edges_seconds(settings)
@@ -180,7 +217,8 @@ def test_histogram_quantiles_within_the_stated_bound():
     )
     hist = con.execute(
         f"SELECT bin, sum(cases) FROM ({statements(settings)['handling_histogram'].replace('FROM cases', 'FROM v')})"
-        " GROUP BY bin ORDER BY bin"
+        " GROUP BY bin ORDER BY bin",
+        EVERY_DAY,
     ).fetchall()
     bins, counts = [b for b, _ in hist], [int(n) for _, n in hist]
     hours = np.array(seconds) / 3600

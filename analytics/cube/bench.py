@@ -4,6 +4,7 @@
 The overview's figures are the calls the overview makes for its tiles and map: :func:`analytics.metrics.summary`
 for the period and the previous period and :func:`analytics.metrics.by_area` at grid level; timed on a fresh
 connection (cold) and again (warm), best of ``--repeat``, wall-clock and CPU seconds. Prints one JSON object (``docs/performance.md``).
+``--cubes A/cube.duckdb B/cube.duckdb`` only times those figures on cubes already built, alternating between them.
 """
 
 from __future__ import annotations
@@ -83,13 +84,33 @@ def run(db: Path, work: Path, spark: bool, repeat: int) -> dict:
     return out
 
 
+def compare_cubes(cubes: list[Path], repeat: int, rounds: int = 3) -> dict:
+    """The overview's figures on built cubes (``cube.duckdb`` files), side by side in one run: ``rounds``
+    rounds, each timing every cube in turn (so a change in the machine's load hits them alike), with the
+    load average beside each round."""
+    import os
+
+    out: dict = {str(c): [] for c in cubes}
+    for _ in range(rounds):
+        for cube in cubes:
+            figures = overview_figures(cube, last_full_month(cube), repeat)
+            out[str(cube)].append({**figures, "load_average_1min": round(os.getloadavg()[0], 2)})
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", required=True, type=Path, help="a GridScope database (read only)")
-    parser.add_argument("--work", required=True, type=Path, help="a scratch folder for the lake and cubes")
+    parser.add_argument("--db", type=Path, help="a GridScope database (read only)")
+    parser.add_argument("--work", type=Path, help="a scratch folder for the lake and cubes")
     parser.add_argument("--spark", action="store_true", help="also build the cube on Spark in local mode")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--cubes", nargs="+", type=Path, help="only time the overview on these cube.duckdb files")
     args = parser.parse_args(argv)
+    if args.cubes:
+        print(json.dumps(compare_cubes(args.cubes, args.repeat), indent=2))
+        return 0
+    if not args.db or not args.work:
+        parser.error("--db and --work are required (or --cubes)")
     print(json.dumps(run(args.db, args.work, args.spark, args.repeat), indent=2))
     return 0
 

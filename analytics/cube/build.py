@@ -48,20 +48,70 @@ def _check_lake(lake: Path) -> None:
         raise LakeError(f"not a GridScope lake (no Parquet files under {lake / 'cases'})")
 
 
+WHOLE_RANGE = (dt.date(1, 1, 1), dt.date(9999, 12, 31))  # a one-shot build: every day of every table
+
+
+def _month_start(day: dt.date, months: int = 0) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def build_periods(first: dt.date | None, last: dt.date | None, step_months: int) -> list[tuple[dt.date, dt.date]]:
+    """The ``[start, end)`` periods of a stepwise build: ``step_months`` calendar months each from the month of
+    ``first`` to that of ``last`` (the first report and the last one), the first open to the past and the
+    last to the future, so every day of every cube table falls in exactly one period. ``step_months = 0``, or
+    no cases: one period.
+
+    Examples
+    --------
+    >>> build_periods(dt.date(2025, 11, 28), dt.date(2026, 1, 3), 1)[1]
+    (datetime.date(2025, 12, 1), datetime.date(2026, 1, 1))
+    >>> len(build_periods(dt.date(2025, 11, 28), dt.date(2026, 1, 3), 0))
+    1
+    """
+    if isinstance(step_months, bool) or not isinstance(step_months, int) or step_months < 0:
+        raise ValueError(f"[cube] duckdb_step_months must be a whole number of months >= 0, not {step_months!r}")
+    if step_months == 0 or first is None or last is None:
+        return [WHOLE_RANGE]
+    cuts = []
+    cut = _month_start(first, step_months)
+    while cut <= last:
+        cuts.append(cut)
+        cut = _month_start(cut, step_months)
+    bounds = [WHOLE_RANGE[0], *cuts, WHOLE_RANGE[1]]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
 def build_duckdb(lake: Path, out: Path, settings: dict[str, int], cfg: dict | None = None) -> None:
-    """Run the cube statements on DuckDB over the lake's Parquet files, writing ``out/<table>/``."""
+    """Run the cube statements on DuckDB over the lake's Parquet files, writing ``out/<table>/``.
+
+    Each statement runs once per period of :func:`build_periods` (``[cube] duckdb_step_months``; one month by
+    default), each writing one Parquet file, so the memory a step needs follows the cases of a month, not of
+    the lake; DuckDB spills beyond ``[cube] duckdb_memory_limit`` to ``[cube] duckdb_temp_directory``.
+    """
+    from analytics.config import DEFAULTS
+
+    cube = {**DEFAULTS["cube"], **(cfg or {}).get("cube", {})}
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     limit_memory(con, cfg)
-    spill = _quote(out.parent / ".gridscope-spill")
-    con.execute(f"SET temp_directory = {spill}")  # not the working directory
+    spill = Path(cube["duckdb_temp_directory"]) if cube["duckdb_temp_directory"] else out.parent / ".gridscope-spill"
+    con.execute(f"SET temp_directory = {_quote(spill)}")  # not the working directory
     con.execute(
         f"CREATE VIEW cases AS SELECT * FROM read_parquet({_quote(lake_cases_glob(lake))}, hive_partitioning = true)"
     )
+    first, last = con.execute(
+        "SELECT CAST(min(reported_at) AS DATE), CAST(max(reported_at) AS DATE) FROM cases"
+    ).fetchone()
+    periods = build_periods(first, last, cube["duckdb_step_months"])
     for name, sql in statements(settings, "duckdb").items():
         target = out / name
         target.mkdir(parents=True)
-        con.execute(f"COPY ({sql}) TO {_quote(target / 'part-0.parquet')} (FORMAT parquet, COMPRESSION zstd)")
+        for number, (start, end) in enumerate(periods):
+            con.execute(
+                f"COPY ({sql}) TO {_quote(target / f'part-{number:04d}.parquet')} (FORMAT parquet, COMPRESSION zstd)",
+                {"period_start": start, "period_end": end},
+            )
     con.close()
 
 
@@ -99,8 +149,35 @@ def build_spark(lake: Path | str, out: Path | str, settings: dict[str, int], spa
     cases_root = f"{str(lake).rstrip('/')}/cases"
     frame = spark.read.option("basePath", cases_root).option("recursiveFileLookup", "false").parquet(cases_root)
     frame.createOrReplaceTempView("cases")
+    start, end = WHOLE_RANGE  # Spark splits the work itself: one period, the same SQL text
     for name, sql in statements(settings, "spark").items():
-        spark.sql(sql).write.mode("errorifexists").parquet(f"{str(out).rstrip('/')}/{name}")
+        # ISO text, cast to DATE/TIMESTAMP in the SQL (py4j renders date(1, 1, 1) as "1-01-01", which Java rejects)
+        frame = spark.sql(sql, args={"period_start": start.isoformat(), "period_end": end.isoformat()})
+        frame.write.mode("errorifexists").parquet(f"{str(out).rstrip('/')}/{name}")
+
+
+SNAPSHOT = "open_snapshot_by_kind"
+
+
+def snapshot_sql(columns: list[str]) -> str:
+    """``open_snapshot_by_kind``: the day-end snapshot of every grid and kind on every day from the first to
+    the last change (the running sums of ``open_changes_by_kind``) from the grid and kind's first change on
+    (before it a grid has no row, as in the sum of its changes); ordered by day, so the overview reads the one
+    day ending its period, not the changes of all history."""
+    keys = ("grid_id", "day", "kind")
+    sums = ",\n".join(f"CAST(sum(coalesce(o.{c}, 0)) OVER w AS BIGINT) AS {c}" for c in columns if c not in keys)
+    return f"""CREATE TABLE {SNAPSHOT} AS
+WITH bounds AS (SELECT min(day) AS first, max(day) AS last FROM open_changes_by_kind),
+days AS (SELECT CAST(unnest(generate_series(first, last, INTERVAL 1 DAY)) AS DATE) AS day FROM bounds),
+grid_kinds AS (SELECT DISTINCT grid_id, kind FROM open_changes_by_kind),
+dense AS (
+    SELECT k.grid_id, d.day, k.kind, {sums}, count(o.day) OVER w AS changes_so_far
+    FROM grid_kinds k CROSS JOIN days d
+    LEFT JOIN open_changes_by_kind o
+      ON o.grid_id IS NOT DISTINCT FROM k.grid_id AND o.kind IS NOT DISTINCT FROM k.kind AND o.day = d.day
+    WINDOW w AS (PARTITION BY k.grid_id, k.kind ORDER BY d.day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+)
+SELECT * EXCLUDE (changes_so_far) FROM dense WHERE changes_so_far > 0 ORDER BY day, grid_id"""
 
 
 def assemble_cube_db(
@@ -122,6 +199,7 @@ def assemble_cube_db(
         con.execute(
             f"CREATE TABLE {name}_by_kind AS SELECT {group}, {sums} FROM {name} GROUP BY ALL ORDER BY day, grid_id"
         )
+    con.execute(snapshot_sql(_columns(con, "open_changes_by_kind")))
     for source in sorted(
         lake.glob("*.parquet")
     ):  # the lake's other tables: grids and meta copied, the rest read in place

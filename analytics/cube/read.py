@@ -129,6 +129,16 @@ def _grouping(group: str | None, where: str) -> tuple[str, str, str]:
     return f"g.{group} AS area_id, ", "JOIN grids g ON g.grid_id = c.grid_id", f"GROUP BY g.{group}"
 
 
+def _open_source(suffix: str) -> str:
+    """The day-end snapshot rows at the end of the period: without category filters, the one day of
+    ``open_snapshot_by_kind`` ending it (the last day with changes when the period ends later; none when it
+    ends before the first); else the running sum of every change of ``open_changes`` before the period's end."""
+    if suffix == "_by_kind":
+        return """(SELECT * FROM open_snapshot_by_kind WHERE day = least(CAST($end_day AS DATE) - 1,
+                   (SELECT max(day) FROM open_changes_by_kind)))"""
+    return "(SELECT * FROM open_changes WHERE day < $end_day)"
+
+
 def counts_sql(where: str, group: str | None = None, suffix: str = "") -> str:
     """Every additive and day-end count for the filter ``where`` (cube tables aliased ``c``), optionally
     grouped by ``group`` (a column of ``grids`` aliased ``g``, whitelisted by the caller)."""
@@ -139,7 +149,7 @@ def counts_sql(where: str, group: str | None = None, suffix: str = "") -> str:
                  coalesce(sum(c.disputes_received) FILTER (WHERE c.day > $window_day), 0)
                  + coalesce(sum({late}) FILTER (WHERE c.day = $window_day), 0) AS disputes_window_open
                  FROM daily{suffix} c {join} WHERE {IN_DAYS} AND {where} {by}""",
-        "o": f"SELECT {key}{_sums(OPEN_SUMS)} FROM open_changes{suffix} c {join} WHERE c.day < $end_day AND {where} {by}",
+        "o": f"SELECT {key}{_sums(OPEN_SUMS)} FROM {_open_source(suffix)} c {join} WHERE {where} {by}",
         "s": f"""SELECT {key}coalesce(sum(c.worker_self_handled), 0)::BIGINT AS worker_self_handled
                  FROM self_handled{suffix} c {join} WHERE {IN_DAYS} AND c.closed_day < $end_day AND {where} {by}""",
         "x": f"""SELECT {key}max(epoch($end - c.earliest_due) / 86400.0) AS suspended_overdue_max_days

@@ -5,6 +5,10 @@
 -- never user text. Every column of metrics.md is attributed to the day of the event that defines it: reported
 -- counts to the report day, filed to the filing day, closed and call-backs to the closure day; what is not additive
 -- over days (open, overdue, suspended at a day's end) is stored as changes whose running sum is the day-end snapshot.
+-- $period_start and $period_end (dates, bound parameters) select the rows keyed by a day in [start, end): every
+-- row of every table has one such day (report, filing, closure, change or overdue-from day), so builds of
+-- disjoint periods that cover all days are the one-shot build cut into parts (the DuckDB build runs month by
+-- month to bound its memory; a one-shot build passes 0001-01-01 and 9999-12-31).
 
 -- name: daily
 WITH events AS (
@@ -31,11 +35,13 @@ WITH events AS (
                  AND closed_at <= reported_at + INTERVAL {dispute_days} DAY THEN 1 ELSE 0 END
                AS disputes_resolved_district
     FROM cases
+    WHERE reported_at >= CAST($period_start AS TIMESTAMP) AND reported_at < CAST($period_end AS TIMESTAMP)
     UNION ALL
     SELECT grid_id, CAST(filed_at AS DATE) AS day, kind, category_code, category_major, source,
            0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
     FROM cases
-    WHERE filed_at IS NOT NULL AND status <> 'cancelled'
+    WHERE filed_at >= CAST($period_start AS TIMESTAMP) AND filed_at < CAST($period_end AS TIMESTAMP)
+      AND status <> 'cancelled'
     UNION ALL
     SELECT grid_id, CAST(closed_at AS DATE) AS day, kind, category_code, category_major, source,
            0, 0, 1,
@@ -51,7 +57,8 @@ WITH events AS (
                 WHEN callback_valid AND satisfaction = 'basic' THEN 9 ELSE 0 END,
            0, 0, 0, 0, 0, 0, 0, 0
     FROM cases
-    WHERE closed_at IS NOT NULL AND status <> 'cancelled'
+    WHERE closed_at >= CAST($period_start AS TIMESTAMP) AND closed_at < CAST($period_end AS TIMESTAMP)
+      AND status <> 'cancelled'
 )
 SELECT grid_id, day, kind, category_code, category_major, source,
        CAST(sum(reported) AS BIGINT) AS reported,
@@ -112,6 +119,7 @@ SELECT grid_id, day, kind, category_code, category_major, source,
        CAST(sum(open_overdue) AS BIGINT) AS open_overdue,
        CAST(sum(suspended_overdue) AS BIGINT) AS suspended_overdue
 FROM changes
+WHERE day >= CAST($period_start AS DATE) AND day < CAST($period_end AS DATE)
 GROUP BY grid_id, day, kind, category_code, category_major, source;
 
 -- name: suspended_spans
@@ -122,6 +130,10 @@ SELECT grid_id, kind, category_code, category_major, source,
        count(*) AS cases
 FROM cases
 WHERE filed_at IS NOT NULL AND due_at IS NOT NULL AND status = 'suspended'
+  AND CASE WHEN due_at > filed_at THEN CAST(due_at AS DATE) ELSE CAST(filed_at AS DATE) END
+      >= CAST($period_start AS DATE)
+  AND CASE WHEN due_at > filed_at THEN CAST(due_at AS DATE) ELSE CAST(filed_at AS DATE) END
+      < CAST($period_end AS DATE)
 GROUP BY grid_id, kind, category_code, category_major, source,
          CASE WHEN due_at > filed_at THEN CAST(due_at AS DATE) ELSE CAST(filed_at AS DATE) END,
          CAST(closed_at AS DATE);
@@ -132,6 +144,7 @@ SELECT grid_id, CAST(reported_at AS DATE) AS day, CAST(closed_at AS DATE) AS clo
 FROM cases
 WHERE reporter_worker_id IS NOT NULL AND status <> 'cancelled' AND self_handled
   AND dispatched_at IS NULL AND closed_at IS NOT NULL
+  AND reported_at >= CAST($period_start AS TIMESTAMP) AND reported_at < CAST($period_end AS TIMESTAMP)
 GROUP BY grid_id, CAST(reported_at AS DATE), CAST(closed_at AS DATE), kind, category_code, category_major, source;
 
 -- name: handling_histogram
@@ -139,7 +152,8 @@ WITH durations AS (
     SELECT grid_id, CAST(closed_at AS DATE) AS day, kind, category_code, category_major, source,
            epoch(date_trunc('second', closed_at)) - epoch(date_trunc('second', filed_at)) AS seconds
     FROM cases
-    WHERE closed_at IS NOT NULL AND status <> 'cancelled' AND closed_at >= filed_at
+    WHERE closed_at >= CAST($period_start AS TIMESTAMP) AND closed_at < CAST($period_end AS TIMESTAMP)
+      AND status <> 'cancelled' AND closed_at >= filed_at
 ), first_guess AS (
     SELECT grid_id, day, kind, category_code, category_major, source, seconds,
            CASE WHEN seconds < {bin_base_seconds} THEN 0
