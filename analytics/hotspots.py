@@ -25,18 +25,8 @@ EMERGING_SIGNIFICANCE = 0.10  # per-step significance of the emerging-hotspot ru
 
 
 def contiguity_weights(geoms: pd.DataFrame) -> Contiguity:
-    """Binary queen contiguity between areas (``area_id``, GeoJSON ``geometry``); islands get their nearest neighbour.
-
-    Examples
-    --------
-    >>> import json
-    >>> from shapely.geometry import box, mapping
-    >>> cells = pd.DataFrame({"area_id": ["a", "b", "c"], "geometry": [json.dumps(mapping(box(x, 0, x + 1, 1)))
-    ...                       for x in (0, 1, 5)]})
-    >>> w = contiguity_weights(cells)
-    >>> sorted(w.neighbors["a"]), w.neighbors["c"]
-    (['b'], ['b'])
-    """
+    """Binary queen contiguity between areas (``area_id``, GeoJSON ``geometry``); islands get their nearest
+    neighbour (:func:`analytics.contiguity.queen_contiguity`, whose example shows it)."""
     return queen_contiguity(geoms)
 
 
