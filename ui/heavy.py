@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 import streamlit as st
@@ -94,6 +94,12 @@ def running() -> list[Future]:
     """The computations not finished yet."""
     with _LOCK:
         return [future for future, _ in _JOBS.values() if not future.done()]
+
+
+def ready(jobs: list[Future], wait_seconds: float) -> bool:
+    """Whether ``jobs`` are all done, after waiting up to ``wait_seconds`` for them: a page of a city of a
+    few million cases gets its values at once, only a bigger one draws a placeholder meanwhile."""
+    return not wait(jobs, timeout=max(0.0, float(wait_seconds))).not_done
 
 
 @st.fragment(run_every=POLL_SECONDS)

@@ -36,7 +36,8 @@ LIBRARIES = (
     "analytics.trends",
     "analytics.coverage",
     "analytics.basemap",
-    "scipy.stats",
+    "esda",  # the hotspot page's permutation inference (up to 2,000 areas: every demo and district city)
+    "libpysal.weights",
 )
 
 
