@@ -97,7 +97,7 @@ DEFAULTS: dict[str, Any] = {
         "rebound_distance_m": 30.0,
     },
     "freshness": {"refresh_seconds": 30, "amber_minutes": 30},
-    "startup": {"warm_up": True},
+    "startup": {"warm_up": False},
     "limits": {"heavy_analyses": 1, "wait_seconds": 5.0},
     "sync": {
         "batch_rows": 50_000,

@@ -48,6 +48,6 @@ def test_a_fresh_process_is_warmed_for_every_page(demo_db):
     assert "ui.no_such_parts" not in out["timings"]
 
 
-def test_warm_up_can_be_turned_off():
+def test_warm_up_is_off_unless_configured():
     assert warmup.start({"startup": {"warm_up": False}}) is None
-    assert warmup.enabled({}) is True
+    assert warmup.enabled({}) is False and warmup.enabled({"startup": {"warm_up": True}}) is True

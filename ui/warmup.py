@@ -8,8 +8,10 @@ starts (``python -m ui.serve``, which ``scripts/run.sh`` uses), so the first vis
 what any new session costs. It reads nothing a user could not see later and caches no per-user
 result: only code, the connection every session shares, and jieba's dictionaries.
 
-``[startup] warm_up = false`` turns it off (a machine so small that a visitor right after the start
-should not share the CPU with it).
+``[startup] warm_up = true`` turns it on. It is off by default: measured in Chromium on the 1M city
+(``python -m analytics.bench.warm``, docs/performance.md), the overview's first visit 20 s after a start was
+not faster with it (the browser and the first queries dominate, not loading code); what it saves is the
+late loads of other pages (jieba's name model: 2.2 s idle before a profile's first case list).
 """
 
 from __future__ import annotations
@@ -82,12 +84,12 @@ def _connection() -> None:
 
 
 def enabled(cfg: dict) -> bool:
-    return bool(cfg.get("startup", {}).get("warm_up", True))
+    return bool(cfg.get("startup", {}).get("warm_up", False))
 
 
 def start(cfg: dict) -> threading.Thread | None:
-    """Warm in a daemon thread (returned) once the Streamlit server runs, or do nothing when
-    ``[startup] warm_up`` is false."""
+    """Warm in a daemon thread (returned) once the Streamlit server runs, or do nothing unless
+    ``[startup] warm_up`` is true."""
     if not enabled(cfg):
         return None
 
