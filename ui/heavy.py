@@ -96,16 +96,25 @@ def running() -> list[Future]:
         return [future for future, _ in _JOBS.values() if not future.done()]
 
 
-def ready(jobs: list[Future], wait_seconds: float) -> bool:
-    """Whether ``jobs`` are all done, after waiting up to ``wait_seconds`` for them: a page of a city of a
-    few million cases gets its values at once, only a bigger one draws a placeholder meanwhile."""
+def ready(jobs: list[Future], wait_seconds: float | None = None) -> bool:
+    """Whether ``jobs`` are all done, after waiting up to ``wait_seconds`` (default ``[limits] wait_seconds``)
+    for them: a page of a city of a few million cases gets its values at once, only a bigger one draws a
+    placeholder meanwhile."""
+    if wait_seconds is None:
+        from ui import data
+
+        wait_seconds = data.config()["limits"]["wait_seconds"]
     return not wait(jobs, timeout=max(0.0, float(wait_seconds))).not_done
 
 
 @st.fragment(run_every=POLL_SECONDS)
-def waiting(jobs: list[Future], placeholder: Callable[[], None]) -> None:
-    """Draw ``placeholder`` and check ``jobs`` every :data:`POLL_SECONDS`; once all are done, draw the whole
-    page again (it then shows the results, and nothing polls any more)."""
+def waiting(jobs: list[Future], placeholder: Callable[[], None], done: Callable[[], None] | None = None) -> None:
+    """Draw ``placeholder`` and check ``jobs`` every :data:`POLL_SECONDS`. Once all are done: ``done`` draws the
+    results in place (only this fragment reruns), or without it the whole page is drawn again (it then shows
+    the results, and nothing polls any more)."""
     if all(job.done() for job in jobs):
-        st.rerun()
+        if done is None:
+            st.rerun()
+        done()
+        return
     placeholder()

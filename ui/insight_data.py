@@ -70,14 +70,6 @@ def repeat_rates_job(db_key, f: Filters, level: str) -> Future:
     return heavy.submit(("repeat_rates", db_key, f, level), compute, _workers())
 
 
-def repeats(db_key, f: Filters) -> pd.DataFrame:
-    return repeats_job(db_key, f).result()
-
-
-def rebounds(db_key, f: Filters) -> pd.DataFrame:
-    return rebounds_job(db_key, f).result()
-
-
 def repeat_rates(db_key, f: Filters, level: str) -> pd.DataFrame:
     return repeat_rates_job(db_key, f, level).result()
 

@@ -163,7 +163,7 @@ def repeat_panel(key, f: Filters) -> None:
     )
     level = area_level(f)
     jobs = [load.repeat_rates_job(key, f, level), load.repeats_job(key, f), load.rebounds_job(key, f)]
-    if not heavy.ready(jobs, data.config()["limits"]["wait_seconds"]):  # minutes at 20 M: terms usable meanwhile
+    if not heavy.ready(jobs):  # minutes at 20 M cases: the terms tab is usable meanwhile
         heavy.waiting(jobs, _repeats_placeholder)
         return
     per_area, found, back = (job.result() for job in jobs)

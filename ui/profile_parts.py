@@ -143,10 +143,15 @@ def repeats_panel(key, f: Filters, level: str, area: str) -> None:
 
     st.subheader(t("profile.repeats"))
     job = repeat_rates_job(key, dataclasses.replace(f, level=None, area=None), level)
-    if heavy.ready([job], data.config()["limits"]["wait_seconds"]):
+    if heavy.ready([job]):
         _repeat_tiles(job.result(), area)
-    else:
-        _repeat_tiles_waiting(job, area)
+        return
+
+    def placeholder() -> None:  # the tiles fill in within the fragment: no page rerun under a reader who moved on
+        _repeat_tiles(None, area)
+        st.caption(t("heavy.computing_note"))
+
+    heavy.waiting([job], placeholder, done=lambda: _repeat_tiles(job.result(), area))
 
 
 def _repeat_tiles(peers: pd.DataFrame | None, area: str) -> None:
@@ -167,17 +172,6 @@ def _repeat_tiles(peers: pd.DataFrame | None, area: str) -> None:
             delta_arrow="off",
             border=True,
         )
-
-
-@st.fragment(run_every=heavy.POLL_SECONDS)
-def _repeat_tiles_waiting(job, area: str) -> None:
-    """Placeholder tiles that check the background analysis every few seconds and show the values in place
-    once it is done (only this panel reruns: the page is never drawn again under a reader who moved on)."""
-    if job.done():
-        _repeat_tiles(job.result(), area)
-        return
-    _repeat_tiles(None, area)
-    st.caption(t("heavy.computing_note"))
 
 
 def trend_panel(key, area_f: Filters) -> None:
