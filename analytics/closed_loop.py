@@ -76,42 +76,62 @@ def stage_durations(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     return con.cursor().execute(" UNION ALL ".join(parts), {**params, **period_params(f)}).df()
 
 
-OVERDUE_SQL = """
-SELECT c.case_id, c.kind, c.category_code, c.category_name, c.department, c.grid_id, g.grid_name,
-       g.community_name, g.street_name, c.status, c.reported_at, c.due_at,
-       round(epoch($end - c.due_at) / 3600.0, 1) AS hours_overdue,
-       round(epoch($end - c.due_at) / 86400.0, 1) AS days_overdue, c.description
+_OVERDUE_FROM = """
 FROM cases c LEFT JOIN grids g ON g.grid_id = c.grid_id
 WHERE c.filed_at < $end AND c.status <> 'cancelled' AND (c.closed_at IS NULL OR c.closed_at >= $end)
   AND c.due_at < $end AND {where}
-ORDER BY hours_overdue DESC, c.case_id
+"""
+_DAYS_OVERDUE = "round(epoch($end - c.due_at) / 86400.0, 1)"
+OVERDUE_SQL = (
+    """
+SELECT c.case_id, c.kind, c.category_code, c.category_name, c.department, c.grid_id, g.grid_name,
+       g.community_name, g.street_name, c.status, c.reported_at, c.due_at,
+       round(epoch($end - c.due_at) / 3600.0, 1) AS hours_overdue,
+       """
+    + _DAYS_OVERDUE
+    + """ AS days_overdue, c.description"""
+    + _OVERDUE_FROM
+    + """ORDER BY hours_overdue DESC, c.case_id
 LIMIT {limit}
 """
+)
+# Every open overdue case, however many the list holds: its count, and the median and oldest age in days
+# (rounded to 0.1 day as the list shows them).
+OVERDUE_SUMMARY_SQL = (
+    f"SELECT count(*) AS count, quantile_cont({_DAYS_OVERDUE}, 0.5) AS median_days_overdue, "
+    f"max({_DAYS_OVERDUE}) AS max_days_overdue" + _OVERDUE_FROM
+)
+
+
+def _overdue_where(f: Filters, suspended: bool | None) -> tuple[str, dict]:
+    where, params = case_filter_sql(f)
+    if suspended is not None:
+        where += " AND c.status = 'suspended'" if suspended else " AND c.status <> 'suspended'"
+    return where, {**params, "end": period_params(f)["end"]}
 
 
 def overdue_cases(
     con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 5000, suspended: bool | None = False
 ) -> pd.DataFrame:
-    """Open overdue cases as of the end of P, most overdue first (descriptions unmasked: mask before showing).
+    """Open overdue cases as of the end of P, the ``limit`` most overdue first (descriptions unmasked: mask
+    before showing); :func:`overdue_summary` counts them all.
 
     ``suspended``: False (default) leaves suspended (挂账) cases out, as open overdue does by default;
     True lists only them (the suspended overdue of ``metrics.md``); None lists both.
     """
-    where, params = case_filter_sql(f)
-    if suspended is not None:
-        where += " AND c.status = 'suspended'" if suspended else " AND c.status <> 'suspended'"
-    sql = OVERDUE_SQL.format(where=where, limit=int(limit))
-    return con.cursor().execute(sql, {**params, "end": period_params(f)["end"]}).df()
+    where, params = _overdue_where(f, suspended)
+    return con.cursor().execute(OVERDUE_SQL.format(where=where, limit=int(limit)), params).df()
 
 
-def suspended_summary(overdue: pd.DataFrame) -> dict:
-    """Count and age (median and oldest days past the deadline) of suspended overdue cases
-    (a frame from :func:`overdue_cases` with ``suspended=True``)."""
-    days = pd.to_numeric(overdue["days_overdue"], errors="coerce").dropna()
+def overdue_summary(con: duckdb.DuckDBPyConnection, f: Filters, suspended: bool | None = False) -> dict:
+    """Count, median and oldest age (days past the deadline, to 0.1 day) of every open overdue case as of the
+    end of P — not only the ones :func:`overdue_cases` lists. ``suspended`` as there."""
+    where, params = _overdue_where(f, suspended)
+    count, median, oldest = con.cursor().execute(OVERDUE_SUMMARY_SQL.format(where=where), params).fetchone()
     return {
-        "count": len(overdue),
-        "median_days_overdue": float(days.median()) if len(days) else None,
-        "max_days_overdue": float(days.max()) if len(days) else None,
+        "count": int(count),
+        "median_days_overdue": None if median is None else float(median),
+        "max_days_overdue": None if oldest is None else float(oldest),
     }
 
 

@@ -68,7 +68,7 @@ DEFAULTS: dict[str, Any] = {
     "map": {"tile_url": ""},
     "privacy": {"unmask": False},
     "compare": {"alpha": 0.05},
-    "closed_loop": {"overdue_rows_shown": 500},
+    "closed_loop": {"overdue_rows_shown": 500, "overdue_rows_listed": 5000},
     "presentation": {"rotate_seconds": 30, "refresh_seconds": 300},
     "dispatch": {
         "confidence_threshold": 0.6,

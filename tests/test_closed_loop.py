@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from analytics.closed_loop import lifecycle_funnel, overdue_cases, stage_durations, worker_metrics
+from analytics.closed_loop import lifecycle_funnel, overdue_cases, overdue_summary, stage_durations, worker_metrics
 from analytics.config import DEFAULTS
 from analytics.departments import department_metrics
 from analytics.filters import Filters
@@ -142,3 +142,20 @@ def test_collapsing_grid_ranks_at_the_bottom_only_in_its_period(demo_con):
     )
     assert during.loc[grid, "rank"] >= 0.95 * during["rank"].max()  # in the bottom 5 %
     assert before.loc[grid, "rank"] < 0.8 * before["rank"].max()  # not near the bottom before
+
+
+def test_overdue_summary_counts_every_case_when_the_list_holds_fewer():
+    con = empty_store()
+    # five open cases past their deadline at the end of March (1 April 00:00): 1, 2, 3, 10 and 20.5 days
+    dues = ["2025-03-31 00:00", "2025-03-30 00:00", "2025-03-29 00:00", "2025-03-22 00:00", "2025-03-11 12:00"]
+    add_cases(con, [{"reported_at": "2025-03-01 09:00", "due_at": d, "status": "dispatched"} for d in dues])
+    listed = overdue_cases(con, MARCH, limit=2)
+    assert list(listed["days_overdue"]) == [20.5, 10.0]  # the two most overdue
+    summary = overdue_summary(con, MARCH)
+    # all five, not the two listed: median of 1, 2, 3, 10, 20.5 is 3; the oldest 20.5
+    assert summary == {"count": 5, "median_days_overdue": 3.0, "max_days_overdue": 20.5}
+    assert overdue_summary(con, MARCH, suspended=True) == {
+        "count": 0,
+        "median_days_overdue": None,
+        "max_days_overdue": None,
+    }

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from analytics import trends
-from analytics.closed_loop import overdue_cases, stage_durations, suspended_summary
+from analytics.closed_loop import overdue_cases, overdue_summary, stage_durations
 from analytics.config import DEFAULTS
 from analytics.coverage import Coverage, data_coverage, default_period
 from analytics.filters import Filters
@@ -112,7 +112,7 @@ def test_suspended_cases_are_shown_apart_and_do_not_paint_a_grid_red():
     assert g1["score"] == 100.0 and g1["status"] == "green"
     listed = overdue_cases(con, MARCH, suspended=True)
     assert len(listed) == 3 and overdue_cases(con, MARCH).empty
-    age = suspended_summary(listed)
+    age = overdue_summary(con, MARCH, suspended=True)
     assert age["count"] == 3
     assert age["max_days_overdue"] == pytest.approx(70.3)  # 70 d 7 h, rounded to 0.1 day
     assert age["median_days_overdue"] == pytest.approx(11.0)

@@ -24,8 +24,24 @@ def _stages(db_key, f: Filters) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
+def _overdue_listed(db_key, f: Filters, suspended: bool | None, limit: int) -> pd.DataFrame:
+    return closed_loop.overdue_cases(data.connection(), f, limit=limit, suspended=suspended)
+
+
 def _overdue(db_key, f: Filters, suspended: bool | None = False) -> pd.DataFrame:
-    return closed_loop.overdue_cases(data.connection(), f, suspended=suspended)
+    """The most overdue ``[closed_loop] overdue_rows_listed`` cases (the limit is part of the cache key)."""
+    return _overdue_listed(db_key, f, suspended, int(data.config()["closed_loop"]["overdue_rows_listed"]))
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def _overdue_summary(db_key, f: Filters, suspended: bool | None = False) -> dict:
+    return closed_loop.overdue_summary(data.connection(), f, suspended=suspended)
+
+
+def _listed_note(listed: int, total: int) -> None:
+    """Says so when the list holds only the most overdue of the cases counted."""
+    if listed < total:
+        st.caption(t("overdue.listed_most", listed=fmt_int(listed), total=fmt_int(total)))
 
 
 def _suspended_apart() -> bool:
@@ -108,11 +124,14 @@ def overdue_panel(key, f: Filters) -> None:
         st.subheader(t("loop.overdue_title", count="—"))
         st.info(t("edges.no_deadlines"))
         return
-    frame = _overdue(key, f, False if _suspended_apart() else None)
-    st.subheader(t("loop.overdue_title", count=fmt_int(len(frame))))
+    suspended = False if _suspended_apart() else None
+    frame = _overdue(key, f, suspended)
+    total = _overdue_summary(key, f, suspended)["count"]
+    st.subheader(t("loop.overdue_title", count=fmt_int(total)))
     if frame.empty:
         st.success(t("loop.no_overdue"))
     else:
+        _listed_note(len(frame), total)
         _overdue_table(frame)
     if _suspended_apart():
         suspended_panel(key, f)
@@ -120,8 +139,7 @@ def overdue_panel(key, f: Filters) -> None:
 
 def suspended_panel(key, f: Filters) -> None:
     """Suspended (挂账) overdue cases, apart from the open overdue: their count, age and list."""
-    frame = _overdue(key, f, True)
-    age = closed_loop.suspended_summary(frame)
+    age = _overdue_summary(key, f, True)
     st.markdown(f"**{t('edges.suspended_title')}**")
     if not age["count"]:
         st.caption(t("edges.suspended_none"))
@@ -131,7 +149,9 @@ def suspended_panel(key, f: Filters) -> None:
     cols[1].metric(t("edges.suspended_median_days"), f"{age['median_days_overdue']:.1f}", border=True)
     cols[2].metric(t("edges.suspended_max_days"), f"{age['max_days_overdue']:.1f}", border=True)
     st.caption(t("edges.suspended_note"))
+    frame = _overdue(key, f, True)
     with st.expander(t("edges.suspended_list")):
+        _listed_note(len(frame), age["count"])
         show_table(
             masked(frame.assign(category_label=names.category_labels(frame["category_code"], frame["category_name"]))),
             ["case_id", "days_overdue", "due_at", "category_label", "grid_name", "street_name", "description"],
