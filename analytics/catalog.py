@@ -76,10 +76,26 @@ def fmt_date(day, lang: str) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else day.strftime("%d %b %Y")
 
 
+def rate_digits(values) -> int:
+    """The fewest decimals (1 to 4) of a percentage that keep different ``values`` reading differently.
+
+    Examples
+    --------
+    >>> rate_digits([0.0012, 0.0014, 0.0031]), rate_digits([0.5, 0.75, 1.0])
+    (2, 1)
+    """
+    present = [v for v in values if not _missing(v)]
+    distinct = len({round(float(v), 12) for v in present})
+    for digits in range(1, 5):
+        if len({fmt_pct(v, digits) for v in present}) == distinct:
+            return digits
+    return 4
+
+
 def fmt_ranges(name: str, breaks, lang: str) -> list[str]:
     """``"lo – hi"`` of each class between consecutive ``breaks`` of a metric, as :func:`fmt_metric` writes
-    them, but rates with as many decimals (up to 4) as it takes for different bounds to read differently:
-    shares of 0.12 % to 0.31 % are not five classes of "0.1% – 0.3%".
+    them, but rates with as many decimals (up to 4) as it takes for different bounds to read differently
+    (:func:`rate_digits`): shares of 0.12 % to 0.31 % are not five classes of "0.1% – 0.3%".
 
     Examples
     --------
@@ -90,10 +106,7 @@ def fmt_ranges(name: str, breaks, lang: str) -> list[str]:
     """
     values = list(breaks)
     if name.endswith("_rate"):
-        distinct = len({round(float(v), 12) for v in values if not _missing(v)})
-        for digits in range(1, 5):
-            if len({fmt_pct(v, digits) for v in values if not _missing(v)}) == distinct:
-                break
+        digits = rate_digits(values)
         labels = [fmt_pct(v, digits) for v in values]
     else:
         labels = [fmt_metric(name, v, lang) for v in values]

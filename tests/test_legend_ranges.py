@@ -1,6 +1,6 @@
 """Map legends: class ranges that read differently when the bounds differ (analytics.catalog.fmt_ranges)."""
 
-from analytics.catalog import fmt_ranges
+from analytics.catalog import fmt_ranges, rate_digits
 
 
 def test_small_shares_get_the_decimals_they_need():
@@ -22,3 +22,11 @@ def test_usual_rates_keep_one_decimal_and_counts_stay_whole():
 def test_equal_bounds_do_not_ask_for_more_decimals_than_the_rest():
     # a class of one value (quantile breaks on tied data) stays at the precision the others need
     assert fmt_ranges("closure_rate", [0.5, 0.5, 0.75], "en") == ["50.0% – 50.0%", "50.0% – 75.0%"]
+
+
+def test_the_digits_the_legend_uses_are_the_tooltips():
+    # the insight map writes each district's share with the legend's decimals (ui.insight_parts.area_map)
+    assert rate_digits([0.0011, 0.0013, 0.0015]) == 2  # 0.11 %, 0.13 %, 0.15 %
+    assert rate_digits([0.00111, 0.00114]) == 3  # 0.111 % and 0.114 %: two decimals would read 0.11 % twice
+    assert rate_digits([0.25, 0.5]) == 1
+    assert rate_digits([0.5, None, 0.75]) == 1  # a missing value asks for nothing

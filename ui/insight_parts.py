@@ -8,6 +8,7 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
+from analytics.catalog import rate_digits
 from analytics.choropleth import MapMetric, class_breaks, colours_for, palette
 from analytics.filters import LEVELS, Filters
 from analytics.text.search import SearchError
@@ -37,9 +38,12 @@ def area_map(key, f: Filters, values: pd.DataFrame, column: str, label: str, lev
         st.info(t("insight.no_map"))
         return
     breaks = class_breaks(values[column], SHARE)
-    shown = values.assign(
-        fill=colours_for(values[column], SHARE, breaks), value_text=[fmt_metric(column, v) for v in values[column]]
-    )
+    if column.endswith("_rate"):  # as many decimals as the legend's ranges: small shares read apart
+        digits = rate_digits(breaks)
+        texts = [fmt_pct(v, digits) for v in values[column]]
+    else:
+        texts = [fmt_metric(column, v) for v in values[column]]
+    shown = values.assign(fill=colours_for(values[column], SHARE, breaks), value_text=texts)
     rows = polygon_rows(geoms, shown)
     layer = pdk.Layer(
         "PolygonLayer",
