@@ -191,13 +191,16 @@ _CHARTS_DRAWN = """() => {
     const decks = [...document.querySelectorAll('[data-testid="stDeckGlJsonChart"]')];
     const plots = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
     const vegas = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')];
+    // a skeleton is an element whose message the browser has not drawn yet (it can lag the script's end)
     return decks.every(d => d.querySelector('canvas')) && plots.every(p => p.querySelector('.js-plotly-plot'))
-        && vegas.every(v => v.querySelector('canvas, svg'));
+        && vegas.every(v => v.querySelector('canvas, svg'))
+        && document.querySelector('[data-testid="stSkeleton"]') === null;
 }"""
 
 
 def wait_until_settled(page, timeout: float = 60_000, quiet_ms: int = 750, chart_timeout: float = 30_000) -> None:
-    """Wait for the script run to finish and stay finished, then (briefly) for charts to draw.
+    """Wait for the script run to finish and stay finished, then (briefly) for charts to draw and every
+    skeleton placeholder to be replaced by its element.
 
     Right after navigation ``data-test-script-state`` can read ``notRunning`` before the first run
     starts, so first wait for something the script drew, then for ``notRunning`` to hold for

@@ -77,7 +77,10 @@ def loaded_panel(key) -> None:
     counts = table_counts(key)
     counts = counts.assign(table=[f"{t('table.' + name)} ({name})" for name in counts["table"]])
     st.dataframe(
-        counts.rename(columns={"table": t("data.table"), "rows": t("data.rows")}), hide_index=True, width="content"
+        counts.rename(columns={"table": t("data.table"), "rows": t("data.rows")}),
+        hide_index=True,
+        width="content",
+        column_config={t("data.rows"): st.column_config.NumberColumn(format="localized")},
     )
 
 
