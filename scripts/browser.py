@@ -78,16 +78,20 @@ def start_app(
     timeout: float = 60.0,
     script: str = "app.py",
     root: Path | None = None,
-    launcher: str = "streamlit",
+    launcher: str | None = None,
 ) -> tuple[subprocess.Popen, str]:
     """Run ``streamlit run app.py`` (or ``script``) against ``db_path`` and wait until it answers its health check.
 
     Returns the process and the base URL (``http://127.0.0.1:PORT``). The server's output goes to
     a temporary log file (``process.log_path``) whose tail is shown if the server never comes up. ``root``
     serves another checkout of the project (the browser benchmark's ``--before``), this one by default.
-    ``launcher="serve"`` starts the app the way ``scripts/run.sh`` does (``python -m ui.serve``: the same
-    server, warmed before its first visit, see ``ui/warmup.py``) instead of ``streamlit run``.
+    The app (``app.py``) starts the way ``scripts/run.sh`` starts it, ``python -m ui.serve`` (``launcher="serve"``,
+    the default for it): under plain ``streamlit run app.py`` the first visit after a start to a page's own URL
+    opens an English "Page not found" box over the page, because Streamlit takes the ``pages/`` folder for a
+    legacy multipage app until ``st.navigation`` has run once (``ui/serve.py``). Another ``script`` (the
+    benchmark's trivial page) runs with ``streamlit run`` (``launcher="streamlit"``).
     """
+    launcher = launcher or ("serve" if script == "app.py" else "streamlit")
     port = port or free_port()
     environ = {**os.environ, **(env or {}), "GRIDSCOPE_DB": str(db_path)}
     log = tempfile.NamedTemporaryFile(prefix="gridscope-server-", suffix=".log", delete=False)

@@ -204,3 +204,21 @@ def test_import_from_the_data_page_replaces_the_served_database(browser, e2e_db,
             + con.execute("SELECT count(*) FROM rejects").fetchone()[0]
         )
     assert rows == sum(1 for _ in open(fixture, encoding="utf-8-sig")) - 1
+
+
+def test_a_bookmark_opened_first_after_a_start_shows_no_page_not_found_box(browser, e2e_db):
+    """The first visit after a server start goes straight to a page's own URL (a leader's bookmark): the page,
+    and no "Page not found" box over it (plain ``streamlit run app.py`` shows one; see ``ui/serve.py``)."""
+    from scripts.browser import start_app, stop_app
+
+    process, url = start_app(e2e_db)  # started as scripts/run.sh starts it
+    try:
+        spec = next(p for p in PAGES if p.key == "closed_loop")
+        requests: list[str] = []
+        page = open_page(browser, page_url(url, spec.url_path, "zh"), requests=requests)
+        assert assert_clean(page, requests) == catalog("zh")["page.closed_loop"]
+        body = page.locator("body").inner_text()
+        assert "Page not found" not in body and "does not seem to exist" not in body, body[:300]
+        page.close()
+    finally:
+        stop_app(process)
