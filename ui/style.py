@@ -24,6 +24,9 @@ CSS = """
   [data-testid="stMetricValue"] {font-size: 1.6rem;}
   [data-testid="stMetricDelta"] {font-size: 0.75rem;}
 }
+/* Placeholders stay still: their shimmer repaints the screen at 60 frames a second until the element arrives;
+   without a GPU (software compositing) that cost more CPU than drawing the page (docs/performance.md) */
+[data-testid="stSkeleton"], [data-testid="stSkeleton"] * {animation: none !important;}
 h1 {padding-top: 0; padding-bottom: 0.2rem;}
 h3 {padding-top: 0.3rem; padding-bottom: 0.2rem;}
 /* Phones (Streamlit stacks columns below 640 px): KPI tiles two to a row, smaller type, tighter margins */
