@@ -32,8 +32,9 @@ from analytics.ingest.locate import check_points
 from analytics.ingest.mapping import Mapping, load_mapping
 from analytics.ingest.readers import CaseFile, read_case_file, sha256_of
 from analytics.ingest.report import build_report, format_report, store_report
-from analytics.ingest.staged_locate import derive_deadlines, insert_located, locate_columns
-from analytics.ingest.staged_map import accept, map_staged, mark_duplicates_sql, rejects_frame
+from analytics.ingest.staged_locate import derive_deadlines, insert_located
+from analytics.ingest.staged_map import accept_in_place, map_staged, mark_duplicates_sql, rejects_frame
+from analytics.ingest.staged_points import locate_chunked
 from analytics.ingest.staging import StagedFile, drop_staged, stage_file
 from analytics.ingest.times import check_timezone
 from analytics.ingest.validate import mark_duplicates
@@ -157,7 +158,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping,
         notes = map_staged(con, staged, mapping)
         mark_duplicates_sql(con)
         rejects = rejects_frame(con, staged)
-        loaded = accept(con)
+        loaded = accept_in_place(con)
         drop_staged(con, staged)
         boundary = pending.result() if pending else None
     return {
@@ -179,7 +180,7 @@ def _load(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, lo
     if rows_in != loaded + len(rejects):
         raise IngestError(f"internal check failed: {rows_in} rows in but {loaded} cases + {len(rejects)} rejects")
     name = spec.boundaries.grids.path.name if spec.boundaries else ""
-    located, grids, repaired, grid_source = locate_columns(con, mapping, boundary, spec.h3_resolution, name)
+    located, grids, repaired, grid_source = locate_chunked(con, mapping, boundary, spec.h3_resolution, name)
     create_schema(con)
     insert_frame(con, "grids", grids)
     insert_located(con, located)

@@ -102,3 +102,13 @@ def accept(con: duckdb.DuckDBPyConnection, table: str = "mapped", target: str = 
         con.execute(f"DROP TABLE IF EXISTS {target}")
         con.execute(f"ALTER TABLE {table} RENAME TO {target}")
     return con.execute(f"SELECT count(*) FROM {target}").fetchall()[0][0]
+
+
+def accept_in_place(con: duckdb.DuckDBPyConnection, table: str = "mapped", target: str = "accepted") -> int:
+    """Like :func:`accept`, without copying the kept rows: the rejected ones are deleted from ``table``,
+    which is renamed ``target``. Its row ids then have gaps, so ``target`` suits a join by value (the
+    import's :func:`analytics.ingest.staged_points.insert_cases`), not a positional one. Returns the count."""
+    con.execute(f"DELETE FROM {table} WHERE reject_reason IS NOT NULL")
+    con.execute(f"DROP TABLE IF EXISTS {target}")
+    con.execute(f"ALTER TABLE {table} RENAME TO {target}")
+    return con.execute(f"SELECT count(*) FROM {target}").fetchall()[0][0]
