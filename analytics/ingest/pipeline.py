@@ -39,7 +39,7 @@ from analytics.ingest.staging import StagedFile, drop_staged, stage_file
 from analytics.ingest.times import check_timezone
 from analytics.ingest.validate import mark_duplicates
 from analytics.schema import create_schema, write_meta
-from analytics.text.index import index_cases
+from analytics.text.index import cut_texts, index_cases, staged_texts
 from analytics.workcal import WorkCalendar
 
 
@@ -183,12 +183,15 @@ def _load(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, lo
     located, grids, repaired, grid_source = locate_chunked(con, mapping, boundary, spec.h3_resolution, name)
     create_schema(con)
     insert_frame(con, "grids", grids)
-    insert_located(con, located)
-    del located
-    insert_frame(con, "rejects", rejects)
-    tables.write_reference(con, "SELECT department, department_name FROM accepted", deadlines["by_category"])
-    con.execute("DROP TABLE accepted")
-    log(f"import: {index_cases(con):,} terms of descriptions indexed")
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the descriptions are cut while the cases are written
+        cutting = pool.submit(cut_texts, *staged_texts(con))
+        insert_located(con, located)
+        del located
+        insert_frame(con, "rejects", rejects)
+        tables.write_reference(con, "SELECT department, department_name FROM accepted", deadlines["by_category"])
+        con.execute("DROP TABLE accepted")
+        terms = cutting.result()
+    log(f"import: {index_cases(con, terms=terms):,} terms of descriptions indexed")
     duplicates = boundary[3] if boundary else []
     report = build_report(con, rejects, repaired, notes + [report_note(deadlines, mapping.origin)], duplicates)
     store_report(con, report)
