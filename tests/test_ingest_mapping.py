@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -297,3 +298,24 @@ def test_an_exact_match_wins_and_two_case_variants_are_ambiguous():
     assert list(exact.cases["case_id"]) == ["x"]
     with pytest.raises(IngestError, match="matches 'Id' and 'ID' ignoring case"):
         map_file(case_file([{"Id": "x", "ID": "y", "when": "2025-03-01 10:00"}]), m)
+
+
+def test_the_trim_shortcut_equals_trim_for_every_code_point_at_either_end():
+    """``trimmed_sql`` skips ``trim`` for values that start and end with printable ASCII; it must give
+    ``nullif(trim(x), '')`` for every text: each code point alone, first, last, both, beside a space."""
+    from analytics.ingest.canonical import trimmed_sql
+
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE t AS SELECT s FROM (SELECT chr(i::INTEGER) AS ch FROM range(1, 1114112) r(i) "
+        "WHERE i < 55296 OR i > 57343), "  # every code point but the surrogates (no text holds them)
+        "LATERAL (SELECT unnest([ch, ch || 'ab', 'ab' || ch, ch || 'a' || ch, ' ' || ch, ch || ' ', '', NULL]) AS s)"
+    )
+    total, different, kept = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE ({trimmed_sql('s')}) IS DISTINCT FROM nullif(trim(s), '')), "
+        "count(*) FILTER (WHERE s = 'xab') FROM t"
+    ).fetchone()
+    assert total == (1114111 - 2048) * 8 and kept == 1 and different == 0
+    # and the values that do change: a space or an ideographic space (U+3000) at either end, an empty text
+    rows = con.execute(f"SELECT {trimmed_sql('s')} FROM (VALUES (' a '), ('\u3000b'), ('c\u00a0'), (''), ('d')) v(s)")
+    assert [r[0] for r in rows.fetchall()] == ["a", "b", "c", None, "d"]

@@ -68,12 +68,25 @@ def resolve_columns(mapping: Mapping, available: list[str], label: str) -> tuple
     return used, notes
 
 
+def trimmed_sql(column: str) -> str:
+    """``nullif(trim(column), '')``, with ``trim`` called only where it can change something.
+
+    DuckDB's ``trim`` removes Unicode space separators (``' '``, U+00A0, U+3000 …; not tabs or line
+    breaks) and copies every value it is given, which made it the mapping's most expensive step. A
+    value whose first and last characters are printable ASCII other than a space has nothing to trim
+    and is kept as it is; every other value (and an empty one) goes through ``trim``, so the result
+    is the same for every text (``tests/test_ingest_mapping.py`` checks every code point at either end).
+    """
+    plain = f"ascii({column}) BETWEEN 33 AND 127 AND ascii({column}[-1]) BETWEEN 33 AND 127"
+    return f"CASE WHEN {plain} THEN {column} ELSE nullif(trim({column}), '') END"
+
+
 def clean_sql(column: str, null_values: tuple[str, ...]) -> str:
     """Trimmed text, NULL when empty or one of the mapping's null values."""
-    text = f"nullif(trim({column}), '')"
+    text = trimmed_sql(column)
     if not null_values:
         return text
-    return f"CASE WHEN trim({column}) IN ({', '.join(lit(v) for v in null_values)}) THEN NULL ELSE {text} END"
+    return f"CASE WHEN coalesce({text}, '') IN ({', '.join(lit(v) for v in null_values)}) THEN NULL ELSE {text} END"
 
 
 def value_map_sql(text: str, vmap: ValueMap) -> str:

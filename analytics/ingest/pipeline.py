@@ -32,13 +32,14 @@ from analytics.ingest.locate import check_points
 from analytics.ingest.mapping import Mapping, load_mapping
 from analytics.ingest.readers import CaseFile, read_case_file, sha256_of
 from analytics.ingest.report import build_report, format_report, store_report
-from analytics.ingest.staged_locate import derive_deadlines, insert_located, locate_columns
-from analytics.ingest.staged_map import accept, map_staged, mark_duplicates_sql, rejects_frame
+from analytics.ingest.staged_locate import derive_deadlines, insert_located
+from analytics.ingest.staged_map import accept_in_place, map_staged, mark_duplicates_sql, rejects_frame
+from analytics.ingest.staged_points import locate_chunked
 from analytics.ingest.staging import StagedFile, drop_staged, stage_file
 from analytics.ingest.times import check_timezone
 from analytics.ingest.validate import mark_duplicates
 from analytics.schema import create_schema, write_meta
-from analytics.text.index import index_cases
+from analytics.text.index import cut_texts, index_cases, staged_texts
 from analytics.workcal import WorkCalendar
 
 
@@ -157,7 +158,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping,
         notes = map_staged(con, staged, mapping)
         mark_duplicates_sql(con)
         rejects = rejects_frame(con, staged)
-        loaded = accept(con)
+        loaded = accept_in_place(con)
         drop_staged(con, staged)
         boundary = pending.result() if pending else None
     return {
@@ -179,15 +180,18 @@ def _load(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, lo
     if rows_in != loaded + len(rejects):
         raise IngestError(f"internal check failed: {rows_in} rows in but {loaded} cases + {len(rejects)} rejects")
     name = spec.boundaries.grids.path.name if spec.boundaries else ""
-    located, grids, repaired, grid_source = locate_columns(con, mapping, boundary, spec.h3_resolution, name)
+    located, grids, repaired, grid_source = locate_chunked(con, mapping, boundary, spec.h3_resolution, name)
     create_schema(con)
     insert_frame(con, "grids", grids)
-    insert_located(con, located)
-    del located
-    insert_frame(con, "rejects", rejects)
-    tables.write_reference(con, "SELECT department, department_name FROM accepted", deadlines["by_category"])
-    con.execute("DROP TABLE accepted")
-    log(f"import: {index_cases(con):,} terms of descriptions indexed")
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the descriptions are cut while the cases are written
+        cutting = pool.submit(cut_texts, *staged_texts(con))
+        insert_located(con, located)
+        del located
+        insert_frame(con, "rejects", rejects)
+        tables.write_reference(con, "SELECT department, department_name FROM accepted", deadlines["by_category"])
+        con.execute("DROP TABLE accepted")
+        terms = cutting.result()
+    log(f"import: {index_cases(con, terms=terms):,} terms of descriptions indexed")
     duplicates = boundary[3] if boundary else []
     report = build_report(con, rejects, repaired, notes + [report_note(deadlines, mapping.origin)], duplicates)
     store_report(con, report)

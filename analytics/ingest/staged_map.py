@@ -42,19 +42,20 @@ def map_staged(
 
 def mark_duplicates_sql(con: duckdb.DuckDBPyConnection, table: str = "mapped") -> int:
     """Reject every later occurrence of a case id (files in order, rows in order); return how many."""
-    repeated = con.execute(
-        f"SELECT count(*) FROM (SELECT case_id FROM {table} WHERE reject_reason IS NULL "
-        "GROUP BY case_id HAVING count(*) > 1)"
-    ).fetchone()[0]
-    if not repeated:
+    con.execute(  # the one pass over every id; the few repeated ones are kept for the step below
+        f"CREATE OR REPLACE TEMP TABLE repeated_ids AS SELECT case_id FROM {table} WHERE reject_reason IS NULL "
+        "GROUP BY case_id HAVING count(*) > 1"
+    )
+    if not con.execute("SELECT count(*) FROM repeated_ids").fetchone()[0]:
+        con.execute("DROP TABLE repeated_ids")
         return 0
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE later_copies AS SELECT _file, _pos FROM ("
         f"  SELECT _file, _pos, row_number() OVER (PARTITION BY case_id ORDER BY _file, _pos) AS n"
-        f"  FROM {table} WHERE reject_reason IS NULL AND case_id IN ("
-        f"    SELECT case_id FROM {table} WHERE reject_reason IS NULL GROUP BY case_id HAVING count(*) > 1)"
+        f"  FROM {table} WHERE reject_reason IS NULL AND case_id IN (SELECT case_id FROM repeated_ids)"
         ") WHERE n > 1"
     )
+    con.execute("DROP TABLE repeated_ids")
     con.execute(
         f"UPDATE {table} SET reject_reason = 'duplicate_id' FROM later_copies d "
         f"WHERE {table}._file = d._file AND {table}._pos = d._pos"
@@ -101,4 +102,14 @@ def accept(con: duckdb.DuckDBPyConnection, table: str = "mapped", target: str = 
     else:
         con.execute(f"DROP TABLE IF EXISTS {target}")
         con.execute(f"ALTER TABLE {table} RENAME TO {target}")
+    return con.execute(f"SELECT count(*) FROM {target}").fetchall()[0][0]
+
+
+def accept_in_place(con: duckdb.DuckDBPyConnection, table: str = "mapped", target: str = "accepted") -> int:
+    """Like :func:`accept`, without copying the kept rows: the rejected ones are deleted from ``table``,
+    which is renamed ``target``. Its row ids then have gaps, so ``target`` suits a join by value (the
+    import's :func:`analytics.ingest.staged_points.insert_cases`), not a positional one. Returns the count."""
+    con.execute(f"DELETE FROM {table} WHERE reject_reason IS NOT NULL")
+    con.execute(f"DROP TABLE IF EXISTS {target}")
+    con.execute(f"ALTER TABLE {table} RENAME TO {target}")
     return con.execute(f"SELECT count(*) FROM {target}").fetchall()[0][0]

@@ -80,16 +80,20 @@ def text_terms(texts: Sequence[str], tokenizer: Tokenizer) -> pa.Table:
 
 
 def index_cases(
-    con: duckdb.DuckDBPyConnection, case_ids: Sequence[str] | None = None, tokenizer: Tokenizer | None = None
+    con: duckdb.DuckDBPyConnection,
+    case_ids: Sequence[str] | None = None,
+    tokenizer: Tokenizer | None = None,
+    terms: pa.Table | None = None,
 ) -> int:
     """(Re)tokenise cases into ``case_terms``: all of them (``case_ids=None``) or the given ids.
 
     Each distinct description is cut once (in Python); the rows are joined back to the cases in
     SQL, in the order of the cases (``reported_at``, ``case_id``) and of the terms in each text.
     For the sync: call it with the ids of new or changed cases; their old rows are replaced.
+    ``terms``: the :func:`text_terms` of every distinct description of those cases, cut already by
+    the caller with this database's dictionary (the import cuts them while it writes the cases).
     Returns the number of term rows written.
     """
-    tokenizer = tokenizer or Tokenizer(dictionary_words(con))
     con.execute(DDL)
     if case_ids is None:
         con.execute(f"DELETE FROM {TABLE}")
@@ -99,12 +103,14 @@ def index_cases(
         con.register("index_ids", ids)
         con.execute(f"DELETE FROM {TABLE} WHERE case_id IN (SELECT case_id FROM index_ids)")
         selection = "case_id IN (SELECT case_id FROM index_ids)"
-    texts = (
-        _finished(con)
-        .sql(f"SELECT DISTINCT description FROM cases WHERE {selection} AND description IS NOT NULL")
-        .fetchnumpy()["description"]
-    )
-    con.register("index_text_terms", text_terms(texts, tokenizer))
+    if terms is None:
+        texts = (
+            _finished(con)
+            .sql(f"SELECT DISTINCT description FROM cases WHERE {selection} AND description IS NOT NULL")
+            .fetchnumpy()["description"]
+        )
+        terms = text_terms(texts, tokenizer or Tokenizer(dictionary_words(con)))
+    con.register("index_text_terms", terms)
     before = con.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
     con.execute(
         f"INSERT INTO {TABLE} SELECT c.case_id, c.reported_at, t.term FROM "
@@ -115,3 +121,30 @@ def index_cases(
     if case_ids is not None:
         con.unregister("index_ids")
     return con.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0] - before
+
+
+# The words dictionary_words(con) reads once the import has written ``categories`` (the category names of
+# the cases that have a code or a name) and ``grids``, read from the staged ``accepted`` cases and ``grids``.
+STAGED_WORDS_SQL = """
+    SELECT category_name FROM accepted WHERE category_code IS NOT NULL OR category_name IS NOT NULL
+    UNION SELECT grid_name FROM grids
+    UNION SELECT community_name FROM grids
+    UNION SELECT street_name FROM grids
+    UNION SELECT district_name FROM grids"""
+
+
+def staged_texts(con: duckdb.DuckDBPyConnection) -> tuple[np.ndarray, list[str]]:
+    """(distinct descriptions, dictionary words) of the import's staged ``accepted`` cases, once ``grids``
+    is written: what :func:`index_cases` would read after the cases, so they can be cut meanwhile."""
+    texts = (
+        _finished(con)
+        .sql("SELECT DISTINCT description FROM accepted WHERE description IS NOT NULL")
+        .fetchnumpy()["description"]
+    )
+    return texts, [r[0] for r in con.execute(STAGED_WORDS_SQL).fetchall() if r[0]]
+
+
+def cut_texts(texts: Sequence[str], words: list[str]) -> pa.Table:
+    """:func:`text_terms` of ``texts`` with a tokenizer of ``words`` (safe in a worker thread: it touches
+    no connection)."""
+    return text_terms(texts, Tokenizer(words))
