@@ -365,6 +365,8 @@ def area_frame(frame: pd.DataFrame, cfg: dict | None = None) -> pd.DataFrame:
     """:func:`by_area`'s frame from the rows of :func:`by_area_sql` (counts filled, rates derived)."""
     count_cols = [c for c in AGGREGATES if c not in NOT_COUNTS]
     frame[count_cols] = frame[count_cols].fillna(0).astype("int64")
+    # a sum like the counts (0 points for an area without a call-back, as the query gives for one with cases)
+    frame["satisfaction_points"] = frame["satisfaction_points"].fillna(0.0)
     weights = (cfg or {}).get("three_rates", {}).get("weights")
     rates = [
         derive_rates({k: _clean(v) for k, v in rec.items()}, weights)

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from analytics import alerts, departments, metrics, period_pair
+from analytics.casedays import build as casedays_build
 from analytics.config import load_config
 from analytics.filters import Filters
 from analytics.sync.live import open_live
@@ -50,6 +51,7 @@ def awkward_city(demo_db, tmp_path_factory):
             UPDATE cases SET grid_id = CASE WHEN hash(case_id) % 2 = 0 THEN NULL ELSE 'nowhere' END
             WHERE case_id IN (SELECT case_id FROM cases WHERE reported_at >= '2025-11-10'
                               AND reported_at < '2025-12-20' ORDER BY case_id LIMIT {WITHOUT_GRID})""")
+        casedays_build.drop(con)  # the one-scan path over cases (tests/test_casedays.py rebuilds it instead)
     finally:
         con.close()
     return path

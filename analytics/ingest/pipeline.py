@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from analytics.casedays.build import build as build_case_days
 from analytics.config import load_config
 from analytics.ingest import hexgrid, tables
 from analytics.ingest.boundaries import BoundarySpec, build_grids
@@ -206,6 +207,7 @@ def _load(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, lo
         reported=pd.Series([first, last]).dropna(),
     )
     write_meta(con, meta)
+    build_case_days(con, int(load_config()["metrics"]["dispute_window_days"]))  # analytics.casedays
     summary = {
         "dataset": mapping.name,
         "mapping": mapping.origin,

@@ -1,0 +1,192 @@
+"""The overview's period pair from ``case_days`` (:mod:`analytics.casedays.build`), exactly as from ``cases``.
+
+:func:`pair_groups` returns what :func:`analytics.period_pair.period_pair_sql` returns — every aggregate of
+:data:`analytics.metrics.AGGREGATES` per period and grid — reading the counts that add up over days from
+``case_days`` (a few hundred thousand rows at 20M cases) and the rest from ``cases`` with narrow queries whose
+predicates are the metric definitions themselves: the handling-time quantiles (cases closed in the periods),
+the self-handled count (cases reported in them) and the oldest suspended case. :func:`usable` says when the
+table can answer: it exists, it was built with the configured dispute window, no filter on a dimension it lacks
+(major or minor category, source) is set, and on a plain file its case count still matches ``cases``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+from analytics import metrics
+from analytics.casedays.build import META_CASES, META_DISPUTE_DAYS, NETS, TABLE
+from analytics.config import DEFAULTS
+from analytics.filters import Filters
+
+PERIODS = """periods AS (
+    SELECT * FROM (VALUES (0, $start::TIMESTAMP, $end::TIMESTAMP),
+                          (1, $previous_start::TIMESTAMP, $previous_end::TIMESTAMP)) p(period, p_start, p_end)
+)"""
+
+WINDOW_COUNTS = (
+    "reported",
+    "filed",
+    "closed",
+    "closed_on_time",
+    "closed_without_deadline",
+    "closed_before_reported",
+    "negative_handling_time",
+    "closed_with_rework",
+    "worker_reported",
+    "valid_callbacks",
+    "callbacks_contacted",
+    "callbacks_solved",
+    "disputes_received",
+    "disputes_resolved",
+    "disputes_resolved_local",
+    *(f"disputes_resolved_{level}" for level in ("grid", "community", "street", "district")),
+)
+# received in P and reported after $window_open_after (the data end minus the dispute window, a midnight): the
+# days after its day, and its day but for the cases reported at exactly that midnight
+WINDOW_OPEN = (
+    "sum(CASE WHEN c.day > $window_open_after::DATE THEN c.disputes_received"
+    " WHEN c.day = $window_open_after::DATE THEN c.disputes_received - c.disputes_at_midnight ELSE 0 END)"
+)
+DAY_PERIODS = """periods AS (
+    SELECT * FROM (VALUES (0, $start::DATE, $end::DATE),
+                          (1, $previous_start::DATE, $previous_end::DATE)) p(period, p_start, p_end)
+)"""
+NARROW = ("worker_self_handled", "median_handling_hours", "p90_handling_hours", "suspended_overdue_max_days")
+
+
+def window_sql(where: str) -> str:
+    """The counts of events inside each period per ``(period, grid_id)`` from ``case_days`` (``where`` may refer
+    to ``c.grid_id`` and ``c.kind`` only)."""
+    sums = ", ".join(f"sum(c.{name}) AS {name}" for name in (*WINDOW_COUNTS, "satisfaction_tenths"))
+    return f"""WITH {DAY_PERIODS}
+SELECT p.period, c.grid_id AS area_id, {sums}, {WINDOW_OPEN} AS disputes_window_open
+FROM {TABLE} c JOIN periods p ON c.day >= p.p_start AND c.day < p.p_end
+WHERE c.day >= $window_start::DATE AND c.day < $window_end::DATE AND {where}
+GROUP BY p.period, c.grid_id"""
+
+
+def backlog_sql(where: str) -> str:
+    """What is open at each period's end per ``grid_id``: the sums of the daily nets before it (``_0`` for the
+    period, ``_1`` for the previous one)."""
+    sums = ", ".join(
+        f"sum(c.{name}) FILTER (WHERE c.day < ${end}::DATE) AS {name}_{period}"
+        for name in NETS
+        for period, end in ((0, "end"), (1, "previous_end"))
+    )
+    return f"""SELECT c.grid_id AS area_id, {sums}
+FROM {TABLE} c WHERE c.day < $window_end::DATE AND {where}
+GROUP BY c.grid_id"""
+
+
+def narrow_sql(where: str) -> dict[str, str]:
+    """The queries over ``cases`` for :data:`NARROW`, each bounded so that DuckDB skips row groups."""
+    hours = metrics.HANDLING_HOURS
+    return {
+        "quantiles": f"""WITH {PERIODS}
+SELECT p.period, c.grid_id AS area_id, GROUPING(c.grid_id) AS whole,
+       quantile_cont({hours}, 0.5) AS median_handling_hours, quantile_cont({hours}, 0.9) AS p90_handling_hours
+FROM cases c JOIN periods p ON c.closed_at >= p.p_start AND c.closed_at < p.p_end
+WHERE c.closed_at >= $window_start AND c.closed_at < $window_end AND c.status <> 'cancelled'
+  AND c.closed_at >= c.filed_at AND {where}
+GROUP BY GROUPING SETS ((p.period, c.grid_id), (p.period))""",
+        "self_handled": f"""WITH {PERIODS}
+SELECT p.period, c.grid_id AS area_id, count(*) AS worker_self_handled
+FROM cases c JOIN periods p ON c.reported_at >= p.p_start AND c.reported_at < p.p_end AND c.closed_at < p.p_end
+WHERE c.reported_at >= $window_start AND c.reported_at < $window_end AND c.reporter_worker_id IS NOT NULL
+  AND c.status <> 'cancelled' AND c.self_handled AND c.dispatched_at IS NULL AND {where}
+GROUP BY p.period, c.grid_id""",
+        "suspended": f"""WITH {PERIODS}
+SELECT p.period, c.grid_id AS area_id, max(epoch(p.p_end - c.due_at) / 86400.0) AS suspended_overdue_max_days
+FROM cases c JOIN periods p ON c.filed_at < p.p_end AND c.due_at < p.p_end
+                          AND (c.closed_at IS NULL OR c.closed_at >= p.p_end)
+WHERE c.status = 'suspended' AND c.filed_at < $window_end AND c.due_at < $window_end AND {where}
+GROUP BY p.period, c.grid_id""",
+    }
+
+
+def _meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    sql = "SELECT key, value FROM meta WHERE key IN ($a, $b)"
+    return dict(con.cursor().execute(sql, {"a": META_DISPUTE_DAYS, "b": META_CASES}).fetchall())
+
+
+def _kind(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    """``table`` or ``view`` when ``name`` is one in ``con``'s own catalog, else None."""
+    sql = """SELECT 'table' FROM duckdb_tables() WHERE database_name = current_database() AND table_name = $n
+             UNION ALL SELECT 'view' FROM duckdb_views() WHERE database_name = current_database() AND view_name = $n"""
+    row = con.cursor().execute(sql, {"n": name}).fetchone()
+    return row[0] if row else None
+
+
+def usable(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None) -> bool:
+    """Whether :func:`pair_groups` can answer ``f`` on ``con`` (else read ``cases``: the plain path).
+
+    A live connection (:mod:`analytics.sync.live`) defines ``case_days`` as a view, already corrected for its
+    delta and checked against its base file when it opened; a plain file's table is checked here against the
+    number of cases (a writer that changed ``cases`` without rebuilding it is caught when it changed that).
+    """
+    if f.category_major is not None or f.category is not None or f.source is not None:
+        return False
+    kind = _kind(con, TABLE)
+    if kind is None:
+        return False
+    meta = _meta(con)
+    days = int({**DEFAULTS["metrics"], **(cfg or {}).get("metrics", {})}["dispute_window_days"])
+    if meta.get(META_DISPUTE_DAYS) != str(days):
+        return False
+    if kind == "view":
+        return True
+    return _kind(con, "cases") == "table" and meta.get(META_CASES) == str(
+        con.cursor().execute("SELECT count(*) FROM cases").fetchone()[0]
+    )
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str, bound: dict) -> pd.DataFrame:
+    return con.cursor().execute(sql, {k: v for k, v in bound.items() if f"${k}" in sql}).df()
+
+
+def pair_groups(
+    con: duckdb.DuckDBPyConnection, where: str, bound: dict, cfg: dict | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(groups, quantiles)`` as :mod:`analytics.period_pair` reads them from ``cases``: every aggregate per
+    ``(period, area_id)`` in :data:`analytics.metrics.AGGREGATES` order, and the two quantiles per period over
+    the whole filter. ``bound`` holds the filters' values, both periods' bounds, the window around them and
+    :func:`analytics.metrics.metric_params`; ``where`` is :func:`analytics.filters.case_filter_sql`'s."""
+    days = int({**DEFAULTS["metrics"], **(cfg or {}).get("metrics", {})}["dispute_window_days"])
+    bound = {**bound, "window_open_after": bound["data_end"] - dt.timedelta(days=days)}
+    groups = _with_backlog(_run(con, window_sql(where), bound), _run(con, backlog_sql(where), bound), bound)
+    narrow = {name: _run(con, sql, bound) for name, sql in narrow_sql(where).items()}
+    quantiles = narrow["quantiles"]
+    whole = quantiles["whole"] == 1
+    keys = ["period", "area_id"]
+    for frame in (quantiles[~whole].drop(columns="whole"), narrow["self_handled"], narrow["suspended"]):
+        groups = groups.merge(frame, on=keys, how="outer")
+    groups["worker_self_handled"] = groups["worker_self_handled"].fillna(0).astype("int64")
+    counts = [name for name in metrics.AGGREGATES if name not in metrics.NOT_COUNTS]
+    groups[counts] = groups[counts].fillna(0).astype("int64")
+    groups["satisfaction_points"] = groups["satisfaction_points"].fillna(0.0)
+    groups = groups[[*keys, *metrics.AGGREGATES]].sort_values(keys, kind="stable").reset_index(drop=True)
+    return groups, quantiles[whole][["period", *NARROW[1:3]]].reset_index(drop=True)
+
+
+def _with_backlog(window: pd.DataFrame, backlog: pd.DataFrame, bound: dict) -> pd.DataFrame:
+    """The window's counts per ``(period, area_id)`` completed with what is open at each period's end."""
+    periods = []
+    for period in (0, 1):
+        open_ = backlog[["area_id"]].copy()
+        open_["period"] = period
+        for name in NETS:
+            open_[name] = backlog[f"{name}_{period}"].fillna(0).astype("int64")
+        periods.append(open_)
+    rows = window.merge(pd.concat(periods), on=["period", "area_id"], how="outer")
+    numbers = [c for c in rows.columns if c not in ("period", "area_id")]
+    rows[numbers] = rows[numbers].fillna(0).astype("int64")
+    suspended = rows["suspended_overdue_net"]
+    rows["open_overdue"] = rows["overdue_net"] + (suspended if bound["include_suspended"] else 0)
+    rows["suspended_overdue"] = suspended
+    rows["with_deadline"] = rows["closed"] - rows["closed_without_deadline"] + rows["open_with_deadline_net"]
+    rows["to_judge"] = rows["closed"] + rows["open_net"]
+    rows["satisfaction_points"] = rows["satisfaction_tenths"] / 10
+    return rows.drop(columns=[*NETS, "satisfaction_tenths"])
