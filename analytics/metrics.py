@@ -99,17 +99,19 @@ OUT_OF_ORDER = "(c.closed_at < c.reported_at OR c.filed_at < c.reported_at OR c.
 OUT_OF_ORDER_TABLE = "cases_out_of_order"
 
 
-def materialize_out_of_order(con: duckdb.DuckDBPyConnection) -> None:
+def materialize_out_of_order(con: duckdb.DuckDBPyConnection, found: int | None = None) -> None:
     """Store the :data:`OUT_OF_ORDER` cases of ``con``'s ``cases`` as :data:`OUT_OF_ORDER_TABLE` in its own
     (in-memory, writable) catalog.
 
     Only for a connection whose ``cases`` cannot change while it is open (a live connection: a new one is
     opened when a sync publishes new data); metric queries then read this small table instead of scanning
-    ``cases`` for the out-of-order branch of :func:`relevant_cases_sql`.
+    ``cases`` for the out-of-order branch of :func:`relevant_cases_sql`. ``found``: their number when the
+    caller knows it (:mod:`analytics.casedays` counts them), else it is counted here.
     """
     # Counting reads three columns; the copy reads every column of every row group (no late materialization),
     # several times longer: skipped when there is nothing to copy (the demo cities, clean imports).
-    found = con.execute(f"SELECT count(*) FROM cases c WHERE {OUT_OF_ORDER}").fetchone()[0]
+    if found is None:
+        found = con.execute(f"SELECT count(*) FROM cases c WHERE {OUT_OF_ORDER}").fetchone()[0]
     rows = f"WHERE {OUT_OF_ORDER}" if found else "LIMIT 0"
     con.execute(f"CREATE TABLE {OUT_OF_ORDER_TABLE} AS SELECT * EXCLUDE (description) FROM cases c {rows}")
 
@@ -334,6 +336,10 @@ def reported_by_area(con: duckdb.DuckDBPyConnection, f: Filters, level: str) -> 
         return cube_reported_by_area(con, f, level)
     where, params = case_filter_sql(f)
     sql = reported_by_area_sql(level, where, area_filter_sql(f, "g"))
+    from analytics.casedays import read as casedays  # (imports analytics.metrics)
+
+    if casedays.usable(con, f):  # the day counts: no case rows read
+        sql = casedays.reported_by_area_sql(*level_columns(level), where, area_filter_sql(f, "g"))
     return con.cursor().execute(sql, {**params, **period_params(f)}).df()
 
 

@@ -210,3 +210,44 @@ def test_live_case_days_after_a_sync_that_adds_changes_and_deletes(upstream):  #
             assert_fast_is_plain(con, con, f, cfg)  # the live cases (a view) are the plain truth
     finally:
         con.close()
+
+
+def without_case_days(path, folder):
+    copy = folder / "plain.duckdb"
+    shutil.copy(path, copy)
+    with duckdb.connect(str(copy)) as con:
+        build.drop(con)
+    return copy
+
+
+def test_trend_and_reported_by_area_from_case_days_equal_plain(counted_city, tmp_path):
+    from analytics import trends
+
+    plain_path = without_case_days(counted_city, tmp_path)
+    with duckdb.connect(str(counted_city), read_only=True) as con, duckdb.connect(str(plain_path)) as plain:
+        seen = 0
+        for f in pair_sets(plain):
+            assert read.usable(con, f) and not read.usable(plain, f)
+            for grain, split in (("week", "kind"), ("day", "none"), ("month", "kind")):
+                fast = trends.series(con, f, grain, split)
+                pd.testing.assert_frame_equal(fast, trends.series(plain, f, grain, split))
+                seen += int(fast["reported"].sum())
+            for level in ("grid", "street"):
+                fast = metrics.reported_by_area(con, f, level)
+                pd.testing.assert_frame_equal(fast, metrics.reported_by_area(plain, f, level))
+        assert seen > 0, "no report in any filter set: the comparison proved nothing"
+
+
+def test_live_connection_keeps_the_out_of_order_cases_counted_by_case_days(counted_city):
+    with duckdb.connect(str(counted_city), read_only=True) as plain:
+        expected = plain.execute(
+            f"SELECT case_id FROM cases c WHERE {metrics.OUT_OF_ORDER} ORDER BY case_id"
+        ).fetchall()
+        counted = plain.execute(f"SELECT sum(out_of_order) FROM {build.TABLE}").fetchone()[0]
+    con = open_live(counted_city)
+    try:
+        kept = con.execute(f"SELECT case_id FROM {metrics.OUT_OF_ORDER_TABLE} ORDER BY case_id").fetchall()
+    finally:
+        con.close()
+    assert counted == len(expected) >= 19  # 12 closed and 7 filed before they were reported, planted
+    assert kept == expected

@@ -35,6 +35,9 @@ LEVELS = ("grid", "community", "street", "district")
 EVENTS: dict[str, dict[str, str]] = {
     "c.reported_at::DATE": {
         "reported": "TRUE",
+        # closed before reported or filed, filed before reported (analytics.metrics.OUT_OF_ORDER): the live
+        # connection copies these apart, and needs no scan of every case to learn that there are none
+        "out_of_order": "(c.closed_at < c.reported_at OR c.filed_at < c.reported_at OR c.closed_at < c.filed_at)",
         "worker_reported": f"c.reporter_worker_id IS NOT NULL AND {LIVE}",
         "disputes_received": RECEIVED,
         "disputes_at_midnight": f"{RECEIVED} AND c.reported_at = c.reported_at::DATE::TIMESTAMP",

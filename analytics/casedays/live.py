@@ -39,3 +39,8 @@ def define(con: duckdb.DuckDBPyConnection, base_meta: dict[str, str], with_delta
     )
     con.execute(f"CREATE VIEW {TABLE} AS SELECT * FROM base.main.{TABLE} UNION ALL SELECT * FROM {CORRECTION}")
     return True
+
+
+def out_of_order_count(con: duckdb.DuckDBPyConnection) -> int:
+    """How many of the connection's cases have their times out of order (from its ``case_days`` view)."""
+    return int(con.execute(f"SELECT coalesce(sum(out_of_order), 0) FROM {TABLE}").fetchone()[0])

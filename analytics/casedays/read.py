@@ -50,10 +50,6 @@ WINDOW_OPEN = (
     "sum(CASE WHEN c.day > $window_open_after::DATE THEN c.disputes_received"
     " WHEN c.day = $window_open_after::DATE THEN c.disputes_received - c.disputes_at_midnight ELSE 0 END)"
 )
-DAY_PERIODS = """periods AS (
-    SELECT * FROM (VALUES (0, $start::DATE, $end::DATE),
-                          (1, $previous_start::DATE, $previous_end::DATE)) p(period, p_start, p_end)
-)"""
 NARROW = ("worker_self_handled", "median_handling_hours", "p90_handling_hours", "suspended_overdue_max_days")
 
 
@@ -61,11 +57,11 @@ def window_sql(where: str) -> str:
     """The counts of events inside each period per ``(period, grid_id)`` from ``case_days`` (``where`` may refer
     to ``c.grid_id`` and ``c.kind`` only)."""
     sums = ", ".join(f"sum(c.{name}) AS {name}" for name in (*WINDOW_COUNTS, "satisfaction_tenths"))
-    return f"""WITH {DAY_PERIODS}
-SELECT p.period, c.grid_id AS area_id, {sums}, {WINDOW_OPEN} AS disputes_window_open
-FROM {TABLE} c JOIN periods p ON c.day >= p.p_start AND c.day < p.p_end
+    return f"""SELECT CASE WHEN c.day >= $start::DATE THEN 0 ELSE 1 END AS period, c.grid_id AS area_id, {sums},
+       {WINDOW_OPEN} AS disputes_window_open
+FROM {TABLE} c
 WHERE c.day >= $window_start::DATE AND c.day < $window_end::DATE AND {where}
-GROUP BY p.period, c.grid_id"""
+GROUP BY ALL"""
 
 
 def backlog_sql(where: str) -> str:
@@ -81,23 +77,30 @@ FROM {TABLE} c WHERE c.day < $window_end::DATE AND {where}
 GROUP BY c.grid_id"""
 
 
+# The period a case belongs to by one of its times: the previous period ends where the period starts
+# (:meth:`analytics.filters.Filters.previous`), so the window [previous start, end) splits at $start.
+def _period_of(column: str) -> str:
+    return f"CASE WHEN {column} >= $start THEN 0 ELSE 1 END"
+
+
 def narrow_sql(where: str) -> dict[str, str]:
-    """The queries over ``cases`` for :data:`NARROW`, each bounded so that DuckDB skips row groups."""
+    """The queries over ``cases`` for :data:`NARROW`, each bounded so that DuckDB skips row groups. Both
+    quantiles come from one list-valued ``quantile_cont`` (one sorted state per group, not two)."""
     hours = metrics.HANDLING_HOURS
     return {
-        "quantiles": f"""WITH {PERIODS}
-SELECT p.period, c.grid_id AS area_id, GROUPING(c.grid_id) AS whole,
-       quantile_cont({hours}, 0.5) AS median_handling_hours, quantile_cont({hours}, 0.9) AS p90_handling_hours
-FROM cases c JOIN periods p ON c.closed_at >= p.p_start AND c.closed_at < p.p_end
-WHERE c.closed_at >= $window_start AND c.closed_at < $window_end AND c.status <> 'cancelled'
-  AND c.closed_at >= c.filed_at AND {where}
-GROUP BY GROUPING SETS ((p.period, c.grid_id), (p.period))""",
-        "self_handled": f"""WITH {PERIODS}
-SELECT p.period, c.grid_id AS area_id, count(*) AS worker_self_handled
-FROM cases c JOIN periods p ON c.reported_at >= p.p_start AND c.reported_at < p.p_end AND c.closed_at < p.p_end
+        "quantiles": f"""SELECT period, area_id, GROUPING(area_id) AS whole, quantile_cont(hours, [0.5, 0.9]) AS q
+FROM (SELECT {_period_of("c.closed_at")} AS period, c.grid_id AS area_id, {hours} AS hours
+      FROM cases c
+      WHERE c.closed_at >= $window_start AND c.closed_at < $window_end AND c.status <> 'cancelled'
+        AND c.closed_at >= c.filed_at AND {where})
+GROUP BY GROUPING SETS ((period, area_id), (period))""",
+        "self_handled": f"""SELECT {_period_of("c.reported_at")} AS period, c.grid_id AS area_id,
+       count(*) AS worker_self_handled
+FROM cases c
 WHERE c.reported_at >= $window_start AND c.reported_at < $window_end AND c.reporter_worker_id IS NOT NULL
-  AND c.status <> 'cancelled' AND c.self_handled AND c.dispatched_at IS NULL AND {where}
-GROUP BY p.period, c.grid_id""",
+  AND c.status <> 'cancelled' AND c.self_handled AND c.dispatched_at IS NULL
+  AND c.closed_at < CASE WHEN c.reported_at >= $start THEN $end ELSE $start END AND {where}
+GROUP BY ALL""",
         "suspended": f"""WITH {PERIODS}
 SELECT p.period, c.grid_id AS area_id, max(epoch(p.p_end - c.due_at) / 86400.0) AS suspended_overdue_max_days
 FROM cases c JOIN periods p ON c.filed_at < p.p_end AND c.due_at < p.p_end
@@ -159,6 +162,9 @@ def pair_groups(
     groups = _with_backlog(_run(con, window_sql(where), bound), _run(con, backlog_sql(where), bound), bound)
     narrow = {name: _run(con, sql, bound) for name, sql in narrow_sql(where).items()}
     quantiles = narrow["quantiles"]
+    pairs = quantiles.pop("q").map(_pair)
+    for i, name in enumerate(NARROW[1:3]):
+        quantiles[name] = pd.to_numeric(pairs.map(lambda pair, i=i: pair[i]), errors="coerce").astype("float64")
     whole = quantiles["whole"] == 1
     keys = ["period", "area_id"]
     for frame in (quantiles[~whole].drop(columns="whole"), narrow["self_handled"], narrow["suspended"]):
@@ -190,3 +196,40 @@ def _with_backlog(window: pd.DataFrame, backlog: pd.DataFrame, bound: dict) -> p
     rows["to_judge"] = rows["closed"] + rows["open_net"]
     rows["satisfaction_points"] = rows["satisfaction_tenths"] / 10
     return rows.drop(columns=[*NETS, "satisfaction_tenths"])
+
+
+def _pair(values) -> tuple:
+    return (None, None) if values is None or (not hasattr(values, "__len__") and pd.isna(values)) else tuple(values)
+
+
+# Splits of analytics.trends that case_days holds (the kind, or none).
+TREND_SPLITS = {"none": "'all'", "kind": "c.kind"}
+
+
+def trend_sql(unit: str, split: str, where: str) -> str:
+    """Reports per ``date_trunc(unit)`` bucket and split value in ``[$start, $end)`` from ``case_days``: the
+    rows :func:`analytics.trends.series` reads from ``cases`` (buckets without a report left out, as there)."""
+    if unit not in ("day", "week", "month"):
+        raise ValueError(f"unknown unit {unit!r}")
+    return f"""SELECT date_trunc('{unit}', c.day::TIMESTAMP) AS bucket, {TREND_SPLITS[split]}::TEXT AS series,
+       sum(c.reported)::BIGINT AS reported
+FROM {TABLE} c
+WHERE c.day >= $start::DATE AND c.day < $end::DATE AND {where}
+GROUP BY ALL HAVING sum(c.reported) > 0"""
+
+
+def reported_by_area_sql(id_col: str, name_col: str, where: str, grid_where: str) -> str:
+    """:func:`analytics.metrics.reported_by_area_sql` from ``case_days`` (same rows, same types)."""
+    return f"""
+WITH areas AS (
+    SELECT {id_col} AS area_id, any_value({name_col}) AS area_name
+    FROM grids g WHERE {id_col} IS NOT NULL AND {grid_where} GROUP BY {id_col}
+), agg AS (
+    SELECT g.{id_col} AS area_id, sum(c.reported) AS reported
+    FROM {TABLE} c JOIN grids g ON g.grid_id = c.grid_id
+    WHERE c.day >= $start::DATE AND c.day < $end::DATE AND {where}
+    GROUP BY g.{id_col}
+)
+SELECT areas.area_id, areas.area_name, coalesce(agg.reported, 0)::BIGINT AS reported
+FROM areas LEFT JOIN agg USING (area_id)
+ORDER BY area_id"""
