@@ -157,3 +157,41 @@ def test_department_pair_equals_two_department_queries(awkward_city):
             pd.testing.assert_frame_equal(before, departments.department_metrics(con, f.previous()))
             seen += int(now["handled"].sum())
         assert seen > 0, "nothing handled in any filter set: the comparison proved nothing"
+
+
+def test_department_alert_numbers_equal_department_metrics(awkward_city):
+    """The alerts' narrow department numbers are those of :func:`departments.department_metrics`; a department
+    they leave out has nothing handled (nor, in the period, open overdue), and the alerts they feed are equal."""
+    rules = load_config()["alerts"]
+    no_grids = pd.DataFrame({"area_id": [], "area_name": [], "open_overdue": pd.Series([], dtype="int64")})
+    with duckdb.connect(str(awkward_city), read_only=True) as con:
+        seen = 0
+        for f in pair_sets(con):
+            now, before = departments.alert_numbers(con, f)
+            full_now, full_before = departments.department_metrics_pair(con, f)
+            for narrow, full, columns in (
+                (now, full_now, ["handled", "median_handling_hours", "open_overdue"]),
+                (before, full_before, ["handled", "median_handling_hours"]),
+            ):
+                kept = full[full["department"].isin(narrow["department"])].reset_index(drop=True)
+                keys = ["department", "department_name", *columns]
+                pd.testing.assert_frame_equal(narrow[keys], kept[keys], check_dtype=False)
+                left_out = full[~full["department"].isin(narrow["department"])]
+                assert (left_out[columns[::2]] == 0).all().all()
+            fed = pd.concat(
+                [
+                    alerts.overdue_alerts(no_grids, now, rules),
+                    alerts.slow_department_alerts(now, before),
+                ],
+                ignore_index=True,
+            )
+            plain = pd.concat(
+                [
+                    alerts.overdue_alerts(no_grids, full_now, rules),
+                    alerts.slow_department_alerts(full_now, full_before),
+                ],
+                ignore_index=True,
+            )
+            pd.testing.assert_frame_equal(fed, plain)
+            seen += int(now["handled"].sum())
+        assert seen > 0, "nothing handled in any filter set: the comparison proved nothing"
