@@ -266,6 +266,10 @@ def summary(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None)
     """
     if is_cube(con):  # province scale: the same counts from the cube (analytics.cube)
         return summary_from_counts(con, f, cube_counts(con, f, cfg), cfg)
+    from analytics.casedays import read as casedays  # (imports this module)
+
+    if casedays.usable(con, f, cfg):  # the day counts and narrow queries: the same values
+        return summary_from_row(con, f, casedays.summary_row(con, f, cfg), cfg)
     sql, params = summary_query(con, f, cfg, out_of_order_kept(con))
     return summary_from_row(con, f, con.cursor().execute(sql, params).fetchone(), cfg)
 
@@ -363,6 +367,10 @@ def by_area(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | 
     """
     if is_cube(con):  # province scale: the same rows from the cube (analytics.cube)
         return area_frame(cube_by_area_frame(con, f, level, cfg), cfg)
+    from analytics.casedays import read as casedays  # (imports this module)
+
+    if casedays.usable(con, f, cfg):  # the day counts and narrow queries: the same rows
+        return area_frame(casedays.by_area_frame(con, f, level, cfg), cfg)
     sql, params = by_area_query(con, f, level, cfg, out_of_order_kept(con))
     return area_frame(con.cursor().execute(sql, params).df(), cfg)
 

@@ -19,7 +19,7 @@ import pandas as pd
 from analytics import metrics
 from analytics.casedays.build import META_CASES, META_DISPUTE_DAYS, NETS, TABLE
 from analytics.config import DEFAULTS
-from analytics.filters import Filters
+from analytics.filters import Filters, area_filter_sql, case_filter_sql, level_columns, period_params
 
 PERIODS = """periods AS (
     SELECT * FROM (VALUES (0, $start::TIMESTAMP, $end::TIMESTAMP),
@@ -53,18 +53,28 @@ WINDOW_OPEN = (
 NARROW = ("worker_self_handled", "median_handling_hours", "p90_handling_hours", "suspended_overdue_max_days")
 
 
-def window_sql(where: str) -> str:
+def _area(level: str) -> tuple[str, str]:
+    """``(area id expression, join)`` of a level: at grid level the case's own ``grid_id`` (unknown ones keep
+    their group, so that the groups add up to the whole filter), else the level's id of its grid."""
+    if level == "grid":
+        return "c.grid_id", ""
+    id_col, _ = level_columns(level)
+    return f"g.{id_col}", "JOIN grids g ON g.grid_id = c.grid_id"
+
+
+def window_sql(where: str, level: str = "grid") -> str:
     """The counts of events inside each period per ``(period, grid_id)`` from ``case_days`` (``where`` may refer
     to ``c.grid_id`` and ``c.kind`` only)."""
     sums = ", ".join(f"sum(c.{name}) AS {name}" for name in (*WINDOW_COUNTS, "satisfaction_tenths"))
-    return f"""SELECT CASE WHEN c.day >= $start::DATE THEN 0 ELSE 1 END AS period, c.grid_id AS area_id, {sums},
+    area, join = _area(level)
+    return f"""SELECT CASE WHEN c.day >= $start::DATE THEN 0 ELSE 1 END AS period, {area} AS area_id, {sums},
        {WINDOW_OPEN} AS disputes_window_open
-FROM {TABLE} c
+FROM {TABLE} c {join}
 WHERE c.day >= $window_start::DATE AND c.day < $window_end::DATE AND {where}
 GROUP BY ALL"""
 
 
-def backlog_sql(where: str) -> str:
+def backlog_sql(where: str, level: str = "grid") -> str:
     """What is open at each period's end per ``grid_id``: the sums of the daily nets before it (``_0`` for the
     period, ``_1`` for the previous one)."""
     sums = ", ".join(
@@ -72,9 +82,10 @@ def backlog_sql(where: str) -> str:
         for name in NETS
         for period, end in ((0, "end"), (1, "previous_end"))
     )
-    return f"""SELECT c.grid_id AS area_id, {sums}
-FROM {TABLE} c WHERE c.day < $window_end::DATE AND {where}
-GROUP BY c.grid_id"""
+    area, join = _area(level)
+    return f"""SELECT {area} AS area_id, {sums}
+FROM {TABLE} c {join} WHERE c.day < $window_end::DATE AND {where}
+GROUP BY ALL"""
 
 
 # The period a case belongs to by one of its times: the previous period ends where the period starts
@@ -83,30 +94,31 @@ def _period_of(column: str) -> str:
     return f"CASE WHEN {column} >= $start THEN 0 ELSE 1 END"
 
 
-def narrow_sql(where: str) -> dict[str, str]:
+def narrow_sql(where: str, level: str = "grid") -> dict[str, str]:
     """The queries over ``cases`` for :data:`NARROW`, each bounded so that DuckDB skips row groups. Both
     quantiles come from one list-valued ``quantile_cont`` (one sorted state per group, not two)."""
     hours = metrics.HANDLING_HOURS
+    area, join = _area(level)
     return {
         "quantiles": f"""SELECT period, area_id, GROUPING(area_id) AS whole, quantile_cont(hours, [0.5, 0.9]) AS q
-FROM (SELECT {_period_of("c.closed_at")} AS period, c.grid_id AS area_id, {hours} AS hours
-      FROM cases c
+FROM (SELECT {_period_of("c.closed_at")} AS period, {area} AS area_id, {hours} AS hours
+      FROM cases c {join}
       WHERE c.closed_at >= $window_start AND c.closed_at < $window_end AND c.status <> 'cancelled'
         AND c.closed_at >= c.filed_at AND {where})
 GROUP BY GROUPING SETS ((period, area_id), (period))""",
-        "self_handled": f"""SELECT {_period_of("c.reported_at")} AS period, c.grid_id AS area_id,
+        "self_handled": f"""SELECT {_period_of("c.reported_at")} AS period, {area} AS area_id,
        count(*) AS worker_self_handled
-FROM cases c
+FROM cases c {join}
 WHERE c.reported_at >= $window_start AND c.reported_at < $window_end AND c.reporter_worker_id IS NOT NULL
   AND c.status <> 'cancelled' AND c.self_handled AND c.dispatched_at IS NULL
   AND c.closed_at < CASE WHEN c.reported_at >= $start THEN $end ELSE $start END AND {where}
 GROUP BY ALL""",
         "suspended": f"""WITH {PERIODS}
-SELECT p.period, c.grid_id AS area_id, max(epoch(p.p_end - c.due_at) / 86400.0) AS suspended_overdue_max_days
-FROM cases c JOIN periods p ON c.filed_at < p.p_end AND c.due_at < p.p_end
+SELECT p.period, {area} AS area_id, max(epoch(p.p_end - c.due_at) / 86400.0) AS suspended_overdue_max_days
+FROM cases c {join} JOIN periods p ON c.filed_at < p.p_end AND c.due_at < p.p_end
                           AND (c.closed_at IS NULL OR c.closed_at >= p.p_end)
 WHERE c.status = 'suspended' AND c.filed_at < $window_end AND c.due_at < $window_end AND {where}
-GROUP BY p.period, c.grid_id""",
+GROUP BY ALL""",
     }
 
 
@@ -151,7 +163,7 @@ def _run(con: duckdb.DuckDBPyConnection, sql: str, bound: dict) -> pd.DataFrame:
 
 
 def pair_groups(
-    con: duckdb.DuckDBPyConnection, where: str, bound: dict, cfg: dict | None = None
+    con: duckdb.DuckDBPyConnection, where: str, bound: dict, cfg: dict | None = None, level: str = "grid"
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(groups, quantiles)`` as :mod:`analytics.period_pair` reads them from ``cases``: every aggregate per
     ``(period, area_id)`` in :data:`analytics.metrics.AGGREGATES` order, and the two quantiles per period over
@@ -159,8 +171,10 @@ def pair_groups(
     :func:`analytics.metrics.metric_params`; ``where`` is :func:`analytics.filters.case_filter_sql`'s."""
     days = int({**DEFAULTS["metrics"], **(cfg or {}).get("metrics", {})}["dispute_window_days"])
     bound = {**bound, "window_open_after": bound["data_end"] - dt.timedelta(days=days)}
-    groups = _with_backlog(_run(con, window_sql(where), bound), _run(con, backlog_sql(where), bound), bound)
-    narrow = {name: _run(con, sql, bound) for name, sql in narrow_sql(where).items()}
+    groups = _with_backlog(
+        _run(con, window_sql(where, level), bound), _run(con, backlog_sql(where, level), bound), bound
+    )
+    narrow = {name: _run(con, sql, bound) for name, sql in narrow_sql(where, level).items()}
     quantiles = narrow["quantiles"]
     pairs = quantiles.pop("q").map(_pair)
     for i, name in enumerate(NARROW[1:3]):
@@ -233,3 +247,40 @@ WITH areas AS (
 SELECT areas.area_id, areas.area_name, coalesce(agg.reported, 0)::BIGINT AS reported
 FROM areas LEFT JOIN agg USING (area_id)
 ORDER BY area_id"""
+
+
+def one_period(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | None = None):
+    """``(groups, quantiles)`` of :func:`pair_groups` for ``f`` alone, per area of ``level`` (the previous
+    period empty: it starts and ends where ``f`` starts)."""
+    where, params = case_filter_sql(f)
+    now = period_params(f)
+    bound = {
+        **params,
+        **now,
+        "previous_start": now["start"],
+        "previous_end": now["start"],
+        "window_start": now["start"],
+        "window_end": now["end"],
+        **metrics.metric_params(con, cfg),
+    }
+    groups, quantiles = pair_groups(con, where, bound, cfg, level)
+    return groups[groups["period"] == 0], quantiles[quantiles["period"] == 0]
+
+
+def by_area_frame(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | None = None) -> pd.DataFrame:
+    """The rows of :func:`analytics.metrics.by_area_sql` for ``f`` (before :func:`analytics.metrics.area_frame`)."""
+    from analytics.period_pair import areas_sql
+
+    groups, _ = one_period(con, f, level, cfg)
+    sql = areas_sql(level, area_filter_sql(f, "g"))
+    areas = _run(con, sql, case_filter_sql(f)[1])
+    rows = groups.drop(columns=["period"])
+    return areas.merge(rows, on="area_id", how="left").sort_values("area_id", kind="stable").reset_index(drop=True)
+
+
+def summary_row(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None) -> tuple:
+    """The values of :data:`analytics.metrics.AGGREGATES` over the cases of ``f`` (the plain one-row query's)."""
+    from analytics.period_pair import _total_row
+
+    groups, quantiles = one_period(con, f, "grid", cfg)
+    return _total_row(groups, quantiles, 0)
