@@ -128,6 +128,17 @@ def case_days_sql(source: str = "cases", dispute_days: int = 30, sign: int = 1) 
     return f"SELECT grid_id, kind, day, {totals}\nFROM ({parts})\nGROUP BY grid_id, kind, day"
 
 
+def configured_dispute_days() -> int:
+    """``metrics.dispute_window_days`` of the configuration file, or its default when the file is malformed
+    (the table is then built for the default; readers with another window read ``cases``)."""
+    from analytics.config import DEFAULTS, ConfigError, load_config
+
+    try:
+        return int(load_config()["metrics"]["dispute_window_days"])
+    except ConfigError:
+        return int(DEFAULTS["metrics"]["dispute_window_days"])
+
+
 def build(con: duckdb.DuckDBPyConnection, dispute_days: int = 30) -> int:
     """(Re)write ``case_days`` from ``cases`` of ``con`` (writable) and record it in ``meta``; return its rows.
 
@@ -152,7 +163,6 @@ def drop(con: duckdb.DuckDBPyConnection) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m analytics.casedays --db PATH [--drop]``: add (or rebuild, or drop) ``case_days``."""
-    from analytics.config import load_config
     from analytics.store import db_path
 
     parser = argparse.ArgumentParser(prog="python -m analytics.casedays", description=main.__doc__)
@@ -160,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--drop", action="store_true", help="remove the table instead")
     args = parser.parse_args(argv)
     path = args.db or str(db_path())
-    days = int(load_config()["metrics"]["dispute_window_days"])
+    days = configured_dispute_days()
     started = time.perf_counter()
     try:
         con = duckdb.connect(path)

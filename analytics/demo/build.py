@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.casedays.build import build as build_case_days
+from analytics.casedays.build import configured_dispute_days
 from analytics.config import load_config
 from analytics.demo import names, text
 from analytics.demo.chunk import Context, make_chunk
@@ -196,7 +197,7 @@ def build_demo(
         try:
             write_meta(con, _meta(ctx, cases, seed, grids, start, end))
             log("demo: case-day counts")
-            build_case_days(con, int(load_config()["metrics"]["dispute_window_days"]))
+            build_case_days(con, configured_dispute_days())
         finally:
             con.close()
         os.replace(temporary, target)
