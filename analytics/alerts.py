@@ -22,7 +22,7 @@ from analytics import metrics
 from analytics.anomaly import spike_matrix
 from analytics.coverage import data_coverage
 from analytics.cube.series import cube_daily_category_counts
-from analytics.departments import department_metrics_pair
+from analytics.departments import alert_numbers as department_alert_numbers
 from analytics.filters import Filters, case_filter_sql, period_params
 
 COLUMNS = ["alert", "subject_type", "subject_id", "subject_name", "value", "previous", "severity", "day"]
@@ -221,7 +221,7 @@ def alerts(
     min_due = int(cfg["status"]["min_due_to_close"])
     grids = metrics.by_area(con, f, "grid", cfg) if grids is None else grids
     prev_grids = metrics.by_area(con, f.previous(), "grid", cfg) if prev_grids is None else prev_grids
-    depts, prev_depts = department_metrics_pair(con, f, cfg)
+    depts, prev_depts = department_alert_numbers(con, f, cfg)  # only what the rules below read
     parts = [
         overdue_alerts(grids, depts, rules),
         on_time_drop_alerts(grids, prev_grids, rules, min_due),

@@ -99,17 +99,19 @@ OUT_OF_ORDER = "(c.closed_at < c.reported_at OR c.filed_at < c.reported_at OR c.
 OUT_OF_ORDER_TABLE = "cases_out_of_order"
 
 
-def materialize_out_of_order(con: duckdb.DuckDBPyConnection) -> None:
+def materialize_out_of_order(con: duckdb.DuckDBPyConnection, found: int | None = None) -> None:
     """Store the :data:`OUT_OF_ORDER` cases of ``con``'s ``cases`` as :data:`OUT_OF_ORDER_TABLE` in its own
     (in-memory, writable) catalog.
 
     Only for a connection whose ``cases`` cannot change while it is open (a live connection: a new one is
     opened when a sync publishes new data); metric queries then read this small table instead of scanning
-    ``cases`` for the out-of-order branch of :func:`relevant_cases_sql`.
+    ``cases`` for the out-of-order branch of :func:`relevant_cases_sql`. ``found``: their number when the
+    caller knows it (:mod:`analytics.casedays` counts them), else it is counted here.
     """
     # Counting reads three columns; the copy reads every column of every row group (no late materialization),
     # several times longer: skipped when there is nothing to copy (the demo cities, clean imports).
-    found = con.execute(f"SELECT count(*) FROM cases c WHERE {OUT_OF_ORDER}").fetchone()[0]
+    if found is None:
+        found = con.execute(f"SELECT count(*) FROM cases c WHERE {OUT_OF_ORDER}").fetchone()[0]
     rows = f"WHERE {OUT_OF_ORDER}" if found else "LIMIT 0"
     con.execute(f"CREATE TABLE {OUT_OF_ORDER_TABLE} AS SELECT * EXCLUDE (description) FROM cases c {rows}")
 
@@ -264,6 +266,10 @@ def summary(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None)
     """
     if is_cube(con):  # province scale: the same counts from the cube (analytics.cube)
         return summary_from_counts(con, f, cube_counts(con, f, cfg), cfg)
+    from analytics.casedays import read as casedays  # (imports this module)
+
+    if casedays.usable(con, f, cfg):  # the day counts and narrow queries: the same values
+        return summary_from_row(con, f, casedays.summary_row(con, f, cfg), cfg)
     sql, params = summary_query(con, f, cfg, out_of_order_kept(con))
     return summary_from_row(con, f, con.cursor().execute(sql, params).fetchone(), cfg)
 
@@ -334,6 +340,10 @@ def reported_by_area(con: duckdb.DuckDBPyConnection, f: Filters, level: str) -> 
         return cube_reported_by_area(con, f, level)
     where, params = case_filter_sql(f)
     sql = reported_by_area_sql(level, where, area_filter_sql(f, "g"))
+    from analytics.casedays import read as casedays  # (imports analytics.metrics)
+
+    if casedays.usable(con, f):  # the day counts: no case rows read
+        sql = casedays.reported_by_area_sql(*level_columns(level), where, area_filter_sql(f, "g"))
     return con.cursor().execute(sql, {**params, **period_params(f)}).df()
 
 
@@ -357,6 +367,10 @@ def by_area(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | 
     """
     if is_cube(con):  # province scale: the same rows from the cube (analytics.cube)
         return area_frame(cube_by_area_frame(con, f, level, cfg), cfg)
+    from analytics.casedays import read as casedays  # (imports this module)
+
+    if casedays.usable(con, f, cfg):  # the day counts and narrow queries: the same rows
+        return area_frame(casedays.by_area_frame(con, f, level, cfg), cfg)
     sql, params = by_area_query(con, f, level, cfg, out_of_order_kept(con))
     return area_frame(con.cursor().execute(sql, params).df(), cfg)
 
@@ -365,6 +379,8 @@ def area_frame(frame: pd.DataFrame, cfg: dict | None = None) -> pd.DataFrame:
     """:func:`by_area`'s frame from the rows of :func:`by_area_sql` (counts filled, rates derived)."""
     count_cols = [c for c in AGGREGATES if c not in NOT_COUNTS]
     frame[count_cols] = frame[count_cols].fillna(0).astype("int64")
+    # a sum like the counts (0 points for an area without a call-back, as the query gives for one with cases)
+    frame["satisfaction_points"] = frame["satisfaction_points"].fillna(0.0)
     weights = (cfg or {}).get("three_rates", {}).get("weights")
     rates = [
         derive_rates({k: _clean(v) for k, v in rec.items()}, weights)

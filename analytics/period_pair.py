@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from analytics import metrics
+from analytics.casedays import read as casedays
 from analytics.filters import Filters, area_filter_sql, case_filter_sql, level_columns, period_params
 
 BOUNDS = ("p.p_start", "p.p_end")
@@ -102,8 +103,9 @@ def _area_rows(areas: pd.DataFrame, groups: pd.DataFrame, period: int, cfg: dict
 
 def summaries_and_grids(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None) -> PeriodPair:
     """Summary and per-grid rows of ``f`` and of ``f.previous()``, equal to :func:`metrics.summary` and
-    :func:`metrics.by_area` (grid level) of each, from one aggregate query and one for the two medians.
-    In cube mode (:mod:`analytics.cube`) each of the four comes from the cube instead.
+    :func:`metrics.by_area` (grid level) of each, from one aggregate query and one for the two medians;
+    where the database holds the case-day counts (:mod:`analytics.casedays`), from those and three narrow
+    queries. In cube mode (:mod:`analytics.cube`) each of the four comes from the cube instead.
     """
     previous = f.previous()
     if metrics.is_cube(con):  # province scale: the cube answers each period (no case rows read)
@@ -124,10 +126,13 @@ def summaries_and_grids(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | 
         "window_end": max(now["end"], before["end"]),
         **metrics.metric_params(con, cfg),
     }
-    kept = metrics.out_of_order_kept(con)
-    groups = con.cursor().execute(period_pair_sql(where, kept), bound).df()
-    used = quantiles_sql(where, kept)
-    quantiles = con.cursor().execute(used, {k: v for k, v in bound.items() if f"${k}" in used}).df()
+    if casedays.usable(con, f, cfg):  # the counts from the case-day table, the rest from narrow queries
+        groups, quantiles = casedays.pair_groups(con, where, bound, cfg)
+    else:
+        kept = metrics.out_of_order_kept(con)
+        groups = con.cursor().execute(period_pair_sql(where, kept), bound).df()
+        used = quantiles_sql(where, kept)
+        quantiles = con.cursor().execute(used, {k: v for k, v in bound.items() if f"${k}" in used}).df()
     grid_where = area_filter_sql(f, "g")
     areas_query = areas_sql("grid", grid_where)
     areas = con.cursor().execute(areas_query, {k: v for k, v in params.items() if f"${k}" in areas_query}).df()

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.anomaly import flag_spikes
+from analytics.casedays import read as casedays
 from analytics.coverage import data_coverage
 from analytics.cube.read import is_cube
 from analytics.cube.series import cube_trend_counts
@@ -92,6 +93,9 @@ def series(
     if is_cube(con):  # province scale: the same counts from the cube's report days (no case rows read)
         area_col = level_columns(level or "street")[0] if split == "area" else None
         frame = cube_trend_counts(con, f, unit, split, area_col)
+    elif split in casedays.TREND_SPLITS and casedays.usable(con, f):  # the day counts: no case rows read
+        sql = casedays.trend_sql(unit, split, where)
+        frame = con.cursor().execute(sql, {**params, **period_params(f)}).df()
     else:
         sql = f"""SELECT date_trunc('{unit}', c.reported_at) AS bucket, {expr}::TEXT AS series, count(*) AS reported
                   FROM cases c {join}

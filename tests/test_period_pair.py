@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from analytics import alerts, departments, metrics, period_pair
+from analytics.casedays import build as casedays_build
 from analytics.config import load_config
 from analytics.filters import Filters
 from analytics.sync.live import open_live
@@ -50,6 +51,7 @@ def awkward_city(demo_db, tmp_path_factory):
             UPDATE cases SET grid_id = CASE WHEN hash(case_id) % 2 = 0 THEN NULL ELSE 'nowhere' END
             WHERE case_id IN (SELECT case_id FROM cases WHERE reported_at >= '2025-11-10'
                               AND reported_at < '2025-12-20' ORDER BY case_id LIMIT {WITHOUT_GRID})""")
+        casedays_build.drop(con)  # the one-scan path over cases (tests/test_casedays.py rebuilds it instead)
     finally:
         con.close()
     return path
@@ -153,5 +155,43 @@ def test_department_pair_equals_two_department_queries(awkward_city):
             now, before = departments.department_metrics_pair(con, f)
             pd.testing.assert_frame_equal(now, departments.department_metrics(con, f))
             pd.testing.assert_frame_equal(before, departments.department_metrics(con, f.previous()))
+            seen += int(now["handled"].sum())
+        assert seen > 0, "nothing handled in any filter set: the comparison proved nothing"
+
+
+def test_department_alert_numbers_equal_department_metrics(awkward_city):
+    """The alerts' narrow department numbers are those of :func:`departments.department_metrics`; a department
+    they leave out has nothing handled (nor, in the period, open overdue), and the alerts they feed are equal."""
+    rules = load_config()["alerts"]
+    no_grids = pd.DataFrame({"area_id": [], "area_name": [], "open_overdue": pd.Series([], dtype="int64")})
+    with duckdb.connect(str(awkward_city), read_only=True) as con:
+        seen = 0
+        for f in pair_sets(con):
+            now, before = departments.alert_numbers(con, f)
+            full_now, full_before = departments.department_metrics_pair(con, f)
+            for narrow, full, columns in (
+                (now, full_now, ["handled", "median_handling_hours", "open_overdue"]),
+                (before, full_before, ["handled", "median_handling_hours"]),
+            ):
+                kept = full[full["department"].isin(narrow["department"])].reset_index(drop=True)
+                keys = ["department", "department_name", *columns]
+                pd.testing.assert_frame_equal(narrow[keys], kept[keys], check_dtype=False)
+                left_out = full[~full["department"].isin(narrow["department"])]
+                assert (left_out[columns[::2]] == 0).all().all()
+            fed = pd.concat(
+                [
+                    alerts.overdue_alerts(no_grids, now, rules),
+                    alerts.slow_department_alerts(now, before),
+                ],
+                ignore_index=True,
+            )
+            plain = pd.concat(
+                [
+                    alerts.overdue_alerts(no_grids, full_now, rules),
+                    alerts.slow_department_alerts(full_now, full_before),
+                ],
+                ignore_index=True,
+            )
+            pd.testing.assert_frame_equal(fed, plain)
             seen += int(now["handled"].sum())
         assert seen > 0, "nothing handled in any filter set: the comparison proved nothing"

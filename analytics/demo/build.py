@@ -13,6 +13,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analytics.casedays.build import build as build_case_days
+from analytics.casedays.build import configured_dispute_days
 from analytics.config import load_config
 from analytics.demo import names, text
 from analytics.demo.chunk import Context, make_chunk
@@ -194,6 +196,8 @@ def build_demo(
         con = duckdb.connect(temporary)
         try:
             write_meta(con, _meta(ctx, cases, seed, grids, start, end))
+            log("demo: case-day counts")
+            build_case_days(con, configured_dispute_days())
         finally:
             con.close()
         os.replace(temporary, target)

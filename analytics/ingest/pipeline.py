@@ -20,6 +20,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from analytics.casedays.build import build as build_case_days
+from analytics.casedays.build import configured_dispute_days
 from analytics.config import load_config
 from analytics.ingest import hexgrid, tables
 from analytics.ingest.boundaries import BoundarySpec, build_grids
@@ -210,6 +212,7 @@ def _load(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, lo
         reported=pd.Series([first, last]).dropna(),
     )
     write_meta(con, meta)
+    build_case_days(con, configured_dispute_days())  # analytics.casedays
     summary = {
         "dataset": mapping.name,
         "mapping": mapping.origin,

@@ -24,7 +24,7 @@ from analytics.sync import generations
 from analytics.sync.delta import EMPTY_SYNC_LOG_SQL, base_identity, read_state
 from analytics.sync.layers import attach_layers, layer_files
 
-MERGED = {"cases", "meta", "rejects", "sync_log", "case_terms"}
+MERGED = {"cases", "meta", "rejects", "sync_log", "case_terms", "case_days"}
 
 
 def _lit(text: str) -> str:
@@ -157,10 +157,14 @@ def open_live(db: str | os.PathLike) -> duckdb.DuckDBPyConnection:
         con.execute("CREATE VIEW rejects AS SELECT * FROM base.main.rejects UNION ALL SELECT * FROM delta.rejects")
     else:
         con.execute("CREATE VIEW rejects AS SELECT * FROM base.main.rejects")
+    from analytics.casedays.live import define as define_case_days
+    from analytics.casedays.live import out_of_order_count
     from analytics.metrics import is_cube, materialize_out_of_order
 
     if not is_cube(con):  # a cube's cases are a view over the whole lake: never scanned at open
-        materialize_out_of_order(con)  # this connection's cases never change: read the out-of-order ones once
+        # the day counts (corrected for the delta) first: they know how many cases are out of order
+        found = out_of_order_count(con) if define_case_days(con, base_meta, with_delta) else None
+        materialize_out_of_order(con, found)  # this connection's cases never change: read those cases once
     return con
 
 
