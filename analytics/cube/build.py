@@ -33,6 +33,13 @@ ROLLUPS = {
     "self_handled": ("grid_id", "day", "closed_day", "kind"),
     "handling_histogram": ("grid_id", "day", "kind", "bin"),
 }
+# The department tables summed over the grids (``<table>_all_grids``): the department alerts of a filter set
+# without an area, scope, category, major class or source read these (departments × days × kinds rows).
+DEPARTMENT_ROLLUPS = {
+    "department_daily": ("day", "kind", "department"),
+    "department_histogram": ("day", "kind", "department", "bin"),
+}
+DAY_ORDERED = (*ROLLUPS, *DEPARTMENT_ROLLUPS)
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
@@ -159,6 +166,14 @@ def build_spark(lake: Path | str, out: Path | str, settings: dict[str, int], spa
 SNAPSHOT = "open_snapshot_by_kind"
 
 
+def add_department_rollup(con: duckdb.DuckDBPyConnection, name: str, keys: tuple[str, ...]) -> None:
+    """``<name>_all_grids``: the department table ``name`` summed over its grids, grouped by ``keys``."""
+    sums = ", ".join(f"sum({c})::BIGINT AS {c}" for c in _columns(con, name) if c not in (*keys, "grid_id"))
+    con.execute(
+        f"CREATE TABLE {name}_all_grids AS SELECT {', '.join(keys)}, {sums} FROM {name} GROUP BY ALL ORDER BY day"
+    )
+
+
 def snapshot_sql(columns: list[str]) -> str:
     """``open_snapshot_by_kind``: the day-end snapshot of every grid and kind on every day from the first to
     the last change (the running sums of ``open_changes_by_kind``) from the grid and kind's first change on
@@ -189,7 +204,7 @@ def assemble_cube_db(
     con.execute("SET enable_progress_bar = false")
     limit_memory(con, cfg)
     for name in CUBE_TABLES:
-        order = "day, grid_id" if name in ROLLUPS else "grid_id"
+        order = "day, grid_id" if name in DAY_ORDERED else "grid_id"
         con.execute(
             f"CREATE TABLE {name} AS SELECT * FROM read_parquet({_quote(out / name / '*.parquet')}) ORDER BY {order}"
         )
@@ -199,6 +214,8 @@ def assemble_cube_db(
         con.execute(
             f"CREATE TABLE {name}_by_kind AS SELECT {group}, {sums} FROM {name} GROUP BY ALL ORDER BY day, grid_id"
         )
+    for name, keys in DEPARTMENT_ROLLUPS.items():
+        add_department_rollup(con, name, keys)
     con.execute(snapshot_sql(_columns(con, "open_changes_by_kind")))
     for source in sorted(
         lake.glob("*.parquet")

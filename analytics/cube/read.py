@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import threading
+import weakref
 from typing import Any
 
 import duckdb
@@ -32,23 +34,56 @@ OPEN_SUMS = ("open_at_end", "open_with_deadline", "open_overdue", "suspended_ove
 IN_DAYS = "c.day >= $start_day AND c.day < $end_day"
 
 
-def is_cube(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when ``con`` is a cube database (``meta.cube = 'true'``, written by ``analytics cube``)."""
+# What a connection's database is never changes while the connection is open (the app publishes a new
+# connection for new data, analytics.sync.live), so each connection is asked once: is it a cube, its build
+# settings and its table names, kept beside the connection object and dropped with it.
+_FACTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_FACTS_LOCK = threading.Lock()
+
+
+def _facts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    with _FACTS_LOCK:
+        known = _FACTS.get(con)
+    if known is not None:
+        return known
     cur = con.cursor()
-    found = cur.execute(
-        "SELECT count(*) FROM (SELECT table_name AS name FROM duckdb_tables()"
-        " UNION ALL SELECT view_name FROM duckdb_views()) WHERE name = 'meta'"
-    ).fetchone()[0]
-    if not found:  # checked, not caught: an error would abort an open transaction
-        return False
-    row = cur.execute("SELECT value FROM meta WHERE key = 'cube'").fetchone()
-    return bool(row) and row[0] == "true"
+    names = {
+        r[0]
+        for r in cur.execute(
+            "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views()"
+        ).fetchall()
+    }
+    rows = {}
+    if "meta" in names:  # checked, not caught: an error would abort an open transaction
+        rows = dict(cur.execute("SELECT key, value FROM meta WHERE key IN ('cube', 'cube_settings')").fetchall())
+    cube = rows.get("cube") == "true"
+    facts = {
+        "cube": cube,
+        "tables": frozenset(names),
+        "settings": json.loads(rows["cube_settings"]) if cube and rows.get("cube_settings") else None,
+    }
+    with _FACTS_LOCK:
+        _FACTS[con] = facts
+    return facts
+
+
+def is_cube(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when ``con`` is a cube database (``meta.cube = 'true'``, written by ``analytics cube``); looked up
+    once per connection."""
+    return _facts(con)["cube"]
+
+
+def cube_tables(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """The names of the tables and views of ``con``'s database (looked up once per connection)."""
+    return _facts(con)["tables"]
 
 
 def cube_settings_of(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """The settings the cube was built with (dispute window, histogram bins)."""
-    row = con.cursor().execute("SELECT value FROM meta WHERE key = 'cube_settings'").fetchone()
-    return json.loads(row[0])
+    settings = _facts(con)["settings"]
+    if settings is None:
+        raise ValueError("not a cube database (no meta.cube_settings)")
+    return dict(settings)
 
 
 def quantile_error_bound(settings: dict[str, int]) -> tuple[float, float]:
