@@ -14,6 +14,7 @@ import json
 import math
 import threading
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import duckdb
@@ -61,10 +62,26 @@ def _facts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "cube": cube,
         "tables": frozenset(names),
         "settings": json.loads(rows["cube_settings"]) if cube and rows.get("cube_settings") else None,
+        "remembered": {},
     }
     with _FACTS_LOCK:
         _FACTS[con] = facts
     return facts
+
+
+def remembered(con: duckdb.DuckDBPyConnection, key: str, compute: Callable[[], Any]) -> Any:
+    """``compute()`` once per cube connection under ``key`` (a cube is read-only: its answers never change while
+    the connection is open); on any other database ``compute()`` every time."""
+    facts = _facts(con)
+    if not facts["cube"]:
+        return compute()
+    with _FACTS_LOCK:
+        if key in facts["remembered"]:
+            return facts["remembered"][key]
+    value = compute()
+    with _FACTS_LOCK:
+        facts["remembered"][key] = value
+    return value
 
 
 def is_cube(con: duckdb.DuckDBPyConnection) -> bool:
@@ -217,12 +234,55 @@ def to_metric_counts(row: dict[str, Any], include_suspended: bool) -> dict[str, 
     return out
 
 
-def histogram_sql(where: str, group: str | None = None, suffix: str = "") -> str:
-    """Handling-time histogram (``bin``, ``cases``) over the period, optionally per area."""
+MONTHLY_HISTOGRAM = "handling_histogram_by_month"
+
+
+def month_split(start: dt.date, end: dt.date) -> dict[str, dt.date]:
+    """``$first_month``/``$last_month``: the whole calendar months ``[first_month, last_month)`` inside
+    ``[start, end)``; the days ``[start, first_month)`` and ``[last_month, end)`` around them are read day by day.
+    No whole month: both are ``end`` (every day read day by day).
+
+    Examples
+    --------
+    >>> month_split(dt.date(2025, 1, 15), dt.date(2025, 4, 3))
+    {'first_month': datetime.date(2025, 2, 1), 'last_month': datetime.date(2025, 4, 1)}
+    >>> month_split(dt.date(2025, 1, 5), dt.date(2025, 1, 20))
+    {'first_month': datetime.date(2025, 1, 20), 'last_month': datetime.date(2025, 1, 20)}
+    """
+    first = start if start.day == 1 else dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    last = dt.date(end.year, end.month, 1)
+    if first >= last:
+        first = last = end
+    return {"first_month": first, "last_month": last}
+
+
+def histogram_sql(where: str, group: str | None = None, suffix: str = "", monthly: bool = False) -> str:
+    """Handling-time histogram (``bin``, ``cases``) over the period, optionally per area. ``monthly`` (no
+    category filter, a cube with :data:`MONTHLY_HISTOGRAM`): the whole months of the period from the
+    grid x month roll-up and only the days around them from ``handling_histogram_by_kind`` (binds the keys of
+    :func:`month_split` besides ``$start_day`` and ``$end_day``)."""
     key, join, by = _grouping(group, where)
     by = f"{by.removeprefix('GROUP BY ')}, " if group else ""
-    return f"""SELECT {key}c.bin, sum(c.cases)::BIGINT AS cases FROM handling_histogram{suffix} c {join}
-               WHERE {IN_DAYS} AND {where} GROUP BY {by}c.bin ORDER BY {by}c.bin"""
+    source = f"handling_histogram{suffix}"
+    if monthly:
+        source = f"""(SELECT grid_id, kind, bin, cases FROM {MONTHLY_HISTOGRAM}
+                      WHERE month >= $first_month AND month < $last_month
+                      UNION ALL
+                      SELECT grid_id, kind, bin, cases FROM handling_histogram_by_kind
+                      WHERE (day >= $start_day AND day < $first_month) OR (day >= $last_month AND day < $end_day))"""
+    days = "TRUE" if monthly else IN_DAYS
+    return f"""SELECT {key}c.bin, sum(c.cases)::BIGINT AS cases FROM {source} c {join}
+               WHERE {days} AND {where} GROUP BY {by}c.bin ORDER BY {by}c.bin"""
+
+
+def _histogram(con, where: str, group: str | None, f: Filters, bound: dict[str, Any]) -> pd.DataFrame:
+    """The histogram frame of :func:`histogram_sql` for ``f`` (the monthly roll-up when it can answer)."""
+    suffix = table_suffix(f)
+    monthly = suffix == "_by_kind" and MONTHLY_HISTOGRAM in cube_tables(con)
+    params = {k: v for k, v in bound.items() if k not in ("end", "window_day")}
+    if monthly:
+        params.update(month_split(f.start, f.end))
+    return con.cursor().execute(histogram_sql(where, group, suffix, monthly), params).df()
 
 
 def quantiles_by_area(hist: pd.DataFrame, middles: list[float]) -> tuple[list, list[tuple[float, float]]]:
@@ -269,10 +329,7 @@ def cube_counts(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = N
     cur = con.cursor()
     frame = cur.execute(counts_sql(where, suffix=table_suffix(f)), bound).df()
     counts = to_metric_counts(frame.iloc[0].to_dict(), include)
-    bound.pop("window_day")
-    hist = cur.execute(
-        histogram_sql(where, suffix=table_suffix(f)), {k: v for k, v in bound.items() if k != "end"}
-    ).df()
+    hist = _histogram(con, where, None, f, bound)
     middles = bin_middles_hours(cube_settings_of(con))
     counts["median_handling_hours"], counts["p90_handling_hours"] = _quantiles(hist, middles)
     return counts
@@ -288,10 +345,7 @@ def cube_area_counts(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg
     cur = con.cursor()
     frame = cur.execute(counts_sql(where, id_col, table_suffix(f)), bound).df()
     rows = [{"area_id": r["area_id"], **to_metric_counts(r, include)} for r in frame.to_dict("records")]
-    bound.pop("window_day")
-    hist = cur.execute(
-        histogram_sql(where, id_col, table_suffix(f)), {k: v for k, v in bound.items() if k != "end"}
-    ).df()
+    hist = _histogram(con, where, id_col, f, bound)
     middles = bin_middles_hours(cube_settings_of(con))
     quantiles = dict(zip(*quantiles_by_area(hist, middles)))
     for row in rows:
