@@ -103,3 +103,22 @@ def test_a_cube_connection_asks_once(cube_con, demo_con):
         remembered(con, "probe", lambda: calls.append(1) or len(calls))
     assert len(calls) == 3  # once on the cube, every time on the case database
     assert data_coverage(cube_con) == data_coverage(demo_con) is not None
+
+
+def test_quantile_bins_in_sql_equal_the_full_histogram(cube_con, demo_con):
+    from analytics.cube.dialect import cube_settings
+    from analytics.cube.read import bin_middles_hours, quantile_bins_sql, quantiles_by_area, quantiles_from_bins
+
+    middles = bin_middles_hours(cube_settings())
+    street = demo_con.execute("SELECT min(street_id) FROM grids").fetchone()[0]
+    areas = 0
+    for start, end in PERIODS:
+        for f, group in [(Filters(start, end), "grid_id"), (Filters(start, end, "street", street), "community_id")]:
+            where = f"{case_filter_sql(f)[0]} AND {area_filter_sql(f, 'g')}"
+            params = {**case_filter_sql(f)[1], **area_params(f), "start_day": start, "end_day": end}
+            sql = histogram_sql(where, group, "_by_kind")
+            full = dict(zip(*quantiles_by_area(cube_con.execute(sql, params).df(), middles)))
+            from_bins = quantiles_from_bins(cube_con.execute(quantile_bins_sql(sql), params).df(), middles)
+            assert from_bins == full, f
+            areas += len(full)
+    assert areas > 0
