@@ -171,6 +171,11 @@ def build_spark(lake: Path | str, out: Path | str, settings: dict[str, int], spa
 SNAPSHOT = "open_snapshot_by_kind"
 # The grid x month handling-time histogram: a period's whole months read ~grids x bins rows per month, not the
 # day rows (analytics.cube.read.histogram_sql).
+# Reports per day, kind and category over every grid and source: the category counts and spike alerts of a filter
+# set without an area, scope or source read ~days x categories rows, not every grid's (analytics.cube.series).
+CATEGORY_DAILY_SQL = """CREATE TABLE daily_by_category AS
+SELECT day, kind, category_code, category_major, sum(reported)::BIGINT AS reported
+FROM daily GROUP BY ALL ORDER BY day"""
 MONTHLY_HISTOGRAM_SQL = """CREATE TABLE handling_histogram_by_month AS
 SELECT grid_id, CAST(date_trunc('month', day) AS DATE) AS month, kind, bin, sum(cases)::BIGINT AS cases
 FROM handling_histogram_by_kind GROUP BY ALL ORDER BY month, grid_id"""
@@ -227,6 +232,7 @@ def assemble_cube_db(
     for name, keys in DEPARTMENT_ROLLUPS.items():
         add_department_rollup(con, name, keys)
     con.execute(MONTHLY_HISTOGRAM_SQL)
+    con.execute(CATEGORY_DAILY_SQL)
     con.execute(snapshot_sql(_columns(con, "open_changes_by_kind")))
     for source in sorted(
         lake.glob("*.parquet")
@@ -308,7 +314,7 @@ def assemble_existing(lake: str | os.PathLike, out: str | os.PathLike, cfg: dict
 def add_missing_tables(lake: str | os.PathLike, out: str | os.PathLike, cfg: dict | None = None) -> dict:
     """Build on DuckDB only the cube tables an existing cube lacks (one added to ``sql/cube.sql`` after it was
     built, e.g. ``department_daily``) and add them, with their roll-ups, to its ``cube.duckdb``, and the
-    roll-ups it lacks (``handling_histogram_by_month``); the other tables are left as they are. The cube's recorded settings must be those of the configuration."""
+    roll-ups it lacks (``handling_histogram_by_month``, ``daily_by_category``); the other tables are left as they are. The cube's recorded settings must be those of the configuration."""
     lake, out = Path(lake), Path(out)
     _check_lake(lake)
     settings = cube_settings(cfg)
@@ -336,9 +342,13 @@ def add_missing_tables(lake: str | os.PathLike, out: str | os.PathLike, cfg: dic
                 if name in DEPARTMENT_ROLLUPS:
                     add_department_rollup(con, name, DEPARTMENT_ROLLUPS[name])
             staging.rmdir()
-        if "handling_histogram_by_month" not in present:
-            con.execute(MONTHLY_HISTOGRAM_SQL)
-            missing = (*missing, "handling_histogram_by_month")
+        for table, sql in (
+            ("handling_histogram_by_month", MONTHLY_HISTOGRAM_SQL),
+            ("daily_by_category", CATEGORY_DAILY_SQL),
+        ):
+            if table not in present:
+                con.execute(sql)
+                missing = (*missing, table)
     finally:
         con.close()
     return {"cube": str(out), "added": list(missing), "seconds": round(time.perf_counter() - started, 2)}
