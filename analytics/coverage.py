@@ -66,8 +66,14 @@ def data_coverage(con: duckdb.DuckDBPyConnection) -> Coverage | None:
     """The coverage of the loaded data, or None when there are no cases.
 
     ``meta.data_start`` / ``meta.data_end`` when recorded, else the first report day and the day after the
-    last report.
+    last report. Looked up once per connection on a cube (read-only), every time on a case database.
     """
+    from analytics.cube.read import remembered
+
+    return remembered(con, "data_coverage", lambda: _coverage(con))
+
+
+def _coverage(con: duckdb.DuckDBPyConnection) -> Coverage | None:
     start, end = _meta_day(con, "data_start"), _meta_day(con, "data_end")
     if start and end:  # no scan of every report time (a cube's cases are a view over a lake)
         if not _has_reports(con):

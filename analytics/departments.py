@@ -89,7 +89,19 @@ def department_metrics(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | N
 def department_metrics_pair(
     con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`department_metrics` of ``f`` and of ``f.previous()``, from one query (equal to the two calls)."""
+    """:func:`department_metrics` of ``f`` and of ``f.previous()``, from one query (equal to the two calls).
+
+    On a cube database the frames come from the cube's department tables when they can answer
+    (:func:`analytics.cube.departments.cube_department_pair`: medians within the histogram's bound, departments
+    with no count and no open overdue case left out), else from the case rows.
+    """
+    from analytics.cube.departments import cube_department_pair
+    from analytics.cube.read import is_cube
+
+    if is_cube(con):
+        pair = cube_department_pair(con, f, _suspended_param(cfg)["include_suspended"])
+        if pair is not None:
+            return _with_rates(pair[0]), _with_rates(pair[1])
     where, params = case_filter_sql(f)
     now, before = period_params(f), period_params(f.previous())
     bound = {

@@ -63,7 +63,7 @@ def test_duckdb_and_spark_cubes_are_equal(lake, duck_cube, spark, tmp_path):
     assert result["engine"] == "spark"
     a = duckdb.connect(str(duck_cube / CUBE_DB), read_only=True)
     b = duckdb.connect(str(spark_out / CUBE_DB), read_only=True)
-    for table in [*CUBE_TABLES, "daily_by_kind", "handling_histogram_by_kind"]:
+    for table in [*CUBE_TABLES, "daily_by_kind", "handling_histogram_by_kind", "department_daily_all_grids"]:
         left, right = (_sorted(c.execute(f"SELECT * FROM {table}").df()) for c in (a, b))
         assert len(left) > 0, table
         pd.testing.assert_frame_equal(left, right, check_dtype=False, obj=table)

@@ -4,6 +4,7 @@ handling times come from the histogram; they are compared within its stated boun
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -82,6 +83,22 @@ def test_cube_mode_page_equals_case_level(demo_db, duck_cube, monkeypatch, page,
         assert median_row and set(differ) <= {median_row[0], len(frame) - 1}, differ
         _assert_median_close(str(frame.iloc[median_row[0], 1]), str(cube_frame.iloc[median_row[0], 1]))
     assert len(_charts(cases)) + len(cases.get("deck_gl_json_chart")) + len(frames) > 0
+    alerts, cube_alerts = _alerts(cases), _alerts(cube)
+    assert len(alerts) == len(cube_alerts)
+    for text, cube_text in zip(alerts, cube_alerts):
+        if text != cube_text:  # a slow department's median hours (from the cube's department histogram)
+            assert NUMBER.sub("#", text) == NUMBER.sub("#", cube_text), (text, cube_text)
+            for exact, estimate in zip(NUMBER.findall(text), NUMBER.findall(cube_text)):
+                _assert_median_close(exact, estimate)
+    assert page != PAGES[0] or alerts  # the overview's alerts are compared
+
+
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _alerts(at) -> list[str]:
+    """The overview's alert rows (department ones included: from the cube's department tables in cube mode)."""
+    return [html.unescape(m.value) for m in at.markdown if "gs-alert" in m.value]
 
 
 @pytest.mark.parametrize("page", [p.path for p in NAV_PAGES if p.path not in PAGES])

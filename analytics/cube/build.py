@@ -33,6 +33,13 @@ ROLLUPS = {
     "self_handled": ("grid_id", "day", "closed_day", "kind"),
     "handling_histogram": ("grid_id", "day", "kind", "bin"),
 }
+# The department tables summed over the grids (``<table>_all_grids``): the department alerts of a filter set
+# without an area, scope, category, major class or source read these (departments × days × kinds rows).
+DEPARTMENT_ROLLUPS = {
+    "department_daily": ("day", "kind", "department"),
+    "department_histogram": ("day", "kind", "department", "bin"),
+}
+DAY_ORDERED = (*ROLLUPS, *DEPARTMENT_ROLLUPS)
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
@@ -82,12 +89,15 @@ def build_periods(first: dt.date | None, last: dt.date | None, step_months: int)
     return list(zip(bounds[:-1], bounds[1:]))
 
 
-def build_duckdb(lake: Path, out: Path, settings: dict[str, int], cfg: dict | None = None) -> None:
+def build_duckdb(
+    lake: Path, out: Path, settings: dict[str, int], cfg: dict | None = None, tables: tuple[str, ...] = CUBE_TABLES
+) -> None:
     """Run the cube statements on DuckDB over the lake's Parquet files, writing ``out/<table>/``.
 
     Each statement runs once per period of :func:`build_periods` (``[cube] duckdb_step_months``; one month by
     default), each writing one Parquet file, so the memory a step needs follows the cases of a month, not of
     the lake; DuckDB spills beyond ``[cube] duckdb_memory_limit`` to ``[cube] duckdb_temp_directory``.
+    ``tables`` limits the build to some of the cube tables (:func:`add_missing_tables`).
     """
     from analytics.config import DEFAULTS
 
@@ -105,6 +115,8 @@ def build_duckdb(lake: Path, out: Path, settings: dict[str, int], cfg: dict | No
     ).fetchone()
     periods = build_periods(first, last, cube["duckdb_step_months"])
     for name, sql in statements(settings, "duckdb").items():
+        if name not in tables:
+            continue
         target = out / name
         target.mkdir(parents=True)
         for number, (start, end) in enumerate(periods):
@@ -157,6 +169,24 @@ def build_spark(lake: Path | str, out: Path | str, settings: dict[str, int], spa
 
 
 SNAPSHOT = "open_snapshot_by_kind"
+# The grid x month handling-time histogram: a period's whole months read ~grids x bins rows per month, not the
+# day rows (analytics.cube.read.histogram_sql).
+# Reports per day, kind and category over every grid and source: the category counts and spike alerts of a filter
+# set without an area, scope or source read ~days x categories rows, not every grid's (analytics.cube.series).
+CATEGORY_DAILY_SQL = """CREATE TABLE daily_by_category AS
+SELECT day, kind, category_code, category_major, sum(reported)::BIGINT AS reported
+FROM daily GROUP BY ALL ORDER BY day"""
+MONTHLY_HISTOGRAM_SQL = """CREATE TABLE handling_histogram_by_month AS
+SELECT grid_id, CAST(date_trunc('month', day) AS DATE) AS month, kind, bin, sum(cases)::BIGINT AS cases
+FROM handling_histogram_by_kind GROUP BY ALL ORDER BY month, grid_id"""
+
+
+def add_department_rollup(con: duckdb.DuckDBPyConnection, name: str, keys: tuple[str, ...]) -> None:
+    """``<name>_all_grids``: the department table ``name`` summed over its grids, grouped by ``keys``."""
+    sums = ", ".join(f"sum({c})::BIGINT AS {c}" for c in _columns(con, name) if c not in (*keys, "grid_id"))
+    con.execute(
+        f"CREATE TABLE {name}_all_grids AS SELECT {', '.join(keys)}, {sums} FROM {name} GROUP BY ALL ORDER BY day"
+    )
 
 
 def snapshot_sql(columns: list[str]) -> str:
@@ -189,7 +219,7 @@ def assemble_cube_db(
     con.execute("SET enable_progress_bar = false")
     limit_memory(con, cfg)
     for name in CUBE_TABLES:
-        order = "day, grid_id" if name in ROLLUPS else "grid_id"
+        order = "day, grid_id" if name in DAY_ORDERED else "grid_id"
         con.execute(
             f"CREATE TABLE {name} AS SELECT * FROM read_parquet({_quote(out / name / '*.parquet')}) ORDER BY {order}"
         )
@@ -199,6 +229,10 @@ def assemble_cube_db(
         con.execute(
             f"CREATE TABLE {name}_by_kind AS SELECT {group}, {sums} FROM {name} GROUP BY ALL ORDER BY day, grid_id"
         )
+    for name, keys in DEPARTMENT_ROLLUPS.items():
+        add_department_rollup(con, name, keys)
+    con.execute(MONTHLY_HISTOGRAM_SQL)
+    con.execute(CATEGORY_DAILY_SQL)
     con.execute(snapshot_sql(_columns(con, "open_changes_by_kind")))
     for source in sorted(
         lake.glob("*.parquet")
@@ -275,3 +309,46 @@ def assemble_existing(lake: str | os.PathLike, out: str | os.PathLike, cfg: dict
         (out / CUBE_DB).unlink()
     assemble_cube_db(lake, out, cube_settings(cfg), "spark", 0.0, cfg)
     return {"cube": str(out), "engine": "spark", "assembled": str(out / CUBE_DB)}
+
+
+def add_missing_tables(lake: str | os.PathLike, out: str | os.PathLike, cfg: dict | None = None) -> dict:
+    """Build on DuckDB only the cube tables an existing cube lacks (one added to ``sql/cube.sql`` after it was
+    built, e.g. ``department_daily``) and add them, with their roll-ups, to its ``cube.duckdb``, and the
+    roll-ups it lacks (``handling_histogram_by_month``, ``daily_by_category``); the other tables are left as they are. The cube's recorded settings must be those of the configuration."""
+    lake, out = Path(lake), Path(out)
+    _check_lake(lake)
+    settings = cube_settings(cfg)
+    con = duckdb.connect(str(out / CUBE_DB))
+    con.execute("SET enable_progress_bar = false")
+    try:
+        built = json.loads(con.execute("SELECT value FROM meta WHERE key = 'cube_settings'").fetchone()[0])
+        if built != settings:
+            raise LakeError(f"the cube was built with {built}, the configuration gives {settings}: rebuild it")
+        present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        missing = tuple(name for name in CUBE_TABLES if name not in present)
+        started = time.perf_counter()
+        if missing:
+            staging = out / ".adding"
+            if staging.exists():
+                raise LakeError(f"{staging} exists: an earlier run stopped; remove it and run again")
+            staging.mkdir()
+            build_duckdb(lake, staging, settings, cfg, tables=missing)
+            limit_memory(con, cfg)
+            for name in missing:
+                (staging / name).rename(out / name)
+                order = "day, grid_id" if name in DAY_ORDERED else "grid_id"
+                glob = _quote(out / name / "*.parquet")
+                con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet({glob}) ORDER BY {order}")
+                if name in DEPARTMENT_ROLLUPS:
+                    add_department_rollup(con, name, DEPARTMENT_ROLLUPS[name])
+            staging.rmdir()
+        for table, sql in (
+            ("handling_histogram_by_month", MONTHLY_HISTOGRAM_SQL),
+            ("daily_by_category", CATEGORY_DAILY_SQL),
+        ):
+            if table not in present:
+                con.execute(sql)
+                missing = (*missing, table)
+    finally:
+        con.close()
+    return {"cube": str(out), "added": list(missing), "seconds": round(time.perf_counter() - started, 2)}

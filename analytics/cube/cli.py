@@ -25,6 +25,9 @@ def add_cube_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--assemble", action="store_true", help="only write cube.duckdb for tables already in --out (spark-submit)"
     )
+    parser.add_argument(
+        "--add-missing", action="store_true", help="build only the tables an existing cube in --out lacks (DuckDB)"
+    )
 
 
 def run_lake(args: argparse.Namespace) -> dict:
@@ -54,8 +57,10 @@ def run_lake(args: argparse.Namespace) -> dict:
 
 def run_cube(args: argparse.Namespace) -> dict:
     """Build the cube of ``--lake`` on ``--engine`` into ``--out``."""
-    from analytics.cube.build import assemble_existing, build_cube
+    from analytics.cube.build import add_missing_tables, assemble_existing, build_cube
 
+    if args.add_missing:
+        return add_missing_tables(args.lake, args.out, load_config())
     if args.assemble:
         return assemble_existing(args.lake, args.out, load_config())
     return build_cube(args.lake, args.out, engine=args.engine, cfg=load_config(), replace=args.replace)

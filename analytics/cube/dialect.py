@@ -14,7 +14,10 @@ from analytics.config import DEFAULTS
 
 SQL_FILE = Path(__file__).with_name("sql") / "cube.sql"
 ENGINES = ("duckdb", "spark")
-CUBE_TABLES = ("daily", "open_changes", "suspended_spans", "self_handled", "handling_histogram")
+CUBE_TABLES = (
+    "daily", "open_changes", "suspended_spans", "self_handled", "handling_histogram",
+    "department_daily", "department_histogram",
+)  # fmt: skip
 
 
 def cube_settings(cfg: dict | None = None) -> dict[str, int]:

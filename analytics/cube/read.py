@@ -12,6 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import threading
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 import duckdb
@@ -32,23 +35,72 @@ OPEN_SUMS = ("open_at_end", "open_with_deadline", "open_overdue", "suspended_ove
 IN_DAYS = "c.day >= $start_day AND c.day < $end_day"
 
 
-def is_cube(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when ``con`` is a cube database (``meta.cube = 'true'``, written by ``analytics cube``)."""
+# What a connection's database is never changes while the connection is open (the app publishes a new
+# connection for new data, analytics.sync.live), so each connection is asked once: is it a cube, its build
+# settings and its table names, kept beside the connection object and dropped with it.
+_FACTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_FACTS_LOCK = threading.Lock()
+
+
+def _facts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    with _FACTS_LOCK:
+        known = _FACTS.get(con)
+    if known is not None:
+        return known
     cur = con.cursor()
-    found = cur.execute(
-        "SELECT count(*) FROM (SELECT table_name AS name FROM duckdb_tables()"
-        " UNION ALL SELECT view_name FROM duckdb_views()) WHERE name = 'meta'"
-    ).fetchone()[0]
-    if not found:  # checked, not caught: an error would abort an open transaction
-        return False
-    row = cur.execute("SELECT value FROM meta WHERE key = 'cube'").fetchone()
-    return bool(row) and row[0] == "true"
+    names = {
+        r[0]
+        for r in cur.execute(
+            "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views()"
+        ).fetchall()
+    }
+    rows = {}
+    if "meta" in names:  # checked, not caught: an error would abort an open transaction
+        rows = dict(cur.execute("SELECT key, value FROM meta WHERE key IN ('cube', 'cube_settings')").fetchall())
+    cube = rows.get("cube") == "true"
+    facts = {
+        "cube": cube,
+        "tables": frozenset(names),
+        "settings": json.loads(rows["cube_settings"]) if cube and rows.get("cube_settings") else None,
+        "remembered": {},
+    }
+    with _FACTS_LOCK:
+        _FACTS[con] = facts
+    return facts
+
+
+def remembered(con: duckdb.DuckDBPyConnection, key: str, compute: Callable[[], Any]) -> Any:
+    """``compute()`` once per cube connection under ``key`` (a cube is read-only: its answers never change while
+    the connection is open); on any other database ``compute()`` every time."""
+    facts = _facts(con)
+    if not facts["cube"]:
+        return compute()
+    with _FACTS_LOCK:
+        if key in facts["remembered"]:
+            return facts["remembered"][key]
+    value = compute()
+    with _FACTS_LOCK:
+        facts["remembered"][key] = value
+    return value
+
+
+def is_cube(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when ``con`` is a cube database (``meta.cube = 'true'``, written by ``analytics cube``); looked up
+    once per connection."""
+    return _facts(con)["cube"]
+
+
+def cube_tables(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """The names of the tables and views of ``con``'s database (looked up once per connection)."""
+    return _facts(con)["tables"]
 
 
 def cube_settings_of(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """The settings the cube was built with (dispute window, histogram bins)."""
-    row = con.cursor().execute("SELECT value FROM meta WHERE key = 'cube_settings'").fetchone()
-    return json.loads(row[0])
+    settings = _facts(con)["settings"]
+    if settings is None:
+        raise ValueError("not a cube database (no meta.cube_settings)")
+    return dict(settings)
 
 
 def quantile_error_bound(settings: dict[str, int]) -> tuple[float, float]:
@@ -182,12 +234,103 @@ def to_metric_counts(row: dict[str, Any], include_suspended: bool) -> dict[str, 
     return out
 
 
-def histogram_sql(where: str, group: str | None = None, suffix: str = "") -> str:
-    """Handling-time histogram (``bin``, ``cases``) over the period, optionally per area."""
+MONTHLY_HISTOGRAM = "handling_histogram_by_month"
+
+
+def month_split(start: dt.date, end: dt.date) -> dict[str, dt.date]:
+    """``$first_month``/``$last_month``: the whole calendar months ``[first_month, last_month)`` inside
+    ``[start, end)``; the days ``[start, first_month)`` and ``[last_month, end)`` around them are read day by day.
+    No whole month: both are ``end`` (every day read day by day).
+
+    Examples
+    --------
+    >>> month_split(dt.date(2025, 1, 15), dt.date(2025, 4, 3))
+    {'first_month': datetime.date(2025, 2, 1), 'last_month': datetime.date(2025, 4, 1)}
+    >>> month_split(dt.date(2025, 1, 5), dt.date(2025, 1, 20))
+    {'first_month': datetime.date(2025, 1, 20), 'last_month': datetime.date(2025, 1, 20)}
+    """
+    first = start if start.day == 1 else dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    last = dt.date(end.year, end.month, 1)
+    if first >= last:
+        first = last = end
+    return {"first_month": first, "last_month": last}
+
+
+def histogram_sql(where: str, group: str | None = None, suffix: str = "", monthly: bool = False) -> str:
+    """Handling-time histogram (``bin``, ``cases``) over the period, optionally per area. ``monthly`` (no
+    category filter, a cube with :data:`MONTHLY_HISTOGRAM`): the whole months of the period from the
+    grid x month roll-up and only the days around them from ``handling_histogram_by_kind`` (binds the keys of
+    :func:`month_split` besides ``$start_day`` and ``$end_day``)."""
     key, join, by = _grouping(group, where)
     by = f"{by.removeprefix('GROUP BY ')}, " if group else ""
-    return f"""SELECT {key}c.bin, sum(c.cases)::BIGINT AS cases FROM handling_histogram{suffix} c {join}
-               WHERE {IN_DAYS} AND {where} GROUP BY {by}c.bin ORDER BY {by}c.bin"""
+    source = f"handling_histogram{suffix}"
+    if monthly:
+        source = f"""(SELECT grid_id, kind, bin, cases FROM {MONTHLY_HISTOGRAM}
+                      WHERE month >= $first_month AND month < $last_month
+                      UNION ALL
+                      SELECT grid_id, kind, bin, cases FROM handling_histogram_by_kind
+                      WHERE (day >= $start_day AND day < $first_month) OR (day >= $last_month AND day < $end_day))"""
+    days = "TRUE" if monthly else IN_DAYS
+    return f"""SELECT {key}c.bin, sum(c.cases)::BIGINT AS cases FROM {source} c {join}
+               WHERE {days} AND {where} GROUP BY {by}c.bin ORDER BY {by}c.bin"""
+
+
+def _histogram_query(con, where: str, group: str | None, f: Filters, bound: dict[str, Any]) -> tuple[str, dict]:
+    """:func:`histogram_sql` for ``f`` (the monthly roll-up when it can answer) and its parameters."""
+    suffix = table_suffix(f)
+    monthly = suffix == "_by_kind" and MONTHLY_HISTOGRAM in cube_tables(con)
+    params = {k: v for k, v in bound.items() if k not in ("end", "window_day")}
+    if monthly:
+        params.update(month_split(f.start, f.end))
+    return histogram_sql(where, group, suffix, monthly), params
+
+
+def _histogram(con, where: str, group: str | None, f: Filters, bound: dict[str, Any]) -> pd.DataFrame:
+    """The histogram frame of :func:`histogram_sql` for ``f``."""
+    sql, params = _histogram_query(con, where, group, f, bound)
+    return con.cursor().execute(sql, params).df()
+
+
+def quantile_bins_sql(histogram: str) -> str:
+    """Per area of a grouped histogram query: its total and, for the median and p90, the bins holding the two
+    order statistics :func:`histogram_quantile` interpolates between (the first bin whose running count exceeds
+    the rank's floor and its ceiling) — one row per area instead of one per area and bin."""
+    picks = ",\n".join(
+        f"min(bin) FILTER (WHERE running > {rounding}((total - 1) * {p})) AS {side}_{name}"
+        for p, name in QUANTILE_POINTS.items()
+        for side, rounding in (("low", "floor"), ("high", "ceil"))
+    )
+    return f"""WITH h AS ({histogram}),
+c AS (SELECT area_id, bin, sum(cases) OVER (PARTITION BY area_id ORDER BY bin) AS running,
+             sum(cases) OVER (PARTITION BY area_id) AS total FROM h)
+SELECT area_id, any_value(total)::BIGINT AS total, {picks}
+FROM c GROUP BY area_id ORDER BY area_id"""
+
+
+QUANTILE_POINTS = {0.5: "median", 0.9: "p90"}
+
+
+def quantiles_from_bins(frame: pd.DataFrame, middles: list[float]) -> dict[Any, tuple[float, float]]:
+    """``{area: (median, p90)}`` from the rows of :func:`quantile_bins_sql`: the same values as
+    :func:`quantiles_by_area` on the full histogram.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"area_id": ["a"], "total": [4], "low_median": [2], "high_median": [2],
+    ...                      "low_p90": [2], "high_p90": [3]})
+    >>> quantiles_from_bins(rows, [0.0, 10.0, 20.0, 30.0])
+    {'a': (20.0, 27.0)}
+    """
+    value_of = np.asarray(middles, dtype="float64")
+    totals = frame["total"].to_numpy(dtype="float64")
+    result = []
+    for p, name in QUANTILE_POINTS.items():
+        rank = (totals - 1) * p
+        low = np.floor(rank)
+        at_low = value_of[frame[f"low_{name}"].to_numpy(dtype="int64")]
+        at_high = value_of[frame[f"high_{name}"].to_numpy(dtype="int64")]
+        result.append(at_low + (rank - low) * (at_high - at_low))
+    return {a: (float(m), float(q)) for a, m, q in zip(frame["area_id"].tolist(), *result)}
 
 
 def quantiles_by_area(hist: pd.DataFrame, middles: list[float]) -> tuple[list, list[tuple[float, float]]]:
@@ -234,10 +377,7 @@ def cube_counts(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = N
     cur = con.cursor()
     frame = cur.execute(counts_sql(where, suffix=table_suffix(f)), bound).df()
     counts = to_metric_counts(frame.iloc[0].to_dict(), include)
-    bound.pop("window_day")
-    hist = cur.execute(
-        histogram_sql(where, suffix=table_suffix(f)), {k: v for k, v in bound.items() if k != "end"}
-    ).df()
+    hist = _histogram(con, where, None, f, bound)
     middles = bin_middles_hours(cube_settings_of(con))
     counts["median_handling_hours"], counts["p90_handling_hours"] = _quantiles(hist, middles)
     return counts
@@ -253,12 +393,9 @@ def cube_area_counts(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg
     cur = con.cursor()
     frame = cur.execute(counts_sql(where, id_col, table_suffix(f)), bound).df()
     rows = [{"area_id": r["area_id"], **to_metric_counts(r, include)} for r in frame.to_dict("records")]
-    bound.pop("window_day")
-    hist = cur.execute(
-        histogram_sql(where, id_col, table_suffix(f)), {k: v for k, v in bound.items() if k != "end"}
-    ).df()
-    middles = bin_middles_hours(cube_settings_of(con))
-    quantiles = dict(zip(*quantiles_by_area(hist, middles)))
+    sql, hist_params = _histogram_query(con, where, id_col, f, bound)
+    bins = cur.execute(quantile_bins_sql(sql), hist_params).df()
+    quantiles = quantiles_from_bins(bins, bin_middles_hours(cube_settings_of(con)))
     for row in rows:
         row["median_handling_hours"], row["p90_handling_hours"] = quantiles.get(row["area_id"], (None, None))
     return pd.DataFrame(rows)

@@ -14,7 +14,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from analytics.cube.read import table_suffix
+from analytics.cube.read import cube_tables, table_suffix
 from analytics.filters import Filters, area_filter_sql, area_params, case_filter_sql, level_columns
 
 # Split values of analytics.trends.SPLITS the cube carries (column of daily aliased c); "area" joins grids.
@@ -26,6 +26,15 @@ CUBE_SPLITS = {
     "source": "c.source",
 }
 UNITS = ("day", "week", "month")
+CATEGORY_DAILY = "daily_by_category"
+
+
+def _category_source(con: duckdb.DuckDBPyConnection, where: str) -> str:
+    """``daily_by_category`` (every grid and source summed) when the filter names no grid or source and the
+    cube has it, else ``daily``."""
+    if "c.grid_id" in where or "c.source" in where or CATEGORY_DAILY not in cube_tables(con):
+        return "daily"
+    return CATEGORY_DAILY
 
 
 def cube_trend_counts(
@@ -66,7 +75,7 @@ def cube_category_counts(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataF
                any_value(c.category_major) AS category_major,
                coalesce(sum(c.reported) FILTER (WHERE c.day >= $start_day), 0)::BIGINT AS reported,
                coalesce(sum(c.reported) FILTER (WHERE c.day < $start_day), 0)::BIGINT AS reported_previous
-        FROM daily c LEFT JOIN categories k ON k.category_code = c.category_code
+        FROM {_category_source(con, where)} c LEFT JOIN categories k ON k.category_code = c.category_code
         WHERE c.day >= $previous_day AND c.day < $end_day AND {where}
         GROUP BY c.kind, c.category_code
         HAVING coalesce(sum(c.reported) FILTER (WHERE c.day >= $start_day), 0) > 0
@@ -112,7 +121,7 @@ def cube_daily_category_counts(con: duckdb.DuckDBPyConnection, f: Filters, weeks
     where, params = case_filter_sql(f)
     sql = f"""
         SELECT c.day, c.category_code, any_value(k.category_name) AS name, sum(c.reported)::BIGINT AS n
-        FROM daily c LEFT JOIN categories k ON k.category_code = c.category_code
+        FROM {_category_source(con, where)} c LEFT JOIN categories k ON k.category_code = c.category_code
         WHERE c.day >= $first_day AND c.day < $end_day AND {where}
         GROUP BY c.day, c.category_code HAVING sum(c.reported) > 0"""
     bound = {**params, "first_day": f.start - dt.timedelta(weeks=int(weeks)), "end_day": f.end}

@@ -172,3 +172,92 @@ SELECT grid_id, day, kind, category_code, category_major, source,
        CAST(least(bin, {last_bin}) AS INTEGER) AS bin, count(*) AS cases
 FROM binned
 GROUP BY grid_id, day, kind, category_code, category_major, source, CAST(least(bin, {last_bin}) AS INTEGER);
+
+-- name: department_daily
+-- The department (承办部门) figures of analytics.departments per grid x day x kind x department, without
+-- category or source: dispatch counts on the dispatch day, handling counts on the handling day, and the open
+-- overdue handling (dispatched, not handled, past the deadline) as changes whose running sum is the day-end
+-- snapshot, apart for suspended cases. handled_before_dispatch marks cases whose handling precedes their dispatch
+-- (a data error the readers hand to the case rows) on both days.
+WITH handling AS (
+    SELECT grid_id, kind, department, status, due_at, dispatched_at, handled_at, rework_count, redispatch_count,
+           CAST(dispatched_at AS DATE) AS dispatch_day,
+           CAST(handled_at AS DATE) AS handled_day,
+           CASE WHEN due_at IS NULL THEN NULL
+                WHEN due_at > dispatched_at THEN CAST(due_at AS DATE)
+                ELSE CAST(dispatched_at AS DATE) END AS overdue_from,
+           CASE WHEN handled_at < dispatched_at THEN 1 ELSE 0 END AS before_dispatch,
+           CASE WHEN status = 'suspended' THEN 1 ELSE 0 END AS suspended
+    FROM cases
+    WHERE department IS NOT NULL AND dispatched_at IS NOT NULL
+), events AS (
+    SELECT grid_id, dispatch_day AS day, kind, department,
+           1 AS dispatched,
+           CASE WHEN status <> 'cancelled' AND redispatch_count IS NOT NULL THEN 1 ELSE 0 END AS dispatched_known,
+           CASE WHEN status <> 'cancelled' AND redispatch_count = 0 THEN 1 ELSE 0 END AS dispatched_first_time,
+           0 AS handled, 0 AS handled_on_time, 0 AS handled_without_deadline, 0 AS handled_with_rework,
+           before_dispatch AS handled_before_dispatch, 0 AS open_overdue, 0 AS suspended_overdue
+    FROM handling
+    WHERE dispatch_day >= CAST($period_start AS DATE) AND dispatch_day < CAST($period_end AS DATE)
+    UNION ALL
+    SELECT grid_id, handled_day, kind, department, 0, 0, 0,
+           1,
+           CASE WHEN handled_at <= due_at THEN 1 ELSE 0 END,
+           CASE WHEN due_at IS NULL THEN 1 ELSE 0 END,
+           CASE WHEN rework_count > 0 THEN 1 ELSE 0 END,
+           before_dispatch, 0, 0
+    FROM handling
+    WHERE handled_day >= CAST($period_start AS DATE) AND handled_day < CAST($period_end AS DATE)
+      AND status <> 'cancelled'
+    UNION ALL
+    SELECT grid_id, overdue_from, kind, department, 0, 0, 0, 0, 0, 0, 0, 0, 1 - suspended, suspended
+    FROM handling
+    WHERE overdue_from >= CAST($period_start AS DATE) AND overdue_from < CAST($period_end AS DATE)
+      AND status <> 'cancelled' AND (handled_day IS NULL OR handled_day > overdue_from)
+    UNION ALL
+    SELECT grid_id, handled_day, kind, department, 0, 0, 0, 0, 0, 0, 0, 0, suspended - 1, -suspended
+    FROM handling
+    WHERE handled_day >= CAST($period_start AS DATE) AND handled_day < CAST($period_end AS DATE)
+      AND status <> 'cancelled' AND handled_day > overdue_from
+)
+SELECT grid_id, day, kind, department,
+       CAST(sum(dispatched) AS BIGINT) AS dispatched,
+       CAST(sum(dispatched_known) AS BIGINT) AS dispatched_known,
+       CAST(sum(dispatched_first_time) AS BIGINT) AS dispatched_first_time,
+       CAST(sum(handled) AS BIGINT) AS handled,
+       CAST(sum(handled_on_time) AS BIGINT) AS handled_on_time,
+       CAST(sum(handled_without_deadline) AS BIGINT) AS handled_without_deadline,
+       CAST(sum(handled_with_rework) AS BIGINT) AS handled_with_rework,
+       CAST(sum(handled_before_dispatch) AS BIGINT) AS handled_before_dispatch,
+       CAST(sum(open_overdue) AS BIGINT) AS open_overdue,
+       CAST(sum(suspended_overdue) AS BIGINT) AS suspended_overdue
+FROM events
+GROUP BY grid_id, day, kind, department;
+
+-- name: department_histogram
+-- Handling time (dispatch to handling, whole seconds) of the cases handled each day, in the bins of
+-- handling_histogram, per grid x day x kind x department; cases handled before their dispatch are left out.
+WITH durations AS (
+    SELECT grid_id, CAST(handled_at AS DATE) AS day, kind, department,
+           epoch(date_trunc('second', handled_at)) - epoch(date_trunc('second', dispatched_at)) AS seconds
+    FROM cases
+    WHERE handled_at >= CAST($period_start AS TIMESTAMP) AND handled_at < CAST($period_end AS TIMESTAMP)
+      AND department IS NOT NULL AND dispatched_at IS NOT NULL AND status <> 'cancelled'
+      AND handled_at >= dispatched_at
+), first_guess AS (
+    SELECT grid_id, day, kind, department, seconds,
+           CASE WHEN seconds < {bin_base_seconds} THEN 0
+                ELSE CAST(floor(log10(seconds / {bin_base_seconds}) * {bins_per_decade}) AS INTEGER) + 1 END AS guess
+    FROM durations
+), binned AS (
+    SELECT grid_id, day, kind, department,
+           CASE WHEN guess = 0 THEN 0
+                WHEN seconds >= round({bin_base_seconds} * power(10, guess / {bins_per_decade}.0)) THEN guess + 1
+                WHEN guess > 1 AND seconds < round({bin_base_seconds} * power(10, (guess - 1) / {bins_per_decade}.0))
+                    THEN guess - 1
+                ELSE guess END AS bin
+    FROM first_guess
+)
+SELECT grid_id, day, kind, department, CAST(least(bin, {last_bin}) AS INTEGER) AS bin, count(*) AS cases
+FROM binned
+GROUP BY grid_id, day, kind, department, CAST(least(bin, {last_bin}) AS INTEGER)
