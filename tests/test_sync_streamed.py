@@ -78,3 +78,40 @@ def test_unreadable_stream_is_a_clear_error(tmp_path):
     with pytest.raises(IngestError, match="sync:cases: the streamed rows cannot be read"):
         map_stream(con, path, NAMES, load_mapping("canonical"), "sync:cases", "m")
     assert not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'm'").fetchone()[0]
+
+
+def test_changed_rows_found_by_hash():
+    """changed_sql on hand-built rows: equal rows are left out, any one differing value (a NULL against a
+    value too) makes a row changed, and _same_text says whether the description and report time stayed."""
+    from analytics.sync.compose import changed_sql
+
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE live_cases (case_id TEXT, status TEXT, rework_count INTEGER, lon DOUBLE, "
+        "reported_at TIMESTAMP, description TEXT)"
+    )
+    con.execute("CREATE TABLE latest AS SELECT * FROM live_cases WHERE false")
+    same = ("2026-11-01 08:00:00", "路灯不亮")
+    con.executemany(
+        "INSERT INTO live_cases VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            ("A", "closed", 0, 120.1, *same),
+            ("B", "filed", 0, None, *same),
+            ("D", "filed", 0, 120.1, *same),
+            ("E", "filed", 1, 120.1, *same),
+        ],
+    )
+    con.executemany(
+        "INSERT INTO latest VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            ("A", "closed", 0, 120.1, *same),  # equal: not changed
+            ("B", "filed", 0, 120.2, *same),  # a NULL became a value
+            ("C", "filed", 0, 120.1, *same),  # new case
+            ("D", "filed", 0, 120.1, same[0], "路灯又坏了"),  # the text changed
+            ("E", "closed", 1, 120.1, *same),  # the status changed, the text did not
+        ],
+    )
+    values = ["status", "rework_count", "lon", "reported_at", "description"]
+    con.execute(changed_sql(values))
+    rows = con.execute("SELECT case_id, _same_text FROM changed ORDER BY case_id").fetchall()
+    assert rows == [("B", True), ("C", False), ("D", False), ("E", True)]
