@@ -1,7 +1,7 @@
 """Changed rows streamed from PostgreSQL into DuckDB through a FIFO: ``COPY``, parsing and mapping at once.
 
 PostgreSQL's ``COPY … TO STDOUT`` (:func:`analytics.sync.source.copy_changes`) writes into a named pipe
-from a thread, in blocks of :data:`BLOCK_BYTES`, while DuckDB's CSV reader reads it in the calling
+from a thread while DuckDB's CSV reader reads it in the calling
 thread and maps each row as it comes (:func:`analytics.sync.streamed.map_stream`): PostgreSQL's own
 process and DuckDB overlap on two cores (psycopg and DuckDB both release the GIL while they wait or
 work), and the rows never touch the disk as a CSV file. A failure on either side ends the other:
@@ -25,26 +25,7 @@ from analytics.sync import source as pg
 from analytics.sync.errors import SyncError
 
 JOIN_SECONDS = 60
-BLOCK_BYTES = 1 << 20  # COPY gives one row per block: gathered into writes of this size (fewer wake-ups)
 Read = TypeVar("Read")
-
-
-class _Blocks:
-    """A binary stream that gathers small writes into blocks of :data:`BLOCK_BYTES`."""
-
-    def __init__(self, out):
-        self.out, self.buffer = out, bytearray()
-
-    def write(self, block) -> None:
-        self.buffer += block
-        if len(self.buffer) >= BLOCK_BYTES:
-            self.out.write(self.buffer)
-            self.buffer.clear()
-
-    def flush(self) -> None:
-        if self.buffer:
-            self.out.write(self.buffer)
-            self.buffer.clear()
 
 
 class _Writer(threading.Thread):
@@ -61,9 +42,7 @@ class _Writer(threading.Thread):
         try:
             with open(self.fifo, "wb") as out:
                 self.opened.set()
-                blocks = _Blocks(out)
-                self.result = self.copy(blocks)
-                blocks.flush()
+                self.result = self.copy(out)
         except BaseException as exc:  # re-raised in the calling thread
             self.error = exc
 
