@@ -194,10 +194,14 @@ FINAL_SQL = f"""
     FROM lifecycle"""
 
 
-def mapping_sql(mapping: Mapping, used: dict[str, str], available: list[str], source: str = "raw_rows") -> str:
+def mapping_sql(
+    mapping: Mapping, used: dict[str, str], available: list[str], source: str = "raw_rows", carry: bool = False
+) -> str:
     """The whole statement over the table or view ``source`` (positional ``c<i>`` + ``_pos``; our own name).
 
     Each source column in use is trimmed and nulled once (``s<i>``), then read by the canonical texts.
+    With ``carry`` the raw ``c<i>`` columns come out too (beside ``reject_reason``), so a source read
+    only once (a stream) can still give a rejected row's raw values.
     """
     index = {name: i for i, name in enumerate(available)}
     wanted = set(used.values()) | {c for v in mapping.values.values() for c in v.column if c in index}
@@ -212,10 +216,11 @@ def mapping_sql(mapping: Mapping, used: dict[str, str], available: list[str], so
         if (sql := text_sql(name, mapping, columns, sources)) is not None
     }
     text_items = ", ".join(f"{sql} AS t_{name}" for name, sql in sorted(texts.items()))
+    raw = "".join(f", c{i}" for i in range(len(available))) if carry else ""
     return (
-        f"WITH cleaned AS (SELECT _pos{', ' if cleaned else ''}{cleaned} FROM {source}), "
-        f"texts AS (SELECT _pos, {text_items} FROM cleaned), "
-        f"typed AS (SELECT _pos, {', '.join(typed_sql(mapping, texts))} FROM texts), "
+        f"WITH cleaned AS (SELECT _pos{raw}{', ' if cleaned else ''}{cleaned} FROM {source}), "
+        f"texts AS (SELECT _pos{raw}, {text_items} FROM cleaned), "
+        f"typed AS (SELECT _pos{raw}, {', '.join(typed_sql(mapping, texts))} FROM texts), "
         f"lifecycle AS ({lifecycle_sql(mapping)}) {FINAL_SQL}"
     )
 

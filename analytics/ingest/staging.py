@@ -212,22 +212,6 @@ def stage_file(
     )
 
 
-def stage_stream(con: duckdb.DuckDBPyConnection, path: Path, names: list[str], label: str) -> StagedFile:
-    """Stage a CSV that a writer produces while it is read (a FIFO: a sync's ``COPY … TO STDOUT``), with
-    a header line and the columns ``names`` known in advance: DuckDB's strict reader, read once, no
-    fallback (the writer is PostgreSQL, whose CSV is always well-formed). Raises :class:`IngestError`."""
-    number = next(_counter)
-    table, view = f"staged_raw_{number}", f"staged_{number}"
-    try:
-        _stage_csv_duckdb(con, path, names, ",", table, quoted_nulls=False)
-    except duckdb.Error as exc:
-        con.execute(f"DROP TABLE IF EXISTS {table}")
-        raise IngestError(f"{label}: the streamed rows cannot be read: {exc}") from None
-    con.execute(f"CREATE TEMP VIEW {view} AS SELECT rowid AS _pos, rowid + 1 AS _row, * FROM {table}")
-    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    return StagedFile(Path(label), list(names), view, rows, "", "utf-8", ",", reader="duckdb_csv_stream")
-
-
 def raw_records(con: duckdb.DuckDBPyConnection, staged: StagedFile, positions_sql: str) -> list[tuple[int, int, str]]:
     """``(position, row_number, raw JSON)`` of the staged rows whose ``_pos`` is in ``positions_sql``
     (a query of our own), in file order; the JSON is what the exact reader would store."""

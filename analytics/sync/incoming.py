@@ -1,4 +1,4 @@
-"""Staged rows of a sync or an append → the temporary tables ``incoming`` and ``new_rejects``.
+"""Staged rows of an append, or a sync's streamed rows → the temporary tables ``incoming`` and ``new_rejects``.
 
 The import's own DuckDB path (:mod:`analytics.ingest.staged_map`, :mod:`analytics.ingest.staged_locate`):
 the same mapping statement, the same reject reasons and raw rows, the same coordinate checks. Points
@@ -6,6 +6,8 @@ without a grid id are joined to the base database's grid polygons.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import duckdb
 import shapely
@@ -15,6 +17,7 @@ from analytics.ingest.mapping import Mapping
 from analytics.ingest.staged_locate import insert_located, locate_columns
 from analytics.ingest.staged_map import accept, map_staged, mark_duplicates_sql, rejects_frame
 from analytics.ingest.staging import StagedFile, drop_staged
+from analytics.sync.streamed import stream_rejects
 
 
 def base_grids(con: duckdb.DuckDBPyConnection) -> tuple:
@@ -36,8 +39,27 @@ def fill_incoming(
     if dedupe:
         mark_duplicates_sql(con, "sync_mapped")
     rejects = rejects_frame(con, staged, "sync_mapped", first_row=first_row)
-    accept(con, "sync_mapped", "sync_accepted")
     drop_staged(con, staged)
+    locate_incoming(con, mapping, "sync_mapped", rejects)
+    return sum(one.rows_in for one in staged), len(rejects)
+
+
+def fill_incoming_streamed(
+    con: duckdb.DuckDBPyConnection, mapping: Mapping, names: list[str], label: str, table: str = "sync_mapped"
+) -> tuple[int, int]:
+    """``incoming`` and ``new_rejects`` from a stream mapped as it arrived into ``table``
+    (:func:`analytics.sync.streamed.map_stream`; a sync: the latest of a repeated id wins later).
+    Returns (rows read, rows rejected)."""
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    rejects = stream_rejects(con, table, names, Path(label).name)
+    locate_incoming(con, mapping, table, rejects)
+    return rows, len(rejects)
+
+
+def locate_incoming(con: duckdb.DuckDBPyConnection, mapping: Mapping, table: str, rejects) -> None:
+    """The accepted rows of the mapped ``table`` (gone after), located, into ``incoming``; ``rejects``
+    into ``new_rejects``."""
+    accept(con, table, "sync_accepted")
     unplaced = con.execute(
         "SELECT count(*) FROM sync_accepted WHERE grid_id IS NULL AND lon IS NOT NULL AND lat IS NOT NULL"
     ).fetchall()[0][0]
@@ -46,4 +68,3 @@ def fill_incoming(
     insert_located(con, located, target="incoming", seq=True, table="sync_accepted")
     con.execute("DROP TABLE sync_accepted")
     insert_frame(con, "new_rejects", rejects)
-    return sum(one.rows_in for one in staged), len(rejects)

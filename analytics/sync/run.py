@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from analytics.ingest.canonical import prepare
 from analytics.ingest.errors import IngestError
 from analytics.ingest.load import insert_frame
 from analytics.ingest.mapping import Mapping
@@ -28,10 +29,11 @@ from analytics.sync.compact import compact_locked
 from analytics.sync.compose import compose_layer, compose_status, find_changes, new_rejects_count
 from analytics.sync.delta import DATA_SQL, STATUS_SQL, base_identity, create_tables
 from analytics.sync.errors import SyncError
-from analytics.sync.incoming import fill_incoming
+from analytics.sync.incoming import fill_incoming_streamed
 from analytics.sync.layers import layer_files, write_data
 from analytics.sync.live import _lit, attach_generation
 from analytics.sync.stream import stream_changes
+from analytics.sync.streamed import map_stream
 
 # A reconciliation that would remove more than this share of the cases is refused (a wrong table).
 MAX_REMOVED_SHARE = 0.5
@@ -104,9 +106,19 @@ def _pull(
         since = mark - dt.timedelta(seconds=options.overlap_seconds) if mark else None
         label = f"sync:{source.table or 'query'}"
         changes = generations.live_dir(db) / f"changes{generations.TEMP_MARK}{os.getpid()}.csv"  # pruned if left
-        staged, newest = stream_changes(con, conn, source, columns, since, changes, label)
+        names = list(columns)
         try:
-            read, rejected = fill_incoming(con, [staged], mapping, dedupe=False)
+            prepare(mapping, names, label)  # a mapping that cannot apply fails before the copy starts
+            _, newest = stream_changes(
+                conn,
+                source,
+                columns,
+                since,
+                changes,
+                label,
+                lambda fifo: map_stream(con, fifo, names, mapping, label, "sync_mapped"),
+            )
+            read, rejected = fill_incoming_streamed(con, mapping, names, label, "sync_mapped")
         except IngestError as exc:
             raise SyncError(str(exc)) from None
         mark = newest if mark is None or (newest is not None and newest > mark) else mark

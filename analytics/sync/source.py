@@ -119,12 +119,17 @@ def copy_changes(
     since: dt.datetime | None,
     out: BinaryIO,
 ) -> tuple[int, dt.datetime | None]:
-    """Write every row changed after ``since`` as CSV to the binary stream ``out`` (a header of the
-    source's column names, every value as text, in ``columns`` order) with ``COPY (SELECT …) TO STDOUT``,
+    """Write every row changed after ``since`` as CSV to the binary stream ``out`` (a header, then per
+    row its number in the stream from 0 and every value as text, in ``columns`` order) with ``COPY (SELECT …) TO STDOUT``,
     streamed in blocks: no Python object per value (``out`` is a FIFO that DuckDB reads meanwhile, see
     :mod:`analytics.sync.stream`). Returns the bytes written and the largest watermark value, read in
     the same transaction (so from the same snapshot) through the watermark's index."""
-    items = sql.SQL(", ").join(sql.SQL("{} AS {}").format(_text(c, k), sql.Identifier(c)) for c, k in columns.items())
+    items = sql.SQL(", ").join(
+        [
+            sql.SQL("row_number() OVER () - 1"),
+            *(sql.SQL("{} AS {}").format(_text(c, k), sql.Identifier(c)) for c, k in columns.items()),
+        ]
+    )
     where, params = sql.SQL(""), ()
     if since is not None:
         where, params = sql.SQL(" WHERE {} > %s").format(sql.Identifier("q", source.watermark)), (since,)

@@ -1,9 +1,10 @@
-"""Changed rows streamed from PostgreSQL into DuckDB through a FIFO: ``COPY`` and staging run at once.
+"""Changed rows streamed from PostgreSQL into DuckDB through a FIFO: ``COPY``, parsing and mapping at once.
 
 PostgreSQL's ``COPY … TO STDOUT`` (:func:`analytics.sync.source.copy_changes`) writes into a named pipe
-from a thread while DuckDB's CSV reader (:func:`analytics.ingest.staging.stage_stream`) reads it in the
-calling thread: the two overlap on two cores (psycopg and DuckDB both release the GIL while they wait
-or work), and the rows never touch the disk as a CSV file. A failure on either side ends the other:
+from a thread while DuckDB's CSV reader reads it in the calling
+thread and maps each row as it comes (:func:`analytics.sync.streamed.map_stream`): PostgreSQL's own
+process and DuckDB overlap on two cores (psycopg and DuckDB both release the GIL while they wait or
+work), and the rows never touch the disk as a CSV file. A failure on either side ends the other:
 the writer's error closes the pipe (the reader sees its end and the run raises the writer's error, so
 a partial read is never used); the reader's error closes its end (the writer's next block fails).
 """
@@ -13,17 +14,18 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
-import duckdb
 import psycopg
 
 from analytics.ingest.errors import IngestError
-from analytics.ingest.staging import StagedFile, stage_stream
 from analytics.sync import source as pg
 from analytics.sync.errors import SyncError
 
 JOIN_SECONDS = 60
+Read = TypeVar("Read")
 
 
 class _Writer(threading.Thread):
@@ -52,9 +54,9 @@ class _Writer(threading.Thread):
         self.join(JOIN_SECONDS)
 
 
-def _writer_error(writer: _Writer, label: str) -> SyncError | None:
-    if writer.error is None:
-        return None
+def _writer_error(writer: _Writer, label: str, reader_failed: bool = False) -> SyncError | None:
+    if writer.error is None or (reader_failed and isinstance(writer.error, BrokenPipeError)):
+        return None  # a broken pipe after the reader failed: the reader's error is the one to give
     if isinstance(writer.error, SyncError):
         return writer.error
     if isinstance(writer.error, (psycopg.Error, OSError)):
@@ -63,29 +65,30 @@ def _writer_error(writer: _Writer, label: str) -> SyncError | None:
 
 
 def stream_changes(
-    con: duckdb.DuckDBPyConnection,
     conn: psycopg.Connection,
     source: pg.Source,
     columns: dict[str, str],
     since: dt.datetime | None,
     fifo: Path,
     label: str,
-) -> tuple[StagedFile, dt.datetime | None]:
-    """Stage the rows changed after ``since`` (see the module docstring); return them and the newest
-    watermark value. ``fifo`` is created and removed here. Raises :class:`SyncError`."""
+    read: Callable[[Path], Read],
+) -> tuple[Read, dt.datetime | None]:
+    """Stream the rows changed after ``since`` into ``read(fifo)`` (see the module docstring); return
+    what it returns and the newest watermark value. ``fifo`` is created and removed here. Raises
+    :class:`SyncError` (``read`` raises :class:`IngestError` when it cannot read the stream)."""
     os.mkfifo(fifo)
     try:
         writer = _Writer(fifo, lambda out: pg.copy_changes(conn, source, columns, since, out))
         writer.start()
         try:
-            staged = stage_stream(con, fifo, list(columns), label)
+            got = read(fifo)
         except IngestError as exc:
             writer.release()
-            raise _writer_error(writer, label) or SyncError(str(exc)) from None
+            raise _writer_error(writer, label, reader_failed=True) or SyncError(str(exc)) from None
         writer.join(JOIN_SECONDS)
         failed = _writer_error(writer, label)
         if failed is not None or writer.result is None:
             raise failed or SyncError(f"{label}: reading the changed rows did not finish")
-        return staged, writer.result[1]
+        return got, writer.result[1]
     finally:
         fifo.unlink(missing_ok=True)
