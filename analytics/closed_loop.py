@@ -135,6 +135,17 @@ def overdue_summary(con: duckdb.DuckDBPyConnection, f: Filters, suspended: bool 
     }
 
 
+def listed_summary(listed: pd.DataFrame) -> dict:
+    """:func:`overdue_summary` of a list from :func:`overdue_cases` that holds every case (fewer than its
+    ``limit``): the same count, median and oldest age, without a second scan."""
+    days = pd.to_numeric(listed["days_overdue"], errors="coerce").dropna()
+    return {
+        "count": len(listed),
+        "median_days_overdue": float(days.median()) if len(days) else None,
+        "max_days_overdue": float(days.max()) if len(days) else None,
+    }
+
+
 WORKERS_SQL = """
 SELECT w.worker_id, w.grid_id, g.grid_name, w.role, w.full_time,
        count(c.case_id) AS reports,

@@ -7,7 +7,14 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from analytics.closed_loop import lifecycle_funnel, overdue_cases, overdue_summary, stage_durations, worker_metrics
+from analytics.closed_loop import (
+    lifecycle_funnel,
+    listed_summary,
+    overdue_cases,
+    overdue_summary,
+    stage_durations,
+    worker_metrics,
+)
 from analytics.config import DEFAULTS
 from analytics.departments import department_metrics
 from analytics.filters import Filters
@@ -154,6 +161,8 @@ def test_overdue_summary_counts_every_case_when_the_list_holds_fewer():
     summary = overdue_summary(con, MARCH)
     # all five, not the two listed: median of 1, 2, 3, 10, 20.5 is 3; the oldest 20.5
     assert summary == {"count": 5, "median_days_overdue": 3.0, "max_days_overdue": 20.5}
+    # a list that holds every case gives the same figures without the second query (ui.closed_loop_parts)
+    assert listed_summary(overdue_cases(con, MARCH)) == summary
     assert overdue_summary(con, MARCH, suspended=True) == {
         "count": 0,
         "median_days_overdue": None,

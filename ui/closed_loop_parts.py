@@ -28,14 +28,19 @@ def _overdue_listed(db_key, f: Filters, suspended: bool | None, limit: int) -> p
     return closed_loop.overdue_cases(data.connection(), f, limit=limit, suspended=suspended)
 
 
-def _overdue(db_key, f: Filters, suspended: bool | None = False) -> pd.DataFrame:
-    """The most overdue ``[closed_loop] overdue_rows_listed`` cases (the limit is part of the cache key)."""
-    return _overdue_listed(db_key, f, suspended, int(data.config()["closed_loop"]["overdue_rows_listed"]))
-
-
 @st.cache_data(ttl=data.TTL, show_spinner=False)
-def _overdue_summary(db_key, f: Filters, suspended: bool | None = False) -> dict:
+def _overdue_summary(db_key, f: Filters, suspended: bool | None) -> dict:
     return closed_loop.overdue_summary(data.connection(), f, suspended=suspended)
+
+
+def _overdue(db_key, f: Filters, suspended: bool | None = False) -> tuple[pd.DataFrame, dict]:
+    """The most overdue ``[closed_loop] overdue_rows_listed`` cases (the limit is part of the cache key) and
+    the count and ages of all of them: from the list when it holds every case, else from a second query."""
+    limit = int(data.config()["closed_loop"]["overdue_rows_listed"])
+    frame = _overdue_listed(db_key, f, suspended, limit)
+    if len(frame) < limit:
+        return frame, closed_loop.listed_summary(frame)
+    return frame, _overdue_summary(db_key, f, suspended)
 
 
 def _listed_note(listed: int, total: int) -> None:
@@ -125,8 +130,8 @@ def overdue_panel(key, f: Filters) -> None:
         st.info(t("edges.no_deadlines"))
         return
     suspended = False if _suspended_apart() else None
-    frame = _overdue(key, f, suspended)
-    total = _overdue_summary(key, f, suspended)["count"]
+    frame, counted = _overdue(key, f, suspended)
+    total = counted["count"]
     st.subheader(t("loop.overdue_title", count=fmt_int(total)))
     if frame.empty:
         st.success(t("loop.no_overdue"))
@@ -139,7 +144,7 @@ def overdue_panel(key, f: Filters) -> None:
 
 def suspended_panel(key, f: Filters) -> None:
     """Suspended (挂账) overdue cases, apart from the open overdue: their count, age and list."""
-    age = _overdue_summary(key, f, True)
+    frame, age = _overdue(key, f, True)
     st.markdown(f"**{t('edges.suspended_title')}**")
     if not age["count"]:
         st.caption(t("edges.suspended_none"))
@@ -149,7 +154,6 @@ def suspended_panel(key, f: Filters) -> None:
     cols[1].metric(t("edges.suspended_median_days"), f"{age['median_days_overdue']:.1f}", border=True)
     cols[2].metric(t("edges.suspended_max_days"), f"{age['max_days_overdue']:.1f}", border=True)
     st.caption(t("edges.suspended_note"))
-    frame = _overdue(key, f, True)
     with st.expander(t("edges.suspended_list")):
         _listed_note(len(frame), age["count"])
         show_table(
