@@ -80,7 +80,7 @@ def start_app(
     root: Path | None = None,
     launcher: str | None = None,
 ) -> tuple[subprocess.Popen, str]:
-    """Run ``streamlit run app.py`` (or ``script``) against ``db_path`` and wait until it answers its health check.
+    """Serve ``app.py`` (or ``script``) on ``db_path`` and wait until it answers its health check.
 
     Returns the process and the base URL (``http://127.0.0.1:PORT``). The server's output goes to
     a temporary log file (``process.log_path``) whose tail is shown if the server never comes up. ``root``
