@@ -147,6 +147,7 @@ def import_panel() -> None:
         st.info(t("access.import_admin_only"))
         return
     directory = _import_dir()
+    uploads.localize_widget()
     st.markdown(t("import.intro", db=md(store.db_path())))
     try:
         files = _case_files(directory)

@@ -48,3 +48,30 @@ def remove() -> None:
     folder = st.session_state.pop(KEY, None)
     if folder:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _css_text(text: str) -> str:
+    """``text`` as a CSS string literal (quotes, backslashes and line breaks escaped)."""
+    escaped = "".join(c if c.isalnum() or c in " ()（）,，.:：-" else f"\\{ord(c):x} " for c in text)
+    return f'"{escaped}"'
+
+
+def localize_widget() -> None:
+    """Write Streamlit's own file-uploader texts ("Upload", "100MB per file") in the page's language.
+
+    Streamlit draws them in English whatever the locale; CSS hides its words and shows the catalog's
+    (the button keeps its icon). The size limit is the server's ``server.maxUploadSize``.
+    """
+    from ui.i18n import t
+
+    limit = int(st.get_option("server.maxUploadSize"))
+    button, note = _css_text(t("uploader.button")), _css_text(t("uploader.limit", mb=limit))
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    st.html(
+        "<style>"
+        f'{zone} button [data-testid="stMarkdownContainer"] p {{font-size: 0;}}'
+        f'{zone} button [data-testid="stMarkdownContainer"] p::after {{content: {button}; font-size: 14px;}}'
+        f'{zone} [data-testid="stFileUploaderDropzoneInstructions"] span {{font-size: 0;}}'
+        f'{zone} [data-testid="stFileUploaderDropzoneInstructions"] span::after {{content: {note}; font-size: 14px;}}'
+        "</style>"
+    )

@@ -222,3 +222,23 @@ def test_a_bookmark_opened_first_after_a_start_shows_no_page_not_found_box(brows
         page.close()
     finally:
         stop_app(process)
+
+
+UPLOADER_TEXTS = """() => [...document.querySelectorAll(
+    '[data-testid="stFileUploaderDropzone"] button p, [data-testid="stFileUploaderDropzoneInstructions"] span')]
+    .map(e => [e.textContent, getComputedStyle(e).fontSize, getComputedStyle(e, '::after').content])"""
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_file_uploader_speaks_the_page_language(visit, base_url, lang):
+    """Streamlit writes "Upload" and "100MB per file" in English whatever the locale: the page shows the catalog's."""
+    page, _ = visit(page_url(base_url, "data", lang))
+    page.get_by_role("tab", name=catalog(lang)["data.tab_import"]).click()
+    page.locator('[data-testid="stFileUploaderDropzone"]').first.wait_for(timeout=30_000)
+    shown = page.evaluate(UPLOADER_TEXTS)
+    assert len(shown) >= 2, shown  # the button and the size note of the case-file uploader
+    want = {"zh": ("选择文件", "每个文件不超过 100 MB"), "en": ("Upload", "100 MB per file")}[lang]
+    for own_text, size, replaced in shown:
+        assert size == "0px", f"Streamlit's own text {own_text!r} is still shown"
+        assert replaced.strip('"') in want, (own_text, replaced)
+    assert {replaced.strip('"') for _, _, replaced in shown} == set(want)
