@@ -171,6 +171,31 @@ def test_schema_drift_stops_with_the_column_named(upstream, change, column):
     assert state.level == "red" and column in error
 
 
+def test_the_data_page_says_in_chinese_why_the_last_sync_failed(upstream, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    db, source, conn = upstream
+    mapping = load_mapping("canonical")
+    sync_once(db, source, mapping, EXACT)
+    conn.execute(f'ALTER TABLE "{source.table}" DROP COLUMN satisfaction')
+    conn.commit()
+    with pytest.raises(SyncError):
+        sync_once(db, source, mapping, EXACT)
+    monkeypatch.setenv("GRIDSCOPE_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["lang"] = "zh"
+    at.run()
+    at.switch_page("pages/data.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    box = [e.value for e in at.error]
+    assert len(box) == 1, box
+    assert box[0].startswith("最近一次同步失败：源表字段“satisfaction”"), box[0]
+    assert "已不存在，同步已停止" in box[0] and "原始信息：schema drift" in box[0]  # the original kept below
+    table = next(frame.value for frame in at.dataframe if "原因" in frame.value.columns)
+    assert table["原因"].iloc[0].startswith("源表字段“satisfaction”") and table["原因"].iloc[1] == ""
+
+
 def test_connection_refused_is_a_clear_error(upstream):
     db, source, conn = upstream
     mapping = load_mapping("canonical")
