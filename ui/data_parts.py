@@ -6,11 +6,16 @@ import pandas as pd
 import streamlit as st
 
 from analytics import metrics
+from analytics.casedays.build import TABLE as CASE_DAYS
 from analytics.filters import Filters
 from analytics.schema import TABLES_SQL
 from ui import data
 from ui.i18n import current_language, fmt_date, fmt_int, t
 from ui.safe import md
+
+# tables built from the cases for speed (listed after the canonical ones; rebuilt, never imported)
+DERIVED_TABLES = (CASE_DAYS,)
+LISTED_TABLES = (*TABLES_SQL, *DERIVED_TABLES)
 
 AUDIT_ACTIONS = (
     "login",
@@ -51,7 +56,7 @@ def table_counts(db_key: tuple) -> pd.DataFrame:
         ).fetchall()
     }
     rows = [
-        (name, con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]) for name in TABLES_SQL if name in present
+        (name, con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]) for name in LISTED_TABLES if name in present
     ]
     return pd.DataFrame(rows, columns=["table", "rows"])
 
@@ -95,7 +100,7 @@ def columns_of(db_key: tuple) -> pd.DataFrame:
 
 def dictionary_panel(key) -> None:
     frame = columns_of(key)
-    for table in TABLES_SQL:
+    for table in LISTED_TABLES:
         part = frame[frame["table_name"] == table]
         if part.empty:
             continue
