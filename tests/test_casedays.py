@@ -190,6 +190,29 @@ def test_a_stale_or_missing_table_is_not_used(counted_city, tmp_path):
         assert_fast_is_plain(con, con, f, None)
 
 
+def test_a_table_of_an_older_format_is_not_used_and_the_app_still_opens(counted_city, tmp_path):
+    # a database whose case_days was built before a column was added (out_of_order, here): the live connection
+    # the app opens used to fail on it ("column not found"); it now reads cases until the table is rebuilt
+    path = tmp_path / "older.duckdb"
+    shutil.copy(counted_city, path)
+    with duckdb.connect(str(path)) as con:
+        con.execute(f"ALTER TABLE {build.TABLE} DROP COLUMN out_of_order")
+    f = Filters(dt.date(2025, 12, 1), dt.date(2026, 1, 1))
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert not build.has_every_column(con)
+        assert not read.usable(con, f)
+        assert_pair_is_plain(period_pair.summaries_and_grids(con, f), con, f)
+    live = open_live(path)
+    try:
+        assert not read.usable(live, f)
+        assert_pair_is_plain(period_pair.summaries_and_grids(live, f), live, f)
+    finally:
+        live.close()
+    assert build.main(["--db", str(path)]) == 0  # rebuilt: used again
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert build.has_every_column(con) and read.usable(con, f)
+
+
 def test_demo_build_writes_case_days(demo_con):
     meta = dict(demo_con.execute("SELECT key, value FROM meta WHERE key LIKE 'case_days%'").fetchall())
     cases = demo_con.execute("SELECT count(*) FROM cases").fetchone()[0]

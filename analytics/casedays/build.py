@@ -101,6 +101,18 @@ COUNTS = tuple(
 COLUMNS = (*COUNTS, *TENTHS, *NETS)
 
 
+def has_every_column(con: duckdb.DuckDBPyConnection, database: str | None = None) -> bool:
+    """Whether ``database``'s (default: the current one's) ``case_days`` has every column this code reads: a
+    table built by an older GridScope lacks some, and is then left unused (the plain path) until rebuilt."""
+    sql = (
+        "SELECT count(DISTINCT column_name) FROM duckdb_columns() WHERE database_name = coalesce($d, current_database())"
+        " AND schema_name = 'main' AND table_name = $t AND list_contains($names, column_name)"
+    )
+    names = [*KEYS, *COLUMNS]
+    found = con.cursor().execute(sql, {"d": database, "t": TABLE, "names": names}).fetchone()[0]
+    return found == len(names)
+
+
 def _event_sql(day: str, source: str, dispute_days: int) -> str:
     sums = [
         f"count(*) FILTER (WHERE {pred.format(days=int(dispute_days))}) AS {name}"

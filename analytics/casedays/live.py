@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import duckdb
 
-from analytics.casedays.build import META_CASES, META_DISPUTE_DAYS, TABLE, case_days_sql
+from analytics.casedays.build import META_CASES, META_DISPUTE_DAYS, TABLE, case_days_sql, has_every_column
 
 CORRECTION = "case_days_delta"
 BASE_TOUCHED = "(SELECT * FROM base.main.cases b WHERE b.case_id IN (SELECT case_id FROM delta.touched))"
@@ -25,8 +25,8 @@ def define(con: duckdb.DuckDBPyConnection, base_meta: dict[str, str], with_delta
         " AND table_name = $t",
         {"t": TABLE},
     ).fetchone()[0]
-    if not has or META_DISPUTE_DAYS not in base_meta:
-        return False
+    if not has or META_DISPUTE_DAYS not in base_meta or not has_every_column(con, "base"):
+        return False  # none, or one built by an older GridScope (rebuild: python -m analytics.casedays)
     if str(con.execute("SELECT count(*) FROM base.main.cases").fetchone()[0]) != base_meta.get(META_CASES):
         return False  # cases written without rebuilding the table: stale
     if not with_delta:

@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from analytics import metrics
-from analytics.casedays.build import META_CASES, META_DISPUTE_DAYS, NETS, TABLE
+from analytics.casedays.build import META_CASES, META_DISPUTE_DAYS, NETS, TABLE, has_every_column
 from analytics.config import DEFAULTS
 from analytics.filters import Filters, area_filter_sql, case_filter_sql, level_columns, period_params
 
@@ -153,6 +153,8 @@ def usable(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None) 
         return False
     if kind == "view":
         return True
+    if not has_every_column(con):
+        return False
     return _kind(con, "cases") == "table" and meta.get(META_CASES) == str(
         con.cursor().execute("SELECT count(*) FROM cases").fetchone()[0]
     )
