@@ -109,6 +109,10 @@ def main() -> None:
         st.error(t("app.no_database", path=str(db_path())))
         st.code("python -m analytics demo --if-missing", language="bash")
         st.stop()
+    except Exception:  # the database opened but could not be read: a clear message (the log keeps the details)
+        LOG.exception("opening %s failed", db_path())
+        st.error(t("app.open_error"))
+        st.stop()
     present.ensure_theme(presenting)
     if presenting:
         present.ticker(navigation.url_path or PAGES[0].url_path)

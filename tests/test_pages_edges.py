@@ -94,3 +94,20 @@ def test_presets_end_with_the_default_period():
     assert preset_period("quarter", dt.date(2025, 7, 15), may) == (dt.date(2025, 3, 1), dt.date(2025, 6, 1))
     short = (dt.date(2025, 7, 28), dt.date(2025, 8, 1))  # four days of data: every preset is the coverage
     assert preset_period("year", dt.date(2025, 8, 1), short) == short
+
+
+def test_a_database_that_cannot_be_read_gets_a_clear_message(demo_db, tmp_path, monkeypatch):
+    # a database file the app opens but cannot read (here: a case column gone, as a hand-edited or foreign file
+    # would have): a sentence in the page's language, never Streamlit's error box or a traceback
+    path = tmp_path / "unreadable.duckdb"
+    path.write_bytes(demo_db.read_bytes())
+    with duckdb.connect(str(path)) as con:
+        con.execute("DROP TABLE IF EXISTS case_days")
+        con.execute("ALTER TABLE cases DROP COLUMN closed_at")
+    monkeypatch.setenv("GRIDSCOPE_DB", str(path))
+    at = run_page("pages/overview.py")
+    assert not at.exception, [e.value for e in at.exception]
+    assert [e.value for e in at.error] == [
+        "数据库无法读取，错误已记录。请联系管理员检查服务器日志；数据库由旧版本生成时，重新导入或重建即可。"
+    ]
+    assert not at.metric  # nothing half-drawn below it
