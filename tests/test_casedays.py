@@ -162,15 +162,9 @@ def test_dimensions_the_table_lacks_fall_back_to_cases(counted_city):
         assert pair.current == plain_summary(con, f, other_window)
 
 
-def test_a_stale_or_missing_table_is_not_used(counted_city, tmp_path):
-    path = tmp_path / "stale.duckdb"
-    shutil.copy(counted_city, path)
-    f = Filters(dt.date(2025, 12, 1), dt.date(2026, 1, 1))
-    with duckdb.connect(str(path)) as con:  # a writer adds a case and does not rebuild the table
-        con.execute(
-            "INSERT INTO cases SELECT * REPLACE ('LATE-1' AS case_id) FROM cases"
-            " WHERE reported_at >= '2025-12-02' ORDER BY case_id LIMIT 1"
-        )
+def assert_unused_on_file_and_live(path, f: Filters) -> None:
+    """The case-day counts at ``path`` are not used, on the file and on a live connection, and both give the
+    plain numbers."""
     with duckdb.connect(str(path), read_only=True) as con:
         assert not read.usable(con, f)
         assert_pair_is_plain(period_pair.summaries_and_grids(con, f), con, f)
@@ -180,6 +174,18 @@ def test_a_stale_or_missing_table_is_not_used(counted_city, tmp_path):
         assert_pair_is_plain(period_pair.summaries_and_grids(live, f), live, f)
     finally:
         live.close()
+
+
+def test_a_stale_or_missing_table_is_not_used(counted_city, tmp_path):
+    path = tmp_path / "stale.duckdb"
+    shutil.copy(counted_city, path)
+    f = Filters(dt.date(2025, 12, 1), dt.date(2026, 1, 1))
+    with duckdb.connect(str(path)) as con:  # a writer adds a case and does not rebuild the table
+        con.execute(
+            "INSERT INTO cases SELECT * REPLACE ('LATE-1' AS case_id) FROM cases"
+            " WHERE reported_at >= '2025-12-02' ORDER BY case_id LIMIT 1"
+        )
+    assert_unused_on_file_and_live(path, f)
     assert build.main(["--db", str(path), "--drop"]) == 0  # an older database: no table at all
     with duckdb.connect(str(path), read_only=True) as con:
         assert not read.usable(con, f)
@@ -200,14 +206,7 @@ def test_a_table_of_an_older_format_is_not_used_and_the_app_still_opens(counted_
     f = Filters(dt.date(2025, 12, 1), dt.date(2026, 1, 1))
     with duckdb.connect(str(path), read_only=True) as con:
         assert not build.has_every_column(con)
-        assert not read.usable(con, f)
-        assert_pair_is_plain(period_pair.summaries_and_grids(con, f), con, f)
-    live = open_live(path)
-    try:
-        assert not read.usable(live, f)
-        assert_pair_is_plain(period_pair.summaries_and_grids(live, f), live, f)
-    finally:
-        live.close()
+    assert_unused_on_file_and_live(path, f)
     assert build.main(["--db", str(path)]) == 0  # rebuilt: used again
     with duckdb.connect(str(path), read_only=True) as con:
         assert build.has_every_column(con) and read.usable(con, f)
