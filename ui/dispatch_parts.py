@@ -12,7 +12,7 @@ from analytics.dispatch import model as dm
 from analytics.dispatch import service
 from analytics.dispatch.suggest import similar_cases, suggest
 from analytics.filters import Filters
-from ui import data, names
+from ui import data, heavy, names
 from ui.i18n import fmt_int, fmt_pct, t
 from ui.tables import show_table
 
@@ -41,6 +41,15 @@ def _first_dispatch(db_key: tuple, f: Filters) -> dict:
 
 
 def model_or_stop(key: tuple) -> dm.DispatchModel:
+    """The model, or the page stops with why there is none. A model to be trained first (none stored for this
+    database; minutes at 20 M cases) is trained in the background (``ui.heavy``, once however many sessions
+    ask): the page says so and draws itself when it is done, instead of a spinner for the whole training."""
+    cfg = data.config()
+    if cfg["dispatch"]["train_on_demand"] and not service.stored_is_current(store.db_path(), data.connection()):
+        job = heavy.submit(("dispatch_model", key), lambda: _model(key), int(cfg["limits"]["heavy_analyses"]))
+        if not heavy.ready([job]):
+            heavy.waiting([job], lambda: st.info(t("dispatch.training_background")))
+            st.stop()
     with st.spinner(t("dispatch.training")):
         model = _model(key)
     if isinstance(model, str):

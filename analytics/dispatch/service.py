@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import time
 
@@ -67,6 +68,21 @@ def load_current(db_path: str | os.PathLike, con: duckdb.DuckDBPyConnection) -> 
     if model.meta.get("database") != database_stamp(con):
         raise dm.ModelError("the dispatch model was trained on another version of the database; retrain it")
     return model
+
+
+def stored_is_current(db_path: str | os.PathLike, con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether a model of this version, trained on the database's current content, is stored beside it (read
+    from its small metadata file, without loading the model)."""
+    model_file, meta_file = dm.model_paths(db_path)
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        model_file.exists()
+        and meta.get("format_version") == dm.FORMAT_VERSION
+        and meta.get("database") == database_stamp(con)
+    )
 
 
 def ensure_model(db_path: str | os.PathLike, con: duckdb.DuckDBPyConnection, cfg: dict) -> dm.DispatchModel:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,7 @@ from scripts.browser import (
 )
 
 pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
 
 COMPLAINTS = {
     "zh": (
@@ -69,3 +71,36 @@ def test_dispatch_desk_escapes_markup(browser, base_url):
         assert page.locator('[data-testid="stMainBlockContainer"] a[href="http://example.com"]').count() == 0
     finally:
         page.close()
+
+
+def test_a_database_without_a_model_trains_it_in_the_background(browser, e2e_db, tmp_path):
+    """No model beside the database (an import, a copied file): the page says the model is being trained, and
+    shows the desk by itself when it is (minutes at 20 M cases; it used to spin for the whole training)."""
+    import shutil
+
+    from analytics.dispatch.model import model_paths
+    from scripts.browser import start_app, stop_app
+
+    db = tmp_path / "no_model.duckdb"
+    shutil.copy(e2e_db, db)
+    assert not any(path.exists() for path in model_paths(db))
+    config = tmp_path / "gridscope.toml"  # the shipped settings, but no short wait for a quick training
+    shipped = (ROOT / "data" / "gridscope.toml").read_text(encoding="utf-8")
+    assert "\nwait_seconds = 5 " in shipped
+    config.write_text(shipped.replace("\nwait_seconds = 5 ", "\nwait_seconds = 0 "), encoding="utf-8")
+    process, url = start_app(db, env={"GRIDSCOPE_CONFIG": str(config)})
+    page = None
+    try:
+        page = open_page(browser, page_url(url, "dispatch", "zh"), timeout=180_000)
+        note = page.get_by_text("正在后台用历史案件训练")
+        form = page.locator("textarea")
+        assert note.count() == 1 and form.count() == 0, error_texts(page)
+        form.first.wait_for(timeout=240_000)  # drawn by itself when the training is done, no reload
+        wait_until_settled(page, timeout=60_000)
+        assert note.count() == 0
+        assert page.locator(f"{EXCEPTION}, {ERROR_BOX}").count() == 0, error_texts(page)
+        assert all(path.exists() for path in model_paths(db))  # stored beside the database for the next start
+    finally:
+        if page is not None:
+            page.close()
+        stop_app(process)
