@@ -12,12 +12,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from analytics.ingest import direct_csv, pipeline, staged_map, staging
-from analytics.ingest.errors import IngestError
+from analytics.ingest import staging
 from analytics.ingest.pipeline import ImportSpec, run_import
 from analytics.ingest.readers import read_case_file
 from analytics.ingest.staging import stage_file
-from tests.awkward_export import ROWS, write_files
+from tests.awkward_export import write_files
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 
@@ -111,22 +110,14 @@ def database(path: Path) -> dict[str, list]:
     return out
 
 
-@pytest.mark.parametrize("path", ["direct", "staged"])
-def test_an_import_through_duckdb_s_csv_reader_writes_the_same_database(tmp_path, monkeypatch, path):
-    """Mapped straight from ``read_csv`` (``direct``, :mod:`analytics.ingest.direct_csv`) or from the
-    staged copy: the same database as the exact reader's, rejects with their raw rows included."""
+def test_an_import_through_duckdb_s_csv_reader_writes_the_same_database(tmp_path, monkeypatch):
     files = write_files(tmp_path)
     spec = dict(cases=[files["cases"]], mapping=files["mapping"], boundaries=None, h3_resolution=8)
     run_import(ImportSpec(db=tmp_path / "exact.duckdb", **spec))
     used = []
+    real = staging._stage_csv_duckdb
     monkeypatch.setattr(staging, "FAST_CSV_BYTES", 0)
-    if path == "direct":
-        real = direct_csv.map_direct
-        monkeypatch.setattr(staged_map, "map_direct", lambda con, one, *a: used.append(one.path) or real(con, one, *a))
-    else:
-        real = staging._stage_csv_duckdb
-        monkeypatch.setattr(pipeline, "open_direct", lambda *a: None)
-        monkeypatch.setattr(staging, "_stage_csv_duckdb", lambda *a: used.append(a[1]) or real(*a))
+    monkeypatch.setattr(staging, "_stage_csv_duckdb", lambda *a: used.append(a[1]) or real(*a))
     run_import(ImportSpec(db=tmp_path / "duck.duckdb", **spec))
     assert used == [files["cases"]]
     exact, duck = database(tmp_path / "exact.duckdb"), database(tmp_path / "duck.duckdb")
@@ -138,51 +129,3 @@ def test_an_import_through_duckdb_s_csv_reader_writes_the_same_database(tmp_path
         (12, "missing_id"),
     ]
     assert json.loads(duck["rejects"][1][3])["SR_ID"] == "R1"
-
-
-def outcome(spec: dict, db: Path):
-    """The database an import writes, or the message it fails with."""
-    try:
-        run_import(ImportSpec(db=db, **spec))
-    except IngestError as exc:
-        return str(exc).replace(str(db), "DB")
-    return database(db)
-
-
-@pytest.mark.parametrize(
-    "name, extra",
-    [
-        ("unused_column_not_utf8", [b"x", b"y\xff\xfez"]),  # bytes DuckDB refuses, in a column no mapping reads
-        ("wrong_field_count", [b"x", b"y,surplus"]),  # a record with one field too many
-        ("two_files", None),  # a second, clean file after the first: positions number each file from 0
-    ],
-)
-def test_a_file_duckdb_does_not_read_strictly_is_staged_and_read_by_the_exact_reader(
-    tmp_path, monkeypatch, name, extra
-):
-    """Mapping from the file fails as a whole; the file is then staged as before (DuckDB's copy fails too,
-    the exact reader reads it), so the outcome is the exact reader's: same rejects, same rows, same error."""
-    files = write_files(tmp_path)
-    lines = files["cases"].read_bytes().splitlines()
-    notes = extra or [b"x", b"y"]
-    rows = [lines[0] + b",NOTE"] + [line + b"," + notes[i == 3] for i, line in enumerate(lines[1:])]
-    files["cases"].write_bytes(b"\n".join(rows) + b"\n")
-    cases = [files["cases"]]
-    if name == "two_files":
-        second = tmp_path / "second.csv"
-        second.write_bytes(b"\n".join([rows[0], *(r.replace(b"R", b"S", 1) for r in rows[1:4])]) + b"\n")
-        cases.append(second)
-    spec = dict(cases=cases, mapping=files["mapping"], boundaries=None, h3_resolution=8)
-    exact = outcome(spec, tmp_path / "exact.duckdb")
-    monkeypatch.setattr(staging, "FAST_CSV_BYTES", 0)
-    tried, real = [], direct_csv.map_direct
-    monkeypatch.setattr(
-        staged_map, "map_direct", lambda con, one, *a: tried.append(one.path.name) or real(con, one, *a)
-    )
-    direct = outcome(spec, tmp_path / "direct.duckdb")
-    assert tried[0] == "export.csv"  # the direct read was tried first
-    assert direct == exact
-    if name == "wrong_field_count":
-        assert ("export.csv", 4, "wrong_field_count") in [r[:3] for r in direct["rejects"]]
-    if name == "two_files":
-        assert [r[0] for r in direct["cases"]].count("S1") == 1 and len(direct["cases"]) > len(ROWS) - 3

@@ -27,7 +27,6 @@ from analytics.ingest import hexgrid, tables
 from analytics.ingest.boundaries import BoundarySpec, build_grids
 from analytics.ingest.canonical import MappedFile, map_file
 from analytics.ingest.deadlines import DeadlineRules, parse_rules, report_note
-from analytics.ingest.direct_csv import open_direct
 from analytics.ingest.errors import IngestError
 from analytics.ingest.guard import import_lock
 from analytics.ingest.load import build_atomically, insert_frame
@@ -145,33 +144,20 @@ def deadline_rules(mapping: Mapping) -> tuple[DeadlineRules, WorkCalendar]:
     return rules, cal
 
 
-def _stage_all(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, pool) -> list[StagedFile]:
-    """Each file opened in place (a large CSV: :mod:`analytics.ingest.direct_csv`, its checksum taken in
-    ``pool`` meanwhile) or staged."""
+def _stage_all(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping) -> list[StagedFile]:
     if not spec.cases:
         raise IngestError("no case files given")
-    staged = []
-    for path in spec.cases:
-        one = open_direct(con, path, mapping.encoding, mapping.delimiter)
-        if one is None:
-            one = stage_file(con, path, mapping.encoding, mapping.delimiter)
-        else:
-            one.sha256 = pool.submit(sha256_of, one.path)
-        staged.append(one)
-    return staged
+    return [stage_file(con, path, mapping.encoding, mapping.delimiter) for path in spec.cases]
 
 
 def _prepare(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, log) -> dict:
     """Outside the write transaction: stage the files, map them, judge every row (temporary tables only)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:  # boundaries and checksums while the cases are read
+    with ThreadPoolExecutor(max_workers=1) as pool:  # boundaries are prepared while the cases are read
         pending = pool.submit(build_grids, spec.boundaries, mapping.city_name) if spec.boundaries else None
-        staged = _stage_all(con, spec, mapping, pool)
-        notes = map_staged(con, staged, mapping)
-        for one in staged:  # the checksums taken meanwhile (a file staged again after all has its own)
-            if not isinstance(one.sha256, str):
-                one.sha256 = one.sha256.result()
+        staged = _stage_all(con, spec, mapping)
         rows_in = sum(f.rows_in for f in staged)
         log(f"import: read {rows_in:,} rows from {len(staged)} file(s)")
+        notes = map_staged(con, staged, mapping)
         mark_duplicates_sql(con)
         rejects = rejects_frame(con, staged)
         loaded = accept_in_place(con)

@@ -15,7 +15,6 @@ import duckdb
 import pandas as pd
 
 from analytics.ingest.canonical import mapping_sql, prepare
-from analytics.ingest.direct_csv import map_direct, restage
 from analytics.ingest.errors import IngestError
 from analytics.ingest.mapping import Mapping
 from analytics.ingest.staging import StagedFile, raw_records
@@ -27,21 +26,10 @@ KEY_SHIFT = 1 << 40  # _file * KEY_SHIFT + _pos: one number per row, in file and
 def map_staged(
     con: duckdb.DuckDBPyConnection, staged: list[StagedFile], mapping: Mapping, table: str = "mapped"
 ) -> list[str]:
-    """Create the temporary ``table`` (our own name) of every staged row mapped; return the notes.
-
-    A file opened by :func:`analytics.ingest.direct_csv.open_direct` is mapped from the file itself; when
-    DuckDB cannot read it strictly it is staged as usual and replaces its entry in ``staged``."""
+    """Create the temporary ``table`` (our own name) of every staged row mapped; return the notes."""
     notes: list[str] = []
     for i, one in enumerate(staged):
         fitted, used, file_notes = prepare(mapping, one.names, one.name)
-        if one.mapping_view:  # read in place (analytics.ingest.direct_csv); staged as usual if that fails
-            try:
-                map_direct(con, one, i, mapping_sql(fitted, used, one.names, source=one.mapping_view), table)
-                notes += file_notes
-                continue
-            except duckdb.Error:
-                staged[i] = one = restage(con, one, mapping.encoding, mapping.delimiter)
-                fitted, used, file_notes = prepare(mapping, one.names, one.name)
         notes += file_notes
         statement = mapping_sql(fitted, used, one.names, source=one.view)
         verb = f"INSERT INTO {table} BY NAME" if i else f"CREATE TEMP TABLE {table} AS"

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -57,8 +56,7 @@ class StagedFile:
     delimiter: str | None = None
     bad_rows: list[tuple[int, str, str]] = field(default_factory=list)  # (row_number, reason, raw JSON)
     raw_json: list[str] | None = None  # JSON sources: each record exactly as given
-    reader: str = "python"  # "duckdb_csv", "duckdb_csv_direct", "parquet_batches" or "python"
-    mapping_view: str | None = None  # read by the mapping instead of ``view`` (analytics.ingest.direct_csv)
+    reader: str = "python"  # "duckdb_csv", "parquet_batches" or "python"
 
     @property
     def name(self) -> str:
@@ -91,21 +89,16 @@ def _header(path: Path, encoding: str | None, delimiter: str | None) -> tuple[li
     return _unique(line.split(delimiter)), delimiter
 
 
-def read_csv_sql(path: Path, names: list[str], delimiter: str, quoted_nulls: bool = True) -> str:
-    """DuckDB's strict ``read_csv`` of ``path`` (header skipped) as text columns ``c0 …``."""
+def _stage_csv_duckdb(
+    con: duckdb.DuckDBPyConnection, path: Path, names: list[str], delimiter: str, table: str, quoted_nulls: bool = True
+):
     columns = "{" + ", ".join(f"{_lit(f'c{i}')}: 'VARCHAR'" for i in range(len(names))) + "}"
-    return (
-        f"read_csv({_lit(str(path))}, header = false, skip = 1, "
+    con.execute(
+        f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv({_lit(str(path))}, header = false, skip = 1, "
         f"delim = {_lit(delimiter)}, quote = '\"', escape = '\"', columns = {columns}, auto_detect = false, "
         "strict_mode = true, null_padding = false, ignore_errors = false, encoding = 'utf-8', "
         f"allow_quoted_nulls = {'true' if quoted_nulls else 'false'})"
     )
-
-
-def _stage_csv_duckdb(
-    con: duckdb.DuckDBPyConnection, path: Path, names: list[str], delimiter: str, table: str, quoted_nulls: bool = True
-):
-    con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM {read_csv_sql(path, names, delimiter, quoted_nulls)}")
 
 
 def _stage_frame(con: duckdb.DuckDBPyConnection, frame, row_numbers, table: str) -> None:
@@ -223,14 +216,10 @@ def raw_records(con: duckdb.DuckDBPyConnection, staged: StagedFile, positions_sq
     """``(position, row_number, raw JSON)`` of the staged rows whose ``_pos`` is in ``positions_sql``
     (a query of our own), in file order; the JSON is what the exact reader would store."""
     items = ", ".join(f"c{i}" for i in range(len(staged.names)))
-    if staged.mapping_view:  # read in place: its rows are numbered by a second pass (analytics.ingest.direct_csv)
-        positions = [row[0] for row in con.execute(positions_sql).fetchall()]
-        rows = rows_at(con, staged.view, positions)
-    else:
-        rows = con.execute(
-            f"SELECT _pos, _row{', ' if items else ''}{items} FROM {staged.view} "
-            f"WHERE _pos IN ({positions_sql}) ORDER BY _pos"
-        ).fetchall()
+    rows = con.execute(
+        f"SELECT _pos, _row{', ' if items else ''}{items} FROM {staged.view} "
+        f"WHERE _pos IN ({positions_sql}) ORDER BY _pos"
+    ).fetchall()
     out = []
     for pos, number, *values in rows:
         if staged.raw_json is not None:
@@ -242,30 +231,8 @@ def raw_records(con: duckdb.DuckDBPyConnection, staged: StagedFile, positions_sq
     return out
 
 
-def rows_at(con: duckdb.DuckDBPyConnection, view: str, positions: list[int], batch_rows: int = 1 << 17) -> list[tuple]:
-    """``(position, row number, c0, c1 …)`` of the rows of ``view`` (our own name) at 0-based ``positions``
-    in scan order, read as a stream (memory: one batch), in order of position."""
-    wanted = np.unique(np.asarray(positions, dtype=np.int64))
-    out: list[tuple] = []
-    if not len(wanted):
-        return out
-    con.complete()  # any result of an earlier execute() run to its end (con.sql refuses otherwise)
-    start = 0
-    for batch in con.sql(f"SELECT * FROM {view}").to_arrow_reader(batch_rows):
-        low, high = np.searchsorted(wanted, [start, start + batch.num_rows])
-        if high > low:
-            picked = batch.take(pa.array(wanted[low:high] - start)).to_pylist()
-            out += [(int(p), int(p) + 1, *row.values()) for p, row in zip(wanted[low:high], picked)]
-        start += batch.num_rows
-        if start > wanted[-1]:
-            break
-    return out
-
-
 def drop_staged(con: duckdb.DuckDBPyConnection, staged: list[StagedFile]) -> None:
     """Drop the staging tables and views (temporary: they vanish with the connection anyway)."""
     for one in staged:
         con.execute(f"DROP VIEW IF EXISTS {one.view}")
-        if one.mapping_view:
-            con.execute(f"DROP VIEW IF EXISTS {one.mapping_view}")
         con.execute(f"DROP TABLE IF EXISTS staged_raw_{one.view.removeprefix('staged_')}")
