@@ -288,3 +288,21 @@ def test_every_column_comes_from_one_event_so_max_is_the_sum():
         )
     row = con.execute(f"SELECT reported, closed, closed_on_time, open_net FROM ({build.case_days_sql('cases')})")
     assert row.fetchall() == [(2, 2, 2, 0)]  # 2 filed - 2 filed-and-closed the same day
+
+
+def test_two_builds_write_the_same_rows_in_the_same_order(tmp_path):
+    """The table is ordered by day, then grid and kind: a rebuild of the same cases is identical row for row
+    (ordered by day alone, rows of one day came out in the hash table's order and differed between builds)."""
+    con = duckdb.connect(str(tmp_path / "order.duckdb"))
+    create_schema(con)
+    con.execute(
+        "INSERT INTO cases (case_id, kind, grid_id, reported_at, filed_at, closed_at, status, rework_count) "
+        "SELECT 'c' || i, ['demand', 'incident'][1 + i % 2], 'G' || (i % 97), "
+        "TIMESTAMP '2025-01-01' + INTERVAL (i % 40) DAY, TIMESTAMP '2025-01-01' + INTERVAL (i % 40) DAY, "
+        "TIMESTAMP '2025-01-03' + INTERVAL (i % 40) DAY, 'closed', 0 FROM range(20000) t(i)"
+    )
+    first = (build.build(con), con.execute("SELECT * FROM case_days").fetchall())
+    second = (build.build(con), con.execute("SELECT * FROM case_days").fetchall())
+    assert first == second
+    keys = [(row[2], row[0], row[1]) for row in first[1]]  # day, grid_id, kind
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)

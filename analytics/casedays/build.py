@@ -149,7 +149,10 @@ def build(con: duckdb.DuckDBPyConnection, dispute_days: int = 30) -> int:
     """
     if int(dispute_days) < 0:
         raise ValueError(f"the dispute window must be 0 days or more, got {dispute_days}")
-    con.execute(f"CREATE OR REPLACE TABLE {TABLE} AS {case_days_sql('cases', int(dispute_days))} ORDER BY day")
+    # day first (readers filter on it); grid and kind make the order total, so two builds of the same cases
+    # write the same rows in the same order (by day alone, rows of one day came in the hash table's order)
+    sql = case_days_sql("cases", int(dispute_days))
+    con.execute(f"CREATE OR REPLACE TABLE {TABLE} AS {sql} ORDER BY day, grid_id, kind")
     cases = con.execute("SELECT count(*) FROM cases").fetchone()[0]
     for key, value in ((META_DISPUTE_DAYS, int(dispute_days)), (META_CASES, cases)):
         con.execute("DELETE FROM meta WHERE key = $key", {"key": key})
