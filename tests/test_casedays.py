@@ -290,3 +290,41 @@ def test_live_connection_keeps_the_out_of_order_cases_counted_by_case_days(count
         con.close()
     assert counted == len(expected) >= 19  # 12 closed and 7 filed before they were reported, planted
     assert kept == expected
+
+
+def test_every_column_comes_from_one_event_so_max_is_the_sum():
+    """``case_days_sql`` combines the events' rows with ``max``: right only while each column is counted
+    under one event (one row per key in it). A column listed under two events would make max differ from
+    the sum; this fails then."""
+    names = [name for columns in build.EVENTS.values() for name in columns] + list(build.TENTHS)
+    assert len(names) == len(set(names))
+    con = duckdb.connect()
+    create_schema(con)
+    # two cases of one grid, kind and day: reported and closed the same day, so every event adds 2 to its key
+    for case_id in ("a", "b"):
+        con.execute(
+            "INSERT INTO cases (case_id, kind, grid_id, reported_at, filed_at, due_at, closed_at, status, rework_count)"
+            " VALUES ($1, 'demand', 'G', '2025-01-02 08:00', '2025-01-02 09:00', '2025-01-02 20:00',"
+            " '2025-01-02 10:00', 'closed', 0)",
+            [case_id],
+        )
+    row = con.execute(f"SELECT reported, closed, closed_on_time, open_net FROM ({build.case_days_sql('cases')})")
+    assert row.fetchall() == [(2, 2, 2, 0)]  # 2 filed - 2 filed-and-closed the same day
+
+
+def test_two_builds_write_the_same_rows_in_the_same_order(tmp_path):
+    """The table is ordered by day, then grid and kind: a rebuild of the same cases is identical row for row
+    (ordered by day alone, rows of one day came out in the hash table's order and differed between builds)."""
+    con = duckdb.connect(str(tmp_path / "order.duckdb"))
+    create_schema(con)
+    con.execute(
+        "INSERT INTO cases (case_id, kind, grid_id, reported_at, filed_at, closed_at, status, rework_count) "
+        "SELECT 'c' || i, ['demand', 'incident'][1 + i % 2], 'G' || (i % 97), "
+        "TIMESTAMP '2025-01-01' + INTERVAL (i % 40) DAY, TIMESTAMP '2025-01-01' + INTERVAL (i % 40) DAY, "
+        "TIMESTAMP '2025-01-03' + INTERVAL (i % 40) DAY, 'closed', 0 FROM range(20000) t(i)"
+    )
+    first = (build.build(con), con.execute("SELECT * FROM case_days").fetchall())
+    second = (build.build(con), con.execute("SELECT * FROM case_days").fetchall())
+    assert first == second
+    keys = [(row[2], row[0], row[1]) for row in first[1]]  # day, grid_id, kind
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)
