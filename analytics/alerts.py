@@ -18,7 +18,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import category_days, metrics
+from analytics import metrics
 from analytics.anomaly import spike_matrix
 from analytics.coverage import data_coverage
 from analytics.cube.series import cube_daily_category_counts
@@ -140,18 +140,12 @@ def rising_demand_alerts(con, f: Filters, rules: dict) -> pd.DataFrame:
     return _rows(hit, "rising_demand", "grid", "area_id", "area_name", "reported", "reported_prev", hit["ratio"])
 
 
-def daily_category_counts(
-    con: duckdb.DuckDBPyConnection, f: Filters, weeks: int, days: pd.DataFrame | None = None
-) -> tuple[pd.DataFrame, pd.Series]:
+def daily_category_counts(con: duckdb.DuckDBPyConnection, f: Filters, weeks: int) -> tuple[pd.DataFrame, pd.Series]:
     """Reports per day (rows, complete) and category (columns) from ``weeks`` before P to its end, and the names.
 
-    Days outside the data coverage are NaN (missing), days inside it without a case 0. ``days`` may pass
-    :func:`analytics.category_days.category_days` of ``f`` (read from at least ``weeks`` before P), which
-    holds these counts.
+    Days outside the data coverage are NaN (missing), days inside it without a case 0.
     """
-    if days is not None:
-        counts = category_days.daily_counts(days, f, weeks)
-    elif metrics.is_cube(con):  # province scale: the same counts from the cube's report days
+    if metrics.is_cube(con):  # province scale: the same counts from the cube's report days
         counts = cube_daily_category_counts(con, f, weeks)
     else:
         where, params = case_filter_sql(f)
@@ -176,12 +170,10 @@ def daily_category_counts(
     return table, names
 
 
-def spike_alerts(
-    con: duckdb.DuckDBPyConnection, f: Filters, spike_rules: dict, days: pd.DataFrame | None = None
-) -> pd.DataFrame:
+def spike_alerts(con: duckdb.DuckDBPyConnection, f: Filters, spike_rules: dict) -> pd.DataFrame:
     """Categories with a day in P that spiked against its seasonal baseline (same weekday, previous weeks)."""
     weeks = int(spike_rules["baseline_weeks"])
-    table, names = daily_category_counts(con, f, weeks, days)
+    table, names = daily_category_counts(con, f, weeks)
     if table.empty:
         return pd.DataFrame(columns=COLUMNS)
     flags = spike_matrix(
@@ -218,14 +210,12 @@ def alerts(
     cfg: dict,
     grids: pd.DataFrame | None = None,
     prev_grids: pd.DataFrame | None = None,
-    days: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """All alert rules for the filter set (at most 4 of a kind, :data:`PRIORITY` order), at most ``alerts.max_rows``.
 
     ``grids`` may pass :func:`analytics.metrics.by_area` of ``f`` at grid level when the caller has it already
     (the overview's status map), so it is not computed twice; ``prev_grids`` the same of ``f.previous()``
-    (:func:`analytics.period_pair.summaries_and_areas` gives both); ``days`` the reports per day and category
-    (:func:`analytics.category_days.category_days`, the ``spikes.baseline_weeks`` before P included).
+    (:func:`analytics.period_pair.summaries_and_areas` gives both).
     """
     rules = cfg["alerts"]
     min_due = int(cfg["status"]["min_due_to_close"])
@@ -236,7 +226,7 @@ def alerts(
         overdue_alerts(grids, depts, rules),
         on_time_drop_alerts(grids, prev_grids, rules, min_due),
         slow_department_alerts(depts, prev_depts),
-        spike_alerts(con, f, cfg["spikes"], days),
+        spike_alerts(con, f, cfg["spikes"]),
     ]
     if f.kind in (None, "demand"):
         parts.append(rising_demand_alerts(con, f, rules))

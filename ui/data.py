@@ -16,7 +16,6 @@ import pandas as pd
 import streamlit as st
 
 from analytics import alerts, departments, metrics, queries, store
-from analytics import category_days as category_day_counts
 from analytics.access.scope import Scope
 from analytics.config import load_config
 from analytics.filters import Filters
@@ -164,31 +163,9 @@ def top_categories(db_key: tuple, f: Filters, limit: int, other: bool = False) -
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def category_days(db_key: tuple, f: Filters) -> pd.DataFrame | None:
-    """Reports per day, kind and category for the overview's top categories and spike alert (one scan for both,
-    :mod:`analytics.category_days`); None on a cube, which answers each from its roll-ups."""
-    con = connection()
-    if metrics.is_cube(con):
-        return None
-    return category_day_counts.category_days(con, f, int(config()["spikes"]["baseline_weeks"]))
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def _overview_category_counts(db_key: tuple, f: Filters) -> pd.DataFrame:
-    days = category_days(db_key, f)
-    return category_counts(db_key, f) if days is None else category_day_counts.category_counts(days, f)
-
-
-def overview_top_categories(db_key: tuple, f: Filters, limit: int, other: bool = False) -> pd.DataFrame:
-    """:func:`top_categories` from the overview's :func:`category_days` (the same rows)."""
-    return queries.top_of(_overview_category_counts(db_key, f), limit, other)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
 def alert_list(db_key: tuple, f: Filters) -> pd.DataFrame:
     grids, previous = scored_grids(db_key, f), period_pair(db_key, f).previous_areas
-    days = category_days(db_key, f)
-    return alerts.alerts(connection(), f, config(), grids=grids, prev_grids=previous, days=days)
+    return alerts.alerts(connection(), f, config(), grids=grids, prev_grids=previous)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -130,7 +130,7 @@ def _category_labels(top: pd.DataFrame) -> list[str]:
 
 
 def top_categories_panel(key, f: Filters, height: int = 300) -> None:
-    top = data.overview_top_categories(key, f, 8, other=True)
+    top = data.top_categories(key, f, 8, other=True)
     st.subheader(t("overview.top_title"))
     if top.empty:
         st.info(t("overview.no_trend"))
@@ -153,7 +153,7 @@ def _briefing_parts(key, f: Filters, current: dict, previous: dict, with_names: 
         previous,
         scored,
         geoms[geoms["area_id"].isin(scored["area_id"])],
-        data.overview_top_categories(key, f, 10),
+        data.top_categories(key, f, 10),
         data.alert_list(key, f),
         queries.display_names(data.connection(), lang) if with_names else None,
         meta.get("city_name_en" if lang == "en" else "city_name", ""),
