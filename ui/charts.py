@@ -53,7 +53,7 @@ def trend_chart(
                 )
             )
     fig.update_layout(yaxis_title=y_title, **LAYOUT)
-    fig.update_yaxes(rangemode="tozero", gridcolor="#e5e7eb")
+    fig.layout.yaxis.update(rangemode="tozero", gridcolor="#e5e7eb")  # its one axis (update_yaxes: 15-60 ms)
     return fig
 
 
@@ -83,7 +83,9 @@ def top_categories_chart(top: pd.DataFrame, current: str, previous: str) -> go.F
         )
     )
     fig.update_layout(**{**LAYOUT, "margin": dict(l=10, r=40, t=10, b=10)})
-    fig.update_xaxes(gridcolor="#e5e7eb", range=[0, max(top["reported"].max(), top["reported_previous"].max()) * 1.15])
+    fig.layout.xaxis.update(
+        gridcolor="#e5e7eb", range=[0, max(top["reported"].max(), top["reported_previous"].max()) * 1.15]
+    )
     return fig
 
 
