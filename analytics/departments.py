@@ -177,7 +177,19 @@ def alert_numbers(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``department``, ``department_name``, ``handled`` and ``median_handling_hours`` of ``f`` and of
     ``f.previous()``, and ``open_overdue`` of ``f``, for the departments with a case handled (or, in ``f``, open
-    overdue): equal to those columns of :func:`department_metrics` for them; departments with none are left out."""
+    overdue): equal to those columns of :func:`department_metrics` for them; departments with none are left out.
+
+    On a cube database they come from the cube's department tables when those can answer (the counts exact,
+    the medians within the histogram's bound, :func:`analytics.cube.departments.cube_department_pair`), so the
+    cube-mode overview reads no case row of the lake."""
+    from analytics.cube.read import is_cube
+
+    if is_cube(con):
+        from analytics.cube.departments import cube_department_pair
+
+        pair = cube_department_pair(con, f, _suspended_param(cfg)["include_suspended"])
+        if pair is not None:
+            return _alert_rows(pair[0], True), _alert_rows(pair[1], False)
     where, params = case_filter_sql(f)
     now, before = period_params(f), period_params(f.previous())
     bound = {**params, **now, "window_start": before["start"], "window_end": now["end"], **_suspended_param(cfg)}
@@ -195,3 +207,14 @@ def alert_numbers(
         rows[counts] = rows[counts].fillna(0).astype("int64")
         frames.append(rows.reset_index(drop=True))
     return frames[0], frames[1]
+
+
+def _alert_rows(frame: pd.DataFrame, with_overdue: bool) -> pd.DataFrame:
+    """The rows and columns :func:`alert_numbers` gives, from a frame of :func:`department_metrics_pair`'s:
+    departments with a case handled or (``with_overdue``, the filter's period) open overdue."""
+    columns = ["department", "handled", "median_handling_hours"]
+    kept = frame["handled"].gt(0)
+    if with_overdue:
+        columns.append("open_overdue")
+        kept |= frame["open_overdue"].gt(0)
+    return frame.loc[kept, [*columns, "department_name"]].reset_index(drop=True)

@@ -144,3 +144,34 @@ def test_category_filter_reads_the_case_rows(demo_con, cube_con):
     assert cube_department_pair(cube_con, f, False) is None
     for cube, cases in zip(department_metrics_pair(cube_con, f), department_metrics_pair(demo_con, f)):
         pd.testing.assert_frame_equal(cube, cases, check_dtype=False)  # the lake's rows: exactly equal
+
+
+@pytest.mark.parametrize("exclude_suspended", [True, False])
+def test_alert_numbers_from_the_cube_equal_case_level(demo_con, cube_con, exclude_suspended):
+    """The overview's department alert numbers in cube mode come from the cube's department tables, reading no
+    case row of the lake: the same departments and the same handled and open overdue counts as the case rows
+    give, medians within the histogram's bound."""
+    import re
+
+    from analytics.bench.tracing import Ledger, TracedConnection
+    from analytics.departments import alert_numbers
+
+    cfg = {"metrics": {"exclude_suspended": exclude_suspended}}
+    ledger = Ledger()
+    traced = TracedConnection(cube_con, ledger)
+    compared = overdue = 0
+    for f in _filter_sets(demo_con):
+        ledger.reset()
+        cube_pair = alert_numbers(traced, f, cfg)
+        assert not [sql for sql in ledger.statements if re.search(r"(FROM|JOIN)\s+cases\b", sql)], f  # no lake read
+        for cube, cases in zip(cube_pair, alert_numbers(demo_con, f, cfg)):
+            assert list(cube.columns) == list(cases.columns), f
+            assert cube["department"].tolist() == cases["department"].tolist(), f
+            exact = [c for c in cube.columns if c != "median_handling_hours"]
+            pd.testing.assert_frame_equal(cube[exact], cases[exact], check_dtype=False)
+            relative, absolute = quantile_error_bound(cube_settings())
+            for got, value in zip(cube["median_handling_hours"], cases["median_handling_hours"]):
+                assert (math.isnan(got) and math.isnan(value)) or abs(got - value) <= relative * value + absolute
+            compared += len(cube)
+        overdue += int(cube_pair[0]["open_overdue"].sum())
+    assert compared > 0 and overdue > 0

@@ -12,8 +12,8 @@ import duckdb
 
 from analytics.schema import create_schema
 from analytics.sync.delta import EMPTY_SYNC_LOG_SQL
-from analytics.sync.freshness import freshness
-from analytics.sync.live import LiveConnections, open_live, token
+from analytics.sync.freshness import freshness, sync_status
+from analytics.sync.live import LiveConnections, open_live, open_status, status_token, token
 
 GRACE = 4.0
 
@@ -119,3 +119,20 @@ def test_open_live_without_a_delta_reads_the_file(tmp_path):
     assert con.execute("SELECT count(*) FROM cases").fetchone()[0] == 4
     assert con.execute("SELECT count(*) FROM sync_log").fetchone()[0] == 0
     con.close()
+
+
+def test_without_a_generation_the_data_connection_reads_the_status_connections_status(tmp_path):
+    """The freshness badge reads the sync status through the app's data connection when no sync generation
+    exists (ui.freshness.sync_status_of): both connections then give the base file's ``loaded_at`` and an empty
+    sync log."""
+    path = tmp_path / "static.duckdb"
+    build(path, 4)
+    assert status_token(path)[2] == str(None)
+    status, live = open_status(path), open_live(path)
+    try:
+        expected = (None, None, 0, dt.datetime(2025, 1, 5))  # build(): loaded_at 2025-01-0{4 % 9 + 1}, no runs
+        assert sync_status(status) == expected
+        assert sync_status(live) == expected
+    finally:
+        status.close()
+        live.close()

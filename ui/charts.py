@@ -24,11 +24,11 @@ def trend_chart(
     Buckets marked ``partial`` (cut by the data coverage or the period) are not joined to the line, so a
     partial last week is not drawn as a collapse: they show as open markers named ``partial_label``.
     """
-    fig = go.Figure()
+    traces = []
     partial = series["partial"].astype(bool) if "partial" in series else pd.Series(False, index=series.index)
     for key, part in series.groupby("series", sort=True):
         cut = partial.loc[part.index]
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 x=part["bucket"],
                 y=part["reported"].where(~cut),
@@ -40,7 +40,7 @@ def trend_chart(
             )
         )
         if cut.any():
-            fig.add_trace(
+            traces.append(
                 go.Scatter(
                     x=part.loc[cut, "bucket"],
                     y=part.loc[cut, "reported"],
@@ -52,39 +52,34 @@ def trend_chart(
                     marker=dict(size=9, symbol="circle-open", color=KIND_COLORS.get(key), line=dict(width=2)),
                 )
             )
-    fig.update_layout(yaxis_title=y_title, **LAYOUT)
-    fig.update_yaxes(rangemode="tozero", gridcolor="#e5e7eb")
-    return fig
+    # the layout given to the constructor: fig.update_layout(**LAYOUT) and update_yaxes cost 60-130 ms a figure
+    axis = dict(title=dict(text=y_title), rangemode="tozero", gridcolor="#e5e7eb")
+    return go.Figure(data=traces, layout={**LAYOUT, "yaxis": axis})
 
 
 def top_categories_chart(top: pd.DataFrame, current: str, previous: str) -> go.Figure:
     """Horizontal bars: this period's count per category, the previous period as a thin marker."""
     top = top.iloc[::-1]
-    fig = go.Figure()
-    fig.add_trace(
-        go.Bar(
-            y=top["label"],
-            x=top["reported"],
-            orientation="h",
-            name=current,
-            marker_color="#2b6cb0",
-            text=top["reported"],
-            textposition="outside",
-            cliponaxis=False,
-        )
+    bars = go.Bar(
+        y=top["label"],
+        x=top["reported"],
+        orientation="h",
+        name=current,
+        marker_color="#2b6cb0",
+        text=top["reported"],
+        textposition="outside",
+        cliponaxis=False,
     )
-    fig.add_trace(
-        go.Scatter(
-            y=top["label"],
-            x=top["reported_previous"],
-            mode="markers",
-            name=previous,
-            marker=dict(symbol="line-ns-open", size=18, color="#111827", line=dict(width=2)),
-        )
+    ticks = go.Scatter(
+        y=top["label"],
+        x=top["reported_previous"],
+        mode="markers",
+        name=previous,
+        marker=dict(symbol="line-ns-open", size=18, color="#111827", line=dict(width=2)),
     )
-    fig.update_layout(**{**LAYOUT, "margin": dict(l=10, r=40, t=10, b=10)})
-    fig.update_xaxes(gridcolor="#e5e7eb", range=[0, max(top["reported"].max(), top["reported_previous"].max()) * 1.15])
-    return fig
+    axis = dict(gridcolor="#e5e7eb", range=[0, max(top["reported"].max(), top["reported_previous"].max()) * 1.15])
+    layout = {**LAYOUT, "margin": dict(l=10, r=40, t=10, b=10), "xaxis": axis}
+    return go.Figure(data=[bars, ticks], layout=layout)  # the layout given at once (see trend_chart)
 
 
 def funnel_chart(

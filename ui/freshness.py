@@ -53,7 +53,12 @@ def badge_html(state: Freshness) -> str:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def sync_status_of(token: tuple) -> tuple:
-    """The sync status of the newest generation (``token`` from :func:`status_token`)."""
+    """The sync status of the newest generation (``token`` from :func:`status_token`).
+
+    Without a generation (no sync ever ran on this file) it is the base file's own, which the app's data
+    connection reads as is: no second connection is opened for it (the file's catalog read again, 0.07-0.2 s)."""
+    if token[2] == str(None):
+        return sync_status(data.connection())
     con = open_status(token[0])
     try:
         return sync_status(con)

@@ -199,7 +199,8 @@ def status_map(
     base: tuple[str, list[float]] | None = None,
 ) -> pdk.Deck:
     """Areas coloured by status (green/amber/red/grey) with a tooltip per area."""
-    values = scored.assign(
+    shown = ["area_id", "status", "score", "grade", "due_to_close", "open_overdue", "reported"]
+    values = scored[shown].assign(  # only what the map shows is joined to the rings (not ~60 metric columns)
         status=scored["status"].fillna("grey"),
         status_label=scored["status"].fillna("grey").map(status_labels),
         score_text=scored["score"].map(lambda v: "—" if pd.isna(v) else f"{v:.1f}"),
@@ -216,4 +217,4 @@ def status_map(
         "open_overdue",
         "reported",
     ]
-    return area_map(geoms, values.drop(columns=["area_name"]), "fill", tooltip_html, keep, height, "status-areas", base)
+    return area_map(geoms, values, "fill", tooltip_html, keep, height, "status-areas", base)

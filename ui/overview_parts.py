@@ -115,7 +115,8 @@ def trend_panel(key, f: Filters, height: int = 300) -> None:
         st.info(t("overview.no_trend"))
         return
     fig = trend_chart(series, labels, t("metric.reported"), t("edges.partial_bucket"))
-    fig.update_xaxes(tickformat=date_tickformat(grain), dtick=86_400_000 if grain == "day" else None)  # one tick a day
+    # one tick a day; the figure has one x axis (fig.update_xaxes would search every subplot: 15-60 ms)
+    fig.layout.xaxis.update(tickformat=date_tickformat(grain), dtick=86_400_000 if grain == "day" else None)
     present.plot(fig, height)
     if series["partial"].any():
         st.caption(t("edges.partial_note"))
@@ -140,9 +141,9 @@ def top_categories_panel(key, f: Filters, height: int = 300) -> None:
     present.plot(fig, height)
 
 
-def _briefing_parts(key, f: Filters, current: dict, previous: dict) -> tuple:
+def _briefing_parts(key, f: Filters, current: dict, previous: dict, with_names: bool = True) -> tuple:
     """What :func:`analytics.briefing.content.compose` needs, read on the script thread (cached frames, the
-    language, the area's name)."""
+    language, the area's name); without ``with_names`` the display names are left to the caller (None)."""
     lang = current_language()
     scored = data.scored_grids(key, f)
     geoms = data.geometries(key, "grid")
@@ -155,7 +156,7 @@ def _briefing_parts(key, f: Filters, current: dict, previous: dict) -> tuple:
         geoms[geoms["area_id"].isin(scored["area_id"])],
         data.top_categories(key, f, 10),
         data.alert_list(key, f),
-        queries.display_names(data.connection(), lang),
+        queries.display_names(data.connection(), lang) if with_names else None,
         meta.get("city_name_en" if lang == "en" else "city_name", ""),
     )
     area = t("level.city") if f.area is None else names.area_label(f.level, f.area)
@@ -173,10 +174,15 @@ def briefing_download(key, f: Filters, current: dict, previous: dict) -> None:
     when the button is clicked (Streamlit runs the callable then, off the script thread, so it gets plain data)."""
     if present.is_presenting() or not auth.current().can_export:
         return
-    parts = _briefing_parts(key, f, current, previous)
+    material, cfg, lang, area = _briefing_parts(key, f, current, previous, with_names=False)
+
+    def briefing() -> bytes:  # the display names too are read on a click only (three catalogue queries a run)
+        named = dataclasses.replace(material, names=queries.display_names(data.connection(), lang))
+        return compose(named, cfg, lang, area, dt.datetime.now()).encode("utf-8")
+
     download(
         t("overview.briefing"),
-        lambda: compose(*parts, dt.datetime.now()).encode("utf-8"),
+        briefing,
         f"briefing_{f.start}_{f.end}.html",
         "text/html",
         "dl_briefing",
