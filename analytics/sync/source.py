@@ -24,6 +24,7 @@ from analytics.sync.errors import SyncError
 
 TZ_TYPES = {"timestamp with time zone"}
 TIME_TYPES = {"timestamp with time zone", "timestamp without time zone", "date"}
+WRITE_BYTES = 1 << 20  # the copy writes its rows to the stream in pieces of about this size
 
 
 @dataclass(frozen=True)
@@ -191,12 +192,17 @@ def copy_changes(
     copy_query = sql.SQL("COPY (SELECT {} FROM {} AS q{}) TO STDOUT WITH (FORMAT csv, HEADER true)").format(
         items, source.relation(), where
     )
-    written = 0
+    written, pending = 0, bytearray()
     try:
         with conn.cursor() as cur, cur.copy(copy_query, params) as copy:
-            for block in copy:
-                out.write(block)
-                written += len(block)
+            for block in copy:  # a row each: gathered, so parallel copies do not contend for the GIL per row
+                pending += block
+                if len(pending) >= WRITE_BYTES:
+                    out.write(pending)
+                    written += len(pending)
+                    pending.clear()
+        out.write(pending)
+        written += len(pending)
     except psycopg.Error as exc:
         raise SyncError(f"reading the source {source.label} failed: {str(exc).strip()}") from None
     return written
