@@ -108,6 +108,8 @@ DEFAULTS: dict[str, Any] = {
         "connect_timeout_seconds": 10,
         "memory_limit": "1GB",
         "max_layers": 8,
+        "copy_streams": 2,
+        "split_rows": 100_000,
     },
     "auth": {
         "users_file": "",

@@ -32,7 +32,7 @@ from analytics.sync.errors import SyncError
 from analytics.sync.incoming import fill_incoming_streamed
 from analytics.sync.layers import layer_files, write_data
 from analytics.sync.live import _lit, attach_generation
-from analytics.sync.stream import stream_changes
+from analytics.sync.stream import Split, stream_changes
 from analytics.sync.streamed import map_stream
 
 # A reconciliation that would remove more than this share of the cases is refused (a wrong table).
@@ -67,6 +67,8 @@ class SyncOptions:
     connect_timeout_seconds: float = 10
     memory_limit: str = "1GB"
     max_layers: int = 8
+    copy_streams: int = 2
+    split_rows: int = 100_000
 
     @classmethod
     def from_config(cls, cfg: dict, **overrides) -> SyncOptions:
@@ -108,16 +110,28 @@ def _pull(
         changes = generations.live_dir(db) / f"changes{generations.TEMP_MARK}{os.getpid()}.csv"  # pruned if left
         names = list(columns)
         try:
-            prepare(mapping, names, label)  # a mapping that cannot apply fails before the copy starts
-            _, newest = stream_changes(
+            _, used, _ = prepare(mapping, names, label)  # a mapping that cannot apply fails before the copy starts
+            plan = Split(
+                options.copy_streams,
+                options.split_rows,
+                used["case_id"],
+                lambda: pg.connect(source, options.connect_timeout_seconds, mapping.timezone),
+            )
+            mapped, newest, expected, parts = stream_changes(
                 conn,
                 source,
                 columns,
                 since,
                 changes,
                 label,
-                lambda fifo: map_stream(con, fifo, names, mapping, label, "sync_mapped"),
+                lambda fifos: map_stream(con, fifos, names, mapping, label, "sync_mapped"),
+                plan,
             )
+            if parts > 1 and mapped != expected:  # the parts of one snapshot are every changed row once
+                raise SyncError(
+                    f"{label}: the {parts} parallel copies gave {mapped:,} rows where the source has {expected:,} "
+                    "(is --query deterministic? [sync] copy_streams = 1 copies in one stream)"
+                )
             read, rejected = fill_incoming_streamed(con, mapping, names, label, "sync_mapped")
         except IngestError as exc:
             raise SyncError(str(exc)) from None

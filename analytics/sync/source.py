@@ -24,6 +24,7 @@ from analytics.sync.errors import SyncError
 
 TZ_TYPES = {"timestamp with time zone"}
 TIME_TYPES = {"timestamp with time zone", "timestamp without time zone", "date"}
+WRITE_BYTES = 1 << 20  # the copy writes its rows to the stream in pieces of about this size
 
 
 @dataclass(frozen=True)
@@ -112,39 +113,96 @@ def stream_ids(conn: psycopg.Connection, source: Source, id_column: str, batch_r
         raise SyncError(f"reading the case ids of {source.label} failed: {str(exc).strip()}") from None
 
 
+def _changed_where(source: Source, since: dt.datetime | None) -> tuple[sql.Composable, tuple]:
+    if since is None:
+        return sql.SQL(""), ()
+    return sql.SQL(" WHERE {} > %s").format(sql.Identifier("q", source.watermark)), (since,)
+
+
+def changed_summary(
+    conn: psycopg.Connection, source: Source, since: dt.datetime | None
+) -> tuple[dt.datetime | None, int]:
+    """The largest watermark value and the number of rows changed after ``since``, through the watermark's
+    index; the first statement of the transaction the copy then runs in (so from the same snapshot)."""
+    where, params = _changed_where(source, since)
+    query = sql.SQL("SELECT max({}), count(*) FROM {} AS q").format(
+        sql.Identifier("q", source.watermark), source.relation()
+    )
+    try:
+        with conn.cursor() as cur:
+            mark, count = cur.execute(query + where, params).fetchone()
+    except psycopg.Error as exc:
+        raise SyncError(f"reading the source {source.label} failed: {str(exc).strip()}") from None
+    return mark, count
+
+
+def export_snapshot(conn: psycopg.Connection) -> str:
+    """The snapshot of ``conn``'s open transaction, for :func:`import_snapshot` on another session."""
+    try:
+        with conn.cursor() as cur:
+            return cur.execute("SELECT pg_export_snapshot()").fetchone()[0]
+    except psycopg.Error as exc:
+        raise SyncError(f"the copy's snapshot cannot be shared: {str(exc).strip()}") from None
+
+
+def import_snapshot(conn: psycopg.Connection, snapshot: str) -> None:
+    """Start ``conn``'s transaction on ``snapshot`` (from :func:`export_snapshot`): the same rows exactly."""
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+    except psycopg.Error as exc:
+        raise SyncError(f"a second session cannot share the copy's snapshot: {str(exc).strip()}") from None
+
+
+@dataclass(frozen=True)
+class Part:
+    """One of ``count`` disjoint parts of the changed rows, by a hash of the id column (``index`` from 0)."""
+
+    index: int
+    count: int
+    id_column: str
+
+    def predicate(self) -> sql.Composable:
+        hashed = sql.SQL("coalesce(hashtext({}::text), 0) & 2147483647").format(sql.Identifier("q", self.id_column))
+        return sql.SQL("mod({}, {}) = {}").format(hashed, sql.Literal(self.count), sql.Literal(self.index))
+
+
 def copy_changes(
     conn: psycopg.Connection,
     source: Source,
     columns: dict[str, str],
     since: dt.datetime | None,
     out: BinaryIO,
-) -> tuple[int, dt.datetime | None]:
-    """Write every row changed after ``since`` as CSV to the binary stream ``out`` (a header, then per
-    row its number in the stream from 0 and every value as text, in ``columns`` order) with ``COPY (SELECT …) TO STDOUT``,
-    streamed in blocks: no Python object per value (``out`` is a FIFO that DuckDB reads meanwhile, see
-    :mod:`analytics.sync.stream`). Returns the bytes written and the largest watermark value, read in
-    the same transaction (so from the same snapshot) through the watermark's index."""
+    part: Part | None = None,
+) -> int:
+    """Write every row changed after ``since`` (of ``part`` only, when given) as CSV to the binary
+    stream ``out`` (a header, then per row its record number and every value as text, in ``columns``
+    order) with ``COPY (SELECT …) TO STDOUT``, streamed in blocks: no Python object per value (``out``
+    is a FIFO that DuckDB reads meanwhile, see :mod:`analytics.sync.stream`). The record number is
+    the row's number in its part times the number of parts plus the part's index, so the parts'
+    numbers never collide (one part: 0, 1, 2 …). Returns the bytes written."""
+    n, k = (part.count, part.index) if part else (1, 0)
+    number = sql.SQL("(row_number() OVER () - 1) * {} + {}").format(sql.Literal(n), sql.Literal(k))
     items = sql.SQL(", ").join(
-        [
-            sql.SQL("row_number() OVER () - 1"),
-            *(sql.SQL("{} AS {}").format(_text(c, k), sql.Identifier(c)) for c, k in columns.items()),
-        ]
+        [number, *(sql.SQL("{} AS {}").format(_text(c, kind), sql.Identifier(c)) for c, kind in columns.items())]
     )
-    where, params = sql.SQL(""), ()
-    if since is not None:
-        where, params = sql.SQL(" WHERE {} > %s").format(sql.Identifier("q", source.watermark)), (since,)
-    mark_query = sql.SQL("SELECT max({}) FROM {} AS q").format(sql.Identifier("q", source.watermark), source.relation())
+    where, params = _changed_where(source, since)
+    if part is not None:
+        where = sql.SQL("{} {} {}").format(where, sql.SQL("AND" if params else "WHERE"), part.predicate())
     copy_query = sql.SQL("COPY (SELECT {} FROM {} AS q{}) TO STDOUT WITH (FORMAT csv, HEADER true)").format(
         items, source.relation(), where
     )
-    written = 0
+    written, pending = 0, bytearray()
     try:
-        with conn.cursor() as cur:
-            mark = cur.execute(mark_query + where, params).fetchone()[0]
-            with cur.copy(copy_query, params) as copy:
-                for block in copy:
-                    out.write(block)
-                    written += len(block)
+        with conn.cursor() as cur, cur.copy(copy_query, params) as copy:
+            for block in copy:  # a row each: gathered, so parallel copies do not contend for the GIL per row
+                pending += block
+                if len(pending) >= WRITE_BYTES:
+                    out.write(pending)
+                    written += len(pending)
+                    pending.clear()
+        out.write(pending)
+        written += len(pending)
     except psycopg.Error as exc:
         raise SyncError(f"reading the source {source.label} failed: {str(exc).strip()}") from None
-    return written, mark
+    return written

@@ -1,12 +1,17 @@
-"""Changed rows streamed from PostgreSQL into DuckDB through a FIFO: ``COPY``, parsing and mapping at once.
+"""Changed rows streamed from PostgreSQL into DuckDB through FIFOs: ``COPY``, parsing and mapping at once.
 
 PostgreSQL's ``COPY … TO STDOUT`` (:func:`analytics.sync.source.copy_changes`) writes into a named pipe
 from a thread while DuckDB's CSV reader reads it in the calling
 thread and maps each row as it comes (:func:`analytics.sync.streamed.map_stream`): PostgreSQL's own
-process and DuckDB overlap on two cores (psycopg and DuckDB both release the GIL while they wait or
-work), and the rows never touch the disk as a CSV file. A failure on either side ends the other:
-the writer's error closes the pipe (the reader sees its end and the run raises the writer's error, so
-a partial read is never used); the reader's error closes its end (the writer's next block fails).
+process and DuckDB overlap (psycopg and DuckDB both release the GIL while they wait or
+work), and the rows never touch the disk as a CSV file. DuckDB reads one FIFO with one thread, so a
+large change (``split_rows`` rows or more) is split into ``streams`` disjoint parts by a hash of the
+case id (:class:`analytics.sync.source.Part`), each copied by its own PostgreSQL session into its own
+FIFO; DuckDB reads the FIFOs in parallel in one statement. Every session reads the same snapshot (the
+first session's, exported to the others), the one the watermark and the row count come from, so the
+parts together are exactly the rows a single copy would give. A failure on either side ends the other:
+a writer's error closes its pipe (the reader sees its end and the run raises the writer's error, so
+a partial read is never used); the reader's error closes its ends (the writers' next blocks fail).
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ class _Writer(threading.Thread):
         super().__init__(name="gridscope-copy", daemon=True)
         self.fifo, self.copy = fifo, copy
         self.opened = threading.Event()
-        self.result: tuple[int, dt.datetime | None] | None = None
+        self.result: int | None = None
         self.error: BaseException | None = None
 
     def run(self) -> None:
@@ -64,6 +69,35 @@ def _writer_error(writer: _Writer, label: str, reader_failed: bool = False) -> S
     return SyncError(f"{label}: reading the changed rows failed: {writer.error!r}")
 
 
+def _parts(
+    conn: psycopg.Connection, source: pg.Source, count: int, plan: Split | None
+) -> tuple[list[pg.Part | None], list[psycopg.Connection]]:
+    """The parts to copy and the extra sessions that copy all but the first (on ``conn``'s snapshot)."""
+    if plan is None or plan.streams < 2 or count < plan.split_rows:
+        return [None], []
+    parts = [pg.Part(k, plan.streams, plan.id_column) for k in range(plan.streams)]
+    snapshot = pg.export_snapshot(conn)
+    others: list[psycopg.Connection] = []
+    try:
+        for _ in parts[1:]:
+            other = plan.connect()
+            others.append(other)
+            pg.import_snapshot(other, snapshot)
+    except BaseException:
+        for other in others:
+            other.close()
+        raise
+    return parts, others
+
+
+class Split:
+    """How to split a large change: into ``streams`` parts when at least ``split_rows`` rows changed, by
+    ``id_column``; ``connect()`` opens one more session like the first."""
+
+    def __init__(self, streams: int, split_rows: int, id_column: str, connect: Callable[[], psycopg.Connection]):
+        self.streams, self.split_rows, self.id_column, self.connect = streams, split_rows, id_column, connect
+
+
 def stream_changes(
     conn: psycopg.Connection,
     source: pg.Source,
@@ -71,24 +105,42 @@ def stream_changes(
     since: dt.datetime | None,
     fifo: Path,
     label: str,
-    read: Callable[[Path], Read],
-) -> tuple[Read, dt.datetime | None]:
-    """Stream the rows changed after ``since`` into ``read(fifo)`` (see the module docstring); return
-    what it returns and the newest watermark value. ``fifo`` is created and removed here. Raises
-    :class:`SyncError` (``read`` raises :class:`IngestError` when it cannot read the stream)."""
-    os.mkfifo(fifo)
+    read: Callable[[list[Path]], Read],
+    plan: Split | None = None,
+) -> tuple[Read, dt.datetime | None, int, int]:
+    """Stream the rows changed after ``since`` into ``read(fifos)`` (see the module docstring); return
+    what it returns, the newest watermark value, the number of changed rows in the snapshot and the
+    number of parts copied. The FIFOs (``fifo`` with the part's number) are
+    created and removed here. Raises :class:`SyncError` (``read`` raises :class:`IngestError` when it
+    cannot read the stream)."""
+    mark, count = pg.changed_summary(conn, source, since)
+    parts, others = _parts(conn, source, count, plan)
+    fifos = [fifo.with_name(f"{fifo.name}.{k}") for k in range(len(parts))]
     try:
-        writer = _Writer(fifo, lambda out: pg.copy_changes(conn, source, columns, since, out))
-        writer.start()
+        for path in fifos:
+            os.mkfifo(path)
+        writers = [
+            _Writer(path, lambda out, c=c, part=part: pg.copy_changes(c, source, columns, since, out, part))
+            for path, c, part in zip(fifos, [conn, *others], parts)
+        ]
+        for writer in writers:
+            writer.start()
         try:
-            got = read(fifo)
+            got = read(fifos)
         except IngestError as exc:
-            writer.release()
-            raise _writer_error(writer, label, reader_failed=True) or SyncError(str(exc)) from None
-        writer.join(JOIN_SECONDS)
-        failed = _writer_error(writer, label)
-        if failed is not None or writer.result is None:
-            raise failed or SyncError(f"{label}: reading the changed rows did not finish")
-        return got, writer.result[1]
+            for writer in writers:
+                writer.release()
+            failed = next((e for w in writers if (e := _writer_error(w, label, reader_failed=True))), None)
+            raise failed or SyncError(str(exc)) from None
+        for writer in writers:
+            writer.join(JOIN_SECONDS)
+        for writer in writers:
+            failed = _writer_error(writer, label)
+            if failed is not None or writer.result is None:
+                raise failed or SyncError(f"{label}: reading the changed rows did not finish")
+        return got, mark, count, len(parts)
     finally:
-        fifo.unlink(missing_ok=True)
+        for other in others:
+            other.close()
+        for path in fifos:
+            path.unlink(missing_ok=True)

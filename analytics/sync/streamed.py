@@ -27,26 +27,33 @@ def _lit(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
-def read_stream_sql(path: Path, names: list[str]) -> str:
-    """DuckDB's strict CSV reader over ``path`` (a header line, then ``_pos`` and a text column ``c<i>``
-    per name): read once, in order, no sniffing; a quoted empty field stays an empty text (as
-    PostgreSQL's ``COPY … CSV`` writes an empty text)."""
+def read_stream_sql(paths: Path | list[Path], names: list[str]) -> str:
+    """DuckDB's strict CSV reader over ``paths`` (each a header line, then ``_pos`` and a text column
+    ``c<i>`` per name): each read once, in order, no sniffing; several files are read in parallel; a
+    quoted empty field stays an empty text (as PostgreSQL's ``COPY … CSV`` writes an empty text)."""
+    paths = [paths] if isinstance(paths, Path) else paths
+    files = _lit(str(paths[0])) if len(paths) == 1 else "[" + ", ".join(_lit(str(p)) for p in paths) + "]"
     columns = ", ".join(["'_pos': 'BIGINT'", *(f"{_lit(f'c{i}')}: 'VARCHAR'" for i in range(len(names)))])
     return (
-        f"read_csv({_lit(str(path))}, header = false, skip = 1, delim = ',', quote = '\"', escape = '\"', "
+        f"read_csv({files}, header = false, skip = 1, delim = ',', quote = '\"', escape = '\"', "
         f"columns = {{{columns}}}, auto_detect = false, strict_mode = true, null_padding = false, "
         "ignore_errors = false, encoding = 'utf-8', allow_quoted_nulls = false)"
     )
 
 
 def map_stream(
-    con: duckdb.DuckDBPyConnection, path: Path, names: list[str], mapping: Mapping, label: str, table: str
+    con: duckdb.DuckDBPyConnection,
+    paths: Path | list[Path],
+    names: list[str],
+    mapping: Mapping,
+    label: str,
+    table: str,
 ) -> int:
     """Create the temporary ``table`` (our own name: ``_file`` 0, ``_pos``, the canonical columns,
-    ``reject_reason``, ``_raw``) from the stream at ``path``; return its row count. Raises
+    ``reject_reason``, ``_raw``) from the stream (or the parallel streams) at ``paths``; return its row count. Raises
     :class:`IngestError` when the stream cannot be read or the mapping cannot be applied."""
     fitted, used, _ = prepare(mapping, names, label)
-    statement = mapping_sql(fitted, used, names, source=read_stream_sql(path, names), carry=True)
+    statement = mapping_sql(fitted, used, names, source=read_stream_sql(paths, names), carry=True)
     raw = ", ".join(f"c{i}" for i in range(len(names)))
     try:
         con.execute(
