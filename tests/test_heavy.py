@@ -148,3 +148,27 @@ def test_the_profile_draws_while_the_repeat_analysis_runs(demo_env, monkeypatch)
     at.run()
     tiles = {m.label: m.value for m in at.metric}
     assert tiles["Repeat rate"].endswith("%") and tiles["Rebound rate"].endswith("%")
+
+
+def test_a_session_waits_only_until_wait_seconds_after_the_analysis_was_first_asked_for():
+    """The first session asking waits up to ``wait_seconds``; one arriving later, while the same analysis still
+    runs, waits only for what is left of that time (nothing once it has passed), then draws its placeholder."""
+    release = threading.Event()
+    first = heavy.submit(("slow", "city"), lambda: release.wait(30), 1)
+    started = time.monotonic()
+    assert heavy.ready([first], wait_seconds=0.4) is False
+    assert time.monotonic() - started >= 0.35  # the first asker waited (nearly) its whole wait
+    later = heavy.submit(("slow", "city"), lambda: release.wait(30), 1)
+    assert later is first
+    started = time.monotonic()
+    assert heavy.ready([later], wait_seconds=0.4) is False
+    assert time.monotonic() - started < 0.2  # its wait had passed: no second wait
+    release.set()
+    first.result(10)
+    assert heavy.ready([later], wait_seconds=0.4) is True  # done: ready at once
+
+
+def test_a_quick_analysis_is_still_waited_for():
+    """An analysis finishing within ``wait_seconds`` of being asked for is shown at once, with no placeholder."""
+    job = heavy.submit(("quick", "city"), lambda: time.sleep(0.2) or "value", 1)
+    assert heavy.ready([job], wait_seconds=5) is True and job.result() == "value"

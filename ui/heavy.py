@@ -32,6 +32,7 @@ POLL_SECONDS = 2.0  # how often a panel waiting for a background analysis checks
 
 _LOCK = threading.Lock()
 _JOBS: dict[str, tuple[Future, float]] = {}  # repr(key) -> (future, when it finished or +inf while running)
+_ASKED: dict[int, float] = {}  # id(future) -> when it was first asked for (time.monotonic), while kept
 _POOLS: dict[int, ThreadPoolExecutor] = {}
 
 
@@ -50,18 +51,20 @@ def submit(key: object, compute: Callable[[], Any], workers: int, keep_seconds: 
     name, now = repr((key, enforced)), time.monotonic()
     with _LOCK:
         for old in [k for k, (f, done_at) in _JOBS.items() if now - done_at > keep_seconds]:
-            del _JOBS[old]
+            _ASKED.pop(id(_JOBS.pop(old)[0]), None)
         kept = _JOBS.get(name)
         if kept is not None:
             return kept[0]
         future = _pool(workers).submit(_scoped, compute, enforced)
         _JOBS[name] = (future, float("inf"))
+        _ASKED[id(future)] = now
 
     def finished(done: Future) -> None:
         with _LOCK:
             if _JOBS.get(name, (None,))[0] is done:
                 if done.cancelled() or done.exception() is not None:
                     del _JOBS[name]  # not kept: the next request tries again
+                    _ASKED.pop(id(done), None)
                 else:
                     _JOBS[name] = (done, time.monotonic())
 
@@ -81,7 +84,7 @@ def clear() -> None:
     """Forget every finished result (the presentation mode's timed refresh clears the caches)."""
     with _LOCK:
         for name in [k for k, (f, _) in _JOBS.items() if f.done()]:
-            del _JOBS[name]
+            _ASKED.pop(id(_JOBS.pop(name)[0]), None)
 
 
 def jobs() -> int:
@@ -97,14 +100,22 @@ def running() -> list[Future]:
 
 
 def ready(jobs: list[Future], wait_seconds: float | None = None) -> bool:
-    """Whether ``jobs`` are all done, after waiting up to ``wait_seconds`` (default ``[limits] wait_seconds``)
-    for them: a page of a city of a few million cases gets its values at once, only a bigger one draws a
-    placeholder meanwhile."""
+    """Whether ``jobs`` are all done, after waiting for them until ``wait_seconds`` (default ``[limits]
+    wait_seconds``) after each was **first asked for**: a page of a city of a few million cases gets its values
+    at once, only a bigger one draws a placeholder meanwhile. A session that finds an analysis another session
+    started earlier waits only for what is left of that time, not ``wait_seconds`` again: at 20 M cases the
+    analysis runs for minutes, and every new session waiting five seconds more for it drew nothing sooner."""
     if wait_seconds is None:
         from ui import data
 
         wait_seconds = data.config()["limits"]["wait_seconds"]
-    return not wait(jobs, timeout=max(0.0, float(wait_seconds))).not_done
+    now = time.monotonic()
+    with _LOCK:
+        asked = [_ASKED.get(id(job), now) for job in jobs if not job.done()]
+    if not asked:
+        return True
+    timeout = max(0.0, max(asked) + float(wait_seconds) - now)
+    return not wait(jobs, timeout=timeout).not_done
 
 
 @st.fragment(run_every=POLL_SECONDS)
