@@ -17,6 +17,7 @@ the key holds the data's identity, so new data computes anew). A loader that nee
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -28,12 +29,14 @@ import streamlit as st
 from analytics.filters import enforce_scope, scope_enforced
 
 KEEP_SECONDS = 600  # as long as the loaders' cache (ui.data.TTL)
+NICE = 10  # the workers' CPU priority below the pages' (Linux: per thread), so a page drawn meanwhile goes first
 POLL_SECONDS = 2.0  # how often a panel waiting for a background analysis checks it
 
 _LOCK = threading.Lock()
 _JOBS: dict[str, tuple[Future, float]] = {}  # repr(key) -> (future, when it finished or +inf while running)
 _ASKED: dict[int, float] = {}  # id(future) -> when it was first asked for (time.monotonic), while kept
 _POOLS: dict[int, ThreadPoolExecutor] = {}
+_NICED = threading.local()
 
 
 def _pool(workers: int) -> ThreadPoolExecutor:
@@ -72,7 +75,21 @@ def submit(key: object, compute: Callable[[], Any], workers: int, keep_seconds: 
     return future
 
 
+def _lower_priority() -> None:
+    """This worker thread's CPU priority lowered by :data:`NICE` once (Linux sets a thread's nice value alone;
+    elsewhere, or when not allowed, nothing changes). Only this pool's threads are lowered."""
+    if getattr(_NICED, "done", False) or not hasattr(os, "setpriority"):
+        return
+    _NICED.done = True
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + NICE))
+    except OSError:
+        pass
+
+
 def _scoped(compute: Callable[[], Any], enforced: bool) -> Any:
+    _lower_priority()
     enforce_scope(enforced)
     try:
         return compute()
