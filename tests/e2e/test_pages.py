@@ -227,7 +227,7 @@ def test_a_bookmark_opened_first_after_a_start_shows_no_page_not_found_box(brows
 @pytest.mark.parametrize("spec_key", ["data", "insight"])
 def test_every_lazily_drawn_tab_renders_when_clicked(visit, base_url, spec_key):
     """The data and insight pages draw a tab when it is clicked (issue 16): each tab, clicked in turn, shows its
-    content without an error box, a missing string or an untranslated word (zh)."""
+    content without an error box or a missing string; the insight page's without an untranslated word (zh)."""
     spec = next(p for p in PAGES if p.key == spec_key)
     page, requests = visit(page_url(base_url, spec.url_path, "zh"))
     tabs = page.locator('[data-testid="stTab"]')
@@ -235,12 +235,12 @@ def test_every_lazily_drawn_tab_renders_when_clicked(visit, base_url, spec_key):
     assert len(labels) >= 2, labels
     for index, label in enumerate(labels):
         tabs.nth(index).click()
-        panel = page.locator('[data-testid="stTabPanel"]:visible')
-        panel.locator('[data-testid="stElementContainer"]').first.wait_for(timeout=60_000)
-        page.wait_for_function(
+        page.wait_for_function(  # the rerun done and the open tab's panel drawn (text, elements or expanders)
             "() => document.querySelector('[data-testid=\"stApp\"]').getAttribute('data-test-script-state')"
-            " === 'notRunning'",
+            " === 'notRunning' && [...document.querySelectorAll('[data-testid=\"stTabPanel\"]')]"
+            ".some(p => p.offsetParent !== null && p.innerText.trim().length > 0)",
             timeout=60_000,
         )
         assert_clean(page, requests)
-        assert not untranslated_words(page), (label, untranslated_words(page))
+        if spec_key == "insight":  # the data page names tables, columns, SQL and the dataset as they are
+            assert not untranslated_words(page), (label, untranslated_words(page))
