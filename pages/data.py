@@ -1,6 +1,8 @@
 """数据管理 Data: what is loaded, the data dictionary, and the metric definitions as computed.
 
-Administrators also see the validation report, the import and the audit log.
+Administrators also see the validation report, the import and the audit log. Only the open tab's tables are
+drawn (a new session mounted all sixteen data grids of the hidden tabs before); the import and the audit log,
+whose widgets must keep their state, are drawn in every run.
 """
 
 from __future__ import annotations
@@ -25,25 +27,31 @@ if auth.current().can_administer:
             t("data.tab_dictionary"),
             t("data.tab_metrics"),
             t("access.audit_tab"),
-        ]
+        ],
+        key="data_tab",
+        on_change="rerun",
     )
-    with loaded:
-        parts.loaded_panel(key)
-        sync_parts.sync_log_panel(key)
-    with report:
-        import_parts.report_panel(key)
+    if loaded.open:
+        with loaded:
+            parts.loaded_panel(key)
+            sync_parts.sync_log_panel(key)
+    if report.open:
+        with report:
+            import_parts.report_panel(key)
     with importing:
         import_parts.import_panel()
     with audit:
         parts.audit_panel()
 else:
     dictionary, definitions, importing = st.tabs(
-        [t("data.tab_dictionary"), t("data.tab_metrics"), t("data.tab_import")]
+        [t("data.tab_dictionary"), t("data.tab_metrics"), t("data.tab_import")], key="data_tab", on_change="rerun"
     )
     with importing:
         import_parts.import_panel()
-with dictionary:
-    parts.dictionary_panel(key)
-with definitions:
-    parts.definitions_panel(st.session_state.get("filters"))
-    calendar_footnote(key)
+if dictionary.open:
+    with dictionary:
+        parts.dictionary_panel(key)
+if definitions.open:
+    with definitions:
+        parts.definitions_panel(st.session_state.get("filters"))
+        calendar_footnote(key)

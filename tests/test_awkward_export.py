@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from analytics import queries
 from tests.awkward_export import PROJECT, import_export
-from tests.test_pages import APP, TIMEOUT
+from tests.test_pages import APP, TIMEOUT, open_tab
 from ui.navigation import PAGES
 
 PERIOD = ("--start", "2026-03-02", "--end", "2026-03-06")  # the whole coverage: four days
@@ -128,6 +128,7 @@ def test_the_data_page_reports_rejects_unlocated_and_the_repeated_boundary_id(aw
     assert not at.exception and not at.error
     tiles = {m.label: m.value for m in at.metric}
     assert (tiles["Cases"], tiles["Rejected rows"]) == ("9", "3")
+    at = open_tab(at, "data_tab", "Validation report")  # drawn when its tab is open
     report = next(df.value for df in at.dataframe if "Reason" in df.value.columns)
     rows = dict(zip(report["Reason"], report["Rows"]))
     assert rows["missing"] == rows["placeholder"] == rows["outside"] == 1  # R7, R8, R9: 3 unlocated

@@ -5,13 +5,14 @@ from __future__ import annotations
 import duckdb
 
 from analytics import metrics
-from tests.test_pages import cli_json, run_page
+from tests.test_pages import cli_json, open_tab, run_page
 
 
 def test_data_page_shows_the_query_that_runs_with_its_where_clauses(demo_env):
     with duckdb.connect(str(demo_env), read_only=True) as con:
         street = con.execute("SELECT min(street_id) FROM grids").fetchone()[0]
     at = run_page("pages/data.py", "en", query={"level": "street", "area": street, "kind": "demand"})
+    at = open_tab(at, "data_tab", "Metric definitions")  # drawn when its tab is open
     assert not at.exception and not at.error, [e.value for e in at.error]
     f = at.session_state["filters"]
     shown = at.code[0].value

@@ -4,6 +4,7 @@ cache, the caller's access scope carried over; the profile page draws the rest o
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 import time
 
@@ -148,3 +149,42 @@ def test_the_profile_draws_while_the_repeat_analysis_runs(demo_env, monkeypatch)
     at.run()
     tiles = {m.label: m.value for m in at.metric}
     assert tiles["Repeat rate"].endswith("%") and tiles["Rebound rate"].endswith("%")
+
+
+def test_a_session_waits_only_until_wait_seconds_after_the_analysis_was_first_asked_for():
+    """The first session asking waits up to ``wait_seconds``; one arriving later, while the same analysis still
+    runs, waits only for what is left of that time (nothing once it has passed), then draws its placeholder."""
+    release = threading.Event()
+    try:
+        before = time.monotonic()
+        first = heavy.submit(("slow", "city"), lambda: release.wait(30), 1)
+        assert heavy.ready([first], wait_seconds=0.4) is False
+        assert time.monotonic() - before >= 0.4  # the first asker waited its whole wait
+        later = heavy.submit(("slow", "city"), lambda: release.wait(30), 1)
+        assert later is first
+        started = time.monotonic()
+        assert heavy.ready([later], wait_seconds=0.4) is False
+        assert time.monotonic() - started < 0.2  # its wait had passed: no second wait
+    finally:
+        release.set()
+    first.result(10)
+    assert heavy.ready([later], wait_seconds=0.4) is True  # done: ready at once
+
+
+def test_a_quick_analysis_is_still_waited_for():
+    """An analysis finishing within ``wait_seconds`` of being asked for is shown at once, with no placeholder."""
+    job = heavy.submit(("quick", "city"), lambda: time.sleep(0.2) or "value", 1)
+    assert heavy.ready([job], wait_seconds=5) is True and job.result() == "value"
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="thread priorities are set on Linux only")
+def test_the_workers_run_below_the_pages_cpu_priority():
+    """A heavy analysis runs at a lower CPU priority (a higher nice value) than the thread that asked for it,
+    so the pages drawn meanwhile go first; the asking thread's own priority is unchanged."""
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    def worker_nice():
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    assert heavy.submit(("nice", 1), worker_nice, 3).result(10) == min(19, mine + heavy.NICE)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine

@@ -7,7 +7,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.test_pages import APP, TIMEOUT, run_page
+from tests.test_pages import APP, TIMEOUT, open_tab, run_page
 
 HOSTILE = "x'; DROP TABLE cases;--"
 
@@ -33,9 +33,12 @@ def _clean(at: AppTest) -> None:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_insight_page_shows_terms_repeats_and_maps(demo_env, lang):
-    at = _settled(run_page("pages/insight.py", lang))
+    at = run_page("pages/insight.py", lang)
     _clean(at)
     assert len(at.tabs) == 2
+    assert len(at.get("deck_gl_json_chart")) == 1, "the term map; the repeats tab is drawn when opened"
+    at = _settled(open_tab(at, "insight_tab", at.tabs[1].label))
+    _clean(at)
     assert len(at.dataframe) >= 4, "top terms, emerging terms, a term's cases and the repeat lists"
     assert len(at.metric) == 4
     assert len(at.get("deck_gl_json_chart")) == 2, "the term map and the repeat-rate map"

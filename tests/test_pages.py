@@ -29,15 +29,36 @@ def run_page(path: str, lang: str = "zh", query: dict | None = None) -> AppTest:
     return at
 
 
+# Pages whose tabs are drawn only when open (``st.tabs(..., on_change="rerun")``), by the tabs' widget key
+LAZY_TABS = {"data": "data_tab", "insight": "insight_tab"}
+
+
+def open_tab(at: AppTest, key: str, label: str) -> AppTest:
+    """``at`` run again with the tab ``label`` of the lazily drawn tabs ``key`` open (as a click on it does)."""
+    assert label in [tab.label for tab in at.tabs], (label, [tab.label for tab in at.tabs])
+    at.session_state[key] = label
+    return at.run()
+
+
+def every_tab(at: AppTest, page_key: str):
+    """``at`` once per tab of a page with lazily drawn tabs (once as it is for any other page)."""
+    key = LAZY_TABS.get(page_key)
+    if key is None:
+        yield at
+        return
+    for label in [tab.label for tab in at.tabs]:
+        yield open_tab(at, key, label)
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("page", PAGES, ids=[p.key for p in PAGES])
 def test_page_runs(demo_env, page, lang):
-    at = run_page(page.path, lang)
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    assert at.title and at.title[0].value
-    texts = " ".join(str(m.value) for m in at.markdown) + " ".join(m.label for m in at.metric)
-    assert "⟦" not in texts, "a string is missing from the i18n catalog"
+    for at in every_tab(run_page(page.path, lang), page.key):
+        assert not at.exception, [e.value for e in at.exception]
+        assert not at.error, [e.value for e in at.error]
+        assert at.title and at.title[0].value
+        texts = " ".join(str(m.value) for m in at.markdown) + " ".join(m.label for m in at.metric)
+        assert "⟦" not in texts, "a string is missing from the i18n catalog"
 
 
 def test_overview_has_tiles_map_and_charts(demo_env):
@@ -186,8 +207,10 @@ def test_no_personal_data_on_any_page(demo_env, page):
     at = run_page(
         page.path, "zh", query={"level": "grid", "area": some_grid(demo_env)} if page.key == "profile" else None
     )
-    shown = [df.value.to_csv() for df in at.dataframe]
-    shown += [str(m.value) for m in at.markdown] + [str(c.value) for c in at.caption]
+    shown = []
+    for view in every_tab(at, page.key):  # every tab of a page whose tabs are drawn only when open
+        shown += [df.value.to_csv() for df in view.dataframe]
+        shown += [str(m.value) for m in view.markdown] + [str(c.value) for c in view.caption]
     text = "\n".join(shown)
     assert not [v for v in planted if v in text]
     if page.key in ("closed_loop", "profile"):

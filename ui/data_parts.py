@@ -104,7 +104,10 @@ def dictionary_panel(key) -> None:
         part = frame[frame["table_name"] == table]
         if part.empty:
             continue
-        with st.expander(f"{table} — {t(f'table.{table}')}"):
+        expander = st.expander(f"{table} — {t(f'table.{table}')}", key=f"data_dict_{table}", on_change="rerun")
+        if not expander.open:  # drawn when opened: eleven closed grids cost a new session as much as open ones
+            continue
+        with expander:
             st.dataframe(
                 part[["column_name", "data_type"]].rename(
                     columns={"column_name": t("data.column"), "data_type": t("data.type")}
@@ -166,12 +169,8 @@ def audit_panel() -> None:
     cfg = data.config()
     path = audit.audit_path(cfg)
     st.caption(t("access.audit_caption", path=md(path), days=int(cfg["audit"]["retention_days"])))
-    action = st.selectbox(
-        t("access.audit_action"),
-        ["all", *AUDIT_ACTIONS],
-        key="audit_action",
-        format_func=lambda a: t(f"access.action_{a}"),
-    )
+    actions = {a: t(f"access.action_{a}") for a in ("all", *AUDIT_ACTIONS)}  # in this run's language
+    action = st.selectbox(t("access.audit_action"), list(actions), key="audit_action", format_func=actions.__getitem__)
     try:
         frame = audit.read(path, limit=2000, action=None if action == "all" else action)
     except OSError as exc:

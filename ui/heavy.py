@@ -17,6 +17,7 @@ the key holds the data's identity, so new data computes anew). A loader that nee
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -28,11 +29,14 @@ import streamlit as st
 from analytics.filters import enforce_scope, scope_enforced
 
 KEEP_SECONDS = 600  # as long as the loaders' cache (ui.data.TTL)
+NICE = 10  # the workers' CPU priority below the pages' (Linux: per thread), so a page drawn meanwhile goes first
 POLL_SECONDS = 2.0  # how often a panel waiting for a background analysis checks it
 
 _LOCK = threading.Lock()
 _JOBS: dict[str, tuple[Future, float]] = {}  # repr(key) -> (future, when it finished or +inf while running)
+_ASKED: dict[int, float] = {}  # id(future) -> when it was first asked for (time.monotonic), while kept
 _POOLS: dict[int, ThreadPoolExecutor] = {}
+_NICED = threading.local()
 
 
 def _pool(workers: int) -> ThreadPoolExecutor:
@@ -50,18 +54,20 @@ def submit(key: object, compute: Callable[[], Any], workers: int, keep_seconds: 
     name, now = repr((key, enforced)), time.monotonic()
     with _LOCK:
         for old in [k for k, (f, done_at) in _JOBS.items() if now - done_at > keep_seconds]:
-            del _JOBS[old]
+            _ASKED.pop(id(_JOBS.pop(old)[0]), None)
         kept = _JOBS.get(name)
         if kept is not None:
             return kept[0]
         future = _pool(workers).submit(_scoped, compute, enforced)
         _JOBS[name] = (future, float("inf"))
+        _ASKED[id(future)] = now
 
     def finished(done: Future) -> None:
         with _LOCK:
             if _JOBS.get(name, (None,))[0] is done:
                 if done.cancelled() or done.exception() is not None:
                     del _JOBS[name]  # not kept: the next request tries again
+                    _ASKED.pop(id(done), None)
                 else:
                     _JOBS[name] = (done, time.monotonic())
 
@@ -69,7 +75,21 @@ def submit(key: object, compute: Callable[[], Any], workers: int, keep_seconds: 
     return future
 
 
+def _lower_priority() -> None:
+    """This worker thread's CPU priority lowered by :data:`NICE` once (Linux sets a thread's nice value alone;
+    elsewhere, or when not allowed, nothing changes). Only this pool's threads are lowered."""
+    if getattr(_NICED, "done", False) or not hasattr(os, "setpriority"):
+        return
+    _NICED.done = True
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + NICE))
+    except OSError:
+        pass
+
+
 def _scoped(compute: Callable[[], Any], enforced: bool) -> Any:
+    _lower_priority()
     enforce_scope(enforced)
     try:
         return compute()
@@ -81,7 +101,7 @@ def clear() -> None:
     """Forget every finished result (the presentation mode's timed refresh clears the caches)."""
     with _LOCK:
         for name in [k for k, (f, _) in _JOBS.items() if f.done()]:
-            del _JOBS[name]
+            _ASKED.pop(id(_JOBS.pop(name)[0]), None)
 
 
 def jobs() -> int:
@@ -97,14 +117,22 @@ def running() -> list[Future]:
 
 
 def ready(jobs: list[Future], wait_seconds: float | None = None) -> bool:
-    """Whether ``jobs`` are all done, after waiting up to ``wait_seconds`` (default ``[limits] wait_seconds``)
-    for them: a page of a city of a few million cases gets its values at once, only a bigger one draws a
-    placeholder meanwhile."""
+    """Whether ``jobs`` are all done, after waiting for them until ``wait_seconds`` (default ``[limits]
+    wait_seconds``) after each was **first asked for**: a page of a city of a few million cases gets its values
+    at once, only a bigger one draws a placeholder meanwhile. A session that finds an analysis another session
+    started earlier waits only for what is left of that time, not ``wait_seconds`` again: at 20 M cases the
+    analysis runs for minutes, and every new session waiting five seconds more for it drew nothing sooner."""
     if wait_seconds is None:
         from ui import data
 
         wait_seconds = data.config()["limits"]["wait_seconds"]
-    return not wait(jobs, timeout=max(0.0, float(wait_seconds))).not_done
+    now = time.monotonic()
+    with _LOCK:
+        asked = [_ASKED.get(id(job), now) for job in jobs if not job.done()]
+    if not asked:
+        return True
+    timeout = max(0.0, max(asked) + float(wait_seconds) - now)
+    return not wait(jobs, timeout=timeout).not_done
 
 
 @st.fragment(run_every=POLL_SECONDS)

@@ -152,8 +152,16 @@ def search_panel(key, f: Filters) -> None:
         show_table(masked(_labelled(found)), _case_columns(), "search.csv", "dl_search", height=320)
 
 
-def repeat_panel(key, f: Filters) -> None:
-    """Repeat and rebound rates (tiles), their map, and the lists with parents."""
+KEPT_METRIC = "insight_repeat_metric_kept"
+
+
+def repeat_jobs(key, f: Filters) -> list:
+    """The background analyses of the repeat panel (ui/heavy.py): per-area rates, repeats, rebounds."""
+    return [load.repeat_rates_job(key, f, area_level(f)), load.repeats_job(key, f), load.rebounds_job(key, f)]
+
+
+def repeat_panel(key, f: Filters, jobs: list) -> None:
+    """Repeat and rebound rates (tiles), their map, and the lists with parents (``jobs``: :func:`repeat_jobs`)."""
     cfg = data.config()["repeats"]
     st.caption(
         t(
@@ -166,7 +174,6 @@ def repeat_panel(key, f: Filters) -> None:
         )
     )
     level = area_level(f)
-    jobs = [load.repeat_rates_job(key, f, level), load.repeats_job(key, f), load.rebounds_job(key, f)]
     if not heavy.ready(jobs):  # minutes at 20 M cases: the terms tab is usable meanwhile
         heavy.waiting(jobs, _repeats_placeholder)
         return
@@ -182,11 +189,12 @@ def repeat_panel(key, f: Filters) -> None:
             t("map.metric"),
             ["repeat_rate", "rebound_rate"],
             key="insight_repeat_metric",
-            default="repeat_rate",
+            default=st.session_state.get(KEPT_METRIC, "repeat_rate"),
             format_func=labels("map_metric", ("repeat_rate", "rebound_rate")).__getitem__,
         )
         or "repeat_rate"
     )
+    st.session_state[KEPT_METRIC] = metric  # the tab is drawn only when open: its choice outlives a visit elsewhere
     left, right = st.columns([2, 3], gap="medium")
     with left:
         area_map(key, f, per_area, metric, t(f"map_metric.{metric}"), level)

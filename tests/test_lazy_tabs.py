@@ -1,0 +1,41 @@
+"""Tabs and expanders drawn only when open (issue 16, browser time): the data page's dictionary and the
+insight page's repeats tab are not sent to a new session, and appear when opened."""
+
+from __future__ import annotations
+
+from tests.test_pages import open_tab, run_page
+
+
+def _dictionary_tables(at) -> list:
+    return [df.value for df in at.dataframe if list(df.value.columns) == ["Column", "Type"]]
+
+
+def test_the_data_dictionary_is_drawn_table_by_table_when_opened(demo_env):
+    at = run_page("pages/data.py", "en")
+    assert not at.exception and not at.error
+    assert at.tabs[0].label == "What is loaded" and _dictionary_tables(at) == []  # another tab is open
+    at = open_tab(at, "data_tab", "Data dictionary")
+    assert not at.exception and not at.error
+    assert len(at.expander) >= 5 and _dictionary_tables(at) == []  # every table's expander, closed
+    assert not any("Cases" in str(m.value) for m in at.metric), "the loaded tab is not drawn while closed"
+    at.session_state["data_dict_cases"] = True  # the cases table's expander opened
+    at.run()
+    tables = _dictionary_tables(at)
+    assert len(tables) == 1 and {"case_id", "reported_at", "grid_id"} <= set(tables[0]["Column"])
+
+
+def test_the_repeat_tab_draws_when_opened_and_keeps_its_metric(demo_env):
+    from ui import heavy
+
+    at = run_page("pages/insight.py", "en")
+    assert "insight_repeat_metric" not in [w.key for w in at.segmented_control]  # its tab is closed
+    at = open_tab(at, "insight_tab", "Repeats and rebounds")
+    for future in heavy.running():
+        future.result(120)
+    at.run()
+    assert not at.exception and not at.error
+    at.segmented_control(key="insight_repeat_metric").set_value("rebound_rate").run()
+    at = open_tab(at, "insight_tab", "What residents ask about")  # the repeat tab is not drawn now
+    assert "insight_repeat_metric" not in [w.key for w in at.segmented_control]
+    at = open_tab(at, "insight_tab", "Repeats and rebounds")
+    assert at.segmented_control(key="insight_repeat_metric").value == "rebound_rate"
