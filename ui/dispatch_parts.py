@@ -40,12 +40,19 @@ def _first_dispatch(db_key: tuple, f: Filters) -> dict:
     return departments.first_dispatch(data.connection(), f)
 
 
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def _stored_is_current(db_key: tuple) -> bool:
+    """:func:`service.stored_is_current` once per database (the key changes with its content), not on every
+    rerun of the desk (a form submission reruns it)."""
+    return service.stored_is_current(store.db_path(), data.connection())
+
+
 def model_or_stop(key: tuple) -> dm.DispatchModel:
     """The model, or the page stops with why there is none. A model to be trained first (none stored for this
     database; minutes at 20 M cases) is trained in the background (``ui.heavy``, once however many sessions
     ask): the page says so and draws itself when it is done, instead of a spinner for the whole training."""
     cfg = data.config()
-    if cfg["dispatch"]["train_on_demand"] and not service.stored_is_current(store.db_path(), data.connection()):
+    if cfg["dispatch"]["train_on_demand"] and not _stored_is_current(key):
         job = heavy.submit(("dispatch_model", key), lambda: _model(key), int(cfg["limits"]["heavy_analyses"]))
         if not heavy.ready([job]):
             heavy.waiting([job], lambda: st.info(t("dispatch.training_background")))

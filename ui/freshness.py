@@ -14,7 +14,7 @@ import streamlit as st
 
 from analytics import store
 from analytics.sync.freshness import Freshness, classify, sync_status
-from analytics.sync.live import open_status, status_token
+from analytics.sync.live import NO_GENERATION, open_status, status_token
 from ui import data
 from ui.i18n import t
 
@@ -57,7 +57,7 @@ def sync_status_of(token: tuple) -> tuple:
 
     Without a generation (no sync ever ran on this file) it is the base file's own, which the app's data
     connection reads as is: no second connection is opened for it (the file's catalog read again, 0.07-0.2 s)."""
-    if token[2] == str(None):
+    if token[2] == NO_GENERATION:
         return sync_status(data.connection())
     con = open_status(token[0])
     try:

@@ -42,6 +42,9 @@ def token(db: str | os.PathLike) -> tuple:
     return (str(path), (st.st_ino, st.st_mtime_ns, st.st_size), generations.data_version(path))
 
 
+NO_GENERATION = str(None)  # the last part of a status token when no sync ever published a generation
+
+
 def status_token(db: str | os.PathLike) -> tuple:
     """Changes with every published generation (a failed run included) and with the base file."""
     return (*token(db)[:2], str(generations.current(db)))
