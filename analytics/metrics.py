@@ -167,6 +167,41 @@ def _ratio(numerator, denominator):
     return float(numerator) / float(denominator)
 
 
+def _ratio_column(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """:func:`_ratio` of each row, as floats (NaN where it is null): the same IEEE division of the same floats."""
+    denominator = denominator.astype("float64")
+    return numerator.astype("float64") / denominator.where(denominator != 0)
+
+
+# Each rate of metrics.md as (numerator, denominator): the one definition, applied to one row by
+# derive_rates and to columns of rows by derive_rate_columns.
+RATIOS = {
+    "closure_rate": ("closed", lambda v: v["due_to_close"]),
+    "on_time_closure_rate": ("closed_on_time", lambda v: v["due_to_close"] - v["closed_without_deadline"]),
+    "rework_rate": ("closed_with_rework", lambda v: v["due_to_close"]),
+    "self_handled_rate": ("worker_self_handled", lambda v: v["worker_reported"]),
+    "response_rate": ("callbacks_contacted", lambda v: v["valid_callbacks"]),
+    "solve_rate": ("callbacks_solved", lambda v: v["valid_callbacks"]),
+    "satisfaction_rate": ("satisfaction_points", lambda v: v["valid_callbacks"]),
+    "dispute_resolution_rate": ("disputes_resolved", lambda v: v["disputes_received"]),
+    "local_resolution_rate": ("disputes_resolved_local", lambda v: v["disputes_resolved"]),
+}
+DEFAULT_THREE_RATE_WEIGHTS = {"response_rate": 0.10, "solve_rate": 0.50, "satisfaction_rate": 0.40}
+
+
+def _composite(values: dict, weights: dict[str, float]):
+    """The weighted three-rate composite, summed in the weights' order (of one row's values or of columns)."""
+    total = 0
+    for name, weight in weights.items():
+        total = total + values[name] * float(weight)
+    return total
+
+
+def _row_ratio(values: dict, name: str):
+    numerator, denominator = RATIOS[name]
+    return _ratio(values[numerator], denominator(values))
+
+
 def derive_rates(counts: dict[str, Any], three_rate_weights: dict[str, float] | None = None) -> dict[str, Any]:
     """Add the rates of ``metrics.md`` to a dict of counts (from :data:`AGGREGATES`).
 
@@ -185,26 +220,41 @@ def derive_rates(counts: dict[str, Any], three_rate_weights: dict[str, float] | 
     (0.9372, 0.7582)
     """
     out = dict(counts)
-    due = out["due_to_close"] = int(out["closed"]) + int(out["open_overdue"])
-    out["closure_rate"] = _ratio(out["closed"], due)
-    out["on_time_closure_rate"] = _ratio(out["closed_on_time"], due - int(out["closed_without_deadline"]))
-    out["rework_rate"] = _ratio(out["closed_with_rework"], due)
+    out["due_to_close"] = int(out["closed"]) + int(out["open_overdue"])
+    for name in ("closure_rate", "on_time_closure_rate", "rework_rate"):
+        out[name] = _row_ratio(out, name)
     out["deadlines_known"] = not (out.get("to_judge") and not out.get("with_deadline"))
     if not out["deadlines_known"]:
         out.update(dict.fromkeys(DEADLINE_KEYS))
-    out["self_handled_rate"] = _ratio(out["worker_self_handled"], out["worker_reported"])
-    valid = out["valid_callbacks"]
-    out["response_rate"] = _ratio(out["callbacks_contacted"], valid)
-    out["solve_rate"] = _ratio(out["callbacks_solved"], valid)
-    out["satisfaction_rate"] = _ratio(out["satisfaction_points"], valid)
-    weights = three_rate_weights or {"response_rate": 0.10, "solve_rate": 0.50, "satisfaction_rate": 0.40}
-    parts = [out[k] for k in weights]
-    out["three_rates_composite"] = (
-        None if any(p is None for p in parts) else sum(out[k] * float(w) for k, w in weights.items())
-    )
-    out["dispute_resolution_rate"] = _ratio(out["disputes_resolved"], out["disputes_received"])
+    for name in ("self_handled_rate", "response_rate", "solve_rate", "satisfaction_rate"):
+        out[name] = _row_ratio(out, name)
+    weights = three_rate_weights or DEFAULT_THREE_RATE_WEIGHTS
+    out["three_rates_composite"] = None if any(out[k] is None for k in weights) else _composite(out, weights)
+    out["dispute_resolution_rate"] = _row_ratio(out, "dispute_resolution_rate")
     out["dispute_resolution_provisional"] = bool(out.get("disputes_window_open"))
-    out["local_resolution_rate"] = _ratio(out["disputes_resolved_local"], out["disputes_resolved"])
+    out["local_resolution_rate"] = _row_ratio(out, "local_resolution_rate")
+    return out
+
+
+def derive_rate_columns(columns: dict[str, pd.Series], weights: dict[str, float] | None = None) -> dict[str, pd.Series]:
+    """:func:`derive_rates` of every row at once.
+
+    ``columns`` holds the counts of :data:`AGGREGATES` as Series, filled (no null count); returns
+    ``due_to_close``, ``open_overdue``, the :data:`RATE_KEYS` and ``deadlines_known``: a null rate is NaN, the two
+    counts int64, or float64 with NaN when some row's deadlines are unknown. Each rate is the same IEEE division
+    of the same two floats as :func:`derive_rates` (``tests/test_rate_columns.py``).
+    """
+    v = {**columns, "due_to_close": columns["closed"] + columns["open_overdue"]}
+    known = ~((v["to_judge"] != 0) & (v["with_deadline"] == 0))
+    out = {"due_to_close": v["due_to_close"], "open_overdue": v["open_overdue"]}
+    for name, (numerator, denominator) in RATIOS.items():
+        out[name] = _ratio_column(v[numerator], denominator(v))
+    if not known.all():  # as derive_rates: no deadline among the cases to judge, no deadline numbers
+        for name in DEADLINE_KEYS:
+            out[name] = out[name].astype("float64").where(known)
+    out["three_rates_composite"] = _composite(out, weights or DEFAULT_THREE_RATE_WEIGHTS).astype("float64")
+    out = {name: out[name] for name in ("due_to_close", "open_overdue", *RATE_KEYS)}
+    out["deadlines_known"] = known.astype(bool)
     return out
 
 
@@ -388,13 +438,7 @@ def area_frame(frame: pd.DataFrame, cfg: dict | None = None) -> pd.DataFrame:
     # a sum like the counts (0 points for an area without a call-back, as the query gives for one with cases)
     columns["satisfaction_points"] = columns["satisfaction_points"].fillna(0.0)
     weights = (cfg or {}).get("three_rates", {}).get("weights")
-    values = [columns[name].tolist() for name in AGGREGATES]
-    rates = [derive_rates({k: _clean(v) for k, v in zip(AGGREGATES, row)}, weights) for row in zip(*values)]
-    derived_cols = ["due_to_close", "open_overdue", *RATE_KEYS]
-    derived = pd.DataFrame(rates, index=frame.index, columns=[*derived_cols, "deadlines_known"])
-    for column in derived_cols:
-        columns[column] = pd.to_numeric(derived[column], errors="coerce")
-    columns["deadlines_known"] = derived["deadlines_known"].astype(bool)
+    columns.update(derive_rate_columns(columns, weights))
     columns["population_missing"] = columns["grids_without_population"] > 0
     population = columns["population"]
     columns["reported_per_1000"] = columns["reported"] / population.where(population > 0) * 1000
