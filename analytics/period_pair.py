@@ -109,12 +109,7 @@ def summaries_and_grids(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | 
     """
     previous = f.previous()
     if metrics.is_cube(con):  # province scale: the cube answers each period (no case rows read)
-        return PeriodPair(
-            current=metrics.summary(con, f, cfg),
-            previous=metrics.summary(con, previous, cfg),
-            areas=metrics.by_area(con, f, "grid", cfg),
-            previous_areas=metrics.by_area(con, previous, "grid", cfg),
-        )
+        return _cube_pair(con, f, previous, cfg)
     where, params = case_filter_sql(f)
     now, before = period_params(f), period_params(previous)
     bound = {
@@ -141,6 +136,20 @@ def summaries_and_grids(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | 
         previous=metrics.summary_from_row(con, previous, _total_row(groups, quantiles, 1), cfg),
         areas=_area_rows(areas, groups, 0, cfg),
         previous_areas=_area_rows(areas, groups, 1, cfg),
+    )
+
+
+def _cube_pair(con: duckdb.DuckDBPyConnection, f: Filters, previous: Filters, cfg: dict | None) -> PeriodPair:
+    """Each period's summary and grid rows from one grouped count query of the cube (:mod:`analytics.cube.pair`),
+    equal to :func:`metrics.summary` and :func:`metrics.by_area` of the cube."""
+    from analytics.cube.pair import cube_period
+
+    (now, now_areas), (before, before_areas) = cube_period(con, f, cfg), cube_period(con, previous, cfg)
+    return PeriodPair(
+        current=metrics.summary_from_counts(con, f, now, cfg),
+        previous=metrics.summary_from_counts(con, previous, before, cfg),
+        areas=metrics.area_frame(now_areas, cfg),
+        previous_areas=metrics.area_frame(before_areas, cfg),
     )
 
 

@@ -390,11 +390,24 @@ def cube_area_counts(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg
     where = f"{where} AND {area_filter_sql(f, 'g')}"
     bound = {**params, **_params(con, f, cfg)}
     include = bound.pop("include_suspended")
-    cur = con.cursor()
-    frame = cur.execute(counts_sql(where, id_col, table_suffix(f)), bound).df()
-    rows = [{"area_id": r["area_id"], **to_metric_counts(r, include)} for r in frame.to_dict("records")]
+    frame = con.cursor().execute(counts_sql(where, id_col, table_suffix(f)), bound).df()
+    return area_rows(con, frame, where, id_col, f, bound, include)
+
+
+def area_rows(
+    con: duckdb.DuckDBPyConnection,
+    frame: pd.DataFrame,
+    where: str,
+    id_col: str,
+    f: Filters,
+    bound: dict[str, Any],
+    include_suspended: bool,
+) -> pd.DataFrame:
+    """:func:`cube_area_counts` from the rows of its grouped :func:`counts_sql` (``frame``): the counts of each
+    area and its two quantiles from the grouped histogram (``bound`` without ``include_suspended``)."""
+    rows = [{"area_id": r["area_id"], **to_metric_counts(r, include_suspended)} for r in frame.to_dict("records")]
     sql, hist_params = _histogram_query(con, where, id_col, f, bound)
-    bins = cur.execute(quantile_bins_sql(sql), hist_params).df()
+    bins = con.cursor().execute(quantile_bins_sql(sql), hist_params).df()
     quantiles = quantiles_from_bins(bins, bin_middles_hours(cube_settings_of(con)))
     for row in rows:
         row["median_handling_hours"], row["p90_handling_hours"] = quantiles.get(row["area_id"], (None, None))
@@ -404,6 +417,11 @@ def cube_area_counts(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg
 def cube_by_area_frame(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | None = None) -> pd.DataFrame:
     """The raw frame of :func:`analytics.metrics.by_area_sql` (every area of ``level`` with its population and
     the counts of :data:`analytics.metrics.AGGREGATES`, null for areas without cases), from the cube."""
+    return by_area_frame_of(con, f, level, cube_area_counts(con, f, level, cfg))
+
+
+def by_area_frame_of(con: duckdb.DuckDBPyConnection, f: Filters, level: str, counts: pd.DataFrame) -> pd.DataFrame:
+    """:func:`cube_by_area_frame` from the areas' counts (:func:`cube_area_counts`'s frame)."""
     from analytics.metrics import AGGREGATES, AREA_POPULATION
 
     id_col, name_col = level_columns(level)
@@ -412,7 +430,6 @@ def cube_by_area_frame(con: duckdb.DuckDBPyConnection, f: Filters, level: str, c
                            count(*) - count(population) AS grids_without_population
                     FROM grids g WHERE {id_col} IS NOT NULL AND {area_filter_sql(f, "g")} GROUP BY {id_col}"""
     areas = con.cursor().execute(areas_sql, area_params(f)).df()
-    counts = cube_area_counts(con, f, level, cfg)
     if counts.empty:
         counts = pd.DataFrame(columns=["area_id", *AGGREGATES])
     frame = areas.merge(counts[["area_id", *AGGREGATES]], on="area_id", how="left")

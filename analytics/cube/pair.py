@@ -1,0 +1,58 @@
+"""A period's summary counts and per-grid rows from the cube with one grouped count query.
+
+:func:`cube_period` returns what :func:`analytics.cube.read.cube_counts` and
+:func:`analytics.cube.read.cube_by_area_frame` (grid level) return for a filter set, reading the cube's counts
+once, grouped by grid: the whole filter's counts are the sums of the groups' (every cube row counts in one group,
+its grid's or, without a known grid, the null group's), the oldest suspended case the oldest of the groups'; only
+the handling-time quantiles, which do not add up, are read by their own histogram query. The overview's cube mode
+(:func:`analytics.period_pair.summaries_and_grids`) calls it for each period: two count queries instead of four.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from analytics.cube import read
+from analytics.filters import Filters, area_filter_sql, case_filter_sql
+
+MAXIMA = ("suspended_overdue_max_days",)
+
+
+def total_row(groups: pd.DataFrame) -> dict[str, Any]:
+    """The ungrouped count query's row from the grouped one's rows: sums of the counts (whole numbers, the
+    tenths too) and the largest age (None when no group has one).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"area_id": ["a", None], "closed": [3, None], "suspended_overdue_max_days": [None, 2.5]})
+    >>> total_row(rows)
+    {'closed': 3, 'suspended_overdue_max_days': 2.5}
+    """
+    out: dict[str, Any] = {}
+    for name in groups.columns:
+        if name == "area_id":
+            continue
+        column = groups[name]
+        if name in MAXIMA:
+            out[name] = float(column.max()) if column.notna().any() else None
+        else:
+            out[name] = int(column.fillna(0).astype("int64").sum())
+    return out
+
+
+def cube_period(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None) -> tuple[dict, pd.DataFrame]:
+    """``(cube_counts(con, f, cfg), cube_by_area_frame(con, f, "grid", cfg))`` from one grouped count query."""
+    where, params = case_filter_sql(f)
+    grouped_where = f"{where} AND {area_filter_sql(f, 'g')}"
+    bound = {**params, **read._params(con, f, cfg)}
+    include = bound.pop("include_suspended")
+    groups = con.cursor().execute(read.counts_sql(grouped_where, "grid_id", read.table_suffix(f)), bound).df()
+    counts = read.to_metric_counts(total_row(groups), include)
+    middles = read.bin_middles_hours(read.cube_settings_of(con))
+    hist = read._histogram(con, where, None, f, bound)
+    counts["median_handling_hours"], counts["p90_handling_hours"] = read._quantiles(hist, middles)
+    areas = read.area_rows(con, groups, grouped_where, "grid_id", f, bound, include)
+    return counts, read.by_area_frame_of(con, f, "grid", areas)
