@@ -31,16 +31,13 @@ def total_row(groups: pd.DataFrame) -> dict[str, Any]:
     >>> total_row(rows)
     {'closed': 3, 'suspended_overdue_max_days': 2.5}
     """
-    out: dict[str, Any] = {}
-    for name in groups.columns:
-        if name == "area_id":
-            continue
+    counts = [name for name in groups.columns if name != "area_id" and name not in MAXIMA]
+    sums = groups[counts].fillna(0).astype("int64").sum().tolist() if len(groups) else [0] * len(counts)
+    out: dict[str, Any] = dict(zip(counts, sums))
+    for name in MAXIMA:
         column = groups[name]
-        if name in MAXIMA:
-            out[name] = float(column.max()) if column.notna().any() else None
-        else:
-            out[name] = int(column.fillna(0).astype("int64").sum())
-    return out
+        out[name] = float(column.max()) if column.notna().any() else None
+    return {name: out[name] for name in groups.columns if name != "area_id"}
 
 
 def cube_period(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None) -> tuple[dict, pd.DataFrame]:
