@@ -23,6 +23,11 @@ from analytics.privacy import mask_text
 from analytics.text.stopwords import CHINESE, ENGLISH
 
 CLAUSE_SPLIT = re.compile(r"[，。；：！？、,.;:!?()（）\[\]【】\"“”'‘’\s]+")
+# Python's ``\s`` (str patterns): every character whose ``str.isspace()`` is true (tests check all code points)
+SPACES = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B)))
+SPACES += "\u2028\u2029\u202f\u205f\u3000"
+# CLAUSE_SPLIT for RE2 (DuckDB's regexp functions), whose ``\s`` is ASCII only: the spaces listed instead
+CLAUSE_SPLIT_RE2 = "[，。；：！？、,.;:!?()（）\\[\\]【】\"“”'‘’" + SPACES + "]+"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ENGLISH_WORD = re.compile(r"[a-z][a-z'-]*[a-z]")
 KEEP_CJK = re.compile(r"^[\u4e00-\u9fff]{2,}$")
@@ -88,6 +93,11 @@ class Tokenizer:
             pieces = self._jieba.lcut(clause, HMM=False)
             return tuple(t for t in (p.strip().lower() for p in pieces) if t in self._user or _keep(t))
         return tuple(t for t in ENGLISH_WORD.findall(clause.lower()) if t not in ENGLISH)
+
+    def clause_terms(self, clause: str) -> tuple[str, ...]:
+        """Terms of one clause (a piece of text between :data:`CLAUSE_SPLIT` separators), masked first;
+        :meth:`terms` of a text is the concatenation of its non-empty clauses' terms."""
+        return self._clause(clause)
 
     def terms(self, text: str | None) -> list[str]:
         """Terms of one text in order; each clause is masked before it is cut; stop words dropped."""
