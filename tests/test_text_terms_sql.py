@@ -68,3 +68,25 @@ def test_many_texts_take_the_sql_path_and_few_the_loop(monkeypatch):
     index.text_terms(["a b"] * (index.SQL_MIN_TEXTS - 1), Tokenizer())
     index.text_terms(["a b"] * index.SQL_MIN_TEXTS, Tokenizer())
     assert calls == ["sql"]
+
+
+def test_an_import_cutting_in_duckdb_writes_the_terms_the_python_loop_writes(tmp_path, monkeypatch):
+    """The import's case_terms with every text split in DuckDB equal a re-index of the finished database by the
+    plain loop (the contract of tests/test_ingest_terms_cut_early.py, both paths)."""
+    import csv
+
+    from analytics.ingest.pipeline import ImportSpec, run_import
+    from tests.test_ingest_terms_cut_early import MAPPING, ROWS
+
+    (tmp_path / "m.toml").write_text(MAPPING, encoding="utf-8")
+    with open(tmp_path / "cases.csv", "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([("id", "when", "type", "grid", "text"), *ROWS])
+    db = tmp_path / "t.duckdb"
+    monkeypatch.setattr(index, "SQL_MIN_TEXTS", 1)
+    run_import(ImportSpec(db=db, cases=[tmp_path / "cases.csv"], mapping=tmp_path / "m.toml"))
+    con = duckdb.connect(str(db))
+    written = con.execute("SELECT * FROM case_terms").fetchall()
+    monkeypatch.setattr(index, "SQL_MIN_TEXTS", 10**9)
+    index.index_cases(con)
+    assert len(written) >= 8
+    assert con.execute("SELECT * FROM case_terms").fetchall() == written
