@@ -17,8 +17,6 @@ import re
 import threading
 from collections.abc import Iterable
 
-import jieba
-
 from analytics.privacy import mask_text
 from analytics.text.stopwords import CHINESE, ENGLISH
 
@@ -33,8 +31,6 @@ ENGLISH_WORD = re.compile(r"[a-z][a-z'-]*[a-z]")
 KEEP_CJK = re.compile(r"^[\u4e00-\u9fff]{2,}$")
 MAX_WORD_CHARS = 12
 MAX_CACHE = 500_000
-
-jieba.setLogLevel(logging.WARNING)
 
 
 class Tokenizer:
@@ -54,7 +50,7 @@ class Tokenizer:
     """
 
     def __init__(self, words: Iterable[str] = ()) -> None:
-        self._jieba_ready: jieba.Tokenizer | None = None  # loaded at the first Chinese clause (English needs none)
+        self._jieba_ready = None  # jieba.Tokenizer, loaded at the first Chinese clause (English needs none)
         self.words = sorted({w.strip() for w in words if w and 2 <= len(w.strip()) <= MAX_WORD_CHARS})
         self._user = frozenset(w.lower() for w in self.words)
         self._cache: dict[str, tuple[str, ...]] = {}
@@ -62,9 +58,13 @@ class Tokenizer:
         self._text_cache: dict[str, tuple[str, ...]] = {}
 
     @property
-    def _jieba(self) -> jieba.Tokenizer:
-        """jieba with the user dictionary, loaded once on first use (loading takes a second or more)."""
+    def _jieba(self):
+        """jieba with the user dictionary, loaded once on first use (loading takes a second or more; even
+        importing jieba costs ~0.25 CPU s, so a process that cuts no Chinese never imports it)."""
         if self._jieba_ready is None:
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
             ready = jieba.Tokenizer()
             ready.initialize()
             for word in self.words:
