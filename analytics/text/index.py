@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from analytics.text.tokens import Tokenizer, dictionary_words
+from analytics.text.tokens import CLAUSE_SPLIT_RE2, Tokenizer, dictionary_words
 
 TABLE = "case_terms"
 DDL = f"CREATE TABLE IF NOT EXISTS {TABLE} (case_id TEXT, reported_at TIMESTAMP, term TEXT)"
@@ -65,8 +65,41 @@ def write_terms(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
     con.unregister("terms_frame")
 
 
+TERMS_SCHEMA = pa.schema([("text", pa.string()), ("pos", pa.int32()), ("term", pa.string())])
+SQL_MIN_TEXTS = 5_000  # from this many texts on, texts are split into clauses in DuckDB (below: in Python)
+
+# Each text split into its clauses (numbered), each non-empty clause's terms joined in, the first occurrence of a
+# term in a text kept (its clause, then its place in the clause), numbered from 0: what text_terms_python gives.
+PIECES_SQL = """
+    CREATE TEMP TABLE pieces AS SELECT * FROM (
+        SELECT i, unnest(parts) AS clause, generate_subscripts(parts, 1) AS c
+        FROM (SELECT i, regexp_split_to_array(text, $pattern) AS parts FROM cut_texts_input)
+    ) WHERE clause <> ''"""
+TERMS_SQL = """
+    WITH firsts AS (
+        SELECT p.i, t.term, min(p.c::BIGINT * 4294967296 + t.k) AS first
+        FROM pieces p JOIN cut_clause_terms t ON t.clause = p.clause
+        GROUP BY p.i, t.term
+    ),
+    ranked AS (
+        SELECT i, term, (row_number() OVER (PARTITION BY i ORDER BY first) - 1)::INTEGER AS pos FROM firsts
+    )
+    SELECT x.text, r.pos, r.term FROM ranked r JOIN cut_texts_input x ON x.i = r.i ORDER BY r.i, r.pos"""
+
+
 def text_terms(texts: Sequence[str], tokenizer: Tokenizer) -> pa.Table:
-    """``(text, pos, term)`` for each distinct term of each text, in the order :func:`terms_frame` keeps."""
+    """``(text, pos, term)`` for each distinct term of each text, in the order :func:`terms_frame` keeps.
+
+    Many texts are split into clauses in DuckDB (a private in-memory database) and only each distinct
+    clause is cut in Python (:meth:`Tokenizer.clause_terms`); few take the plain loop. Both give the same
+    table (``tests/test_text_terms_sql.py``)."""
+    if len(texts) < SQL_MIN_TEXTS:
+        return text_terms_python(texts, tokenizer)
+    return text_terms_sql(texts, tokenizer)
+
+
+def text_terms_python(texts: Sequence[str], tokenizer: Tokenizer) -> pa.Table:
+    """:func:`text_terms`, one text at a time in Python."""
     rows_text, rows_pos, rows_term = [], [], []
     for text in texts:
         for pos, term in enumerate(dict.fromkeys(tokenizer.terms(text))):
@@ -75,8 +108,36 @@ def text_terms(texts: Sequence[str], tokenizer: Tokenizer) -> pa.Table:
             rows_term.append(term)
     return pa.table(
         {"text": pa.array(rows_text, pa.string()), "pos": pa.array(rows_pos, pa.int32()), "term": rows_term},
-        schema=pa.schema([("text", pa.string()), ("pos", pa.int32()), ("term", pa.string())]),
+        schema=TERMS_SCHEMA,
     )
+
+
+def text_terms_sql(texts: Sequence[str], tokenizer: Tokenizer) -> pa.Table:
+    """:func:`text_terms`, the clauses split and the terms put together in DuckDB; each distinct clause cut once."""
+    con = duckdb.connect()
+    try:
+        con.register("cut_texts_input", pa.table({"i": np.arange(len(texts)), "text": pa.array(texts, pa.string())}))
+        con.execute(PIECES_SQL, {"pattern": CLAUSE_SPLIT_RE2})
+        clauses = con.execute("SELECT DISTINCT clause FROM pieces").fetchnumpy()["clause"]
+        rows_clause, rows_k, rows_term = [], [], []
+        for clause in clauses:
+            for k, term in enumerate(tokenizer.clause_terms(clause)):
+                rows_clause.append(clause)
+                rows_k.append(k)
+                rows_term.append(term)
+        con.register(
+            "cut_clause_terms",
+            pa.table(
+                {
+                    "clause": pa.array(rows_clause, pa.string()),
+                    "k": pa.array(rows_k, pa.int64()),
+                    "term": pa.array(rows_term, pa.string()),
+                }
+            ),
+        )
+        return con.sql(TERMS_SQL).to_arrow_table().cast(TERMS_SCHEMA)
+    finally:
+        con.close()
 
 
 def index_cases(

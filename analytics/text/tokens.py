@@ -17,19 +17,20 @@ import re
 import threading
 from collections.abc import Iterable
 
-import jieba
-
 from analytics.privacy import mask_text
 from analytics.text.stopwords import CHINESE, ENGLISH
 
 CLAUSE_SPLIT = re.compile(r"[，。；：！？、,.;:!?()（）\[\]【】\"“”'‘’\s]+")
+# Python's ``\s`` (str patterns): every character whose ``str.isspace()`` is true (tests check all code points)
+SPACES = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B)))
+SPACES += "\u2028\u2029\u202f\u205f\u3000"
+# CLAUSE_SPLIT for RE2 (DuckDB's regexp functions), whose ``\s`` is ASCII only: the spaces listed instead
+CLAUSE_SPLIT_RE2 = "[，。；：！？、,.;:!?()（）\\[\\]【】\"“”'‘’" + SPACES + "]+"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ENGLISH_WORD = re.compile(r"[a-z][a-z'-]*[a-z]")
 KEEP_CJK = re.compile(r"^[\u4e00-\u9fff]{2,}$")
 MAX_WORD_CHARS = 12
 MAX_CACHE = 500_000
-
-jieba.setLogLevel(logging.WARNING)
 
 
 class Tokenizer:
@@ -49,7 +50,7 @@ class Tokenizer:
     """
 
     def __init__(self, words: Iterable[str] = ()) -> None:
-        self._jieba_ready: jieba.Tokenizer | None = None  # loaded at the first Chinese clause (English needs none)
+        self._jieba_ready = None  # jieba.Tokenizer, loaded at the first Chinese clause (English needs none)
         self.words = sorted({w.strip() for w in words if w and 2 <= len(w.strip()) <= MAX_WORD_CHARS})
         self._user = frozenset(w.lower() for w in self.words)
         self._cache: dict[str, tuple[str, ...]] = {}
@@ -57,9 +58,13 @@ class Tokenizer:
         self._text_cache: dict[str, tuple[str, ...]] = {}
 
     @property
-    def _jieba(self) -> jieba.Tokenizer:
-        """jieba with the user dictionary, loaded once on first use (loading takes a second or more)."""
+    def _jieba(self):
+        """jieba with the user dictionary, loaded once on first use (loading takes a second or more; even
+        importing jieba costs ~0.25 CPU s, so a process that cuts no Chinese never imports it)."""
         if self._jieba_ready is None:
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
             ready = jieba.Tokenizer()
             ready.initialize()
             for word in self.words:
@@ -88,6 +93,11 @@ class Tokenizer:
             pieces = self._jieba.lcut(clause, HMM=False)
             return tuple(t for t in (p.strip().lower() for p in pieces) if t in self._user or _keep(t))
         return tuple(t for t in ENGLISH_WORD.findall(clause.lower()) if t not in ENGLISH)
+
+    def clause_terms(self, clause: str) -> tuple[str, ...]:
+        """Terms of one clause (a piece of text between :data:`CLAUSE_SPLIT` separators), masked first;
+        :meth:`terms` of a text is the concatenation of its non-empty clauses' terms."""
+        return self._clause(clause)
 
     def terms(self, text: str | None) -> list[str]:
         """Terms of one text in order; each clause is masked before it is cut; stop words dropped."""
