@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from analytics.casedays.live import BASIS, CORRECTION, merged_correction_sql
 from analytics.layout import ORDER_BY_SQL
 from analytics.sync import generations
 from analytics.sync.delta import STATUS_SQL, base_identity, create_tables
@@ -31,6 +32,11 @@ def _merge(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchone()[0]
     if has_terms:
         con.execute("INSERT INTO nextdata.case_terms SELECT * FROM delta.case_terms ORDER BY reported_at, case_id")
+    correction = merged_correction_sql(con)
+    if correction is not None:
+        sql, days = correction
+        con.execute(f"CREATE TABLE nextdata.{CORRECTION} AS {sql}")
+        con.execute(f"CREATE TABLE nextdata.{BASIS} AS SELECT {int(days)}::INTEGER AS dispute_days")
 
 
 def compact_locked(db: str | os.PathLike, options, log: Callable[[str], None] | None = None) -> int:

@@ -13,6 +13,7 @@ import datetime as dt
 
 import duckdb
 
+from analytics.casedays.live import write_layer_correction
 from analytics.sync.live import cases_view_sql
 
 # Columns not compared to decide whether an incoming row changes the case (updated_at alone does not).
@@ -97,6 +98,7 @@ def compose_layer(con: duckdb.DuckDBPyConnection, has_previous: bool) -> None:
     con.execute("INSERT INTO nextdata.cases BY NAME SELECT * EXCLUDE (_same_text) FROM changed")
     con.execute("INSERT INTO nextdata.removed SELECT case_id FROM new_removed")
     con.execute("INSERT INTO nextdata.touched SELECT case_id FROM changed UNION ALL SELECT case_id FROM new_removed")
+    write_layer_correction(con, "nextdata", "live_cases")  # the layer's own case_days correction
     if has_previous:
         con.execute("INSERT INTO nextdata.meta SELECT key, value FROM delta.meta")
     _terms(con, has_previous)
