@@ -27,6 +27,7 @@ from analytics.filters import Filters
 from analytics.ingest.mapping import load_mapping
 from analytics.schema import create_schema, write_meta
 from analytics.sync import generations
+from analytics.sync.compact import compact
 from analytics.sync.feed import Feed
 from analytics.sync.layers import layer_files
 from analytics.sync.live import open_live
@@ -277,45 +278,60 @@ def assert_live_is_plain(db) -> str:
         con.close()
 
 
+def stored_in(db) -> list[bool]:
+    """For each layer of the current generation, oldest first: whether it stores its correction (for 30 days)."""
+    folder, stored = generations.live_dir(db), []
+    for name in layer_files(read_state_of(db)):
+        with duckdb.connect(str(folder / name), read_only=True) as layer:
+            tables = {row[0] for row in layer.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+            has = {CORRECTION, BASIS} <= tables
+            assert not has or layer.execute(f"SELECT dispute_days FROM {BASIS}").fetchall() == [(30,)]
+            stored.append(has)
+    return stored
+
+
 def test_each_layer_stores_its_correction_and_compaction_sums_them(upstream):  # noqa: F811
     """The sync writes each layer's case-day correction (its rows +1, the versions they replace -1); a reader
-    unions them, compaction sums them; a case changed in two layers is counted once, in its newest version."""
+    unions them, compaction sums them; a case changed in two layers is counted once, in its newest version; a
+    layer over ``correction_rows`` cases is published without one and compacted at once into one that has it;
+    a layer without one (older code) is counted by the reader."""
     db, source, conn = upstream
     mapping = load_mapping("canonical")
-    options = dataclasses.replace(EXACT, max_layers=3)
-    sync_once(db, source, mapping, options)
+    options = dataclasses.replace(EXACT, max_layers=3, correction_rows=4)
+    sync_once(db, source, mapping, dataclasses.replace(options, correction_rows=10**9))  # every case rewritten
     feed = Feed(conn, source.table, db, seed=7)
     feed.report(2)
     ids = [
         r[0]
         for r in conn.execute(
-            f"""SELECT case_id FROM "{source.table}" WHERE status = 'dispatched' ORDER BY case_id LIMIT 3"""
+            f"""SELECT case_id FROM "{source.table}" WHERE status = 'dispatched' ORDER BY case_id LIMIT 4"""
         ).fetchall()
     ]
     feed.set_status(ids[0], "closed", dt.datetime(2025, 12, 30, 12, 0))
     feed.set_status(ids[1], "suspended", dt.datetime(2025, 12, 30, 12, 0))
-    sync_once(db, source, mapping, options)
-    # the same cases again: the second layer's correction must undo the first one's version, not the base's
+    assert sync_once(db, source, mapping, options).rows_changed == 4
+    assert stored_in(db) == [True, True]
+    assert assert_live_is_plain(db) == "view"  # stored corrections read, none counted at open
+    # the same cases again (the new layer's correction must undo the last layer's version, not the base's),
+    # a deletion and new reports: 6 cases, over the limit of 4
     feed.set_status(ids[0], "cancelled", dt.datetime(2025, 12, 31, 9, 0))
     feed.set_status(ids[1], "closed", dt.datetime(2025, 12, 31, 9, 0))
     conn.execute(f'DELETE FROM "{source.table}" WHERE case_id = %s', (ids[2],))
     conn.commit()
+    feed.report(3)
     sync_once(db, source, mapping, options)
-    folder = generations.live_dir(db)
-    layers = layer_files(read_state_of(db))
-    assert len(layers) == 3
-    for name in layers:
-        with duckdb.connect(str(folder / name), read_only=True) as layer:
-            assert layer.execute(f"SELECT dispute_days FROM {BASIS}").fetchall() == [(30,)]
-    assert assert_live_is_plain(db) == "view"  # stored corrections read, none counted at open
-    feed.report(1)
-    sync_once(db, source, mapping, options)  # a fourth layer: past max_layers, compacted into one
-    (merged,) = layer_files(read_state_of(db))
-    with duckdb.connect(str(folder / merged), read_only=True) as layer:
-        assert layer.execute(f"SELECT count(*) FROM {CORRECTION}").fetchone()[0] > 0
+    assert stored_in(db) == [True]  # published without it, then compacted at once into a layer that stores it
+    assert assert_live_is_plain(db) == "view"
+    feed.set_status(ids[3], "closed", dt.datetime(2025, 12, 31, 10, 0))
+    feed.set_status(ids[0], "closed", dt.datetime(2025, 12, 31, 11, 0))  # back from cancelled
+    sync_once(db, source, mapping, options)
+    assert stored_in(db) == [True, True]
+    assert compact(db, options) == 2  # every layer stored: compaction sums them
+    assert stored_in(db) == [True]
     assert assert_live_is_plain(db) == "view"
     # a layer written before corrections were stored: the reader counts the delta itself, same numbers
-    with duckdb.connect(str(folder / merged)) as layer:
+    (merged,) = layer_files(read_state_of(db))
+    with duckdb.connect(str(generations.live_dir(db) / merged)) as layer:
         layer.execute(f"DROP TABLE {CORRECTION}")
     assert assert_live_is_plain(db) == "table"
 

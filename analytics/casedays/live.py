@@ -5,12 +5,15 @@ delta's own. Its ``case_days`` is therefore the base's table plus a *correction*
 delta's cases minus those of the versions they replace. Every count of the table is a sum, so the corrected
 view sums to exactly what the table built from the live ``cases`` would hold.
 
-The correction is written by the writers, not computed by the readers: each sync layer
-(:mod:`analytics.sync.layers`) stores its own (``case_days_delta``: its new rows counted ``+1``, the versions
-they replace ``-1``, only the non-zero rows), computed when the run has both at hand; compaction sums them. The
-corrections of consecutive layers add up to the delta's, so a reader opening a new generation unions small
-tables instead of counting the whole delta again (that took ~9 s per generation after a 1M-row change). A
-delta whose layers predate this, or were counted with another dispute window, is corrected at open as before.
+The correction is written by the writers, not computed by the readers: each sync layer of up to ``[sync]
+correction_rows`` cases (:mod:`analytics.sync.layers`) stores its own (``case_days_delta``: its new rows counted
+``+1``, the versions they replace ``-1``, only the non-zero rows), computed when the run has both at hand;
+compaction sums them. The corrections of consecutive layers add up to the delta's, so a reader opening a new
+generation unions small tables instead of counting the whole delta again (that took ~9 s per generation after a
+1M-row change, however small the newest sync). A bulk change above the limit is published without it and
+compacted right after (the compacted layer stores the delta's count). When a layer lacks its correction (that
+bulk layer until then, layers written before this, another dispute window) the reader counts the whole delta
+when it opens.
 """
 
 from __future__ import annotations
@@ -66,17 +69,25 @@ def base_dispute_days(con: duckdb.DuckDBPyConnection, base_meta: dict[str, str])
     return int(base_meta[META_DISPUTE_DAYS])
 
 
-def write_layer_correction(con: duckdb.DuckDBPyConnection, catalog: str, previous: str) -> None:
+def write_layer_correction(con: duckdb.DuckDBPyConnection, catalog: str, previous: str, most: int) -> bool:
     """Store in the layer being written (attached as ``catalog``, its ``cases`` and ``touched`` filled) its
-    correction against ``previous`` (the live cases before it: a view or table of ``con``); nothing when the
-    base has no usable ``case_days``."""
+    correction against ``previous`` (the live cases before it: a view or table of ``con``).
+
+    Nothing when the base has no usable ``case_days``, or when the layer touches more than ``most`` cases: counting
+    both versions of a million changed cases doubled a sync's CPU seconds, so a bulk change is published at once
+    and counted right after it (:func:`analytics.sync.compact.compact_locked`; until then readers count it when
+    they open). Returns True in that last case: the layer needs its correction counted.
+    """
     base_meta = dict(con.execute("SELECT key, value FROM base.main.meta").fetchall())
     days = base_dispute_days(con, base_meta)
     if days is None:
-        return
+        return False
+    if con.execute(f"SELECT count(*) FROM {catalog}.touched").fetchone()[0] > most:
+        return True
     old = f"(SELECT * FROM {previous} p WHERE p.case_id IN (SELECT case_id FROM {catalog}.touched))"
     con.execute(f"CREATE TABLE {catalog}.{CORRECTION} AS {change_sql(f'{catalog}.cases', old, days)}")
     con.execute(f"CREATE TABLE {catalog}.{BASIS} AS SELECT {days}::INTEGER AS dispute_days")
+    return False
 
 
 def stored_layers(con: duckdb.DuckDBPyConnection, dispute_days: int) -> list[str] | None:
