@@ -110,6 +110,7 @@ DEFAULTS: dict[str, Any] = {
         "max_layers": 8,
         "copy_streams": 2,
         "split_rows": 100_000,
+        "correction_rows": 100_000,
     },
     "auth": {
         "users_file": "",

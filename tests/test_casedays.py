@@ -21,12 +21,15 @@ import pytest
 
 from analytics import metrics, period_pair
 from analytics.casedays import build, read
-from analytics.casedays.live import CORRECTION
+from analytics.casedays.live import BASIS, CORRECTION, NEEDED, NONZERO, change_sql
 from analytics.config import load_config
 from analytics.filters import Filters
 from analytics.ingest.mapping import load_mapping
 from analytics.schema import create_schema, write_meta
+from analytics.sync import generations
+from analytics.sync.compact import compact
 from analytics.sync.feed import Feed
+from analytics.sync.layers import layer_files
 from analytics.sync.live import open_live
 from analytics.sync.run import sync_once
 from tests.test_period_pair import assert_pair_is_plain, awkward_city, pair_sets  # noqa: F401  (fixture)
@@ -249,6 +252,100 @@ def test_live_case_days_after_a_sync_that_adds_changes_and_deletes(upstream):  #
             assert_fast_is_plain(con, con, f, cfg)  # the live cases (a view) are the plain truth
     finally:
         con.close()
+
+
+def read_state_of(db) -> dict[str, str]:
+    with duckdb.connect(str(generations.current(db)), read_only=True) as con:
+        return dict(con.execute("SELECT key, value FROM sync_state").fetchall())
+
+
+def correction_kind(con) -> str:
+    """How the live connection holds its correction: a "view" over the layers' stored ones, or a "table" it
+    counted itself when it opened."""
+    views = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = $n", {"n": CORRECTION}).fetchone()[0]
+    return "view" if views else "table"
+
+
+def assert_live_is_plain(db) -> str:
+    con = open_live(db)
+    try:
+        cfg = load_config()
+        for f in [Filters(dt.date(2025, 12, 1), dt.date(2026, 1, 1)), *pair_sets(con)[:4]]:
+            assert read.usable(con, f, cfg)
+            assert_fast_is_plain(con, con, f, cfg)
+        return correction_kind(con)
+    finally:
+        con.close()
+
+
+def stored_in(db) -> list[bool]:
+    """For each layer of the current generation, oldest first: whether it stores its correction (for 30 days)."""
+    folder, stored = generations.live_dir(db), []
+    for name in layer_files(read_state_of(db)):
+        with duckdb.connect(str(folder / name), read_only=True) as layer:
+            tables = {row[0] for row in layer.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+            has = {CORRECTION, BASIS} <= tables
+            assert not has or layer.execute(f"SELECT dispute_days FROM {BASIS}").fetchall() == [(30,)]
+            stored.append(has)
+    return stored
+
+
+def test_each_layer_stores_its_correction_and_compaction_sums_them(upstream):  # noqa: F811
+    """The sync writes each layer's case-day correction (its rows +1, the versions they replace -1); a reader
+    unions them, compaction sums them; a case changed in two layers is counted once, in its newest version; a
+    layer over ``correction_rows`` cases is published without one and compacted at once into one that has it;
+    a layer without one (older code) is counted by the reader."""
+    db, source, conn = upstream
+    mapping = load_mapping("canonical")
+    options = dataclasses.replace(EXACT, max_layers=3, correction_rows=4)
+    sync_once(db, source, mapping, dataclasses.replace(options, correction_rows=10**9))  # every case rewritten
+    feed = Feed(conn, source.table, db, seed=7)
+    feed.report(2)
+    ids = [
+        r[0]
+        for r in conn.execute(
+            f"""SELECT case_id FROM "{source.table}" WHERE status = 'dispatched' ORDER BY case_id LIMIT 4"""
+        ).fetchall()
+    ]
+    feed.set_status(ids[0], "closed", dt.datetime(2025, 12, 30, 12, 0))
+    feed.set_status(ids[1], "suspended", dt.datetime(2025, 12, 30, 12, 0))
+    assert sync_once(db, source, mapping, options).rows_changed == 4
+    assert stored_in(db) == [True, True]
+    assert assert_live_is_plain(db) == "view"  # stored corrections read, none counted at open
+    # the same cases again (the new layer's correction must undo the last layer's version, not the base's),
+    # a deletion and new reports: 6 cases, over the limit of 4
+    feed.set_status(ids[0], "cancelled", dt.datetime(2025, 12, 31, 9, 0))
+    feed.set_status(ids[1], "closed", dt.datetime(2025, 12, 31, 9, 0))
+    conn.execute(f'DELETE FROM "{source.table}" WHERE case_id = %s', (ids[2],))
+    conn.commit()
+    feed.report(3)
+    sync_once(db, source, mapping, options)
+    assert stored_in(db) == [True]  # published without it, then compacted at once into a layer that stores it
+    assert assert_live_is_plain(db) == "view"
+    feed.set_status(ids[3], "closed", dt.datetime(2025, 12, 31, 10, 0))
+    feed.set_status(ids[0], "closed", dt.datetime(2025, 12, 31, 11, 0))  # back from cancelled
+    sync_once(db, source, mapping, options)
+    assert stored_in(db) == [True, True]
+    assert compact(db, options) == 2  # every layer stored: compaction sums them
+    assert stored_in(db) == [True]
+    assert assert_live_is_plain(db) == "view"
+    # a layer written before corrections were stored: the reader counts the delta itself, same numbers
+    (merged,) = layer_files(read_state_of(db))
+    with duckdb.connect(str(generations.live_dir(db) / merged)) as layer:
+        layer.execute(f"DROP TABLE {CORRECTION}")
+    assert assert_live_is_plain(db) == "table"
+
+
+def test_case_days_reads_only_the_needed_columns(counted_city):
+    """``change_sql`` passes only :data:`NEEDED` on: a column case_days reads beyond them fails to bind here."""
+    with duckdb.connect(str(counted_city), read_only=True) as con:
+        columns = ", ".join(NEEDED)
+        narrow = f"(SELECT {columns} FROM cases)"
+        none = f"(SELECT {columns} FROM cases WHERE false)"
+        changed = con.execute(f"SELECT * FROM ({change_sql(narrow, none, 30)}) ORDER BY ALL").df()
+        stored = con.execute(f"SELECT * FROM {build.TABLE} WHERE {NONZERO} ORDER BY ALL").df()
+    assert len(stored) > 0
+    pd.testing.assert_frame_equal(changed, stored)
 
 
 def without_case_days(path, folder):

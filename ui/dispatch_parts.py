@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import streamlit as st
 
@@ -14,16 +12,11 @@ from analytics.dispatch.suggest import similar_cases, suggest
 from analytics.filters import Filters
 from ui import data, heavy, names
 from ui.i18n import fmt_int, fmt_pct, t
+from ui.safe import md
 from ui.tables import show_table
 
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 REQUEST_KEY = "dispatch_request"  # the last submitted complaint, kept across reruns (e.g. a CSV download)
 SOURCES = ("hotline", "app", "patrol", "camera", "walk_in", "referral")
-
-
-def md_escape(text: str | None) -> str:
-    """Text from the database or the user, safe inside Streamlit markdown (no markup, no HTML)."""
-    return MARKDOWN_SPECIAL.sub(r"\\\1", str(text or ""))
 
 
 @st.cache_resource(show_spinner=False)
@@ -103,7 +96,7 @@ def suggestion_panel(key: tuple, f: Filters, model: dm.DispatchModel, inputs: di
     st.subheader(t("dispatch.suggested_departments"))
     cols = st.columns(3)
     for col, rank, dept in zip(cols, range(1, 4), result["departments"]):
-        label = md_escape(names.department_name(dept["department"]))
+        label = md(names.department_name(dept["department"]))
         col.metric(t("dispatch.rank", rank=rank), fmt_pct(dept["confidence"]), border=True)
         col.markdown(f"**{label}**")
     if result["route_to_dispatcher"]:
@@ -114,7 +107,7 @@ def suggestion_panel(key: tuple, f: Filters, model: dm.DispatchModel, inputs: di
     st.markdown(
         t(
             "dispatch.category_line",
-            category=md_escape(name),
+            category=md(name),
             confidence=fmt_pct(category["confidence"]),
             deadline=deadline,
         )

@@ -11,6 +11,7 @@ from analytics import store
 from analytics.sync.delta import SYNC_LOG_COLUMNS
 from analytics.sync.live import open_status
 from ui.i18n import catalog, current_language, t
+from ui.safe import md
 
 MAX_RUNS = 50
 
@@ -45,11 +46,6 @@ def sync_runs(limit: int = MAX_RUNS) -> pd.DataFrame:
         con.close()
 
 
-def escape_markdown(text: str) -> str:
-    """``text`` shown literally by Streamlit's markdown (an error can quote the source's column names)."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", text)
-
-
 def explain(error: str, lang: str | None = None) -> str:
     """What a sync error means, in ``lang`` (default: the page's language; ``sync.why.*``); an error of no
     known kind gets the general sentence."""
@@ -72,7 +68,7 @@ def sync_log_panel(key) -> None:
         return
     last_error = runs["error"].iloc[0]
     if isinstance(last_error, str) and last_error:
-        st.error(t("sync.last_error", why=escape_markdown(explain(last_error)), error=escape_markdown(last_error)))
+        st.error(t("sync.last_error", why=md(explain(last_error)), error=md(last_error)))
     runs.insert(
         list(runs.columns).index("error"),
         "why",

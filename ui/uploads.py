@@ -16,6 +16,9 @@ from pathlib import Path
 import streamlit as st
 
 KEY = "upload_dir"
+# where Streamlit writes why it refused a file: under the file's chip (for screen readers) and in the tooltip
+# shown when the pointer is on the chip (the only error tooltip of the Data page)
+CHIP_ERROR = '[data-testid="stFileChip"] [role="alert"], [data-testid="stTooltipErrorContent"]'
 SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -57,15 +60,19 @@ def _css_text(text: str) -> str:
 
 
 def localize_widget() -> None:
-    """Write Streamlit's own file-uploader texts ("Upload", "100MB per file") in the page's language.
+    """Write Streamlit's own file-uploader texts ("Upload", "100MB per file", and under a refused file "Error:
+    File must be 100.0MB or smaller.") in the page's language.
 
     Streamlit draws them in English whatever the locale; CSS hides its words and shows the catalog's
-    (the button keeps its icon). The size limit is the server's ``server.maxUploadSize``.
+    (the button keeps its icon). The size limit is the server's ``server.maxUploadSize``. A refused file's
+    reason is one of three (too large, a type not accepted, a failed transfer) and CSS cannot tell which: the
+    sentence names all three.
     """
     from ui.i18n import t
 
     limit = int(st.get_option("server.maxUploadSize"))
     button, note = _css_text(t("uploader.button")), _css_text(t("uploader.limit", mb=limit))
+    refused = _css_text(t("uploader.refused", mb=limit))
     zone = '[data-testid="stFileUploaderDropzone"]'
     st.html(
         "<style>"
@@ -73,5 +80,7 @@ def localize_widget() -> None:
         f'{zone} button [data-testid="stMarkdownContainer"] p::after {{content: {button}; font-size: 14px;}}'
         f'{zone} [data-testid="stFileUploaderDropzoneInstructions"] span {{font-size: 0;}}'
         f'{zone} [data-testid="stFileUploaderDropzoneInstructions"] span::after {{content: {note}; font-size: 14px;}}'
+        f"{CHIP_ERROR} {{font-size: 0;}}"
+        f"{CHIP_ERROR.replace(',', '::after,')}::after {{content: {refused}; font-size: 14px;}}"
         "</style>"
     )

@@ -113,29 +113,34 @@ def has_every_column(con: duckdb.DuckDBPyConnection, database: str | None = None
     return found == len(names)
 
 
-def _event_sql(day: str, source: str, dispute_days: int) -> str:
+def _event_sql(day: str, source: str, dispute_days: int, weight: str | None = None) -> str:
+    count = f"sum(c.{weight})" if weight else "count(*)"
+    times = f"c.{weight} * " if weight else ""
     sums = [
-        f"count(*) FILTER (WHERE {pred.format(days=int(dispute_days))}) AS {name}"
+        f"{count} FILTER (WHERE {pred.format(days=int(dispute_days))}) AS {name}"
         for name, pred in EVENTS.get(day, {}).items()
     ]
-    sums += [f"sum({value}) FILTER (WHERE {pred}) AS {name}" for name, (d, value, pred) in TENTHS.items() if d == day]
+    sums += [
+        f"sum({times}{value}) FILTER (WHERE {pred}) AS {name}" for name, (d, value, pred) in TENTHS.items() if d == day
+    ]
     return (
         f"SELECT c.grid_id, c.kind, {day} AS day, {', '.join(sums)}\n"
         f"FROM {source} c WHERE {day} IS NOT NULL GROUP BY ALL"
     )
 
 
-def case_days_sql(source: str = "cases", dispute_days: int = 30, sign: int = 1) -> str:
-    """The ``case_days`` rows of the cases of ``source`` (a table or parenthesized query), each count times
-    ``sign`` (``-1``: the rows to subtract, :mod:`analytics.casedays.live`)."""
-    if sign not in (1, -1):
-        raise ValueError(f"sign must be 1 or -1, got {sign!r}")
-    parts = "\nUNION ALL BY NAME\n".join(_event_sql(day, source, dispute_days) for day in EVENTS)
+def case_days_sql(source: str = "cases", dispute_days: int = 30, weight: str | None = None) -> str:
+    """The ``case_days`` rows of the cases of ``source`` (a table or parenthesized query).
+
+    With ``weight`` (a column of ``source``, our own name) each case counts as that number instead of one:
+    ``+1`` and ``-1`` give the change from the rows of the ``-1`` cases to those of the ``+1`` ones in one pass
+    (:mod:`analytics.casedays.live`)."""
+    parts = "\nUNION ALL BY NAME\n".join(_event_sql(day, source, dispute_days, weight) for day in EVENTS)
     # each column comes from one event, whose rows are grouped by the same key: a key has at most one value
     # of it, so max() is that value (the sum, in less memory and time than a HUGEINT sum state)
-    totals = [f"({sign} * coalesce(max({name}), 0))::BIGINT AS {name}" for name in (*COUNTS, *TENTHS)]
+    totals = [f"coalesce(max({name}), 0)::BIGINT AS {name}" for name in (*COUNTS, *TENTHS)]
     totals += [
-        f"({sign} * (coalesce(max({start}), 0) - coalesce(max({end}), 0)))::BIGINT AS {name}"
+        f"(coalesce(max({start}), 0) - coalesce(max({end}), 0))::BIGINT AS {name}"
         for name, (start, end) in NETS.items()
     ]
     totals = ", ".join(totals)

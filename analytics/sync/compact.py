@@ -1,8 +1,9 @@
 """Compaction: the layers of a delta merged into one, published as a new generation like a sync.
 
 A sync adds a small layer (:mod:`analytics.sync.layers`); once a generation has more than ``[sync]
-max_layers`` of them, the sync that made it merges them right after publishing (its own data already
-serves; the next run waits for it). The merged layer is written under
+max_layers`` of them, or when its newest layer is a bulk change published without its case-day correction
+(:mod:`analytics.casedays.live`), the sync that made it merges them right after publishing (its own data
+already serves; the next run waits for it). The merged layer is written under
 a temporary name and published through the ``CURRENT`` pointer exactly as a sync run is, so readers
 keep reading the previous generation until the switch and a process killed meanwhile leaves it current.
 The log (``sync_log``) and the watermark are carried over unchanged; no run is added.
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from analytics.casedays.live import BASIS, CORRECTION, merged_correction_sql
 from analytics.layout import ORDER_BY_SQL
 from analytics.sync import generations
 from analytics.sync.delta import STATUS_SQL, base_identity, create_tables
@@ -31,13 +33,21 @@ def _merge(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchone()[0]
     if has_terms:
         con.execute("INSERT INTO nextdata.case_terms SELECT * FROM delta.case_terms ORDER BY reported_at, case_id")
+    correction = merged_correction_sql(con)
+    if correction is not None:
+        sql, days = correction
+        con.execute(f"CREATE TABLE nextdata.{CORRECTION} AS {sql}")
+        con.execute(f"CREATE TABLE nextdata.{BASIS} AS SELECT {int(days)}::INTEGER AS dispute_days")
 
 
-def compact_locked(db: str | os.PathLike, options, log: Callable[[str], None] | None = None) -> int:
+def compact_locked(
+    db: str | os.PathLike, options, log: Callable[[str], None] | None = None, force: bool = False
+) -> int:
     """Merge the current generation's layers into one and publish it (the caller holds the writer lock).
 
     ``options`` is a :class:`analytics.sync.run.SyncOptions` (``keep_generations``, ``memory_limit``).
-    Returns the number of layers merged (0: nothing to do, one layer or none).
+    Returns the number of layers merged (0: nothing to do, one layer or none). ``force`` rewrites even one
+    layer: a bulk change published without its case-day correction gets it stored.
     """
     db = Path(db)
     current = generations.current(db)
@@ -50,7 +60,7 @@ def compact_locked(db: str | os.PathLike, options, log: Callable[[str], None] | 
         base_id = base_identity(dict(con.execute("SELECT key, value FROM base.main.meta").fetchall()))
         state = attach_generation(con, current, base_id) or {}
         merged = len(layer_files(state))
-        if merged < 2:
+        if merged < (1 if force else 2):
             return 0
         layer = write_data(con, db, number, _merge)
         new_state = {**state, "data_files": layer, "generation": str(number)}

@@ -13,6 +13,7 @@ import datetime as dt
 
 import duckdb
 
+from analytics.casedays.live import write_layer_correction
 from analytics.sync.live import cases_view_sql
 
 # Columns not compared to decide whether an incoming row changes the case (updated_at alone does not).
@@ -91,12 +92,16 @@ def new_rejects_count(con: duckdb.DuckDBPyConnection, has_previous: bool) -> int
     return con.execute(f"SELECT count(DISTINCT (n.source, n.raw)) FROM new_rejects n{known}").fetchone()[0]
 
 
-def compose_layer(con: duckdb.DuckDBPyConnection, has_previous: bool) -> None:
+def compose_layer(con: duckdb.DuckDBPyConnection, has_previous: bool, correction_rows: int = 100_000) -> bool:
     """Fill the attached new layer ``nextdata`` with this run's changes only (:mod:`analytics.sync.layers`):
-    the earlier layers stay as they are, so a run's cost follows what it changed, not the delta's size."""
+    the earlier layers stay as they are, so a run's cost follows what it changed, not the delta's size.
+
+    A layer of at most ``correction_rows`` cases also stores its ``case_days`` correction
+    (:mod:`analytics.casedays.live`); for a larger one (a backfill) returns True: compact it once published."""
     con.execute("INSERT INTO nextdata.cases BY NAME SELECT * EXCLUDE (_same_text) FROM changed")
     con.execute("INSERT INTO nextdata.removed SELECT case_id FROM new_removed")
     con.execute("INSERT INTO nextdata.touched SELECT case_id FROM changed UNION ALL SELECT case_id FROM new_removed")
+    uncounted = write_layer_correction(con, "nextdata", "live_cases", correction_rows)
     if has_previous:
         con.execute("INSERT INTO nextdata.meta SELECT key, value FROM delta.meta")
     _terms(con, has_previous)
@@ -107,6 +112,7 @@ def compose_layer(con: duckdb.DuckDBPyConnection, has_previous: bool) -> None:
     )
     con.execute(f"INSERT INTO nextdata.rejects SELECT DISTINCT ON (source, raw) * FROM new_rejects n WHERE true{known}")
     _meta(con)
+    return uncounted
 
 
 def _has_terms(con: duckdb.DuckDBPyConnection, catalog: str) -> bool:

@@ -110,7 +110,7 @@ def prune(folder: Path, newest: int, keep: int) -> None:
             path.unlink(missing_ok=True)
     for path in folder.iterdir():
         if TEMP_MARK in path.name:
-            pid = path.name.rsplit(TEMP_MARK, 1)[1].removesuffix(".wal").removesuffix(".csv")
+            pid = path.name.rsplit(TEMP_MARK, 1)[1].split(".", 1)[0]  # 123.wal, 123.csv, 123.csv.0 (a copy part)
             if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
                 path.unlink(missing_ok=True)
 

@@ -69,6 +69,7 @@ class SyncOptions:
     max_layers: int = 8
     copy_streams: int = 2
     split_rows: int = 100_000
+    correction_rows: int = 100_000
 
     @classmethod
     def from_config(cls, cfg: dict, **overrides) -> SyncOptions:
@@ -239,10 +240,13 @@ def write_generation(
                 con.execute(statement)
             due = _reconcile_due(state, options, started) if reconcile is None else reconcile
             pulled = _run(con, fill, state, due, has_previous, result)
+            uncounted: list[bool] = []  # whether the new layer left its case-day correction to compaction
             new_state = {**state, "base_id": base_id, "source": label, "generation": str(number)}
             fresh = new_rejects_count(con, has_previous) if not result.error else 0
             if result.rows_changed or result.rows_deleted or fresh or not has_previous:
-                layer = write_data(con, db, number, lambda c: compose_layer(c, has_previous))
+                layer = write_data(
+                    con, db, number, lambda c: uncounted.append(compose_layer(c, has_previous, options.correction_rows))
+                )
                 new_state["data_files"] = " ".join([*layer_files(state), layer])
                 new_state.pop("data_file", None)
                 new_state["data_version"] = str(int(state.get("data_version", "0")) + 1)
@@ -259,8 +263,9 @@ def write_generation(
             con.close()
         version = f"{base_id}:{new_state['data_version']}"
         generations.publish(db, temporary, final, options.keep_generations, version)
-        if len(layer_files(new_state)) > options.max_layers:  # after publishing: the new data serves already
-            compact_locked(db, options, log)
+        # after publishing: the new data serves already
+        if len(layer_files(new_state)) > options.max_layers or any(uncounted):
+            compact_locked(db, options, log, force=any(uncounted))
     log(
         f"sync: generation {number}: read {result.rows_read:,}, changed {result.rows_changed:,}, "
         f"rejected {result.rows_rejected:,}, deleted {result.rows_deleted:,} in {result.seconds} s"

@@ -244,6 +244,41 @@ def test_the_file_uploader_speaks_the_page_language(visit, base_url, lang):
     assert {replaced.strip('"') for _, _, replaced in shown} == set(want)
 
 
+REFUSED_TEXTS = """() => [...document.querySelectorAll(
+    '[data-testid="stFileChip"] [role="alert"], [data-testid="stTooltipErrorContent"]')]
+    .map(e => [e.textContent, getComputedStyle(e).fontSize, getComputedStyle(e, '::after').content])"""
+
+
+def test_a_refused_file_is_explained_in_the_page_language(browser, e2e_db, tmp_path):
+    """A file over ``server.maxUploadSize`` is refused in the browser: Streamlit's English reason ("File must be
+    1.0MB or smaller.", under the file and in the tooltip on it) is replaced by the catalog's sentence."""
+    from scripts.browser import start_app, stop_app
+
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"case_id,description\n" + b"A-1,text\n" * 200_000)  # 1.8 MB, over the 1 MB limit below
+    process, url = start_app(e2e_db, env={"STREAMLIT_SERVER_MAX_UPLOAD_SIZE": "1"})
+    page = None
+    try:
+        page = open_page(browser, page_url(url, "data", "zh"), timeout=120_000)
+        page.get_by_role("tab", name=catalog("zh")["data.tab_import"]).click()
+        upload = page.locator('[data-testid="stFileUploaderDropzoneInput"]').first
+        upload.wait_for(state="attached", timeout=30_000)
+        upload.set_input_files(str(big))
+        page.locator('[data-testid="stFileChip"] [role="alert"]').first.wait_for(state="attached", timeout=30_000)
+        page.locator('[data-testid="stFileChip"]').first.hover()
+        page.locator('[data-testid="stTooltipErrorContent"]').first.wait_for(timeout=30_000)
+        shown = page.evaluate(REFUSED_TEXTS)
+        assert len(shown) == 2, shown  # the reason under the chip and in its tooltip
+        for own_text, size, replaced in shown:
+            assert "smaller" in own_text, own_text  # Streamlit's own reason, hidden
+            assert size == "0px", f"Streamlit's own text {own_text!r} is still shown"
+            assert replaced.strip('"') == "未能上传：文件超过 1 MB、类型不符或连接中断", replaced
+    finally:
+        if page is not None:
+            page.close()
+        stop_app(process)
+
+
 @pytest.mark.parametrize("spec_key", ["data", "insight"])
 def test_every_lazily_drawn_tab_renders_when_clicked(visit, base_url, spec_key):
     """The data and insight pages draw a tab when it is clicked (issue 16): each tab, clicked in turn, shows its
