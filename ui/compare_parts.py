@@ -18,6 +18,7 @@ from analytics.filters import LEVELS, Filters
 from analytics.scoring import STATUS_COLORS
 from ui import data, names, present
 from ui.charts import LAYOUT
+from ui.deck_chart import deck_chart
 from ui.filters import labels
 from ui.i18n import fmt_date, fmt_metric, t
 from ui.map_parts import legend_html, value_texts
@@ -264,8 +265,8 @@ def maps_panel(key, s: Sides, height: int = 420) -> None:
     ):
         with col:
             st.markdown(f"**{label}** · {html.escape(name)}")
-            st.pydeck_chart(
-                _side_map(key, side, s.map_level, metric, breaks, scored, height), height=height, key=f"cmp_map_{label}"
+            deck_chart(
+                _side_map(key, side, s.map_level, metric, breaks, scored, height), height, key=f"cmp_map_{label}"
             )
 
 

@@ -14,6 +14,7 @@ from analytics.filters import LEVELS, Filters
 from analytics.text.search import SearchError
 from ui import data, heavy
 from ui import insight_data as load
+from ui.deck_chart import deck_chart
 from ui.filters import labels
 from ui.i18n import fmt_int, fmt_metric, fmt_pct, fmt_ranges, t, t_or
 from ui.maps import CompactDeck, polygon_rows, view_for, with_base
@@ -69,7 +70,7 @@ def area_map(key, f: Filters, values: pd.DataFrame, column: str, label: str, lev
         for c, text in zip(palette(SHARE, len(breaks) - 1), fmt_ranges(column, breaks))
     )
     st.markdown(f"<div style='font-size:13px'><b>{html.escape(label)}</b><br/>{chips}</div>", unsafe_allow_html=True)
-    st.pydeck_chart(deck, height=MAP_HEIGHT)
+    deck_chart(deck, MAP_HEIGHT)
 
 
 def top_terms_panel(key, f: Filters) -> pd.DataFrame:
