@@ -39,3 +39,20 @@ def test_the_repeat_tab_draws_when_opened_and_keeps_its_metric(demo_env):
     assert "insight_repeat_metric" not in [w.key for w in at.segmented_control]
     at = open_tab(at, "insight_tab", "Repeats and rebounds")
     assert at.segmented_control(key="insight_repeat_metric").value == "rebound_rate"
+
+
+def test_the_suspended_list_is_drawn_when_its_expander_opens(demo_env):
+    at = run_page("pages/closed_loop.py", "en")
+    assert not at.exception and not at.error
+    count = next(m for m in at.metric if m.label == "Suspended overdue")
+    suspended = int(str(count.value).replace(",", ""))
+    assert suspended > 0, "the demo city has suspended overdue cases"
+    assert [e.label for e in at.expander] == ["List of suspended overdue cases"]
+    closed = len(at.dataframe)  # departments, open overdue and workers: the suspended list is not sent
+    at.session_state["suspended_list"] = True  # the expander opened
+    at.run()
+    assert not at.exception and not at.error
+    assert len(at.dataframe) == closed + 1
+    listed = at.expander[0].dataframe[0].value
+    assert len(listed) == min(suspended, 500)  # every suspended case, up to [closed_loop] overdue_rows_shown
+    assert "Days overdue" in listed.columns and "Department" not in listed.columns

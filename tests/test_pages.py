@@ -57,7 +57,7 @@ def test_page_runs(demo_env, page, lang):
         assert not at.exception, [e.value for e in at.exception]
         assert not at.error, [e.value for e in at.error]
         assert at.title and at.title[0].value
-        texts = " ".join(str(m.value) for m in at.markdown) + " ".join(m.label for m in at.metric)
+        texts = " ".join(str(m.value) for m in [*at.markdown, *at.html]) + " ".join(m.label for m in at.metric)
         assert "⟦" not in texts, "a string is missing from the i18n catalog"
 
 
@@ -210,7 +210,7 @@ def test_no_personal_data_on_any_page(demo_env, page):
     shown = []
     for view in every_tab(at, page.key):  # every tab of a page whose tabs are drawn only when open
         shown += [df.value.to_csv() for df in view.dataframe]
-        shown += [str(m.value) for m in view.markdown] + [str(c.value) for c in view.caption]
+        shown += [str(m.value) for m in [*view.markdown, *view.html]] + [str(c.value) for c in view.caption]
     text = "\n".join(shown)
     assert not [v for v in planted if v in text]
     if page.key in ("closed_loop", "profile"):

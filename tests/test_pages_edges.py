@@ -46,7 +46,7 @@ def short_export(tmp_path, monkeypatch):
 
 
 def texts(at) -> str:
-    parts = [str(m.value) for m in at.markdown] + [str(c.value) for c in at.caption]
+    parts = [str(m.value) for m in [*at.markdown, *at.html]] + [str(c.value) for c in at.caption]
     parts += [str(i.value) for i in at.info] + [str(w.value) for w in at.warning]
     return " ".join(parts)
 

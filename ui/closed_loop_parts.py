@@ -154,7 +154,10 @@ def suspended_panel(key, f: Filters) -> None:
     cols[1].metric(t("edges.suspended_median_days"), f"{age['median_days_overdue']:.1f}", border=True)
     cols[2].metric(t("edges.suspended_max_days"), f"{age['max_days_overdue']:.1f}", border=True)
     st.caption(t("edges.suspended_note"))
-    with st.expander(t("edges.suspended_list")):
+    expander = st.expander(t("edges.suspended_list"), key="suspended_list", on_change="rerun")
+    if not expander.open:  # the list is drawn when opened: a closed 500-row grid costs a new session as an open one
+        return
+    with expander:
         _listed_note(len(frame), age["count"])
         show_table(
             masked(frame.assign(category_label=names.category_labels(frame["category_code"], frame["category_name"]))),
@@ -189,7 +192,8 @@ def _overdue_table(frame: pd.DataFrame) -> None:
         frame = frame[frame["department_label"].isin(depts)]
     if grids:
         frame = frame[frame["grid_name"].isin(grids)]
-    frame = frame.assign(status_label=[t_or(f"case_status.{v}", str(v)) for v in frame["status"]])
+    labels = {v: t_or(f"case_status.{v}", str(v)) for v in frame["status"].unique()}  # once a status, not a row
+    frame = frame.assign(status_label=[labels[v] for v in frame["status"]])
     show_table(
         masked(frame),
         [

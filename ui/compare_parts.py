@@ -18,10 +18,12 @@ from analytics.filters import LEVELS, Filters
 from analytics.scoring import STATUS_COLORS
 from ui import data, names, present
 from ui.charts import LAYOUT
+from ui.deck_chart import deck_chart
 from ui.filters import labels
 from ui.i18n import fmt_date, fmt_metric, t
 from ui.map_parts import legend_html, value_texts
 from ui.maps import area_map
+from ui.style import html_block
 from ui.tiles import Tile, tile_delta
 
 RATE_TILES = {name for name in compare.COMPARE_METRICS if name.endswith("_rate")}
@@ -254,9 +256,7 @@ def maps_panel(key, s: Sides, height: int = 420) -> None:
         if m.kind == "status"
         else compare.shared_breaks(scored_a[m.column], scored_b[m.column], metric, data.config()["score"]["grades"])
     )
-    st.markdown(
-        legend_html(metric, breaks, t("compare.maps_legend", metric=t(f"map_metric.{metric}"))), unsafe_allow_html=True
-    )
+    html_block(legend_html(metric, breaks, t("compare.maps_legend", metric=t(f"map_metric.{metric}"))))
     left, right = st.columns(2, gap="medium")
     for col, side, scored, label, name in (
         (left, s.a, scored_a, "A", s.label_a),
@@ -264,8 +264,8 @@ def maps_panel(key, s: Sides, height: int = 420) -> None:
     ):
         with col:
             st.markdown(f"**{label}** · {html.escape(name)}")
-            st.pydeck_chart(
-                _side_map(key, side, s.map_level, metric, breaks, scored, height), height=height, key=f"cmp_map_{label}"
+            deck_chart(
+                _side_map(key, side, s.map_level, metric, breaks, scored, height), height, key=f"cmp_map_{label}"
             )
 
 

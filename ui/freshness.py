@@ -17,6 +17,7 @@ from analytics.sync.freshness import Freshness, classify, sync_status
 from analytics.sync.live import NO_GENERATION, open_status, status_token
 from ui import data
 from ui.i18n import t
+from ui.style import html_block
 
 COLOURS = {"green": "#15803d", "amber": "#b45309", "red": "#b91c1c", "static": "#475569"}
 SHOWN_KEY = "freshness_shown_key"
@@ -75,7 +76,7 @@ def _draw() -> None:
     st.session_state[SHOWN_KEY] = key
     cfg = data.config()["freshness"]
     state = classify(sync_status_of(status_token(store.db_path())), float(cfg["amber_minutes"]))
-    st.markdown(badge_html(state), unsafe_allow_html=True)
+    html_block(badge_html(state))
 
 
 def badge() -> None:

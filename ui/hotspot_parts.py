@@ -18,6 +18,7 @@ from ui.deck_chart import deck_chart
 from ui.filters import labels
 from ui.i18n import current_language, fmt_date, fmt_int, t
 from ui.maps import SerializedDeck, area_map
+from ui.style import html_block
 from ui.tables import show_table
 
 LEVELS = ("grid", "community", "street")
@@ -186,9 +187,8 @@ def gi_map(key, result: HotspotResult, choice: Choice) -> None:
     st.subheader(t("hot.gi_title"))
     deck_chart(_gi_deck(key, choice, current_language()), 460, key="hot_gi_map")
     counts = result.table["band"].value_counts()
-    st.markdown(
-        _chips([(BAND_COLOURS[b], f"{_band_label(b)} ({int(counts.get(b, 0))})") for b in (99, 95, 90, -90, -95, -99)]),
-        unsafe_allow_html=True,
+    html_block(
+        _chips([(BAND_COLOURS[b], f"{_band_label(b)} ({int(counts.get(b, 0))})") for b in (99, 95, 90, -90, -95, -99)])
     )
     if not (result.table["band"] != 0).any():
         st.caption(t("hot.none_significant"))
@@ -232,17 +232,16 @@ def emerging_map(key, result: HotspotResult, choice: Choice) -> None:
     legend = [
         (EMERGING_COLOURS[c], f"{t('emerging.' + c)} ({int(counts[c])}) — {t('emerging_help.' + c)}") for c in present
     ] or [(EMERGING_COLOURS["none"], t("hot.no_emerging"))]
-    st.markdown(_chips(legend), unsafe_allow_html=True)
+    html_block(_chips(legend))
     with st.expander(t("hot.legend_all")):
-        st.markdown(
+        html_block(
             _chips(
                 [
                     (EMERGING_COLOURS[c], f"{t('emerging.' + c)} — {t('emerging_help.' + c)}")
                     for c in EMERGING_CLASSES
                     if c != "none"
                 ]
-            ),
-            unsafe_allow_html=True,
+            )
         )
 
 

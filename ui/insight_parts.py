@@ -14,9 +14,11 @@ from analytics.filters import LEVELS, Filters
 from analytics.text.search import SearchError
 from ui import data, heavy
 from ui import insight_data as load
+from ui.deck_chart import deck_chart
 from ui.filters import labels
 from ui.i18n import fmt_int, fmt_metric, fmt_pct, fmt_ranges, t, t_or
 from ui.maps import CompactDeck, polygon_rows, view_for, with_base
+from ui.style import html_block
 from ui.tables import masked, show_table
 
 SHARE = MapMetric("share", "share", False, "quantile")
@@ -68,8 +70,8 @@ def area_map(key, f: Filters, values: pd.DataFrame, column: str, label: str, lev
         f"{html.escape(text)}</span>"
         for c, text in zip(palette(SHARE, len(breaks) - 1), fmt_ranges(column, breaks))
     )
-    st.markdown(f"<div style='font-size:13px'><b>{html.escape(label)}</b><br/>{chips}</div>", unsafe_allow_html=True)
-    st.pydeck_chart(deck, height=MAP_HEIGHT)
+    html_block(f"<div style='font-size:13px'><b>{html.escape(label)}</b><br/>{chips}</div>")
+    deck_chart(deck, MAP_HEIGHT)
 
 
 def top_terms_panel(key, f: Filters) -> pd.DataFrame:

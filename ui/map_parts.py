@@ -20,6 +20,7 @@ from ui.i18n import fmt_hours, fmt_int, fmt_metric, fmt_pct, fmt_ranges, t
 from ui.maps import CompactDeck, polygon_rows, view_for, with_base
 from ui.safe import md
 from ui.search_parts import place_search
+from ui.style import html_block
 
 LAYER_ID = "choropleth"
 LAYERS = ("labels", "points", "hexagons", "heat")
@@ -321,7 +322,7 @@ def map_section(key, f: Filters) -> None:
     breaks = class_breaks(scored[m.column], m, data.config()["score"]["grades"]) if m.kind != "status" else []
     map_col, side_col = st.columns([3, 1], gap="medium")
     with map_col:
-        st.markdown(_legend(metric, breaks, f), unsafe_allow_html=True)
+        html_block(_legend(metric, breaks, f))
         _legend_notes(metric, scored)
         event = deck_chart(
             _deck(key, scoped, level, metric, layers, scored, breaks),

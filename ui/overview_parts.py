@@ -19,6 +19,7 @@ from ui.deck_chart import deck_chart
 from ui.i18n import current_language, date_tickformat, t
 from ui.maps import status_map
 from ui.safe import md
+from ui.style import html_block
 from ui.tables import download
 
 STATUS_ORDER = ("red", "amber", "green", "grey")
@@ -43,7 +44,7 @@ def status_map_panel(key, f: Filters, height: int = 470) -> None:
     geoms = data.geometries(key, level)
     geoms = geoms[geoms["area_id"].isin(scored["area_id"])]
     st.subheader(t("overview.map_title"))
-    st.markdown(_status_legend(scored), unsafe_allow_html=True)
+    html_block(_status_legend(scored))
     if "deadlines_known" in scored and not scored["deadlines_known"].any():
         st.info(t("edges.no_deadlines_map"))
     if geoms.empty:
@@ -77,13 +78,12 @@ def alert_panel(key, f: Filters, height: int = 400) -> None:
         for row in alerts.itertuples():
             subject = names.subject_name(row.subject_type, row.subject_id, row.subject_name)
             colour = "#d63031" if row.alert in ("overdue_grid", "on_time_drop", "spike") else "#e67e22"
-            st.markdown(
+            html_block(
                 f"<div class='gs-alert' style='padding:2px 0 6px 0;border-bottom:1px solid #e5e7eb;"
                 f"font-size:15px'>"
                 f"<span style='color:{colour};font-weight:600'>● {html.escape(t(f'alert.{row.alert}'))}"
                 f"</span> · <b>{md(subject)}</b><br/><span style='color:#4b5563'>"
-                f"{md(_alert_text(row))}</span></div>",
-                unsafe_allow_html=True,
+                f"{md(_alert_text(row))}</span></div>"
             )
 
 

@@ -299,3 +299,21 @@ def test_every_lazily_drawn_tab_renders_when_clicked(visit, base_url, spec_key):
         assert_clean(page, requests)
         if spec_key == "insight":  # the data page names tables, columns, SQL and the dataset as they are
             assert not untranslated_words(page), (label, untranslated_words(page))
+
+
+def test_the_suspended_list_renders_when_its_expander_opens(visit, base_url):
+    """The closed loop's suspended overdue list is drawn when its expander is opened (issue 16): no table is sent
+    while closed, and opening it reruns the page and shows the table without an error box."""
+    spec = next(p for p in PAGES if p.key == "closed_loop")
+    page, requests = visit(page_url(base_url, spec.url_path, "zh"))
+    expander = page.locator('[data-testid="stExpander"]').filter(has_text=catalog("zh")["edges.suspended_list"])
+    assert expander.count() == 1
+    assert expander.locator('[data-testid="stDataFrame"]').count() == 0  # closed: not drawn
+    expander.locator("summary").click()
+    expander.locator('[data-testid="stDataFrame"] canvas').first.wait_for(timeout=60_000)
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"stApp\"]').getAttribute('data-test-script-state')"
+        " === 'notRunning'",
+        timeout=60_000,
+    )
+    assert_clean(page, requests)
