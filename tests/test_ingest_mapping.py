@@ -319,3 +319,30 @@ def test_the_trim_shortcut_equals_trim_for_every_code_point_at_either_end():
     # and the values that do change: a space or an ideographic space (U+3000) at either end, an empty text
     rows = con.execute(f"SELECT {trimmed_sql('s')} FROM (VALUES (' a '), ('\u3000b'), ('c\u00a0'), (''), ('d')) v(s)")
     assert [r[0] for r in rows.fetchall()] == ["a", "b", "c", None, "d"]
+
+
+def test_iso_offset_check_before_the_regular_expression_changes_no_value():
+    """The cheap test before ``OFFSET_PATTERN`` (a Z or a sign 5-6 code points from the end) only skips
+    texts the pattern cannot match: every combination reads as with the pattern alone."""
+    from analytics.ingest.times import OFFSET_PATTERN, format_sql
+
+    heads = ["2024-03-05T15:00:00", "2024-03-05 15:00:00", "2024-03-05 15:00:00.250", "2024-03-05", "15:00", ""]
+    tails = ["", "Z", "z", "+08:00", "+0800", "-05:30", "-0530", "-05", "+8:00", " UTC", "Z ", "+08:00x"]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT h || s AS x FROM unnest($h) a(h), unnest($s) b(s)", {"h": heads, "s": tails})
+    zone = "'Asia/Shanghai'"
+    alone = (
+        f"CASE WHEN regexp_matches(x, '{OFFSET_PATTERN}') THEN timezone({zone}, TRY_CAST(x AS TIMESTAMPTZ)) "
+        "ELSE TRY_CAST(x AS TIMESTAMP) END"
+    )
+    total, different = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE ({format_sql('x', 'iso', 'Asia/Shanghai')}) IS DISTINCT FROM ({alone})) "
+        "FROM t"
+    ).fetchone()
+    assert total == len(heads) * len(tails) and different == 0
+    # worked by hand: Shanghai is UTC+8 (no summer time)
+    got = dict(con.execute(f"SELECT x, strftime({format_sql('x', 'iso', 'Asia/Shanghai')}, '%H:%M') FROM t").fetchall())
+    assert got["2024-03-05T15:00:00Z"] == "23:00"
+    assert got["2024-03-05 15:00:00+0800"] == got["2024-03-05 15:00:00+08:00"] == "15:00"
+    assert got["2024-03-05 15:00:00-05:30"] == "04:30"
+    assert got["2024-03-05 15:00:00"] == "15:00"

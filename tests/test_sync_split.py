@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import shutil
 
 import duckdb
@@ -187,3 +188,26 @@ def test_fewer_rows_than_split_rows_copy_in_one_stream(upstream, tmp_path):
     finally:
         first.close()
     assert (parts, got, count, opened) == (1, total, total, [])
+
+
+def test_a_dead_writers_part_fifos_are_pruned(tmp_path):
+    """A sync killed during a split copy leaves ``changes.tmp-PID.csv.N`` FIFOs: the next run's prune removes
+    them (the pid is read after the mark whatever follows it); a live writer's and a folder are kept."""
+    import subprocess
+    import sys
+
+    from analytics.sync import generations
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    names = [f"changes{generations.TEMP_MARK}{dead.pid}.csv.{k}" for k in range(2)]
+    for name in names:
+        os.mkfifo(tmp_path / name)
+    (tmp_path / f"gen-000000003.duckdb{generations.TEMP_MARK}{dead.pid}.wal").write_text("x")
+    live = tmp_path / f"changes{generations.TEMP_MARK}{os.getppid()}.csv.0"
+    os.mkfifo(live)
+    (tmp_path / f"spill{generations.TEMP_MARK}{dead.pid}.tmp").mkdir()
+    generations.prune(tmp_path, newest=1, keep=3)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [live.name, f"spill{generations.TEMP_MARK}{dead.pid}.tmp"]
+    )

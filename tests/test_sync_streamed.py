@@ -3,6 +3,7 @@ they come, the rejects with their record numbers and raw rows exactly as the sta
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import duckdb
@@ -90,7 +91,7 @@ def test_changed_rows_found_by_hash():
         "CREATE TABLE live_cases (case_id TEXT, status TEXT, rework_count INTEGER, lon DOUBLE, "
         "reported_at TIMESTAMP, description TEXT)"
     )
-    con.execute("CREATE TABLE latest AS SELECT * FROM live_cases WHERE false")
+    con.execute("CREATE TABLE latest AS SELECT *, 0::BIGINT AS _seq FROM live_cases WHERE false")
     same = ("2026-11-01 08:00:00", "路灯不亮")
     con.executemany(
         "INSERT INTO live_cases VALUES (?, ?, ?, ?, ?, ?)",
@@ -102,16 +103,22 @@ def test_changed_rows_found_by_hash():
         ],
     )
     con.executemany(
-        "INSERT INTO latest VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO latest VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
-            ("A", "closed", 0, 120.1, *same),  # equal: not changed
-            ("B", "filed", 0, 120.2, *same),  # a NULL became a value
-            ("C", "filed", 0, 120.1, *same),  # new case
-            ("D", "filed", 0, 120.1, same[0], "路灯又坏了"),  # the text changed
-            ("E", "closed", 1, 120.1, *same),  # the status changed, the text did not
+            ("A", "closed", 0, 120.1, *same, 10),  # equal: not changed
+            ("B", "filed", 0, 120.2, *same, 11),  # a NULL became a value
+            ("C", "filed", 0, 120.1, *same, 12),  # new case
+            ("D", "filed", 0, 120.1, same[0], "路灯又坏了", 13),  # the text changed
+            ("E", "closed", 1, 120.1, *same, 14),  # the status changed, the text did not
         ],
     )
     values = ["status", "rework_count", "lon", "reported_at", "description"]
-    con.execute(changed_sql(values))
+    for statement in changed_sql(values):
+        con.execute(statement)
     rows = con.execute("SELECT case_id, _same_text FROM changed ORDER BY case_id").fetchall()
     assert rows == [("B", True), ("C", False), ("D", False), ("E", True)]
+    # the view gives the changed rows whole (without the row number), as the layer stores them
+    assert con.execute("SELECT * FROM changed WHERE case_id = 'D'").fetchall() == [
+        ("D", "filed", 0, 120.1, dt.datetime(2026, 11, 1, 8), "路灯又坏了", False)
+    ]
+    assert [r[0] for r in con.execute("DESCRIBE changed").fetchall()][-2:] == ["description", "_same_text"]

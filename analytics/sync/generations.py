@@ -109,9 +109,10 @@ def prune(folder: Path, newest: int, keep: int) -> None:
         if DATA.match(path.name) and path.name not in kept_data:
             path.unlink(missing_ok=True)
     for path in folder.iterdir():
-        if TEMP_MARK in path.name:
-            pid = path.name.rsplit(TEMP_MARK, 1)[1].split(".", 1)[0]  # 123.wal, 123.csv, 123.csv.0 (a copy part)
-            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if TEMP_MARK in path.name and not path.is_dir():
+            # the writer's pid follows the mark: ``gen-….duckdb.tmp-PID[.wal]``, a FIFO ``changes.tmp-PID.csv.N``
+            pid = re.match(r"\d*", path.name.rsplit(TEMP_MARK, 1)[1]).group()
+            if pid and int(pid) != os.getpid() and not _alive(int(pid)):
                 path.unlink(missing_ok=True)
 
 
