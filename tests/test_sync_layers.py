@@ -173,27 +173,3 @@ def test_kill_9_during_compaction_keeps_the_previous_data_serving(demo_db, tmp_p
     assert compact(db, NO_AUTO) == 3  # the next compaction succeeds and removes the killed one's files
     assert snapshot(db) == before
     assert not any(generations.TEMP_MARK in p.name for p in folder.iterdir())
-
-
-def test_prune_removes_every_temporary_file_of_a_dead_writer_and_keeps_a_living_ones(tmp_path):
-    """A sync killed during a parallel copy leaves its part files (``changes.tmp-PID.csv.0``); the next run's
-    prune removes them with the writer's other temporary files, and leaves those of a writer still running."""
-    import subprocess
-    import sys
-
-    from analytics.sync import generations
-
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    try:
-        names = [f"changes.tmp-{dead.pid}.csv", f"changes.tmp-{dead.pid}.csv.0", f"changes.tmp-{dead.pid}.csv.1"]
-        names += [f"gen-000000002.duckdb.tmp-{dead.pid}", f"gen-000000002.duckdb.tmp-{dead.pid}.wal"]
-        living = [f"changes.tmp-{alive.pid}.csv.0", f"data-000000003.duckdb.tmp-{alive.pid}"]
-        for name in names + living:
-            (tmp_path / name).write_text("x")
-        generations.prune(tmp_path, newest=1, keep=3)
-        assert sorted(p.name for p in tmp_path.iterdir()) == sorted(living)
-    finally:
-        alive.kill()
-        alive.wait()
