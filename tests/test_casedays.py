@@ -223,18 +223,19 @@ def test_demo_build_writes_case_days(demo_con):
     assert demo_con.execute(f"SELECT sum(reported) FROM {build.TABLE}").fetchone()[0] == cases
 
 
+def dispatched_ids(conn, table: str, count: int) -> list[str]:
+    """The first ``count`` upstream cases (by id) that are dispatched: open, so a status change moves them."""
+    sql = f"""SELECT case_id FROM "{table}" WHERE status = 'dispatched' ORDER BY case_id LIMIT %s"""
+    return [row[0] for row in conn.execute(sql, (count,)).fetchall()]
+
+
 def test_live_case_days_after_a_sync_that_adds_changes_and_deletes(upstream):  # noqa: F811
     db, source, conn = upstream
     mapping = load_mapping("canonical")
     sync_once(db, source, mapping, EXACT)
     feed = Feed(conn, source.table, db, seed=5)
     feed.report(3)
-    ids = [
-        r[0]
-        for r in conn.execute(
-            f"""SELECT case_id FROM "{source.table}" WHERE status = 'dispatched' ORDER BY case_id LIMIT 3"""
-        ).fetchall()
-    ]
+    ids = dispatched_ids(conn, source.table, 3)
     feed.set_status(ids[0], "closed", dt.datetime(2025, 12, 30, 12, 0))
     feed.set_status(ids[1], "cancelled", dt.datetime(2025, 12, 30, 12, 0))
     conn.execute(f'DELETE FROM "{source.table}" WHERE case_id = %s', (ids[2],))
@@ -301,12 +302,7 @@ def test_each_layer_stores_its_correction_and_compaction_sums_them(upstream):  #
     sync_once(db, source, mapping, dataclasses.replace(options, correction_rows=10**9))  # every case rewritten
     feed = Feed(conn, source.table, db, seed=7)
     feed.report(2)
-    ids = [
-        r[0]
-        for r in conn.execute(
-            f"""SELECT case_id FROM "{source.table}" WHERE status = 'dispatched' ORDER BY case_id LIMIT 4"""
-        ).fetchall()
-    ]
+    ids = dispatched_ids(conn, source.table, 4)
     feed.set_status(ids[0], "closed", dt.datetime(2025, 12, 30, 12, 0))
     feed.set_status(ids[1], "suspended", dt.datetime(2025, 12, 30, 12, 0))
     assert sync_once(db, source, mapping, options).rows_changed == 4

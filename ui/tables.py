@@ -6,6 +6,7 @@ download is audited, and CSV cells that a spreadsheet would run as a formula are
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import pandas as pd
@@ -13,6 +14,8 @@ import streamlit as st
 
 from analytics.privacy import PERSONAL_COLUMNS, mask_frame
 from ui.i18n import fmt_int, t
+
+LOG = logging.getLogger(__name__)
 
 RATE_SUFFIX = "_rate"
 
@@ -87,12 +90,30 @@ def download(
     """A download button for roles that may export (nothing for the others); each download is audited.
 
     ``payload`` may be a callable that Streamlit runs only when the button is clicked (off the script thread: it
-    must not read the session); its size is then not in the audit record."""
-    from ui.auth import audit, current
+    must not read the session). Such a download is audited by the callable itself, with the user and address
+    read when the button was drawn, and the click starts no rerun: with a rerun, Streamlit registered the
+    button's callable anew under another id and dropped the clicked one, and a browser whose request came after
+    that (a busy server) got no file at all."""
+    from analytics.access import audit as audit_log
+    from ui import data
+    from ui.auth import audit, client_address, current
 
-    if not current().can_export:
+    who = current()
+    if not who.can_export:
         return
-    size = {} if callable(payload) else {"bytes": len(payload)}
+    if callable(payload):
+        address, path = client_address(), audit_log.audit_path(data.config())
+
+        def audited() -> bytes:
+            body = payload()
+            try:
+                audit_log.record(path, who.name, who.role, action, "", {"file": file_name, "bytes": len(body)}, address)
+            except OSError as exc:
+                LOG.warning("audit record %s of %s not written: %s", action, who.name, exc)
+            return body
+
+        st.download_button(label, audited, file_name=file_name, mime=mime, key=key, icon=icon, on_click="ignore")
+        return
     st.download_button(
         label,
         payload,
@@ -100,7 +121,7 @@ def download(
         mime=mime,
         key=key,
         icon=icon,
-        on_click=lambda: audit(action, file=file_name, **size),
+        on_click=lambda: audit(action, file=file_name, bytes=len(payload)),
     )
 
 
