@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -66,15 +67,24 @@ def scope() -> Scope:
     return current().scope
 
 
+def audit_recorder(action: str, page: str = "", principal: Principal | None = None) -> Callable[..., None]:
+    """A writer of ``action``'s audit record bound now to this session (user, address, log file): callable later,
+    off the script thread too (a download generated on click). A failed write is a log line, never an error."""
+    who = principal or current()
+    path, address = audit_log.audit_path(data.config()), client_address()
+
+    def record(**detail) -> None:
+        try:
+            audit_log.record(path, who.name, who.role, action, page, detail, address)
+        except OSError as exc:
+            LOG.warning("audit record %s of %s not written: %s", action, who.name, exc)
+
+    return record
+
+
 def audit(action: str, page: str = "", principal: Principal | None = None, **detail) -> None:
     """Append an audit record for this session (a log line, never an error on screen, if it fails)."""
-    who = principal or current()
-    try:
-        audit_log.record(
-            audit_log.audit_path(data.config()), who.name, who.role, action, page, detail, client_address()
-        )
-    except OSError as exc:
-        LOG.warning("audit record %s of %s not written: %s", action, who.name, exc)
+    audit_recorder(action, page, principal)(**detail)
 
 
 def _auth_settings() -> dict:

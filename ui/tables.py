@@ -6,7 +6,6 @@ download is audited, and CSV cells that a spreadsheet would run as a formula are
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 import pandas as pd
@@ -14,8 +13,6 @@ import streamlit as st
 
 from analytics.privacy import PERSONAL_COLUMNS, mask_frame
 from ui.i18n import fmt_int, t
-
-LOG = logging.getLogger(__name__)
 
 RATE_SUFFIX = "_rate"
 
@@ -94,22 +91,17 @@ def download(
     read when the button was drawn, and the click starts no rerun: with a rerun, Streamlit registered the
     button's callable anew under another id and dropped the clicked one, and a browser whose request came after
     that (a busy server) got no file at all."""
-    from analytics.access import audit as audit_log
-    from ui import data
-    from ui.auth import audit, client_address, current
+    from ui.auth import audit, audit_recorder, current
 
     who = current()
     if not who.can_export:
         return
     if callable(payload):
-        address, path = client_address(), audit_log.audit_path(data.config())
+        record = audit_recorder(action, principal=who)
 
         def audited() -> bytes:
             body = payload()
-            try:
-                audit_log.record(path, who.name, who.role, action, "", {"file": file_name, "bytes": len(body)}, address)
-            except OSError as exc:
-                LOG.warning("audit record %s of %s not written: %s", action, who.name, exc)
+            record(file=file_name, bytes=len(body))
             return body
 
         st.download_button(label, audited, file_name=file_name, mime=mime, key=key, icon=icon, on_click="ignore")
