@@ -69,6 +69,10 @@ def base_dispute_days(con: duckdb.DuckDBPyConnection, base_meta: dict[str, str])
     return int(base_meta[META_DISPUTE_DAYS])
 
 
+def _base_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(con.execute("SELECT key, value FROM base.main.meta").fetchall())
+
+
 def write_layer_correction(con: duckdb.DuckDBPyConnection, catalog: str, previous: str, most: int) -> bool:
     """Store in the layer being written (attached as ``catalog``, its ``cases`` and ``touched`` filled) its
     correction against ``previous`` (the live cases before it: a view or table of ``con``).
@@ -78,8 +82,7 @@ def write_layer_correction(con: duckdb.DuckDBPyConnection, catalog: str, previou
     and counted right after it (:func:`analytics.sync.compact.compact_locked`; until then readers count it when
     they open). Returns True in that last case: the layer needs its correction counted.
     """
-    base_meta = dict(con.execute("SELECT key, value FROM base.main.meta").fetchall())
-    days = base_dispute_days(con, base_meta)
+    days = base_dispute_days(con, _base_meta(con))
     if days is None:
         return False
     if con.execute(f"SELECT count(*) FROM {catalog}.touched").fetchone()[0] > most:
@@ -122,8 +125,7 @@ def _stored_union(layers: list[str]) -> str:
 def merged_correction_sql(con: duckdb.DuckDBPyConnection) -> tuple[str, int] | None:
     """For compaction: the query of the delta's whole correction (the layers' stored ones summed, or counted
     from the delta when one lacks it) and its dispute window; None when the base has no usable table."""
-    base_meta = dict(con.execute("SELECT key, value FROM base.main.meta").fetchall())
-    days = base_dispute_days(con, base_meta)
+    days = base_dispute_days(con, _base_meta(con))
     if days is None:
         return None
     layers = stored_layers(con, days)
