@@ -109,8 +109,17 @@ def breakdown_chart(card: pd.DataFrame, entity: str, weights: dict[str, float]) 
     )
     components = [c for c in ENTITIES[entity][0] if weights.get(c, 0) > 0]
     labels = {c: t(f"component.{c}") for c in components}
-    present.plot(points_chart(lowest, components, labels, height=460))
+    shown = lowest[["label", *(f"points_{c}" for c in components)]]  # what the chart reads: the cache key
+    present.draw(_breakdown_figure(shown, tuple(labels.items()), present.is_presenting()))
     st.caption(t("assess.breakdown_note"))
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def _breakdown_figure(lowest: pd.DataFrame, labels: tuple, presenting: bool) -> dict:
+    """The lowest scores' components, built once for every session that shows the same rows (keyed by them, the
+    translated component names and the presentation mode; see :func:`ui.present.chart`)."""
+    labels = dict(labels)
+    return present.chart(points_chart(lowest, list(labels), labels, height=460))
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
@@ -128,7 +137,7 @@ def city_index_table(key, f: Filters) -> None:
     st.subheader(t("assess.city_index_title"))
     summary = data.summary(key, f)
     index = data.city_index_of(summary)
-    views = _index_views(key, f).set_index("metric")
+    views = _index_views(key, f).set_index("metric").to_dict("index")  # a dict: .at on Arrow strings is slow
     rows = []
     for metric, target in index["targets"].items():
         rows.append(
@@ -137,7 +146,7 @@ def city_index_table(key, f: Filters) -> None:
                 "actual": fmt_metric(metric, summary.get(metric)),
                 "target": fmt_metric(metric, target),
                 "ratio": _ratio_text(index["ratios"][metric]),
-                **{view: _ratio_text(views.at[metric, view]) for view in cityscore.VIEWS},
+                **{view: _ratio_text(views[metric][view]) for view in cityscore.VIEWS},
             }
         )
     rows.append(
@@ -146,7 +155,7 @@ def city_index_table(key, f: Filters) -> None:
             "actual": "",
             "target": "1.00",
             "ratio": _ratio_text(index["index"]),
-            **{view: _ratio_text(views.at["index", view]) for view in cityscore.VIEWS},
+            **{view: _ratio_text(views["index"][view]) for view in cityscore.VIEWS},
         }
     )
     cols = st.columns([1, 4])

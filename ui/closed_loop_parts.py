@@ -9,7 +9,7 @@ from analytics import closed_loop, departments
 from analytics.filters import Filters
 from ui import data, names, present
 from ui.charts import duration_chart, funnel_chart
-from ui.i18n import fmt_int, fmt_pct, t, t_or
+from ui.i18n import current_language, fmt_int, fmt_pct, t, t_or
 from ui.tables import masked, show_table
 
 
@@ -64,27 +64,48 @@ def _first_dispatch(db_key, f: Filters) -> dict:
     return departments.first_dispatch(data.connection(), f)
 
 
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def _funnel_chart(db_key, f: Filters, lang: str, presenting: bool) -> dict:
+    """The lifecycle funnel, built once for every session (see :func:`ui.present.chart`)."""
+    counts = _funnel(db_key, f)
+    stages = list(closed_loop.STAGES)
+    names = [t("loop.funnel_dispatched") if s == "dispatched" else t(f"stage.{s}") for s in stages]
+    return present.chart(funnel_chart(names, [counts[s] for s in stages]))
+
+
+def _chart_key() -> tuple[str, bool]:
+    """What a chart depends on besides the data: the language and the presentation mode."""
+    return current_language(), present.is_presenting()
+
+
 def funnel_panel(key, f: Filters) -> None:
     st.subheader(t("loop.funnel_title"))
     counts = _funnel(key, f)
-    stages = list(closed_loop.STAGES)
-    names = [t("loop.funnel_dispatched") if s == "dispatched" else t(f"stage.{s}") for s in stages]
-    present.plot(funnel_chart(names, [counts[s] for s in stages]))
+    present.draw(_funnel_chart(key, f, *_chart_key()))
     cols = st.columns(4)
     for col, name in zip(cols, ("cancelled", "suspended", "rework", "self_handled")):
         col.metric(t(f"loop.{name}"), fmt_int(counts[name]), border=True)
 
 
-def stage_panel(key, f: Filters) -> None:
-    st.subheader(t("loop.stage_title"))
-    frame = _stages(key, f).dropna(subset=["median_hours"])
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def _stage_chart(db_key, f: Filters, lang: str, presenting: bool) -> dict | None:
+    """The stage durations (``None`` when no stage has a median), built once for every session."""
+    frame = _stages(db_key, f).dropna(subset=["median_hours"])
     if frame.empty:
-        st.info(t("overview.no_trend"))
-        return
+        return None
     frame = frame.assign(
         label=[f"{t('stage.' + a)} → {t('stage.' + b)}" for a, b in zip(frame["stage_from"], frame["stage_to"])]
     )
-    present.plot(duration_chart(frame, t("loop.median_hours"), t("loop.p90_hours"), height=420))
+    return present.chart(duration_chart(frame, t("loop.median_hours"), t("loop.p90_hours"), height=420))
+
+
+def stage_panel(key, f: Filters) -> None:
+    st.subheader(t("loop.stage_title"))
+    chart = _stage_chart(key, f, *_chart_key())
+    if chart is None:
+        st.info(t("overview.no_trend"))
+        return
+    present.draw(chart)
     negative = int(_stages(key, f)["negative"].sum())
     if negative:
         st.caption(t("edges.negative_stage_times", count=fmt_int(negative)))
@@ -172,7 +193,9 @@ def suspended_panel(key, f: Filters) -> None:
 def _overdue_table(frame: pd.DataFrame) -> None:
     departments = names.department_names(frame["department"])
     frame = frame.assign(
-        department_label=[label if isinstance(d, str) else "—" for d, label in zip(frame["department"], departments)],
+        department_label=[
+            label if isinstance(d, str) else "—" for d, label in zip(frame["department"].tolist(), departments)
+        ],
         category_label=names.category_labels(frame["category_code"], frame["category_name"]),
     )
     left, right = st.columns(2)
@@ -193,7 +216,7 @@ def _overdue_table(frame: pd.DataFrame) -> None:
     if grids:
         frame = frame[frame["grid_name"].isin(grids)]
     labels = {v: t_or(f"case_status.{v}", str(v)) for v in frame["status"].unique()}  # once a status, not a row
-    frame = frame.assign(status_label=[labels[v] for v in frame["status"]])
+    frame = frame.assign(status_label=[labels[v] for v in frame["status"].tolist()])
     show_table(
         masked(frame),
         [
@@ -263,7 +286,13 @@ def dispute_panel(key, f: Filters) -> None:
     if not any(values):
         st.info(t("overview.no_trend"))
         return
-    present.plot(
-        funnel_chart([t(f"level.{lv}") for lv in levels], values, "#8e44ad", height=260, share="percent total")
-    )
+    present.draw(_dispute_chart(levels, tuple(values), *_chart_key()))
     st.caption(t("loop.dispute_note"))
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def _dispute_chart(levels: tuple, values: tuple, lang: str, presenting: bool) -> dict:
+    """Disputes resolved by level, built once for every session."""
+    return present.chart(
+        funnel_chart([t(f"level.{lv}") for lv in levels], list(values), "#8e44ad", height=260, share="percent total")
+    )
