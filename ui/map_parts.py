@@ -10,13 +10,14 @@ import pydeck as pdk
 import streamlit as st
 
 from analytics import mapdata, profile
+from analytics.catalog import fmt_metric as catalog_fmt_metric
 from analytics.choropleth import MAP_METRICS, REPEAT_METRICS, class_breaks, colours_for, map_metric, palette
 from analytics.filters import LEVELS, Filters
 from analytics.scoring import GRADE_ORDER, STATUS_COLORS
 from ui import data
 from ui.deck_chart import deck_chart
 from ui.filters import labels
-from ui.i18n import fmt_hours, fmt_int, fmt_metric, fmt_pct, fmt_ranges, t
+from ui.i18n import current_language, fmt_hours, fmt_int, fmt_pct, fmt_ranges, t
 from ui.maps import CompactDeck, polygon_rows, view_for, with_base
 from ui.safe import md
 from ui.search_parts import place_search
@@ -129,7 +130,8 @@ def _legend(metric: str, breaks: list[float], f: Filters) -> str:
 def value_texts(scored: pd.DataFrame, metric: str) -> list[str]:
     """Tooltip values: the score with its grade letter, the status as its word, other metrics formatted."""
     m = map_metric(metric)
-    texts = [fmt_metric(metric, v) for v in scored[m.column]]
+    lang = current_language()  # once, not a session-state read per area
+    texts = [catalog_fmt_metric(metric, v, lang) for v in scored[m.column].tolist()]
     if m.kind == "score":
         texts = [v if pd.isna(g) else f"{v} ({g})" for v, g in zip(texts, scored["grade"])]
     return texts
