@@ -3,6 +3,8 @@ insight page's repeats tab are not sent to a new session, and appear when opened
 
 from __future__ import annotations
 
+from analytics.config import load_config
+from analytics.scoring import ENTITIES
 from tests.test_pages import open_tab, run_page
 
 
@@ -56,3 +58,37 @@ def test_the_suspended_list_is_drawn_when_its_expander_opens(demo_env):
     listed = at.expander[0].dataframe[0].value
     assert len(listed) == min(suspended, 500)  # every suspended case, up to [closed_loop] overdue_rows_shown
     assert "Days overdue" in listed.columns and "Department" not in listed.columns
+
+
+def test_the_score_weights_are_drawn_when_opened_and_a_trial_holds_when_closed(demo_env):
+    at = run_page("pages/assessment.py", "en")
+    assert not at.exception and not at.error
+    assert len(at.slider) == 0  # the weights' expander is closed: its sliders are not sent
+    first = at.dataframe[0].value
+    at.session_state["assess_weights"] = True  # the expander opened
+    at.run()
+    assert [s.key for s in at.slider] == [f"weight_grid_{c}" for c in ENTITIES["grid"][0]]
+    assert [s.value for s in at.slider] == [int(v) for v in load_config()["score"][ENTITIES["grid"][2]].values()]
+    assert not [i for i in at.info if i.value.startswith("Trial weights")]
+    at.slider[0].set_value(100)  # the first component's weight raised to 100
+    for other in at.slider[1:]:
+        other.set_value(0)  # and every other one zero: the score is that component alone
+    at.run()
+    only = ENTITIES["grid"][0][0]
+    trial = [i.value for i in at.info if i.value.startswith("Trial weights")]
+    assert trial and "100" in trial[0]
+    at.session_state["assess_weights"] = False  # closed again: the sliders go, the trial stays
+    at.run()
+    assert not at.exception and len(at.slider) == 0
+    assert [i.value for i in at.info if i.value.startswith("Trial weights")] == trial
+    tried = at.dataframe[0].value
+    assert not tried.equals(first)
+    assert only == "on_time_closure_rate"
+    graded = tried.dropna(subset=["Score", "On-time closure rate"])
+    assert len(graded) > 0
+    # metrics.md: each rate scores linearly 0-100 and the weights are scaled to 100, so the score is the on-time
+    # closure rate in percent (both shown to one decimal)
+    assert (graded["Score"] - graded["On-time closure rate"]).abs().max() <= 0.11
+    at.session_state["assess_weights"] = True  # opened again: the sliders show the weights tried
+    at.run()
+    assert [s.value for s in at.slider] == [100] + [0] * (len(at.slider) - 1)

@@ -52,20 +52,27 @@ def entity_picker() -> str:
 
 
 def weights_panel(entity: str) -> dict[str, float]:
-    """The configured weights, shown; sliders let an analyst try others for this session only."""
+    """The configured weights, shown; sliders let an analyst try others for this session only.
+
+    The sliders are drawn when their expander is open (``on_change="rerun"``): five hidden sliders cost every new
+    session their mounting in the browser. The weights tried are kept apart from the sliders' own state (which
+    Streamlit drops when a widget is not drawn), so they hold while the expander is closed."""
     components, _, weight_key = ENTITIES[entity]
     configured = {k: float(v) for k, v in data.config()["score"][weight_key].items()}
-    with st.expander(t("assess.weights_title"), expanded=False):
-        st.caption(t("assess.weights_note"))
-        cols = st.columns(len(components))
-        tried = {
-            name: float(
-                col.slider(
-                    t(f"component.{name}"), 0, 100, int(configured.get(name, 0)), 5, key=f"weight_{entity}_{name}"
+    kept = f"weights_tried_{entity}"
+    tried = {name: float(st.session_state.get(kept, {}).get(name, configured.get(name, 0))) for name in components}
+    expander = st.expander(t("assess.weights_title"), expanded=False, key="assess_weights", on_change="rerun")
+    if expander.open:
+        with expander:
+            st.caption(t("assess.weights_note"))
+            cols = st.columns(len(components))
+            tried = {
+                name: float(
+                    col.slider(t(f"component.{name}"), 0, 100, int(tried[name]), 5, key=f"weight_{entity}_{name}")
                 )
-            )
-            for col, name in zip(cols, components)
-        }
+                for col, name in zip(cols, components)
+            }
+        st.session_state[kept] = tried
     if sum(tried.values()) <= 0:
         st.warning(t("assess.weights_zero"))
         return configured
