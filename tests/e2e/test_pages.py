@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from analytics.scoring import ENTITIES
 from scripts.browser import ERROR_BOX, EXCEPTION, error_texts, external_requests, open_page, page_url
 from ui.i18n import catalog
 from ui.navigation import PAGES
@@ -316,4 +317,23 @@ def test_the_suspended_list_renders_when_its_expander_opens(visit, base_url):
         " === 'notRunning'",
         timeout=60_000,
     )
+    assert_clean(page, requests)
+
+
+def test_the_score_weights_render_when_their_expander_opens(visit, base_url):
+    """The assessment's weight sliders are drawn when their expander is opened (issue 16): none is sent while it is
+    closed; opening it reruns the page and shows one slider per grid score component without an error box."""
+    spec = next(p for p in PAGES if p.key == "assessment")
+    page, requests = visit(page_url(base_url, spec.url_path, "zh"))
+    expander = page.locator('[data-testid="stExpander"]').filter(has_text=catalog("zh")["assess.weights_title"])
+    assert expander.count() == 1
+    assert expander.locator('[data-testid="stSlider"]').count() == 0  # closed: not drawn
+    expander.locator("summary").click()
+    expander.locator('[data-testid="stSlider"]').nth(len(ENTITIES["grid"][0]) - 1).wait_for(timeout=60_000)
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"stApp\"]').getAttribute('data-test-script-state')"
+        " === 'notRunning'",
+        timeout=60_000,
+    )
+    assert expander.locator('[data-testid="stSlider"]').count() == len(ENTITIES["grid"][0])
     assert_clean(page, requests)
