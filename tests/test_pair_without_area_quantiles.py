@@ -15,6 +15,7 @@ import pytest
 
 from analytics import metrics, period_pair
 from analytics.casedays import read
+from analytics.cube.build import CUBE_DB
 from analytics.filters import Filters
 from analytics.sync.live import open_live
 from tests.test_casedays import JAN, SUSPENDED_COUNT, counted_city, plain_by_area, plain_summary, six_case_city  # noqa: F401
@@ -88,7 +89,7 @@ def test_the_lean_quantile_query_groups_by_period_only():
 
 
 def test_cube_pair_drops_the_grid_quantiles(duck_cube):
-    with duckdb.connect(str(duck_cube), read_only=True) as con:
+    with duckdb.connect(str(duck_cube / CUBE_DB), read_only=True) as con:
         assert metrics.is_cube(con)
         f = Filters(dt.date(2025, 11, 1), dt.date(2025, 12, 1))
         full = period_pair.summaries_and_grids(con, f)
