@@ -66,7 +66,8 @@ def data_coverage(con: duckdb.DuckDBPyConnection) -> Coverage | None:
     """The coverage of the loaded data, or None when there are no cases.
 
     ``meta.data_start`` / ``meta.data_end`` when recorded, else the first report day and the day after the
-    last report. Looked up once per connection on a cube (read-only), every time on a case database.
+    last report. Looked up once per connection where the data never changes while it is open (a cube, the app's
+    live connection: :func:`analytics.cube.read.remembered`), every time on any other connection.
     """
     from analytics.cube.read import remembered
 

@@ -12,6 +12,7 @@ are those of the plain functions (``tests/test_fastpath.py``).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,16 +66,18 @@ JOIN periods p ON ({relevant}) OR {metrics.OUT_OF_ORDER}
 GROUP BY {group_by}"""
 
 
-def period_pair_sql(where: str, out_of_order_kept: bool = False) -> str:
+def period_pair_sql(where: str, out_of_order_kept: bool = False, area_quantiles: bool = True) -> str:
     """Every aggregate per ``(period, grid_id)`` over the cases of ``where`` (``grid_id`` as the case has it,
-    null or unknown ones included, so that the groups add up to the whole filter).
+    null or unknown ones included, so that the groups add up to the whole filter); without ``area_quantiles``
+    all but the :data:`QUANTILES`.
 
     ``$window_start``/``$window_end`` bound the cases of both periods (the earlier start, the later end);
     each case is joined with the periods it can count in (:data:`analytics.metrics.RELEVANT` for that
     period, or times out of order), so a FILTER never sees a case the plain query would not read.
     """
-    select = f"p.period, c.grid_id AS area_id, {metrics._select_list(*BOUNDS)}"
-    return _pair_sql(where, out_of_order_kept, select, "p.period, c.grid_id")
+    chosen = [name for name in metrics.AGGREGATES if area_quantiles or name not in QUANTILES]
+    aggregates = ",\n       ".join(_on_bounds(f"{metrics.AGGREGATES[name]} AS {name}", *BOUNDS) for name in chosen)
+    return _pair_sql(where, out_of_order_kept, f"p.period, c.grid_id AS area_id, {aggregates}", "p.period, c.grid_id")
 
 
 def quantiles_sql(where: str, out_of_order_kept: bool = False) -> str:
@@ -101,15 +104,28 @@ def _area_rows(areas: pd.DataFrame, groups: pd.DataFrame, period: int, cfg: dict
     return metrics.area_frame(frame.reset_index(drop=True), cfg)
 
 
-def summaries_and_grids(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None) -> PeriodPair:
+def summaries_and_grids(
+    con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None, area_quantiles: bool = True
+) -> PeriodPair:
     """Summary and per-grid rows of ``f`` and of ``f.previous()``, equal to :func:`metrics.summary` and
     :func:`metrics.by_area` (grid level) of each, from one aggregate query and one for the two medians;
     where the database holds the case-day counts (:mod:`analytics.casedays`), from those and three narrow
     queries. In cube mode (:mod:`analytics.cube`) each of the four comes from the cube instead.
+
+    Without ``area_quantiles`` the grid frames have no ``median_handling_hours`` and ``p90_handling_hours``
+    columns (the overview reads no grid's handling time; per grid they are most of the quantile query's work);
+    the summaries keep theirs.
     """
     previous = f.previous()
     if metrics.is_cube(con):  # province scale: the cube answers each period (no case rows read)
-        return _cube_pair(con, f, previous, cfg)
+        pair = _cube_pair(con, f, previous, cfg)
+        if area_quantiles:
+            return pair
+        return dataclasses.replace(
+            pair,
+            areas=pair.areas.drop(columns=list(QUANTILES)),
+            previous_areas=pair.previous_areas.drop(columns=list(QUANTILES)),
+        )
     where, params = case_filter_sql(f)
     now, before = period_params(f), period_params(previous)
     bound = {
@@ -122,10 +138,10 @@ def summaries_and_grids(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | 
         **metrics.metric_params(con, cfg),
     }
     if casedays.usable(con, f, cfg):  # the counts from the case-day table, the rest from narrow queries
-        groups, quantiles = casedays.pair_groups(con, where, bound, cfg)
+        groups, quantiles = casedays.pair_groups(con, where, bound, cfg, area_quantiles=area_quantiles)
     else:
         kept = metrics.out_of_order_kept(con)
-        groups = con.cursor().execute(period_pair_sql(where, kept), bound).df()
+        groups = con.cursor().execute(period_pair_sql(where, kept, area_quantiles), bound).df()
         used = quantiles_sql(where, kept)
         quantiles = con.cursor().execute(used, {k: v for k, v in bound.items() if f"${k}" in used}).df()
     grid_where = area_filter_sql(f, "g")

@@ -114,8 +114,9 @@ def scored_areas(db_key: tuple, f: Filters, level: str) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def period_pair(db_key: tuple, f: Filters) -> PeriodPair:
-    """Summary and grid rows of ``f`` and of ``f.previous()`` from one scan (the overview's numbers)."""
-    return summaries_and_grids(connection(), f, config())
+    """Summary and grid rows of ``f`` and of ``f.previous()`` from one scan (the overview's numbers; its map, alerts
+    and briefing read no grid's handling time, so the grid rows come without those quantiles)."""
+    return summaries_and_grids(connection(), f, config(), area_quantiles=False)
 
 
 def summaries(db_key: tuple, f: Filters) -> tuple[dict, dict]:

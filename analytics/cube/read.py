@@ -40,6 +40,19 @@ IN_DAYS = "c.day >= $start_day AND c.day < $end_day"
 # settings and its table names, kept beside the connection object and dropped with it.
 _FACTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _FACTS_LOCK = threading.Lock()
+# An empty schema of the in-memory catalog that says the connection reads only files attached read-only through
+# views nothing rewrites once it is open (:func:`analytics.sync.live.open_live`): its answers never change either.
+UNCHANGING_SCHEMA = "unchanging_reader"
+
+
+def mark_unchanging(con: duckdb.DuckDBPyConnection) -> None:
+    """Say that ``con``'s data never changes while it is open, so :func:`remembered` keeps its answers (called by
+    :func:`analytics.sync.live.open_live` once the connection is complete)."""
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {UNCHANGING_SCHEMA}")
+    with _FACTS_LOCK:
+        known = _FACTS.get(con)
+        if known is not None:  # asked while it was being opened: complete the answer
+            known["unchanging"] = True
 
 
 def _facts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
@@ -58,8 +71,13 @@ def _facts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     if "meta" in names:  # checked, not caught: an error would abort an open transaction
         rows = dict(cur.execute("SELECT key, value FROM meta WHERE key IN ('cube', 'cube_settings')").fetchall())
     cube = rows.get("cube") == "true"
+    unchanging = cur.execute(
+        "SELECT count(*) FROM duckdb_schemas() WHERE database_name = current_database() AND schema_name = $s",
+        {"s": UNCHANGING_SCHEMA},
+    ).fetchone()[0]
     facts = {
         "cube": cube,
+        "unchanging": cube or bool(unchanging),
         "tables": frozenset(names),
         "settings": json.loads(rows["cube_settings"]) if cube and rows.get("cube_settings") else None,
         "remembered": {},
@@ -70,10 +88,11 @@ def _facts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 
 def remembered(con: duckdb.DuckDBPyConnection, key: str, compute: Callable[[], Any]) -> Any:
-    """``compute()`` once per cube connection under ``key`` (a cube is read-only: its answers never change while
-    the connection is open); on any other database ``compute()`` every time."""
+    """``compute()`` once per connection under ``key`` where the answers never change while the connection is open:
+    a cube (read-only) and the app's live connection (:func:`mark_unchanging`); on any other connection (one that
+    may write, as the import and the tests do) ``compute()`` every time."""
     facts = _facts(con)
-    if not facts["cube"]:
+    if not facts["unchanging"]:
         return compute()
     with _FACTS_LOCK:
         if key in facts["remembered"]:

@@ -168,6 +168,9 @@ def open_live(db: str | os.PathLike) -> duckdb.DuckDBPyConnection:
         # the day counts (corrected for the delta) first: they know how many cases are out of order
         found = out_of_order_count(con) if define_case_days(con, base_meta, with_delta) else None
         materialize_out_of_order(con, found)  # this connection's cases never change: read those cases once
+    from analytics.cube.read import mark_unchanging
+
+    mark_unchanging(con)  # its look-ups (coverage, catalog) are asked once per connection from now on
     return con
 
 
