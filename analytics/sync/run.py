@@ -125,7 +125,7 @@ def _pull(
                 since,
                 changes,
                 label,
-                lambda fifos: map_stream(con, fifos, names, mapping, label, "sync_mapped"),
+                lambda fifos: map_stream(con, fifos, names, mapping, label, "sync_mapped", columns),
                 plan,
             )
             if parts > 1 and mapped != expected:  # the parts of one snapshot are every changed row once
