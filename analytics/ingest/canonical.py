@@ -93,9 +93,18 @@ def trimmed_sql(column: str) -> str:
     return f"CASE WHEN {plain} OR ({unspaced}) THEN {column} ELSE nullif(trim({column}), '') END"
 
 
-def clean_sql(column: str, null_values: tuple[str, ...]) -> str:
-    """Trimmed text, NULL when empty or one of the mapping's null values."""
-    text = trimmed_sql(column)
+# PostgreSQL types whose text output (``DateStyle`` ISO) is never empty and never begins or ends with a space,
+# and those of them whose text is a date or a timestamp without a zone (a ``timestamp with time zone`` is
+# read as one: the sync casts it to the city's wall-clock time in the ``COPY``).
+PLAIN_TIME_TYPES = frozenset({"timestamp without time zone", "timestamp with time zone", "date"})
+PLAIN_TYPES = PLAIN_TIME_TYPES | frozenset(
+    {"smallint", "integer", "bigint", "real", "double precision", "numeric", "boolean"}
+)
+
+
+def clean_sql(column: str, null_values: tuple[str, ...], trim: bool = True) -> str:
+    """Trimmed text (as it is without ``trim``), NULL when empty or one of the mapping's null values."""
+    text = trimmed_sql(column) if trim else column
     if not null_values:
         return text
     return f"CASE WHEN coalesce({text}, '') IN ({', '.join(lit(v) for v in null_values)}) THEN NULL ELSE {text} END"
@@ -131,14 +140,24 @@ def text_sql(target: str, mapping: Mapping, columns: dict[str, str], sources: di
     return text
 
 
-def typed_sql(mapping: Mapping, texts: dict[str, str]) -> list[str]:
-    """SELECT items of the typed columns, reading the ``t_<name>`` texts."""
+def typed_sql(mapping: Mapping, texts: dict[str, str], plain_times: frozenset[str] = frozenset()) -> list[str]:
+    """SELECT items of the typed columns, reading the ``t_<name>`` texts.
+
+    ``plain_times`` names time columns whose text is a database's own output of a date or a timestamp
+    without a zone (``2026-11-27 23:57:48``, ``2026-11-27``): the ``iso`` format of such a text is the
+    plain cast (:func:`~analytics.ingest.times.format_sql` gives the same: the offset pattern cannot match
+    it), so the cheap test and the regular expression before it are skipped."""
     items = []
     for name in TEXT_COLUMNS:
         items.append(f"t_{name} AS {name}" if name in texts else f"NULL::VARCHAR AS {name}")
     for name in TIME_COLUMNS:
         if name in texts:
-            formats = [format_sql(f"t_{name}", fmt, mapping.timezone) for fmt in mapping.formats_for(name)]
+            formats = [
+                f'TRY_CAST("t_{name}" AS TIMESTAMP)'
+                if fmt == "iso" and name in plain_times
+                else format_sql(f"t_{name}", fmt, mapping.timezone)
+                for fmt in mapping.formats_for(name)
+            ]
             items.append(f"coalesce({', '.join(formats)})::TIMESTAMP AS {name}")
         else:
             items.append(f"NULL::TIMESTAMP AS {name}")
@@ -213,18 +232,29 @@ FINAL_SQL = f"""
 
 
 def mapping_sql(
-    mapping: Mapping, used: dict[str, str], available: list[str], source: str = "raw_rows", carry: bool = False
+    mapping: Mapping,
+    used: dict[str, str],
+    available: list[str],
+    source: str = "raw_rows",
+    carry: bool = False,
+    typed: dict[str, str] | None = None,
 ) -> str:
     """The whole statement over the table or view ``source`` (positional ``c<i>`` + ``_pos``; our own name).
 
     Each source column in use is trimmed and nulled once (``s<i>``), then read by the canonical texts.
     With ``carry`` the raw ``c<i>`` columns come out too (beside ``reject_reason``), so a source read
-    only once (a stream) can still give a rejected row's raw values.
+    only once (a stream) can still give a rejected row's raw values. ``typed`` names source columns
+    whose texts a database wrote from a typed column (name → :data:`PLAIN_TYPES` kind, e.g. a sync
+    from PostgreSQL): such a text is never empty and has no space at either end, so it is not trimmed
+    (the result is the same: :func:`trimmed_sql` keeps it as it is), and a date or timestamp of them
+    read as ``iso`` is cast directly (:func:`typed_sql`).
     """
     index = {name: i for i, name in enumerate(available)}
+    plain = {c for c, kind in (typed or {}).items() if kind in PLAIN_TYPES}
     wanted = set(used.values()) | {c for v in mapping.values.values() for c in v.column if c in index}
     cleaned = ", ".join(
-        f"{clean_sql(f'c{index[c]}', mapping.null_values)} AS s{index[c]}" for c in sorted(wanted, key=index.get)
+        f"{clean_sql(f'c{index[c]}', mapping.null_values, trim=c not in plain)} AS s{index[c]}"
+        for c in sorted(wanted, key=index.get)
     )
     columns = {target: f"s{index[source]}" for target, source in used.items()}
     sources = {name: f"s{index[name]}" for name in wanted}
@@ -234,11 +264,16 @@ def mapping_sql(
         if (sql := text_sql(name, mapping, columns, sources)) is not None
     }
     text_items = ", ".join(f"{sql} AS t_{name}" for name, sql in sorted(texts.items()))
+    plain_times = frozenset(
+        name
+        for name in TIME_COLUMNS
+        if name in used and texts.get(name) == columns[name] and (typed or {}).get(used[name]) in PLAIN_TIME_TYPES
+    )
     raw = "".join(f", c{i}" for i in range(len(available))) if carry else ""
     return (
         f"WITH cleaned AS (SELECT _pos{raw}{', ' if cleaned else ''}{cleaned} FROM {source}), "
         f"texts AS (SELECT _pos{raw}, {text_items} FROM cleaned), "
-        f"typed AS (SELECT _pos{raw}, {', '.join(typed_sql(mapping, texts))} FROM texts), "
+        f"typed AS (SELECT _pos{raw}, {', '.join(typed_sql(mapping, texts, plain_times))} FROM texts), "
         f"lifecycle AS ({lifecycle_sql(mapping)}) {FINAL_SQL}"
     )
 

@@ -27,13 +27,15 @@ def _live_cases(con: duckdb.DuckDBPyConnection, has_previous: bool) -> None:
 
 
 def find_changes(con: duckdb.DuckDBPyConnection, has_previous: bool, reconcile: bool, max_share: float):
-    """Fill the temporary tables ``changed`` (incoming rows that differ from the live case, latest per
-    id; ``_same_text`` where the case's text and report time are those it has, so its terms stay) and ``new_removed`` (live cases no longer upstream); return their sizes."""
+    """Fill the temporary views ``changed`` (incoming rows that differ from the live case, latest per
+    id; ``_same_text`` where the case's text and report time are those it has, so its terms stay) and
+    ``changed_cases`` (the same rows, what the layer gets: :func:`changed_cases_sql`) and the table
+    ``new_removed`` (live cases no longer upstream); return their sizes."""
     from analytics.sync.errors import SyncError
 
     _live_cases(con, has_previous)
     if not reconcile and not con.execute("SELECT count(*) FROM incoming").fetchone()[0]:
-        con.execute(NO_CHANGES_SQL)
+        no_changes(con)
         con.execute("CREATE TEMP TABLE new_removed (case_id TEXT)")
         return 0, 0  # nothing new: no join with the live cases
     columns = [row[0] for row in con.execute("DESCRIBE incoming").fetchall() if row[0] not in NOT_COMPARED]
@@ -48,6 +50,8 @@ def find_changes(con: duckdb.DuckDBPyConnection, has_previous: bool, reconcile: 
         )
     for statement in changed_sql(values):
         con.execute(statement)
+    changed, changed_seqs = con.execute("SELECT count(*), count(DISTINCT _seq) FROM changed_rows").fetchone()
+    con.execute(changed_cases_sql(changed == changed_seqs == distinct))
     if reconcile:
         con.execute(
             "CREATE TEMP TABLE new_removed AS SELECT case_id FROM live_cases "
@@ -64,13 +68,35 @@ def find_changes(con: duckdb.DuckDBPyConnection, has_previous: bool, reconcile: 
                 f"the source lacks {removed:,} of the {total:,} cases in the database; refusing to delete them "
                 "(is --table or --query the whole case table?)"
             )
-    return con.execute("SELECT count(*) FROM changed_rows").fetchone()[0], removed
+    return changed, removed
 
 
-# ``changed`` when nothing changed (or the run failed): no rows, the columns of ``incoming`` and ``_same_text``.
+def changed_cases_sql(every_row: bool) -> str:
+    """The view ``changed_cases``: the rows of ``changed`` without ``_same_text``, what the layer's ``cases`` get.
+
+    When every row of ``latest`` changed (``every_row``: as many distinct ``_seq`` in ``changed_rows``,
+    all taken from ``latest``, as ``latest`` has rows) they are ``latest`` itself, read without the join back on ``_seq`` (a
+    million-row change: the hash join of a million rows, twice, for the cases and for ``touched``)."""
+    if every_row:
+        return "CREATE OR REPLACE TEMP VIEW changed_cases AS SELECT * EXCLUDE (_seq) FROM latest"
+    return (
+        "CREATE OR REPLACE TEMP VIEW changed_cases AS SELECT i.* EXCLUDE (_seq) FROM latest i "
+        "SEMI JOIN changed_rows c ON c._seq = i._seq"
+    )
+
+
+# ``changed`` when nothing changed (or the run failed): no rows, the columns of ``incoming`` and ``_same_text``;
+# ``changed_cases`` the same without ``_same_text``.
 NO_CHANGES_SQL = (
-    "CREATE OR REPLACE TEMP VIEW changed AS SELECT * EXCLUDE (_seq), false AS _same_text FROM incoming WHERE false"
+    "CREATE OR REPLACE TEMP VIEW changed AS SELECT * EXCLUDE (_seq), false AS _same_text FROM incoming WHERE false",
+    "CREATE OR REPLACE TEMP VIEW changed_cases AS SELECT * EXCLUDE (_same_text) FROM changed",
 )
+
+
+def no_changes(con: duckdb.DuckDBPyConnection) -> None:
+    """Define ``changed`` and ``changed_cases`` with no rows (:data:`NO_CHANGES_SQL`)."""
+    for statement in NO_CHANGES_SQL:
+        con.execute(statement)
 
 
 def changed_sql(values: list[str]) -> tuple[str, str]:
@@ -112,9 +138,11 @@ def compose_layer(con: duckdb.DuckDBPyConnection, has_previous: bool, correction
 
     A layer of at most ``correction_rows`` cases also stores its ``case_days`` correction
     (:mod:`analytics.casedays.live`); for a larger one (a backfill) returns True: compact it once published."""
-    con.execute("INSERT INTO nextdata.cases BY NAME SELECT * EXCLUDE (_same_text) FROM changed")
+    con.execute("INSERT INTO nextdata.cases BY NAME SELECT * FROM changed_cases")
     con.execute("INSERT INTO nextdata.removed SELECT case_id FROM new_removed")
-    con.execute("INSERT INTO nextdata.touched SELECT case_id FROM changed UNION ALL SELECT case_id FROM new_removed")
+    con.execute(
+        "INSERT INTO nextdata.touched SELECT case_id FROM changed_cases UNION ALL SELECT case_id FROM new_removed"
+    )
     uncounted = write_layer_correction(con, "nextdata", "live_cases", correction_rows)
     if has_previous:
         con.execute("INSERT INTO nextdata.meta SELECT key, value FROM delta.meta")

@@ -26,7 +26,7 @@ from analytics.ingest.mapping import Mapping
 from analytics.sync import generations
 from analytics.sync import source as pg
 from analytics.sync.compact import compact_locked
-from analytics.sync.compose import NO_CHANGES_SQL, compose_layer, compose_status, find_changes, new_rejects_count
+from analytics.sync.compose import compose_layer, compose_status, find_changes, new_rejects_count, no_changes
 from analytics.sync.delta import DATA_SQL, STATUS_SQL, base_identity, create_tables
 from analytics.sync.errors import SyncError
 from analytics.sync.incoming import fill_incoming_streamed
@@ -125,7 +125,7 @@ def _pull(
                 since,
                 changes,
                 label,
-                lambda fifos: map_stream(con, fifos, names, mapping, label, "sync_mapped"),
+                lambda fifos: map_stream(con, fifos, names, mapping, label, "sync_mapped", columns),
                 plan,
             )
             if parts > 1 and mapped != expected:  # the parts of one snapshot are every changed row once
@@ -177,7 +177,7 @@ def _run(con, fill: Callable, state: dict, due: bool, has_previous: bool, result
         result.error = str(exc)
         con.execute("DELETE FROM incoming")
         con.execute("DELETE FROM new_rejects")
-        con.execute(NO_CHANGES_SQL)
+        no_changes(con)
         con.execute("CREATE OR REPLACE TEMP TABLE new_removed (case_id TEXT)")
     result.rows_read = pulled.get("rows_read", 0)
     result.rows_rejected = pulled.get("rows_rejected", 0)

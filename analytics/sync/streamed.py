@@ -48,12 +48,15 @@ def map_stream(
     mapping: Mapping,
     label: str,
     table: str,
+    types: dict[str, str] | None = None,
 ) -> int:
     """Create the temporary ``table`` (our own name: ``_file`` 0, ``_pos``, the canonical columns,
-    ``reject_reason``, ``_raw``) from the stream (or the parallel streams) at ``paths``; return its row count. Raises
-    :class:`IngestError` when the stream cannot be read or the mapping cannot be applied."""
+    ``reject_reason``, ``_raw``) from the stream (or the parallel streams) at ``paths``; return its row count.
+    ``types`` (name → PostgreSQL type) says which texts PostgreSQL wrote from typed columns
+    (:func:`~analytics.ingest.canonical.mapping_sql`'s ``typed``). Raises :class:`IngestError` when the
+    stream cannot be read or the mapping cannot be applied."""
     fitted, used, _ = prepare(mapping, names, label)
-    statement = mapping_sql(fitted, used, names, source=read_stream_sql(paths, names), carry=True)
+    statement = mapping_sql(fitted, used, names, source=read_stream_sql(paths, names), carry=True, typed=types)
     raw = ", ".join(f"c{i}" for i in range(len(names)))
     try:
         con.execute(
