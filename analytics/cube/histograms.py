@@ -2,8 +2,8 @@
 
 The overview compares two periods; each needs the median and p90 handling time of every grid and of the whole
 filter. :func:`period_quantiles` asks the cube once for every period's grid x bin counts (a ``period`` column, no
-``ORDER BY``: sorting 150,000 text keys was half of the 40M cube's histogram query), takes the grid ids as an
-Arrow dictionary (no Python string per row) and reads the quantiles off a dense grid x bin matrix. Without an
+``ORDER BY``: sorting 150,000 text keys was half of the 40M cube's histogram query; the month rows not even
+summed), takes each grid as its number in ``grids`` (no Python string per row) and reads the quantiles off a dense grid x bin matrix. Without an
 area filter the whole filter's histogram is the sum of the grids' rows (every cube row is in one group, its grid's
 or the null group), so no ungrouped query is run. The values equal :func:`analytics.cube.read.quantiles_by_area`
 and :func:`analytics.cube.read.histogram_quantile` of the per-period queries (``tests/test_cube_histograms.py``).
@@ -16,8 +16,6 @@ from typing import Any
 
 import duckdb
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from analytics.cube import read
 from analytics.filters import Filters
@@ -46,18 +44,31 @@ def _source(i: int, suffix: str, monthly: bool) -> str:
                WHERE day >= $start_day_{i} AND day < $end_day_{i}"""
 
 
+GRID_NUMBERS = """grid_numbers AS (SELECT grid_id, (row_number() OVER (ORDER BY grid_id) - 1)::INTEGER AS grid_no
+                                FROM grids WHERE grid_id IS NOT NULL)"""
+
+
 def periods_histogram_sql(where: str, periods: int, suffix: str = "", monthly: bool = False) -> str:
-    """Handling-time counts (``period``, ``area_id``, ``bin``, ``cases``) per grid of ``periods`` periods for the
+    """Handling-time counts (``period``, ``grid_no``, ``bin``, ``cases``) per grid of ``periods`` periods for the
     filter ``where`` (cube rows aliased ``c``, grids ``g``), unsorted and, when ``monthly``, not summed (one row
     per roll-up row: a grid and bin may repeat, :func:`period_quantiles` adds them up); ``monthly`` as in
     :func:`analytics.cube.read.histogram_sql` (binds ``$start_day_<i>``, ``$end_day_<i>`` and, when monthly,
-    ``$first_month_<i>``, ``$last_month_<i>`` for each period ``i``)."""
-    key, join, _ = read._grouping("grid_id", where)
+    ``$first_month_<i>``, ``$last_month_<i>`` for each period ``i``). ``grid_no`` is the grid's place in
+    ``grids`` ordered by ``grid_id`` (:func:`grid_ids`), null for a row without a known grid: whole numbers
+    cross to Python without a string per row."""
+    _, join, _ = read._grouping("grid_id", where)
     source = "\nUNION ALL\n".join(_source(i, suffix, monthly) for i in range(periods))
+    rows = f"FROM ({source}) c {join} LEFT JOIN grid_numbers n ON n.grid_id = c.grid_id WHERE {where}"
     if monthly:  # ~grids x bins x kinds rows a month: summed by the reader (np.bincount), not by a hash table
-        return f"SELECT c.period, {key}c.bin, c.cases FROM ({source}) c {join} WHERE {where}"
-    return f"""SELECT c.period, {key}c.bin, sum(c.cases)::BIGINT AS cases FROM ({source}) c {join}
-               WHERE {where} GROUP BY ALL"""
+        return f"WITH {GRID_NUMBERS}\nSELECT c.period, n.grid_no, c.bin, c.cases {rows}"
+    return f"""WITH {GRID_NUMBERS}
+SELECT c.period, n.grid_no, c.bin, sum(c.cases)::BIGINT AS cases {rows} GROUP BY ALL"""
+
+
+def grid_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The grid ids in the order of ``grid_no`` (looked up once per cube connection)."""
+    sql = "SELECT grid_id FROM grids WHERE grid_id IS NOT NULL ORDER BY grid_id"
+    return read.remembered(con, "grid_ids", lambda: [r[0] for r in con.cursor().execute(sql).fetchall()])
 
 
 def _period_params(periods: list[Filters], monthly: bool) -> dict[str, Any]:
@@ -93,18 +104,24 @@ def matrix_quantiles(matrix: np.ndarray, middles: list[float]) -> tuple[np.ndarr
     return result[0], result[1]
 
 
-def _quantiles_of(rows: pa.Table, bins: int, middles: list[float], total: bool) -> PeriodQuantiles:
-    """One period's rows (``area_id``, ``bin``, ``cases``; a grid and bin may repeat: their cases add up) read on
-    a matrix of the grids x ``bins``."""
-    encoded = pc.dictionary_encode(rows.column("area_id")).combine_chunks()
-    names = encoded.dictionary.to_pylist()
-    codes = encoded.indices.fill_null(len(names)).to_numpy(zero_copy_only=False).astype("int64")  # null grid: last
-    at = codes * bins + rows.column("bin").to_numpy().astype("int64")
-    weights = rows.column("cases").to_numpy().astype("float64")  # whole counts below 2**53: exact
-    counts = np.bincount(at, weights=weights, minlength=(len(names) + 1) * bins)
-    matrix = counts.reshape(len(names) + 1, bins).astype("int64")
-    median, p90 = matrix_quantiles(matrix[: len(names)], middles)
-    areas = {name: (float(m), float(q)) for name, m, q in zip(names, median.tolist(), p90.tolist())}
+def _quantiles_of(
+    numbers: np.ndarray,
+    bins: np.ndarray,
+    cases: np.ndarray,
+    names: list[str],
+    width: int,
+    middles: list[float],
+    total: bool,
+) -> PeriodQuantiles:
+    """One period's rows (grid number, ``len(names)`` for no known grid; bin; cases; a grid and bin may repeat:
+    their cases add up) read on a matrix of the grids x ``width`` bins."""
+    at = numbers.astype("int64") * width + bins.astype("int64")
+    weights = cases.astype("float64")  # whole counts below 2**53: exact
+    counts = np.bincount(at, weights=weights, minlength=(len(names) + 1) * width)
+    matrix = counts.reshape(len(names) + 1, width).astype("int64")
+    seen = np.flatnonzero(np.bincount(numbers, minlength=len(names) + 1)[: len(names)])  # grids with rows
+    median, p90 = matrix_quantiles(matrix[seen], middles)
+    areas = {names[i]: (float(m), float(q)) for i, m, q in zip(seen.tolist(), median.tolist(), p90.tolist())}
     whole = None
     if total:
         overall = matrix.sum(axis=0)
@@ -131,10 +148,13 @@ def period_quantiles(
     monthly = suffix == "_by_kind" and read.MONTHLY_HISTOGRAM in read.cube_tables(con)
     sql = periods_histogram_sql(where, len(periods), suffix, monthly)
     bound = {**{k: v for k, v in params.items() if f"${k}" in sql}, **_period_params(periods, monthly)}
-    table = con.cursor().sql(sql, params=bound).to_arrow_table()  # Arrow from a relation: no extra copy
-    settings = read.cube_settings_of(con)
-    middles = read.bin_middles_hours(settings)
-    period = table.column("period").to_numpy()
+    arrays = con.cursor().execute(sql, bound).fetchnumpy()
+    names = grid_ids(con)
+    numbers = np.ma.filled(arrays["grid_no"], len(names)).astype("int64")  # no known grid: the last row
+    period = np.ma.filled(arrays["period"], -1)
+    bins, cases = np.ma.filled(arrays["bin"], 0), np.ma.filled(arrays["cases"], 0)
+    middles = read.bin_middles_hours(read.cube_settings_of(con))
     return [
-        _quantiles_of(table.filter(pa.array(period == i)), len(middles), middles, whole) for i in range(len(periods))
+        _quantiles_of(numbers[period == i], bins[period == i], cases[period == i], names, len(middles), middles, whole)
+        for i in range(len(periods))
     ]
