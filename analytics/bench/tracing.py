@@ -21,7 +21,6 @@ FETCHES = (
     "fetchnumpy",
     "arrow",
     "fetch_arrow_table",
-    "to_arrow_table",
     "pl",
 )
 
@@ -73,13 +72,6 @@ class TracedConnection:
         finally:
             self._ledger.add(time.perf_counter() - began, self._sql)
         return self
-
-    def sql(self, query, *args, **kwargs) -> TracedConnection:
-        """A relation (run when fetched): counted as a statement, its fetch timed."""
-        relation = TracedConnection(self._inner.sql(query, *args, **kwargs), self._ledger)
-        relation._sql = str(query)
-        self._ledger.add(0.0, relation._sql)
-        return relation
 
     def __getattr__(self, name):
         attr = getattr(self._inner, name)

@@ -5,7 +5,8 @@
 once, grouped by grid: the whole filter's counts are the sums of the groups' (every cube row counts in one group,
 its grid's or, without a known grid, the null group's), the oldest suspended case the oldest of the groups'; only
 the handling-time quantiles, which do not add up, are read by their own histogram query. The overview's cube mode
-(:func:`analytics.period_pair.summaries_and_grids`) calls it for each period: two count queries instead of four.
+(:func:`analytics.period_pair.summaries_and_grids`) calls :func:`cube_pair`: a count query a period and one
+histogram query for both periods (:mod:`analytics.cube.histograms`).
 """
 
 from __future__ import annotations
