@@ -158,9 +158,9 @@ def summaries_and_grids(
 def _cube_pair(con: duckdb.DuckDBPyConnection, f: Filters, previous: Filters, cfg: dict | None) -> PeriodPair:
     """Each period's summary and grid rows from one grouped count query of the cube (:mod:`analytics.cube.pair`),
     equal to :func:`metrics.summary` and :func:`metrics.by_area` of the cube."""
-    from analytics.cube.pair import cube_period
+    from analytics.cube.pair import cube_pair
 
-    (now, now_areas), (before, before_areas) = cube_period(con, f, cfg), cube_period(con, previous, cfg)
+    (now, now_areas), (before, before_areas) = cube_pair(con, f, previous, cfg)
     return PeriodPair(
         current=metrics.summary_from_counts(con, f, now, cfg),
         previous=metrics.summary_from_counts(con, previous, before, cfg),

@@ -5,7 +5,8 @@
 once, grouped by grid: the whole filter's counts are the sums of the groups' (every cube row counts in one group,
 its grid's or, without a known grid, the null group's), the oldest suspended case the oldest of the groups'; only
 the handling-time quantiles, which do not add up, are read by their own histogram query. The overview's cube mode
-(:func:`analytics.period_pair.summaries_and_grids`) calls it for each period: two count queries instead of four.
+(:func:`analytics.period_pair.summaries_and_grids`) calls :func:`cube_pair`: a count query a period and one
+histogram query for both periods (:mod:`analytics.cube.histograms`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics.cube import read
+from analytics.cube import histograms, read
 from analytics.filters import Filters, area_filter_sql, case_filter_sql
 
 MAXIMA = ("suspended_overdue_max_days",)
@@ -53,3 +54,32 @@ def cube_period(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = N
     counts["median_handling_hours"], counts["p90_handling_hours"] = read._quantiles(hist, middles)
     areas = read.area_rows(con, groups, grouped_where, "grid_id", f, bound, include)
     return counts, read.by_area_frame_of(con, f, "grid", areas)
+
+
+def cube_pair(
+    con: duckdb.DuckDBPyConnection, f: Filters, previous: Filters, cfg: dict | None = None
+) -> tuple[tuple[dict, pd.DataFrame], tuple[dict, pd.DataFrame]]:
+    """``(cube_period(con, f, cfg), cube_period(con, previous, cfg))`` (``previous`` differs from ``f`` only in
+    its dates) with one histogram query for both periods' grid and whole quantiles
+    (:func:`analytics.cube.histograms.period_quantiles`; a second one for the whole filter only under an area
+    filter) and one query of the grids."""
+    where, params = case_filter_sql(f)
+    area_where = area_filter_sql(f, "g")
+    grouped_where = f"{where} AND {area_where}"
+    whole = area_where == "TRUE"
+    quantiles = histograms.period_quantiles(con, f, [f, previous], grouped_where, params, whole)
+    areas = read.area_table(con, f, "grid")
+    middles = read.bin_middles_hours(read.cube_settings_of(con))
+    out = []
+    for period, q in zip((f, previous), quantiles):
+        bound = {**params, **read._params(con, period, cfg)}
+        include = bound.pop("include_suspended")
+        groups = con.cursor().execute(read.counts_sql(grouped_where, "grid_id", read.table_suffix(f)), bound).df()
+        counts = read.to_metric_counts(total_row(groups), include)
+        if q.total is None:
+            hist = read._histogram(con, where, None, period, bound)
+            counts["median_handling_hours"], counts["p90_handling_hours"] = read._quantiles(hist, middles)
+        else:
+            counts["median_handling_hours"], counts["p90_handling_hours"] = q.total
+        out.append((counts, read.by_area_frame_with(areas, read.area_rows_with(groups, q.areas, include))))
+    return out[0], out[1]

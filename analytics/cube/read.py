@@ -261,12 +261,14 @@ def to_metric_counts(row: dict[str, Any], include_suspended: bool) -> dict[str, 
     return out
 
 
-def metric_count_columns(frame: pd.DataFrame, include_suspended: bool) -> dict[str, pd.Series]:
-    """:func:`to_metric_counts` of every row of ``frame`` at once, as columns (the age float64, NaN when null)."""
-    n = {name: frame[name].fillna(0) for name in frame.columns if name not in ("area_id", "suspended_overdue_max_days")}
-    n["satisfaction_tenths"] = n["satisfaction_tenths"].astype("float64")
+def metric_count_columns(frame: pd.DataFrame, include_suspended: bool) -> dict[str, np.ndarray]:
+    """:func:`to_metric_counts` of every row of ``frame`` at once, as numpy columns in the frame's row order (the
+    counts int64, null as 0; the age float64, NaN when null): each column converted once, then numpy arithmetic
+    (pandas 3 converted and checked every column again for each of the ~50 operations)."""
+    skip = ("area_id", "suspended_overdue_max_days")
+    n = {name: frame[name].to_numpy(dtype="float64", na_value=0.0) for name in frame.columns if name not in skip}
     out = _metric_counts(n, include_suspended, lambda column: column.astype("int64"))
-    out["suspended_overdue_max_days"] = frame["suspended_overdue_max_days"].astype("float64")
+    out["suspended_overdue_max_days"] = frame["suspended_overdue_max_days"].to_numpy(dtype="float64", na_value=np.nan)
     return out
 
 
@@ -441,7 +443,13 @@ def area_rows(
 ) -> pd.DataFrame:
     """:func:`cube_area_counts` from the rows of its grouped :func:`counts_sql` (``frame``): the counts of each
     area and its two quantiles from the grouped histogram (``bound`` without ``include_suspended``)."""
-    quantiles = area_quantiles(con, where, id_col, f, bound)
+    return area_rows_with(frame, area_quantiles(con, where, id_col, f, bound), include_suspended)
+
+
+def area_rows_with(
+    frame: pd.DataFrame, quantiles: dict[Any, tuple[float, float]], include_suspended: bool
+) -> pd.DataFrame:
+    """:func:`area_rows` from the areas' ``{area: (median, p90)}`` (areas without handled cases: NaN)."""
     if frame.empty:
         return pd.DataFrame()
     columns = {"area_id": frame["area_id"], **metric_count_columns(frame, include_suspended)}
@@ -474,14 +482,26 @@ def cube_by_area_frame(con: duckdb.DuckDBPyConnection, f: Filters, level: str, c
 
 def by_area_frame_of(con: duckdb.DuckDBPyConnection, f: Filters, level: str, counts: pd.DataFrame) -> pd.DataFrame:
     """:func:`cube_by_area_frame` from the areas' counts (:func:`cube_area_counts`'s frame)."""
-    from analytics.metrics import AGGREGATES, AREA_POPULATION
+    return by_area_frame_with(area_table(con, f, level), counts)
+
+
+def area_table(con: duckdb.DuckDBPyConnection, f: Filters, level: str) -> pd.DataFrame:
+    """The areas of ``level`` in ``f``'s area and scope with their names, population and grid counts (the
+    same for every period of ``f``)."""
+    from analytics.metrics import AREA_POPULATION
 
     id_col, name_col = level_columns(level)
     areas_sql = f"""SELECT {id_col} AS area_id, any_value({name_col}) AS area_name,
                            {AREA_POPULATION} AS population, count(*) AS grids,
                            count(*) - count(population) AS grids_without_population
                     FROM grids g WHERE {id_col} IS NOT NULL AND {area_filter_sql(f, "g")} GROUP BY {id_col}"""
-    areas = con.cursor().execute(areas_sql, area_params(f)).df()
+    return con.cursor().execute(areas_sql, area_params(f)).df()
+
+
+def by_area_frame_with(areas: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
+    """:func:`by_area_frame_of` from :func:`area_table`'s frame."""
+    from analytics.metrics import AGGREGATES
+
     if counts.empty:
         counts = pd.DataFrame(columns=["area_id", *AGGREGATES])
     frame = areas.merge(counts[["area_id", *AGGREGATES]], on="area_id", how="left")
