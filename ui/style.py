@@ -6,7 +6,9 @@ import streamlit as st
 
 CSS = """
 <style>
-.block-container {padding-top: 1.6rem; padding-bottom: 1rem; max-width: 100%;}
+/* this block is the page's first element: hidden, so it takes no place (its rules apply all the same) */
+[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"] > [data-testid="stElementContainer"]:first-child:has(style) {display: none;}
+.block-container {padding-top: 2.6rem; padding-bottom: 1rem; max-width: 100%;}
 [data-testid="stMetricValue"] {font-size: 1.9rem; white-space: nowrap;}
 [data-testid="stMetricValue"] > div {overflow: visible; text-overflow: clip;}
 [data-testid="stMetric"] {padding: 0.55rem 0.8rem;}
@@ -56,6 +58,7 @@ def apply_layout_css() -> None:
     session of the insight page at 1M (Chrome trace, interleaved with the floor), that way cost the browser's
     compositor and GPU threads about 4-6 CPU s more (VizCompositor 1.0 -> 6.5 s, GPU main 0 -> 1.9 s) and the
     page was drawn 10.8 -> 47 s at load ~30 (docs/performance.md, "seventh pass"); in the page's flow it does not.
+    The block's element container is hidden by its own first rule, so the page looks as with ``st.html``.
     """
     st.markdown(CSS, unsafe_allow_html=True)
 
