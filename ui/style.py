@@ -56,8 +56,9 @@ def apply_layout_css() -> None:
 
     Streamlit sends a style-only ``st.html`` to its event container instead of the page. Measured in a new
     session of the insight page at 1M (Chrome trace, interleaved with the floor), that way cost the browser's
-    compositor and GPU threads about 4-6 CPU s more (VizCompositor 1.0 -> 6.5 s, GPU main 0 -> 1.9 s) and the
-    page was drawn 10.8 -> 47 s at load ~30 (docs/performance.md, "seventh pass"); in the page's flow it does not.
+    compositor thread up to 5 CPU s more on most visits (VizCompositor 1.0-2.5 -> 4.5-6.5 s) and the page was
+    drawn in 47 s against 10.8 s in one such pair at load ~30 (docs/performance.md, "seventh pass"); in the
+    page's flow it does not.
     The block's element container is hidden by its own first rule, so the page looks as with ``st.html``.
     """
     st.markdown(CSS, unsafe_allow_html=True)
