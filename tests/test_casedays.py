@@ -132,13 +132,19 @@ def assert_fast_is_plain(con, plain, f: Filters, cfg: dict | None) -> None:
 @pytest.mark.parametrize("cfg", [None, SUSPENDED_COUNT], ids=["default", "suspended_counted"])
 @pytest.mark.parametrize("live", [False, True], ids=["file", "live"])
 def test_pair_from_case_days_equals_plain(counted_city, live, cfg):
-    plain = duckdb.connect(str(counted_city), read_only=True)
-    con = open_live(counted_city) if live else plain
+    check_every_pair_set(counted_city, live, cfg, assert_fast_is_plain)
+
+
+def check_every_pair_set(city, live: bool, cfg: dict | None, check) -> None:
+    """``check(con, plain, f, cfg)`` for every filter of :func:`pair_sets`, ``con`` the file or a live connection
+    (``case_days`` usable for each)."""
+    plain = duckdb.connect(str(city), read_only=True)
+    con = open_live(city) if live else plain
     try:
         sets = pair_sets(plain)
         assert all(read.usable(con, f, cfg) for f in sets)
         for f in sets:
-            assert_fast_is_plain(con, plain, f, cfg)
+            check(con, plain, f, cfg)
     finally:
         plain.close()
         if live:

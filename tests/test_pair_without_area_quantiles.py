@@ -18,7 +18,15 @@ from analytics.casedays import read
 from analytics.cube.build import CUBE_DB
 from analytics.filters import Filters
 from analytics.sync.live import open_live
-from tests.test_casedays import JAN, SUSPENDED_COUNT, counted_city, plain_by_area, plain_summary, six_case_city  # noqa: F401
+from tests.test_casedays import (  # noqa: F401
+    JAN,
+    SUSPENDED_COUNT,
+    check_every_pair_set,
+    counted_city,
+    plain_by_area,
+    plain_summary,
+    six_case_city,
+)
 from tests.test_period_pair import awkward_city, pair_sets  # noqa: F401  (fixture)
 
 QUANTILES = ["median_handling_hours", "p90_handling_hours"]
@@ -51,17 +59,7 @@ def test_six_cases_worked_out_by_hand(tmp_path):
 @pytest.mark.parametrize("cfg", [None, SUSPENDED_COUNT], ids=["default", "suspended_counted"])
 @pytest.mark.parametrize("live", [False, True], ids=["file", "live"])
 def test_case_days_path_equals_plain(counted_city, live, cfg):  # noqa: F811
-    plain = duckdb.connect(str(counted_city), read_only=True)
-    con = open_live(counted_city) if live else plain
-    try:
-        sets = pair_sets(plain)
-        assert all(read.usable(con, f, cfg) for f in sets)
-        for f in sets:
-            assert_lean_pair_is_plain(con, plain, f, cfg)
-    finally:
-        plain.close()
-        if live:
-            con.close()
+    check_every_pair_set(counted_city, live, cfg, assert_lean_pair_is_plain)
 
 
 @pytest.mark.parametrize("live", [False, True], ids=["file", "live"])

@@ -139,9 +139,10 @@ def locate_columns(
     return pa.table(columns), grids, repaired, source
 
 
-def insert_located(con, located: pa.Table, target: str = "cases", seq: bool = False, table: str = "accepted") -> None:
-    """Insert ``table`` beside its located columns (same rows, same order) into ``target`` (our own
-    table names); ``seq`` also fills ``_seq`` with a number in file and row order."""
+def located_items(con, target: str) -> tuple[list[str], list[str]]:
+    """The columns of ``target`` (``_seq`` aside) and what fills each in an insert from the rows aliased ``a``
+    beside their located columns aliased ``l``: coordinates and flag from ``l``, the grid from the row or else
+    the one its point falls in, the rest from ``a``."""
     columns = [row[0] for row in con.execute(f"DESCRIBE {target}").fetchall() if row[0] != "_seq"]
     items = [
         f"l.{c}::{'VARCHAR' if c == 'location_flag' else 'DOUBLE'}"
@@ -150,7 +151,15 @@ def insert_located(con, located: pa.Table, target: str = "cases", seq: bool = Fa
         if c == "grid_id"
         else f"a.{c}"
         for c in columns
-    ] + ([f"a._file * {KEY_SHIFT} + a._pos"] if seq else [])
+    ]
+    return columns, items
+
+
+def insert_located(con, located: pa.Table, target: str = "cases", seq: bool = False, table: str = "accepted") -> None:
+    """Insert ``table`` beside its located columns (same rows, same order) into ``target`` (our own
+    table names); ``seq`` also fills ``_seq`` with a number in file and row order."""
+    columns, items = located_items(con, target)
+    items += [f"a._file * {KEY_SHIFT} + a._pos"] if seq else []
     listed = ", ".join(columns + (["_seq"] if seq else []))
     con.register("located", located)
     try:

@@ -15,7 +15,7 @@ import shapely
 
 from analytics.ingest.load import insert_frame
 from analytics.ingest.mapping import Mapping
-from analytics.ingest.staged_locate import locate_columns
+from analytics.ingest.staged_locate import locate_columns, located_items
 from analytics.ingest.staged_map import KEY_SHIFT, accept, map_staged, mark_duplicates_sql, rejects_frame
 from analytics.ingest.staging import StagedFile, drop_staged
 from analytics.sync.streamed import stream_rejects
@@ -84,15 +84,7 @@ def insert_keyed(con: duckdb.DuckDBPyConnection, located: pa.Table, table: str, 
     key = con.execute(f"SELECT _file * {KEY_SHIFT} + _pos FROM {table}").to_arrow_table().column(0)
     if len(key) != located.num_rows:
         raise ValueError(f"{table}: {len(key)} rows against {located.num_rows} located")
-    columns = [row[0] for row in con.execute(f"DESCRIBE {target}").fetchall() if row[0] != "_seq"]
-    items = [
-        f"l.{c}::{'VARCHAR' if c == 'location_flag' else 'DOUBLE'}"
-        if c in ("lon", "lat", "location_flag")
-        else "coalesce(a.grid_id, l.spatial_grid::VARCHAR)"
-        if c == "grid_id"
-        else f"a.{c}"
-        for c in columns
-    ]
+    columns, items = located_items(con, target)
     con.register("located_keyed", located.append_column("_key", key))
     try:
         con.execute(

@@ -302,15 +302,24 @@ def test_every_lazily_drawn_tab_renders_when_clicked(visit, base_url, spec_key):
             assert not untranslated_words(page), (label, untranslated_words(page))
 
 
+def open_closed_expander(visit, base_url, page_key: str, title_key: str, inner: str):
+    """Open the page ``page_key`` in zh, check that its expander titled ``title_key`` holds no ``inner`` element
+    while closed (not drawn), click it open; return the page, its requests and the expander."""
+    spec = next(p for p in PAGES if p.key == page_key)
+    page, requests = visit(page_url(base_url, spec.url_path, "zh"))
+    expander = page.locator('[data-testid="stExpander"]').filter(has_text=catalog("zh")[title_key])
+    assert expander.count() == 1
+    assert expander.locator(inner).count() == 0  # closed: not drawn
+    expander.locator("summary").click()
+    return page, requests, expander
+
+
 def test_the_suspended_list_renders_when_its_expander_opens(visit, base_url):
     """The closed loop's suspended overdue list is drawn when its expander is opened (issue 16): no table is sent
     while closed, and opening it reruns the page and shows the table without an error box."""
-    spec = next(p for p in PAGES if p.key == "closed_loop")
-    page, requests = visit(page_url(base_url, spec.url_path, "zh"))
-    expander = page.locator('[data-testid="stExpander"]').filter(has_text=catalog("zh")["edges.suspended_list"])
-    assert expander.count() == 1
-    assert expander.locator('[data-testid="stDataFrame"]').count() == 0  # closed: not drawn
-    expander.locator("summary").click()
+    page, requests, expander = open_closed_expander(
+        visit, base_url, "closed_loop", "edges.suspended_list", '[data-testid="stDataFrame"]'
+    )
     expander.locator('[data-testid="stDataFrame"] canvas').first.wait_for(timeout=60_000)
     page.wait_for_function(
         "() => document.querySelector('[data-testid=\"stApp\"]').getAttribute('data-test-script-state')"
@@ -323,12 +332,9 @@ def test_the_suspended_list_renders_when_its_expander_opens(visit, base_url):
 def test_the_score_weights_render_when_their_expander_opens(visit, base_url):
     """The assessment's weight sliders are drawn when their expander is opened (issue 16): none is sent while it is
     closed; opening it reruns the page and shows one slider per grid score component without an error box."""
-    spec = next(p for p in PAGES if p.key == "assessment")
-    page, requests = visit(page_url(base_url, spec.url_path, "zh"))
-    expander = page.locator('[data-testid="stExpander"]').filter(has_text=catalog("zh")["assess.weights_title"])
-    assert expander.count() == 1
-    assert expander.locator('[data-testid="stSlider"]').count() == 0  # closed: not drawn
-    expander.locator("summary").click()
+    page, requests, expander = open_closed_expander(
+        visit, base_url, "assessment", "assess.weights_title", '[data-testid="stSlider"]'
+    )
     expander.locator('[data-testid="stSlider"]').nth(len(ENTITIES["grid"][0]) - 1).wait_for(timeout=60_000)
     page.wait_for_function(
         "() => document.querySelector('[data-testid=\"stApp\"]').getAttribute('data-test-script-state')"
