@@ -33,13 +33,22 @@ COMPLAINTS = {
 HEADINGS = {"zh": ("建议承办部门", "相似历史案件"), "en": ("Suggested departments", "Similar past cases")}
 
 
+def complaint_box(page):
+    """The complaint's text area, once the desk has a model: the first visit to a database without a stored one
+    trains it in the background (the page says so and draws the form when done: ~15 s for this city on an idle
+    machine, over 30 s when the machine is busy), so wait for it as long as a page load may take."""
+    box = page.locator("textarea").first
+    box.wait_for(timeout=180_000)
+    return box
+
+
 @pytest.mark.parametrize("lang", ("zh", "en"))
 def test_dispatch_desk_suggests(browser, base_url, lang):
     requests: list[str] = []
     page = open_page(browser, page_url(base_url, "dispatch", lang), requests=requests, timeout=180_000)
     try:
         text, button = COMPLAINTS[lang]
-        page.locator("textarea").first.fill(text)
+        complaint_box(page).fill(text)
         page.get_by_role("button", name=button).click()
         suggested, similar = HEADINGS[lang]
         page.get_by_text(suggested, exact=True).wait_for(timeout=60_000)
@@ -60,9 +69,7 @@ def test_dispatch_desk_escapes_markup(browser, base_url):
     """Markup typed into the complaint is text: no injected element, no error box."""
     page = open_page(browser, page_url(base_url, "dispatch", "en"), timeout=180_000)
     try:
-        page.locator("textarea").first.fill(
-            '<img src=x onerror="window.__pwned=1"> **bold** [link](http://example.com)'
-        )
+        complaint_box(page).fill('<img src=x onerror="window.__pwned=1"> **bold** [link](http://example.com)')
         page.get_by_role("button", name="Suggest a dispatch").click()
         page.get_by_text("Suggested departments", exact=True).wait_for(timeout=60_000)
         wait_until_settled(page, timeout=60_000)
