@@ -1,12 +1,12 @@
 """A period's summary counts and per-grid rows from the cube with one grouped count query.
 
-:func:`cube_period` returns what :func:`analytics.cube.read.cube_counts` and
-:func:`analytics.cube.read.cube_by_area_frame` (grid level) return for a filter set, reading the cube's counts
+:func:`cube_pair` returns what :func:`analytics.cube.read.cube_counts` and
+:func:`analytics.cube.read.cube_by_area_frame` (grid level) return for a period and the previous one, reading the cube's counts
 once, grouped by grid: the whole filter's counts are the sums of the groups' (every cube row counts in one group,
 its grid's or, without a known grid, the null group's), the oldest suspended case the oldest of the groups'; only
-the handling-time quantiles, which do not add up, are read by their own histogram query. The overview's cube mode
-(:func:`analytics.period_pair.summaries_and_grids`) calls :func:`cube_pair`: a count query a period and one
-histogram query for both periods (:mod:`analytics.cube.histograms`).
+the handling-time quantiles, which do not add up, are read by one histogram query for both periods
+(:mod:`analytics.cube.histograms`). The overview's cube mode (:func:`analytics.period_pair.summaries_and_grids`)
+calls it.
 """
 
 from __future__ import annotations
@@ -41,26 +41,11 @@ def total_row(groups: pd.DataFrame) -> dict[str, Any]:
     return {name: out[name] for name in groups.columns if name != "area_id"}
 
 
-def cube_period(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None) -> tuple[dict, pd.DataFrame]:
-    """``(cube_counts(con, f, cfg), cube_by_area_frame(con, f, "grid", cfg))`` from one grouped count query."""
-    where, params = case_filter_sql(f)
-    grouped_where = f"{where} AND {area_filter_sql(f, 'g')}"
-    bound = {**params, **read._params(con, f, cfg)}
-    include = bound.pop("include_suspended")
-    groups = con.cursor().execute(read.counts_sql(grouped_where, "grid_id", read.table_suffix(f)), bound).df()
-    counts = read.to_metric_counts(total_row(groups), include)
-    middles = read.bin_middles_hours(read.cube_settings_of(con))
-    hist = read._histogram(con, where, None, f, bound)
-    counts["median_handling_hours"], counts["p90_handling_hours"] = read._quantiles(hist, middles)
-    areas = read.area_rows(con, groups, grouped_where, "grid_id", f, bound, include)
-    return counts, read.by_area_frame_of(con, f, "grid", areas)
-
-
 def cube_pair(
     con: duckdb.DuckDBPyConnection, f: Filters, previous: Filters, cfg: dict | None = None
 ) -> tuple[tuple[dict, pd.DataFrame], tuple[dict, pd.DataFrame]]:
-    """``(cube_period(con, f, cfg), cube_period(con, previous, cfg))`` (``previous`` differs from ``f`` only in
-    its dates) with one histogram query for both periods' grid and whole quantiles
+    """``((cube_counts, cube_by_area_frame at grid level) of f, (the same) of previous)`` (``previous`` differs
+    from ``f`` only in its dates) from a grouped count query a period, one histogram query for both periods' grid and whole quantiles
     (:func:`analytics.cube.histograms.period_quantiles`; a second one for the whole filter only under an area
     filter) and one query of the grids."""
     where, params = case_filter_sql(f)

@@ -81,7 +81,7 @@ def insert_keyed(con: duckdb.DuckDBPyConnection, located: pa.Table, table: str, 
     by a hash join on it, which runs on every thread. The key is unique (one per row of a file), so
     the pairs, and the rows inserted, are the same.
     """
-    key = con.execute(f"SELECT _file * {KEY_SHIFT} + _pos FROM {table}").to_arrow_table().column(0)
+    key = con.sql(f"SELECT _file * {KEY_SHIFT} + _pos FROM {table}").to_arrow_table().column(0)  # no DB-API copy
     if len(key) != located.num_rows:
         raise ValueError(f"{table}: {len(key)} rows against {located.num_rows} located")
     columns, items = located_items(con, target)
