@@ -68,6 +68,18 @@ def fmt_pct(value, digits: int = 1) -> str:
     return "—" if _missing(value) else f"{value * 100:.{digits}f}%"
 
 
+def signed(change: float, digits: int = 1) -> str:
+    """A change with its sign, to ``digits`` decimals; one that rounds to zero has no sign.
+
+    Examples
+    --------
+    >>> signed(1.26), signed(-0.04), signed(0.04), signed(-0.05001)
+    ('+1.3', '0.0', '0.0', '-0.1')
+    """
+    shown = round(float(change), digits)
+    return f"{abs(shown):.{digits}f}" if shown == 0 else f"{shown:+.{digits}f}"
+
+
 def fmt_hours(value, lang: str) -> str:
     return "—" if _missing(value) else text(lang, "unit.hours", value=f"{value:.1f}")
 

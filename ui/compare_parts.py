@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import compare
+from analytics.catalog import signed
 from analytics.choropleth import MAP_METRICS, colours_for, map_metric
 from analytics.filters import LEVELS, Filters
 from analytics.scoring import STATUS_COLORS
@@ -24,7 +25,7 @@ from ui.i18n import fmt_date, fmt_metric, t
 from ui.map_parts import legend_html, value_texts
 from ui.maps import area_map
 from ui.style import html_block
-from ui.tiles import Tile, tile_delta
+from ui.tiles import Tile, delta_style, tile_delta
 
 RATE_TILES = {name for name in compare.COMPARE_METRICS if name.endswith("_rate")}
 WINDOWS = (7, 14, 28, 30, 60, 90, 91, 182, 365)
@@ -187,6 +188,7 @@ def kpi_tiles(key, s: Sides) -> pd.DataFrame:
             cols = st.columns(per_row)
         tile = Tile(row.metric, "rate" if row.metric in RATE_TILES else "count", row.lower_is_better)
         delta = tile_delta(tile, row.b, row.a)
+        style = delta_style(delta, row.lower_is_better)
         if delta is not None and row.p_value is not None and not pd.isna(row.p_value):
             delta = f"{delta} · {_verdict(row)}"
         with cols[i % per_row]:
@@ -194,7 +196,7 @@ def kpi_tiles(key, s: Sides) -> pd.DataFrame:
                 t(f"metric.{row.metric}"),
                 fmt_metric(row.metric, row.b),
                 delta,
-                delta_color="inverse" if row.lower_is_better else "normal",
+                **style,
                 help=t("compare.tile_help", a=fmt_metric(row.metric, row.a), b=fmt_metric(row.metric, row.b)),
                 border=True,
             )
@@ -212,9 +214,9 @@ def significance_table(rows: pd.DataFrame) -> None:
             t("compare.col_metric"): [t(f"metric.{m}") for m in tested["metric"]],
             "A": [fmt_metric(m, v) for m, v in zip(tested["metric"], tested["a"])],
             "B": [fmt_metric(m, v) for m, v in zip(tested["metric"], tested["b"])],
-            t("compare.col_change"): [f"{d * 100:+.1f}" for d in tested["difference"]],
+            t("compare.col_change"): [signed(d * 100) for d in tested["difference"]],
             t("compare.col_ci"): [
-                f"{lo * 100:+.1f} … {hi * 100:+.1f}" for lo, hi in zip(tested["ci_low"], tested["ci_high"])
+                f"{signed(lo * 100)} … {signed(hi * 100)}" for lo, hi in zip(tested["ci_low"], tested["ci_high"])
             ],
             "p": [f"{p:.4f}" for p in tested["p_value"]],
             t("compare.col_verdict"): [_verdict(r) for r in tested.itertuples()],

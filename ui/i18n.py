@@ -76,4 +76,4 @@ def fmt_ranges(name: str, breaks) -> list[str]:
 
 
 def fmt_signed_pct(value, digits: int = 1) -> str:
-    return "—" if value is None or value != value else f"{value * 100:+.{digits}f}%"
+    return "—" if value is None or value != value else f"{_catalog.signed(value * 100, digits)}%"

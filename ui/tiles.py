@@ -24,6 +24,13 @@ def tile_delta(tile: Tile, value, previous) -> str | None:
     return content.tile_delta(tile, value, previous, current_language())
 
 
+def delta_style(delta: str | None, lower_is_better: bool) -> dict:
+    """``st.metric``'s colour and arrow for a delta: none for one that shows no change."""
+    if content.unchanged(delta):
+        return {"delta_color": "off", "delta_arrow": "off"}
+    return {"delta_color": "inverse" if lower_is_better else "normal"}
+
+
 def kpi_tiles(current: dict, previous: dict, tiles=OVERVIEW_TILES, columns: int = 8) -> None:
     """Draw the tiles in one row (or ``columns`` per row)."""
     cols = st.columns(columns)
@@ -31,12 +38,13 @@ def kpi_tiles(current: dict, previous: dict, tiles=OVERVIEW_TILES, columns: int 
     comparable = previous.get("coverage", "inside") == "inside"  # metrics.md: no comparison outside coverage
     for i, tile in enumerate(tiles):
         value, before = current.get(tile.key), previous.get(tile.key)
+        delta = tile_delta(tile, value, before) if comparable else None
         with cols[i % columns]:
             st.metric(
                 t(f"metric.{tile.key}"),
                 tile_value(tile, value, known),
-                tile_delta(tile, value, before) if comparable else None,
-                delta_color="inverse" if tile.lower_is_better else "normal",
+                delta,
+                **delta_style(delta, tile.lower_is_better),
                 help=t(f"metric_help.{tile.key}"),
                 border=True,
                 height=TILE_HEIGHT,

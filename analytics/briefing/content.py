@@ -15,7 +15,7 @@ import pandas as pd
 
 from analytics import alerts, metrics, queries
 from analytics.briefing.render import render, svg_map
-from analytics.catalog import fmt_date, fmt_hours, fmt_int, fmt_metric, fmt_pct, text
+from analytics.catalog import fmt_date, fmt_hours, fmt_int, fmt_metric, fmt_pct, signed, text
 from analytics.filters import Filters
 from analytics.scoring import STATUS_COLORS, add_scores, component_rates
 
@@ -46,10 +46,15 @@ def tile_delta(tile: Tile, value, previous, lang: str) -> str | None:
     if value is None or previous is None:
         return None
     if tile.kind == "rate":
-        return text(lang, "delta.points", value=f"{(value - previous) * 100:+.1f}")
+        return text(lang, "delta.points", value=signed((value - previous) * 100))
     if previous == 0:
         return None
-    return f"{(value - previous) / previous * 100:+.1f}%"
+    return f"{signed((value - previous) / previous * 100)}%"
+
+
+def unchanged(delta: str | None) -> bool:
+    """Whether a delta from :func:`tile_delta` shows no change (drawn without an arrow or a colour)."""
+    return delta is not None and not delta.lstrip().startswith(("+", "-"))
 
 
 def points_lost(scored: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
