@@ -14,9 +14,5 @@ result = parts.analysis(key, choice)
 if result is None:
     st.stop()
 parts.summary_line(result, choice)
-gi_col, emerging_col = st.columns(2, gap="medium")
-with gi_col:
-    parts.gi_map(key, result, choice)
-with emerging_col:
-    parts.emerging_map(key, result, choice)
+parts.maps(key, result, choice)
 parts.ranked_table(result, choice)

@@ -17,7 +17,7 @@ from ui import data
 from ui.deck_chart import deck_chart
 from ui.filters import labels
 from ui.i18n import current_language, fmt_date, fmt_int, t
-from ui.maps import SerializedDeck, area_map
+from ui.maps import SerializedDeck, area_map, paired_area_map
 from ui.style import html_block
 from ui.tables import show_table
 
@@ -157,35 +157,72 @@ def _labels(codes: pd.Series, label) -> pd.Series:
     return codes.map({c: label(c) for c in codes.unique()})
 
 
-@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=8)
-def _gi_deck(key, choice: Choice, lang: str) -> SerializedDeck:
-    """The Gi* map as JSON, kept for reruns (a 10,000-area map takes about 0.5 s to build and serialize)."""
+def _map_table(key, choice: Choice) -> tuple[pd.DataFrame, str]:
+    """Per area: both analyses' fills and tooltip texts, and the tooltip (names are added by the map's join)."""
     result = _analysis(key, choice)
-    geoms, _ = data.weights(key, choice.level)
     table = result.table.assign(
-        fill=result.table["band"].map(BAND_COLOURS),
+        gi_fill=result.table["band"].map(BAND_COLOURS),
+        emerging_fill=result.table["emerging"].map(EMERGING_COLOURS),
         band_text=_labels(result.table["band"], _band_label),
+        emerging_text=_labels(result.table["emerging"], lambda c: t(f"emerging.{c}")),
         value_text=result.table["value"].round(1).astype(str),
         z_text=result.table["z"].round(2).astype(str),
-    )
+    ).drop(columns=["area_name"])
     value_label = t("hot.value_per_1000") if choice.measure == "per_1000" else t("hot.value_count")
     tooltip = f"<b>{{area_name}}</b><br/>{value_label}: {{value_text}}<br/>Gi* z: {{z_text}}<br/>{{band_text}}"
-    deck = area_map(
-        geoms,
-        table.drop(columns=["area_name"]),
-        "fill",
-        tooltip,
-        ["area_name", "value_text", "z_text", "band_text"],
-        height=460,
-        layer_id="gi-star",
-        base=data.base_layer_for(key),
+    return table, tooltip
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=8)
+def _gi_deck(key, choice: Choice, lang: str) -> SerializedDeck:
+    """The Gi* map alone (when no emerging class can be computed) as JSON, kept for reruns."""
+    table, tooltip = _map_table(key, choice)
+    geoms, _ = data.weights(key, choice.level)
+    keep = ["area_name", "value_text", "z_text", "band_text"]
+    deck = area_map(geoms, table, "gi_fill", tooltip, keep, 460, "gi-star", data.base_layer_for(key))
+    return SerializedDeck.of(deck)
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=8)
+def _paired_deck(key, choice: Choice, lang: str) -> SerializedDeck:
+    """Gi* (left) and the emerging classes (right) as two panels of one map, as JSON kept for reruns (a
+    10,000-area map takes about a second to build and serialize). The tooltip gives both for the area."""
+    table, tooltip = _map_table(key, choice)
+    geoms, _ = data.weights(key, choice.level)
+    keep = ["area_name", "value_text", "z_text", "band_text", "emerging_text"]
+    left = table.rename(columns={"gi_fill": "fill"})
+    right = table.rename(columns={"emerging_fill": "fill"})
+    deck = paired_area_map(
+        geoms, left, right, tooltip + "<br/>{emerging_text}", keep, 460, base=data.base_layer_for(key)
     )
     return SerializedDeck.of(deck)
 
 
-def gi_map(key, result: HotspotResult, choice: Choice) -> None:
-    st.subheader(t("hot.gi_title"))
-    deck_chart(_gi_deck(key, choice, current_language()), 460, key="hot_gi_map")
+def maps(key, result: HotspotResult, choice: Choice) -> None:
+    """The Gi* map and the emerging-hotspot map side by side — one map with two panels, so they pan and zoom
+    together — each with its legend below; or the Gi* map alone and why no class could be computed."""
+    if result.steps < 4:  # no class can be computed: say why instead of a blank map
+        gi_col, emerging_col = st.columns(2, gap="medium")
+        with gi_col:
+            st.subheader(t("hot.gi_title"))
+            deck_chart(_gi_deck(key, choice, current_language()), 460, key="hot_gi_map")
+            _gi_legend(result)
+        with emerging_col:
+            st.subheader(t("hot.emerging_title"))
+            st.info(t("edges.hot_too_few_steps", steps=result.steps, step=t(f"grain.{result.step}")))
+        return
+    titles = st.columns(2, gap="medium")
+    titles[0].subheader(t("hot.gi_title"))
+    titles[1].subheader(t("hot.emerging_title"))
+    deck_chart(_paired_deck(key, choice, current_language()), 460, key="hot_maps")
+    gi_col, emerging_col = st.columns(2, gap="medium")
+    with gi_col:
+        _gi_legend(result)
+    with emerging_col:
+        _emerging_legend(result)
+
+
+def _gi_legend(result: HotspotResult) -> None:
     counts = result.table["band"].value_counts()
     html_block(
         _chips([(BAND_COLOURS[b], f"{_band_label(b)} ({int(counts.get(b, 0))})") for b in (99, 95, 90, -90, -95, -99)])
@@ -198,35 +235,7 @@ def gi_map(key, result: HotspotResult, choice: Choice) -> None:
     st.caption(t("hot.gi_note", method=method) + " " + t("edges.p_one_sided"))
 
 
-@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=8)
-def _emerging_deck(key, choice: Choice, lang: str) -> SerializedDeck:
-    """The emerging-hotspot map as JSON, kept for reruns."""
-    result = _analysis(key, choice)
-    geoms, _ = data.weights(key, choice.level)
-    table = result.table.assign(
-        fill=result.table["emerging"].map(EMERGING_COLOURS),
-        emerging_text=_labels(result.table["emerging"], lambda c: t(f"emerging.{c}")),
-    )
-    tooltip = "<b>{area_name}</b><br/>{emerging_text}"
-    deck = area_map(
-        geoms,
-        table.drop(columns=["area_name"]),
-        "fill",
-        tooltip,
-        ["area_name", "emerging_text"],
-        height=460,
-        layer_id="emerging",
-        base=data.base_layer_for(key),
-    )
-    return SerializedDeck.of(deck)
-
-
-def emerging_map(key, result: HotspotResult, choice: Choice) -> None:
-    st.subheader(t("hot.emerging_title"))
-    if result.steps < 4:  # no class can be computed: say why instead of a blank map
-        st.info(t("edges.hot_too_few_steps", steps=result.steps, step=t(f"grain.{result.step}")))
-        return
-    deck_chart(_emerging_deck(key, choice, current_language()), 460, key="hot_emerging_map")
+def _emerging_legend(result: HotspotResult) -> None:
     counts = result.table["emerging"].value_counts()
     present = [c for c in EMERGING_CLASSES if c != "none" and counts.get(c, 0)]
     legend = [

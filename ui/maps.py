@@ -190,6 +190,69 @@ def area_map(
     )
 
 
+def paired_area_map(
+    geoms: pd.DataFrame,
+    left: pd.DataFrame,
+    right: pd.DataFrame,
+    tooltip_html: str,
+    keep: list[str],
+    height: int = 460,
+    width_px: int = 1440,
+    layer_id: str = "paired-areas",
+    base: tuple[str, list[float]] | None = None,
+) -> pdk.Deck:
+    """Two maps of the same areas side by side in ONE deck: the ``right`` panel is the areas moved east by half
+    the map's visible width, so pan and zoom move both together.
+
+    ``left`` and ``right`` hold ``area_id``, ``fill`` (RGB(A) lists) and the ``keep`` columns the tooltip uses. One
+    map instead of two halves what the browser sets up (a WebGL context, shaders, picking buffers): in the software
+    WebGL of the benchmark machine a second map cost about as much as the rest of the hotspot page.
+    """
+    west, south, east, north = bounds_of(geoms)
+    # each panel fitted into half the map's width; the right one moved by half the visible span, so the two sit
+    # under the two halves of the page (a map ``width_px`` wide shows them centred at 25 % and 75 %)
+    view = view_for(geoms, width_px=width_px // 2, height_px=height)
+    shift = 360 * width_px / 512 / 2**view.zoom / 2
+    rows_left = polygon_rows(geoms, left)
+    rows_right = polygon_rows(geoms, right)
+    rows_right["polygon"] = [[[x + shift, y] for x, y in ring] for ring in rows_right["polygon"]]
+    rows = pd.concat([rows_left, rows_right], ignore_index=True)
+    rows["fill"] = [list(c) if isinstance(c, (list, tuple)) else [235, 238, 242, 200] for c in rows["fill"]]
+    data, tooltip_html = short_keys(rows[["polygon", "fill", *keep]], tooltip_html)
+    layer = pdk.Layer(
+        "PolygonLayer",
+        data=_records(data),
+        get_polygon="p",
+        get_fill_color="f",
+        get_line_color=[255, 255, 255, 230],
+        line_width_min_pixels=1,
+        stroked=True,
+        filled=True,
+        pickable=True,
+        auto_highlight=True,
+        id=layer_id,
+    )
+    images = []
+    if base:
+        image, (b_west, b_south, b_east, b_north) = base
+        images = [bitmap_layer(image, [b_west, b_south, b_east, b_north])]
+        moved = pdk.Layer(
+            "BitmapLayer",
+            image=image,
+            id="basemap-right",
+            opacity=0.9,
+            bounds=[b_west + shift, b_south, b_east + shift, b_north],
+        )
+        images.append(moved)
+    view.longitude += shift / 2
+    return CompactDeck(
+        layers=[*images, layer],
+        initial_view_state=view,
+        map_provider=None,
+        tooltip={"html": tooltip_html, "style": {"fontSize": "14px"}},
+    )
+
+
 def status_map(
     geoms: pd.DataFrame,
     scored: pd.DataFrame,
