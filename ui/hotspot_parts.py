@@ -13,7 +13,7 @@ import streamlit as st
 from analytics.filters import Filters, months_before
 from analytics.hotspot_report import MEASURES, STEPS, HotspotImpossible, HotspotResult, hotspot_analysis
 from analytics.hotspots import EMERGING_CLASSES
-from ui import data
+from ui import data, present
 from ui.deck_chart import deck_chart
 from ui.filters import labels
 from ui.i18n import current_language, fmt_date, fmt_int, t
@@ -22,6 +22,7 @@ from ui.style import html_block
 from ui.tables import show_table
 
 LEVELS = ("grid", "community", "street")
+MAP_WIDTH, PRESENT_MAP_WIDTH = 1440, 1880  # the maps' width in px on a 1920-px screen, with and without the sidebar
 STEP_CHOICES = ("auto", *STEPS)
 WINDOWS = ("twelve_months", "period")
 BAND_COLOURS = {
@@ -184,7 +185,7 @@ def _gi_deck(key, choice: Choice, lang: str) -> SerializedDeck:
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=8)
-def _paired_deck(key, choice: Choice, lang: str) -> SerializedDeck:
+def _paired_deck(key, choice: Choice, lang: str, width_px: int) -> SerializedDeck:
     """Gi* (left) and the emerging classes (right) as two panels of one map, as JSON kept for reruns (a
     10,000-area map takes about a second to build and serialize). The tooltip gives both for the area."""
     table, tooltip = _map_table(key, choice)
@@ -193,7 +194,7 @@ def _paired_deck(key, choice: Choice, lang: str) -> SerializedDeck:
     left = table.rename(columns={"gi_fill": "fill"})
     right = table.rename(columns={"emerging_fill": "fill"})
     deck = paired_area_map(
-        geoms, left, right, tooltip + "<br/>{emerging_text}", keep, 460, base=data.base_layer_for(key)
+        geoms, left, right, tooltip + "<br/>{emerging_text}", keep, 460, width_px, base=data.base_layer_for(key)
     )
     return SerializedDeck.of(deck)
 
@@ -214,7 +215,8 @@ def maps(key, result: HotspotResult, choice: Choice) -> None:
     titles = st.columns(2, gap="medium")
     titles[0].subheader(t("hot.gi_title"))
     titles[1].subheader(t("hot.emerging_title"))
-    deck_chart(_paired_deck(key, choice, current_language()), 460, key="hot_maps")
+    width = PRESENT_MAP_WIDTH if present.is_presenting() else MAP_WIDTH  # the panels under the two titles
+    deck_chart(_paired_deck(key, choice, current_language(), width), 460, key="hot_maps")
     gi_col, emerging_col = st.columns(2, gap="medium")
     with gi_col:
         _gi_legend(result)
