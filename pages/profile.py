@@ -25,10 +25,12 @@ with left:
 with right:
     parts.mix_panel(key, area_f)
     parts.population_panel(info)
-    parts.repeats_panel(key, f, level, area)
+    repeats_slot = st.container()  # filled last: its city-wide analysis starts after the page's own queries
 parts.cases_panel(key, area_f)
 workers_col, neighbours_col = st.columns([2, 3], gap="medium")
 with workers_col:
     parts.workers_panel(key, area_f)
 with neighbours_col:
     parts.neighbours_panel(key, f, level, area)
+with repeats_slot:
+    parts.repeats_panel(key, f, level, area)

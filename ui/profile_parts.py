@@ -143,7 +143,8 @@ def repeats_panel(key, f: Filters, level: str, area: str) -> None:
 
     st.subheader(t("profile.repeats"))
     job = repeat_rates_job(key, dataclasses.replace(f, level=None, area=None), level)
-    if heavy.ready([job]):
+    cases = int(_peers(key, f, level)["reported"].sum())  # the period's cases (cached: the KPI tiles' frame)
+    if heavy.ready([job], wait_seconds=heavy.wait_for(cases)):
         _repeat_tiles(job.result(), area)
         return
 
