@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics.privacy_names import preload as preload_name_model
 from ui import page
 from ui import profile_parts as parts
 from ui.search_parts import place_search
 
 f, key = page.start("page.profile")
+preload_name_model()  # the case lists below are masked: jieba's model loads while the queries run
 place_search(key, "profile", parts.open_profile)
 level, area = parts.choose_area(key, f)
 info = parts.header(key, level, area)
