@@ -15,6 +15,7 @@ from analytics.sync.feed import Feed
 from analytics.sync.live import open_live
 from analytics.sync.run import sync_once
 from analytics.text import terms
+from analytics.text.search import term_cases
 from tests.test_sync import EXACT, pg_server, upstream  # noqa: F401  (fixtures)
 from tests.test_text import _city
 
@@ -33,6 +34,40 @@ def joined_counts(con, f: Filters) -> tuple[dict, int]:
     ).fetchall()
     total = con.execute(f"SELECT count(*) FROM cases c WHERE {period} AND {where}", params).fetchone()[0]
     return dict(rows), int(total)
+
+
+def joined_term_cases(con, f: Filters, term: str, limit: int) -> list:
+    """The plain way: the filter's cases of the period whose terms hold ``term``, newest first."""
+    where, params = case_filter_sql(f, "c")
+    params |= period_params(f) | {"term": term, "limit": limit}
+    return con.execute(
+        f"""SELECT c.case_id, c.reported_at FROM cases c
+            WHERE c.reported_at >= $start AND c.reported_at < $end AND {where}
+              AND c.case_id IN (SELECT case_id FROM case_terms t WHERE t.term = $term)
+            ORDER BY c.reported_at DESC, c.case_id LIMIT $limit""",
+        params,
+    ).fetchall()
+
+
+def fast_term_cases(con, f: Filters, term: str, limit: int) -> list:
+    frame = term_cases(con, f, term, limit)
+    return list(zip(frame["case_id"], frame["reported_at"].dt.to_pydatetime()))
+
+
+def assert_term_cases_are_plain(con, f: Filters) -> int:
+    """For the period's three most frequent terms and its rarest, at two limits; returns the cases compared."""
+    counts = fast_counts(con, f)[0]
+    ranked = sorted(counts, key=lambda t: (-counts[t], t))
+    if not ranked:  # a period without terms: a term's cases are none
+        assert fast_term_cases(con, f, "路灯", 200) == joined_term_cases(con, f, "路灯", 200) == []
+        return 0
+    compared = 0
+    for term in [*ranked[:3], ranked[-1]]:
+        for limit in (3, 200):
+            fast = fast_term_cases(con, f, term, limit)
+            assert fast == joined_term_cases(con, f, term, limit), (f, term, limit)
+            compared += len(fast)
+    return compared
 
 
 def fast_counts(con, f: Filters) -> tuple[dict, int]:
@@ -62,6 +97,11 @@ def test_whole_city_and_street_counts_worked_by_hand():
     top = top.set_index("term")
     # S1: 2 of 2 cases mention 路灯; the city: 2 of 4 -> lift (2/2)/(2/4) = 2
     assert top.loc["路灯", "city_cases"] == 2 and top.loc["路灯", "lift"] == pytest.approx(2.0)
+    # the term's cases, newest first: C2 (15 March), C1 (1 March); C4 and C5 fall outside the period
+    assert term_cases(con, Filters(*MARCH), "路灯", 10)["case_id"].tolist() == ["C2", "C1"]
+    assert term_cases(con, Filters(*MARCH), "路灯", 1)["case_id"].tolist() == ["C2"]
+    assert term_cases(con, Filters(*MARCH), "闪烁", 10).empty  # only after the period: none, no error
+    assert term_cases(con, Filters(*MARCH, "street", "S2"), "路灯", 10).empty
 
 
 def filter_sets(con) -> list[Filters]:
@@ -85,6 +125,7 @@ def test_fast_counts_equal_the_join_on_the_demo_city(demo_con):
         assert fast == plain, f
         checked += sum(fast[0].values())
     assert checked > 1000  # the comparison counted real terms
+    assert sum(assert_term_cases_are_plain(demo_con, f) for f in filter_sets(demo_con)) > 100
 
 
 def test_fast_counts_equal_the_join_on_a_live_connection_after_a_sync(upstream):  # noqa: F811
@@ -125,7 +166,10 @@ def test_fast_counts_equal_the_join_on_a_live_connection_after_a_sync(upstream):
         sets = filter_sets(con)
         month_of = dt.date(when.year, when.month, 1)
         sets.append(Filters(month_of, (pd.Timestamp(month_of) + pd.offsets.MonthBegin(1)).date()))
+        compared = 0
         for f in sets:
             assert fast_counts(con, f) == joined_counts(con, f), f
+            compared += assert_term_cases_are_plain(con, f)
+        assert compared > 50  # real cases were compared
     finally:
         con.close()
