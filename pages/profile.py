@@ -27,7 +27,8 @@ with left:
 with right:
     parts.mix_panel(key, area_f)
     parts.population_panel(info)
-    repeats_slot = st.container()  # filled last: its city-wide analysis starts after the page's own queries
+    parts.start_repeats(key, f, level)  # started here only when the page will wait for it (a small period)
+    repeats_slot = st.container()  # filled last: a big period's analysis starts after the page's own queries
 parts.cases_panel(key, area_f)
 workers_col, neighbours_col = st.columns([2, 3], gap="medium")
 with workers_col:

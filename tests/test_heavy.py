@@ -239,3 +239,31 @@ def test_the_profile_of_a_big_period_does_not_wait_for_the_analysis(demo_env, mo
         release.set()
         for future in heavy.running():
             future.result(60)
+
+
+def test_the_profile_starts_the_analysis_early_only_when_it_will_wait_for_it(demo_env, monkeypatch, tmp_path):
+    """A small period's analysis starts beside the page's queries (its wait counts from then); a big period's is
+    not started early (it starts when its tiles are drawn, last)."""
+    from analytics.config import CONFIG_PATH
+    from analytics.repeats import rates
+    from ui import data, profile_parts
+
+    release = threading.Event()
+    monkeypatch.setattr(rates, "repeat_rates", lambda *a, **k: release.wait(60))
+    f = Filters(start=dt.date(2025, 3, 1), end=dt.date(2025, 4, 1))
+    key = data.db_key()
+    try:
+        profile_parts.start_repeats(key, f, "street")  # the demo city's month: far below 200,000 cases
+        assert len(heavy.running()) == 1
+        release.set()
+        for future in heavy.running():
+            future.result(60)
+        heavy.clear()
+        config = tmp_path / "gridscope.toml"
+        text = CONFIG_PATH.read_text(encoding="utf-8")
+        config.write_text(text.replace("wait_max_cases = 200000 ", "wait_max_cases = 1 "), encoding="utf-8")
+        monkeypatch.setenv("GRIDSCOPE_CONFIG", str(config))
+        profile_parts.start_repeats(key, f, "street")
+        assert heavy.jobs() == 0  # nothing started early
+    finally:
+        release.set()
