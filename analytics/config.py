@@ -98,7 +98,7 @@ DEFAULTS: dict[str, Any] = {
     },
     "freshness": {"refresh_seconds": 30, "amber_minutes": 30},
     "startup": {"warm_up": False},
-    "limits": {"heavy_analyses": 1, "wait_seconds": 5.0},
+    "limits": {"heavy_analyses": 1, "wait_seconds": 5.0, "wait_max_cases": 200_000},
     "sync": {
         "batch_rows": 50_000,
         "overlap_seconds": 60,

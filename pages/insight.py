@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics.privacy_names import preload as preload_name_model
 from ui import insight_parts as parts
 from ui import page
 from ui.i18n import t
 
 f, key = page.start("page.insight")
+preload_name_model()  # the case lists below are masked: jieba's model loads while the queries run
 st.caption(page.period_caption(f))
 terms_tab, repeats_tab = st.tabs(
     [t("insight.tab_terms"), t("insight.tab_repeats")], key="insight_tab", on_change="rerun"

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics.privacy_names import preload as preload_name_model
 from ui import page
 from ui import profile_parts as parts
 from ui.search_parts import place_search
 
 f, key = page.start("page.profile")
+preload_name_model()  # the case lists below are masked: jieba's model loads while the queries run
 place_search(key, "profile", parts.open_profile)
 level, area = parts.choose_area(key, f)
 info = parts.header(key, level, area)
@@ -25,10 +27,13 @@ with left:
 with right:
     parts.mix_panel(key, area_f)
     parts.population_panel(info)
-    parts.repeats_panel(key, f, level, area)
+    parts.start_repeats(key, f, level)  # started here only when the page will wait for it (a small period)
+    repeats_slot = st.container()  # filled last: a big period's analysis starts after the page's own queries
 parts.cases_panel(key, area_f)
 workers_col, neighbours_col = st.columns([2, 3], gap="medium")
 with workers_col:
     parts.workers_panel(key, area_f)
 with neighbours_col:
     parts.neighbours_panel(key, f, level, area)
+with repeats_slot:
+    parts.repeats_panel(key, f, level, area)

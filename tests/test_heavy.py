@@ -188,3 +188,82 @@ def test_the_workers_run_below_the_pages_cpu_priority():
 
     assert heavy.submit(("nice", 1), worker_nice, 3).result(10) == min(19, mine + heavy.NICE)
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine
+
+
+def test_wait_for_waits_only_for_a_period_of_at_most_wait_max_cases():
+    limits = {"limits": {"wait_seconds": 5.0, "wait_max_cases": 200_000}}
+    assert heavy.wait_for(200_000, limits) == 5.0  # at the limit: the full wait
+    assert heavy.wait_for(200_001, limits) == 0.0  # above it: the placeholder at once
+    assert heavy.wait_for(None, limits) == 5.0  # not known: the full wait
+    assert heavy.wait_for(0, limits) == 5.0
+
+
+def test_the_profile_of_a_big_period_does_not_wait_for_the_analysis(demo_env, monkeypatch, tmp_path):
+    """With more cases in the period than ``[limits] wait_max_cases`` the profile draws its placeholder at once,
+    however long ``wait_seconds`` is (here 60 s, while the analysis is held for as long)."""
+    from analytics.config import CONFIG_PATH
+    from analytics.repeats import rates
+    from tests.test_pages import APP, TIMEOUT
+
+    text = CONFIG_PATH.read_text(encoding="utf-8")
+    assert "wait_seconds = 5 " in text and "wait_max_cases = 200000 " in text
+    config = tmp_path / "gridscope.toml"
+    config.write_text(
+        text.replace("wait_seconds = 5 ", "wait_seconds = 60 ").replace(
+            "wait_max_cases = 200000 ", "wait_max_cases = 1 "
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("GRIDSCOPE_CONFIG", str(config))
+    release = threading.Event()
+    real = rates.repeat_rates
+
+    def slow(*args, **kwargs):
+        release.wait(60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(rates, "repeat_rates", slow)
+    try:
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        at.query_params["lang"] = "en"
+        at.run()
+        at.switch_page("pages/profile.py")
+        began = time.monotonic()
+        at.run()
+        drawn = time.monotonic() - began
+        assert not at.exception and not at.error
+        tiles = {m.label: m.value for m in at.metric}
+        assert tiles["Repeat rate"] == "computing…" and tiles["Reported"] not in ("", "computing…")
+        assert drawn < 45  # a wait of 60 s would have been seen (the page alone: a few seconds)
+    finally:
+        release.set()
+        for future in heavy.running():
+            future.result(60)
+
+
+def test_the_profile_starts_the_analysis_early_only_when_it_will_wait_for_it(demo_env, monkeypatch, tmp_path):
+    """A small period's analysis starts beside the page's queries (its wait counts from then); a big period's is
+    not started early (it starts when its tiles are drawn, last)."""
+    from analytics.config import CONFIG_PATH
+    from analytics.repeats import rates
+    from ui import data, profile_parts
+
+    release = threading.Event()
+    monkeypatch.setattr(rates, "repeat_rates", lambda *a, **k: release.wait(60))
+    f = Filters(start=dt.date(2025, 3, 1), end=dt.date(2025, 4, 1))
+    key = data.db_key()
+    try:
+        profile_parts.start_repeats(key, f, "street")  # the demo city's month: far below 200,000 cases
+        assert len(heavy.running()) == 1
+        release.set()
+        for future in heavy.running():
+            future.result(60)
+        heavy.clear()
+        config = tmp_path / "gridscope.toml"
+        text = CONFIG_PATH.read_text(encoding="utf-8")
+        config.write_text(text.replace("wait_max_cases = 200000 ", "wait_max_cases = 1 "), encoding="utf-8")
+        monkeypatch.setenv("GRIDSCOPE_CONFIG", str(config))
+        profile_parts.start_repeats(key, f, "street")
+        assert heavy.jobs() == 0  # nothing started early
+    finally:
+        release.set()

@@ -135,6 +135,28 @@ def ready(jobs: list[Future], wait_seconds: float | None = None) -> bool:
     return not wait(jobs, timeout=timeout).not_done
 
 
+def wait_for(cases: int | None, cfg: dict | None = None) -> float:
+    """The seconds a page waits for an analysis of ``cases`` cases (the period's): ``[limits] wait_seconds``,
+    or none above ``[limits] wait_max_cases`` — there the analysis runs for minutes (20 M cases: a month holds
+    about 830,000 and takes 83 CPU s), so waiting would only delay the placeholder. ``None`` (not known):
+    the full wait.
+
+    Examples
+    --------
+    >>> limits = {"limits": {"wait_seconds": 5.0, "wait_max_cases": 200_000}}
+    >>> wait_for(41_000, limits), wait_for(830_000, limits), wait_for(None, limits)
+    (5.0, 0.0, 5.0)
+    """
+    if cfg is None:
+        from ui import data
+
+        cfg = data.config()
+    limits = cfg["limits"]
+    if cases is not None and int(cases) > int(limits["wait_max_cases"]):
+        return 0.0
+    return float(limits["wait_seconds"])
+
+
 @st.fragment(run_every=POLL_SECONDS)
 def waiting(jobs: list[Future], placeholder: Callable[[], None], done: Callable[[], None] | None = None) -> None:
     """Draw ``placeholder`` and check ``jobs`` every :data:`POLL_SECONDS`. Once all are done: ``done`` draws the

@@ -143,7 +143,7 @@ def repeats_panel(key, f: Filters, level: str, area: str) -> None:
 
     st.subheader(t("profile.repeats"))
     job = repeat_rates_job(key, dataclasses.replace(f, level=None, area=None), level)
-    if heavy.ready([job]):
+    if heavy.ready([job], wait_seconds=_repeats_wait(key, f, level)):
         _repeat_tiles(job.result(), area)
         return
 
@@ -152,6 +152,22 @@ def repeats_panel(key, f: Filters, level: str, area: str) -> None:
         st.caption(t("heavy.computing_note"))
 
     heavy.waiting([job], placeholder, done=lambda: _repeat_tiles(job.result(), area))
+
+
+def _repeats_wait(key, f: Filters, level: str) -> float:
+    """How long the page waits for the repeat analysis (:func:`ui.heavy.wait_for` of the period's cases, the sum of
+    the KPI tiles' cached frame)."""
+    return heavy.wait_for(int(_peers(key, f, level)["reported"].sum()))
+
+
+def start_repeats(key, f: Filters, level: str) -> None:
+    """Start the repeat analysis now when the page will wait for it (a period of at most ``[limits]
+    wait_max_cases`` cases): it then runs beside the page's own queries and its wait counts from now. A bigger
+    period's starts when :func:`repeats_panel` is drawn, last, so it does not compete with them."""
+    if _repeats_wait(key, f, level) > 0:
+        from ui.insight_data import repeat_rates_job
+
+        repeat_rates_job(key, dataclasses.replace(f, level=None, area=None), level)
 
 
 def _repeat_tiles(peers: pd.DataFrame | None, area: str) -> None:

@@ -31,15 +31,24 @@ def text_config(cfg: dict | None = None) -> dict:
 
 
 def _term_counts(con: duckdb.DuckDBPyConnection, f: Filters) -> tuple[pd.DataFrame, int]:
-    """Documents per term, and the number of cases, for the filter set."""
+    """Documents per term, and the number of cases, for the filter set.
+
+    Without a predicate on the cases' own columns (no area, scope, kind, category or source: the whole
+    city) the counts are read from ``case_terms`` alone: its rows are exactly the (case, distinct term)
+    pairs of the cases in ``cases`` under the case's own report time (the import and the demo build index
+    every case; the sync cuts a case anew when its text or report time changes and drops a removed case's
+    terms, :func:`analytics.sync.compose._terms`), so the join to ``cases`` keeps every row and only costs
+    its hash join (1.3 s of 1.4 for a month at 20 M cases). With a predicate the join stays.
+    """
     where, params = case_filter_sql(f, "c")
     params |= period_params(f)
     period = "c.reported_at >= $start AND c.reported_at < $end"
+    joined = "" if where == "TRUE" else f"JOIN cases c ON c.case_id = t.case_id AND {period} AND {where}"
     counts = con.execute(
         f"""
         SELECT t.term, count(*) AS cases
-        FROM case_terms t JOIN cases c ON c.case_id = t.case_id
-        WHERE t.reported_at >= $start AND t.reported_at < $end AND {period} AND {where}
+        FROM case_terms t {joined}
+        WHERE t.reported_at >= $start AND t.reported_at < $end
         GROUP BY t.term
         """,
         params,
