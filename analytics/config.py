@@ -111,6 +111,7 @@ DEFAULTS: dict[str, Any] = {
         "copy_streams": 2,
         "split_rows": 100_000,
         "correction_rows": 100_000,
+        "copy_client": "auto",
     },
     "auth": {
         "users_file": "",

@@ -32,6 +32,7 @@ from analytics.sync.errors import SyncError
 from analytics.sync.incoming import fill_incoming_streamed
 from analytics.sync.layers import layer_files, write_data
 from analytics.sync.live import _lit, attach_generation
+from analytics.sync.psqlcopy import PsqlCopier, find_psql
 from analytics.sync.stream import Split, stream_changes
 from analytics.sync.streamed import map_stream
 
@@ -70,6 +71,7 @@ class SyncOptions:
     copy_streams: int = 2
     split_rows: int = 100_000
     correction_rows: int = 100_000
+    copy_client: str = "auto"
 
     @classmethod
     def from_config(cls, cfg: dict, **overrides) -> SyncOptions:
@@ -112,11 +114,13 @@ def _pull(
         names = list(columns)
         try:
             _, used, _ = prepare(mapping, names, label)  # a mapping that cannot apply fails before the copy starts
+            psql = find_psql(options.copy_client)
             plan = Split(
                 options.copy_streams,
                 options.split_rows,
                 used["case_id"],
                 lambda: pg.connect(source, options.connect_timeout_seconds, mapping.timezone),
+                PsqlCopier(psql, source.url, mapping.timezone, options.connect_timeout_seconds) if psql else None,
             )
             mapped, newest, expected, parts = stream_changes(
                 conn,
@@ -241,9 +245,16 @@ def write_generation(
             uncounted: list[bool] = []  # whether the new layer left its case-day correction to compaction
             new_state = {**state, "base_id": base_id, "source": label, "generation": str(number)}
             fresh = new_rejects_count(con, has_previous) if not result.error else 0
+            # a bulk layer (the cases it touches would not get a stored case-day correction) is written
+            # uncompressed and compacted right after publishing (layers.write_data)
+            bulk = result.rows_changed + result.rows_deleted > options.correction_rows
             if result.rows_changed or result.rows_deleted or fresh or not has_previous:
                 layer = write_data(
-                    con, db, number, lambda c: uncounted.append(compose_layer(c, has_previous, options.correction_rows))
+                    con,
+                    db,
+                    number,
+                    lambda c: uncounted.append(compose_layer(c, has_previous, options.correction_rows)),
+                    compressed=not bulk,
                 )
                 new_state["data_files"] = " ".join([*layer_files(state), layer])
                 new_state.pop("data_file", None)
@@ -262,8 +273,8 @@ def write_generation(
         version = f"{base_id}:{new_state['data_version']}"
         generations.publish(db, temporary, final, options.keep_generations, version)
         # after publishing: the new data serves already
-        if len(layer_files(new_state)) > options.max_layers or any(uncounted):
-            compact_locked(db, options, log, force=any(uncounted))
+        if len(layer_files(new_state)) > options.max_layers or any(uncounted) or bulk:
+            compact_locked(db, options, log, force=any(uncounted) or bulk)
     log(
         f"sync: generation {number}: read {result.rows_read:,}, changed {result.rows_changed:,}, "
         f"rejected {result.rows_rejected:,}, deleted {result.rows_deleted:,} in {result.seconds} s"

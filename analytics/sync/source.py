@@ -113,9 +113,11 @@ def stream_ids(conn: psycopg.Connection, source: Source, id_column: str, batch_r
         raise SyncError(f"reading the case ids of {source.label} failed: {str(exc).strip()}") from None
 
 
-def _changed_where(source: Source, since: dt.datetime | None) -> tuple[sql.Composable, tuple]:
+def _changed_where(source: Source, since: dt.datetime | None, literal: bool = False) -> tuple[sql.Composable, tuple]:
     if since is None:
         return sql.SQL(""), ()
+    if literal:  # bound as a literal (a copy run by psql: :mod:`analytics.sync.psqlcopy`)
+        return sql.SQL(" WHERE {} > {}").format(sql.Identifier("q", source.watermark), sql.Literal(since)), ()
     return sql.SQL(" WHERE {} > %s").format(sql.Identifier("q", source.watermark)), (since,)
 
 
@@ -167,6 +169,30 @@ class Part:
         return sql.SQL("mod({}, {}) = {}").format(hashed, sql.Literal(self.count), sql.Literal(self.index))
 
 
+def copy_query(
+    source: Source,
+    columns: dict[str, str],
+    since: dt.datetime | None,
+    part: Part | None = None,
+    literal: bool = False,
+) -> tuple[sql.Composable, tuple]:
+    """The ``COPY (SELECT …) TO STDOUT`` of :func:`copy_changes` and its parameters (none when ``literal``:
+    ``since`` is then bound in the statement as a literal)."""
+    n, k = (part.count, part.index) if part else (1, 0)
+    number = sql.SQL("(row_number() OVER () - 1) * {} + {}").format(sql.Literal(n), sql.Literal(k))
+    items = sql.SQL(", ").join(
+        [number, *(sql.SQL("{} AS {}").format(_text(c, kind), sql.Identifier(c)) for c, kind in columns.items())]
+    )
+    where, params = _changed_where(source, since, literal)
+    if part is not None:
+        joint = "AND" if since is not None else "WHERE"
+        where = sql.SQL("{} {} {}").format(where, sql.SQL(joint), part.predicate())
+    query = sql.SQL("COPY (SELECT {} FROM {} AS q{}) TO STDOUT WITH (FORMAT csv, HEADER true)").format(
+        items, source.relation(), where
+    )
+    return query, params
+
+
 def copy_changes(
     conn: psycopg.Connection,
     source: Source,
@@ -177,24 +203,14 @@ def copy_changes(
 ) -> int:
     """Write every row changed after ``since`` (of ``part`` only, when given) as CSV to the binary
     stream ``out`` (a header, then per row its record number and every value as text, in ``columns``
-    order) with ``COPY (SELECT …) TO STDOUT``, streamed in blocks: no Python object per value (``out``
-    is a FIFO that DuckDB reads meanwhile, see :mod:`analytics.sync.stream`). The record number is
-    the row's number in its part times the number of parts plus the part's index, so the parts'
-    numbers never collide (one part: 0, 1, 2 …). Returns the bytes written."""
-    n, k = (part.count, part.index) if part else (1, 0)
-    number = sql.SQL("(row_number() OVER () - 1) * {} + {}").format(sql.Literal(n), sql.Literal(k))
-    items = sql.SQL(", ").join(
-        [number, *(sql.SQL("{} AS {}").format(_text(c, kind), sql.Identifier(c)) for c, kind in columns.items())]
-    )
-    where, params = _changed_where(source, since)
-    if part is not None:
-        where = sql.SQL("{} {} {}").format(where, sql.SQL("AND" if params else "WHERE"), part.predicate())
-    copy_query = sql.SQL("COPY (SELECT {} FROM {} AS q{}) TO STDOUT WITH (FORMAT csv, HEADER true)").format(
-        items, source.relation(), where
-    )
+    order) with ``COPY (SELECT …) TO STDOUT`` (:func:`copy_query`), streamed in blocks: no Python object
+    per value (``out`` is a FIFO that DuckDB reads meanwhile, see :mod:`analytics.sync.stream`). The
+    record number is the row's number in its part times the number of parts plus the part's index, so
+    the parts' numbers never collide (one part: 0, 1, 2 …). Returns the bytes written."""
+    copy_query_sql, params = copy_query(source, columns, since, part)
     written, pending = 0, bytearray()
     try:
-        with conn.cursor() as cur, cur.copy(copy_query, params) as copy:
+        with conn.cursor() as cur, cur.copy(copy_query_sql, params) as copy:
             for block in copy:  # a row each: gathered, so parallel copies do not contend for the GIL per row
                 pending += block
                 if len(pending) >= WRITE_BYTES:

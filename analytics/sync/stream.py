@@ -28,6 +28,7 @@ import psycopg
 from analytics.ingest.errors import IngestError
 from analytics.sync import source as pg
 from analytics.sync.errors import SyncError
+from analytics.sync.psqlcopy import PsqlCopier
 
 JOIN_SECONDS = 60
 Read = TypeVar("Read")
@@ -71,12 +72,15 @@ def _writer_error(writer: _Writer, label: str, reader_failed: bool = False) -> S
 
 def _parts(
     conn: psycopg.Connection, source: pg.Source, count: int, plan: Split | None
-) -> tuple[list[pg.Part | None], list[psycopg.Connection]]:
-    """The parts to copy and the extra sessions that copy all but the first (on ``conn``'s snapshot)."""
+) -> tuple[list[pg.Part | None], list[psycopg.Connection], str | None]:
+    """The parts to copy, the extra sessions that copy all but the first (on ``conn``'s snapshot) and
+    that snapshot; with ``psql`` (``plan.copier``) no extra session: every part is copied by ``psql``."""
     if plan is None or plan.streams < 2 or count < plan.split_rows:
-        return [None], []
+        return [None], [], None
     parts = [pg.Part(k, plan.streams, plan.id_column) for k in range(plan.streams)]
     snapshot = pg.export_snapshot(conn)
+    if plan.copier is not None:
+        return parts, [], snapshot
     others: list[psycopg.Connection] = []
     try:
         for _ in parts[1:]:
@@ -87,15 +91,39 @@ def _parts(
         for other in others:
             other.close()
         raise
-    return parts, others
+    return parts, others, snapshot
 
 
 class Split:
     """How to split a large change: into ``streams`` parts when at least ``split_rows`` rows changed, by
-    ``id_column``; ``connect()`` opens one more session like the first."""
+    ``id_column``; ``connect()`` opens one more session like the first; ``copier`` (when given) copies
+    every part in its own ``psql`` (:mod:`analytics.sync.psqlcopy`) instead of a psycopg session."""
 
-    def __init__(self, streams: int, split_rows: int, id_column: str, connect: Callable[[], psycopg.Connection]):
+    def __init__(
+        self,
+        streams: int,
+        split_rows: int,
+        id_column: str,
+        connect: Callable[[], psycopg.Connection],
+        copier: PsqlCopier | None = None,
+    ):
         self.streams, self.split_rows, self.id_column, self.connect = streams, split_rows, id_column, connect
+        self.copier = copier
+
+
+def _copies(conn, source, columns, since, parts, others, snapshot, plan) -> list[Callable]:
+    """One function per part, writing that part into the binary stream it is given."""
+    if plan is not None and plan.copier is not None and snapshot is not None:
+        copier = plan.copier
+        scripts = [
+            copier.script(conn, pg.copy_query(source, columns, since, part, literal=True)[0], snapshot)
+            for part in parts
+        ]
+        return [lambda out, s=s: copier.run(s, out) for s in scripts]
+    return [
+        lambda out, c=c, part=part: pg.copy_changes(c, source, columns, since, out, part)
+        for c, part in zip([conn, *others], parts)
+    ]
 
 
 def stream_changes(
@@ -114,15 +142,13 @@ def stream_changes(
     created and removed here. Raises :class:`SyncError` (``read`` raises :class:`IngestError` when it
     cannot read the stream)."""
     mark, count = pg.changed_summary(conn, source, since)
-    parts, others = _parts(conn, source, count, plan)
+    parts, others, snapshot = _parts(conn, source, count, plan)
     fifos = [fifo.with_name(f"{fifo.name}.{k}") for k in range(len(parts))]
     try:
         for path in fifos:
             os.mkfifo(path)
-        writers = [
-            _Writer(path, lambda out, c=c, part=part: pg.copy_changes(c, source, columns, since, out, part))
-            for path, c, part in zip(fifos, [conn, *others], parts)
-        ]
+        copies = _copies(conn, source, columns, since, parts, others, snapshot, plan)
+        writers = [_Writer(path, copy) for path, copy in zip(fifos, copies)]
         for writer in writers:
             writer.start()
         try:
