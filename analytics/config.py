@@ -7,6 +7,7 @@ fall back to :data:`DEFAULTS`.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import os
 import re
 import tomllib
@@ -239,5 +240,30 @@ def load_config(path: str | os.PathLike | None = None) -> dict[str, Any]:
     """
     path = Path(path) if path else config_path()
     if not path.exists():
-        return copy.deepcopy(DEFAULTS)
-    return copy.deepcopy(_load(str(path), path.stat().st_mtime))
+        return fresh_copy(DEFAULTS)
+    return fresh_copy(_load(str(path), path.stat().st_mtime))
+
+
+def fresh_copy(value: Any) -> Any:
+    """``copy.deepcopy`` of a configuration value (nested dicts and lists of TOML scalars), without deepcopy's
+    memo and dispatch: the caller may change the copy freely. A page run asks for the configuration ~30 times
+    (0.5 ms a deepcopy, 10-15 ms a cold run); anything but a dict, list or immutable scalar goes to deepcopy.
+
+    Examples
+    --------
+    >>> cfg = {"a": {"b": [1, 2.5, "x", True, None]}}
+    >>> out = fresh_copy(cfg)
+    >>> out == cfg, out["a"] is cfg["a"], out["a"]["b"] is cfg["a"]["b"]
+    (True, False, False)
+    """
+    kind = type(value)
+    if kind is dict:
+        return {key: fresh_copy(item) for key, item in value.items()}
+    if kind is list:
+        return [fresh_copy(item) for item in value]
+    if kind in _IMMUTABLE:
+        return value
+    return copy.deepcopy(value)
+
+
+_IMMUTABLE = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime, dt.time})

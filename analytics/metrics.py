@@ -13,6 +13,7 @@ import datetime as dt
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from analytics.config import DEFAULTS
@@ -167,10 +168,10 @@ def _ratio(numerator, denominator):
     return float(numerator) / float(denominator)
 
 
-def _ratio_column(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+def _ratio_column(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     """:func:`_ratio` of each row, as floats (NaN where it is null): the same IEEE division of the same floats."""
     denominator = denominator.astype("float64")
-    return numerator.astype("float64") / denominator.where(denominator != 0)
+    return numerator.astype("float64") / np.where(denominator != 0, denominator, np.nan)
 
 
 # Each rate of metrics.md as (numerator, denominator): the one definition, applied to one row by
@@ -187,6 +188,12 @@ RATIOS = {
     "local_resolution_rate": ("disputes_resolved_local", lambda v: v["disputes_resolved"]),
 }
 DEFAULT_THREE_RATE_WEIGHTS = {"response_rate": 0.10, "solve_rate": 0.50, "satisfaction_rate": 0.40}
+# The counts derive_rate_columns reads (the numerators and the denominators' parts).
+_RATE_INPUTS = (
+    "closed", "open_overdue", "closed_on_time", "closed_without_deadline", "closed_with_rework", "to_judge",
+    "with_deadline", "worker_self_handled", "worker_reported", "callbacks_contacted", "callbacks_solved",
+    "valid_callbacks", "satisfaction_points", "disputes_received", "disputes_resolved", "disputes_resolved_local",
+)  # fmt: skip
 
 
 def _composite(values: dict, weights: dict[str, float]):
@@ -244,18 +251,21 @@ def derive_rate_columns(columns: dict[str, pd.Series], weights: dict[str, float]
     counts int64, or float64 with NaN when some row's deadlines are unknown. Each rate is the same IEEE division
     of the same two floats as :func:`derive_rates` (``tests/test_rate_columns.py``).
     """
-    v = {**columns, "due_to_close": columns["closed"] + columns["open_overdue"]}
+    index = columns["closed"].index
+    # numpy, wrapped as Series once at the end: with pandas 3 each of the ~70 Series operations cost 0.1-0.5 ms
+    v = {name: columns[name].to_numpy() for name in _RATE_INPUTS}
+    v["due_to_close"] = v["closed"] + v["open_overdue"]
     known = ~((v["to_judge"] != 0) & (v["with_deadline"] == 0))
     out = {"due_to_close": v["due_to_close"], "open_overdue": v["open_overdue"]}
     for name, (numerator, denominator) in RATIOS.items():
         out[name] = _ratio_column(v[numerator], denominator(v))
     if not known.all():  # as derive_rates: no deadline among the cases to judge, no deadline numbers
         for name in DEADLINE_KEYS:
-            out[name] = out[name].astype("float64").where(known)
-    out["three_rates_composite"] = _composite(out, weights or DEFAULT_THREE_RATE_WEIGHTS).astype("float64")
-    out = {name: out[name] for name in ("due_to_close", "open_overdue", *RATE_KEYS)}
-    out["deadlines_known"] = known.astype(bool)
-    return out
+            out[name] = np.where(known, out[name].astype("float64"), np.nan)
+    out["three_rates_composite"] = np.asarray(_composite(out, weights or DEFAULT_THREE_RATE_WEIGHTS), dtype="float64")
+    result = {name: pd.Series(out[name], index=index) for name in ("due_to_close", "open_overdue", *RATE_KEYS)}
+    result["deadlines_known"] = pd.Series(known.astype(bool), index=index)
+    return result
 
 
 def _select_list(start: str = "$start", end: str = "$end") -> str:

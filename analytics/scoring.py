@@ -67,15 +67,28 @@ def weighted_score(rates: pd.DataFrame, weights: dict[str, float]) -> pd.DataFra
     unknown = set(weights) - set(rates.columns)
     if unknown:
         raise ValueError(f"unknown score components: {sorted(unknown)}")
-    rates = rates[list(weights)].astype(float)
-    w = pd.Series(weights, dtype=float)
-    total_weight = rates.notna().mul(w, axis=1).sum(axis=1)
-    scale = 100.0 / total_weight.where(total_weight > 0)
-    out = pd.DataFrame(index=rates.index)
-    for name in weights:
-        out[f"points_{name}"] = rates[name] * w[name] * scale
-    out["score"] = out[[f"points_{n}" for n in weights]].sum(axis=1, min_count=1)
-    return out
+    values = rates[list(weights)].astype(float).to_numpy()
+    w = [float(weights[name]) for name in weights]
+    known = ~np.isnan(values)
+    # numpy, each sum in the components' order as pandas summed them (0 plus each in turn); the frame built once
+    total_weight = _row_sum([known[:, i] * w[i] for i in range(len(w))], len(values))
+    scale = 100.0 / np.where(total_weight > 0, total_weight, np.nan)
+    points = {f"points_{name}": values[:, i] * w[i] * scale for i, name in enumerate(weights)}
+    columns = list(points.values())
+    score = _row_sum([np.where(np.isnan(c), 0.0, c) for c in columns], len(values))
+    scored = np.zeros(len(values), dtype=bool)
+    for column in columns:
+        scored |= ~np.isnan(column)
+    score[~scored] = np.nan  # min_count=1: no component with a rate, no score
+    return pd.DataFrame({**points, "score": score}, index=rates.index)
+
+
+def _row_sum(columns: list[np.ndarray], rows: int) -> np.ndarray:
+    """The element-wise sum of ``columns`` added left to right from 0 (pandas' row sum of a frame's columns)."""
+    total = np.zeros(rows)
+    for column in columns:
+        total = total + column
+    return total
 
 
 def round_score(score: pd.Series) -> pd.Series:
@@ -92,22 +105,25 @@ def round_score(score: pd.Series) -> pd.Series:
 
 def grade(score: pd.Series, thresholds: dict[str, float]) -> pd.Series:
     """Grade A–E from a score: A ≥ A-threshold, …, E below the D threshold; null stays null."""
-    result = pd.Series(pd.NA, index=score.index, dtype="object")
-    result[score.notna()] = "E"
+    values = score.astype(float).to_numpy()
+    result = np.full(len(values), pd.NA, dtype=object)
+    result[~np.isnan(values)] = "E"
     for letter in reversed(GRADE_ORDER[:-1]):  # D, C, B, A: the best one that holds wins
-        result[score >= float(thresholds[letter])] = letter
-    return result
+        result[values >= float(thresholds[letter])] = letter
+    return pd.Series(result, index=score.index, dtype="object")
 
 
 def status(frame: pd.DataFrame, grades: pd.Series, min_due: int, red_overdue_share: float) -> pd.Series:
     """Map status: grey (too few cases), red, amber or green, as ``metrics.md`` says."""
-    due = frame["due_to_close"].astype(float)
-    overdue_share = frame["open_overdue"].astype(float) / due.where(due > 0)
-    result = pd.Series("green", index=frame.index, dtype="object")
-    result[grades == "C"] = "amber"
-    result[grades.isin(["D", "E"]) | (overdue_share > red_overdue_share)] = "red"
-    result[(due < min_due) | grades.isna()] = "grey"
-    return result
+    due = frame["due_to_close"].astype(float).to_numpy()
+    overdue_share = frame["open_overdue"].astype(float).to_numpy() / np.where(due > 0, due, np.nan)
+    graded = grades.notna().to_numpy()
+    letters = np.array([g if ok else "" for g, ok in zip(grades.tolist(), graded)], dtype=object)  # null: ""
+    result = np.full(len(due), "green", dtype=object)
+    result[letters == "C"] = "amber"
+    result[np.isin(letters, ["D", "E"]) | (overdue_share > red_overdue_share)] = "red"
+    result[(due < min_due) | ~graded] = "grey"
+    return pd.Series(result, index=frame.index, dtype="object")
 
 
 def add_scores(
@@ -127,16 +143,21 @@ def add_scores(
     weights = weights or cfg["score"][weight_key]
     min_due = int(cfg["status"]["min_due_to_close"])
     rates = component_rates(frame, entity, report_target)
-    scored = pd.concat([frame, weighted_score(rates, weights)], axis=1)
-    enough = scored[volume].astype(float) >= min_due
-    scored.loc[~enough, "score"] = np.nan
+    added = dict(weighted_score(rates, weights).items())
+    enough = frame[volume].astype(float).to_numpy() >= min_due
+    score = added["score"].where(enough)
     # metrics.md: rounded to one decimal before grading and ranking (74.99999999999999 is 75.0, grade B)
-    scored["score"] = round_score(scored["score"])
-    scored["grade"] = grade(scored["score"], cfg["score"]["grades"])
+    added["score"] = round_score(score)
+    added["grade"] = grade(added["score"], cfg["score"]["grades"])
     if entity == "grid":
-        scored["status"] = status(scored, scored["grade"], min_due, float(cfg["status"]["red_open_overdue_share"]))
-    scored["rank"] = scored["score"].rank(method="min", ascending=False).astype("Int64")
-    return scored
+        added["status"] = status(frame, added["grade"], min_due, float(cfg["status"]["red_open_overdue_share"]))
+    added["rank"] = added["score"].rank(method="min", ascending=False).astype("Int64")
+    if any(name in frame.columns for name in added):  # scored again: replace the columns in place
+        scored = frame.copy()
+        for name, column in added.items():
+            scored[name] = column
+        return scored
+    return pd.concat([frame, pd.DataFrame(added, index=frame.index)], axis=1)  # the frame built once
 
 
 def city_index(actuals: dict[str, float | None], cfg: dict) -> dict:

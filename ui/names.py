@@ -61,6 +61,18 @@ def subject_name(subject_type: str, subject_id: str, fallback: str) -> str:
     return fallback
 
 
+def subject_names(types, ids, fallbacks) -> list[str]:
+    """:func:`subject_name` of many subjects with one lookup (each cached call hashes its key and unpickles every
+    name of the city: ~2 ms, a dozen a run of the overview)."""
+    lookups, lang = _lookups(data.db_key()), _lang()
+    tables = {"department": lookups[f"department_{lang}"], "category": lookups[f"category_{lang}"]}
+    out = []
+    for kind, code, fallback in zip(_values(types), _values(ids), _values(fallbacks)):
+        table = tables.get(kind)
+        out.append(fallback if table is None else table.get(code, fallback or code))
+    return out
+
+
 def area_label(level: str, area: str) -> str:
     frame = data.areas(data.db_key(), level, None, None)
     match = frame.loc[frame["area_id"] == area, "area_name"]

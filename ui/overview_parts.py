@@ -75,8 +75,8 @@ def alert_panel(key, f: Filters, height: int = 400) -> None:
         st.success(t("overview.no_alerts"))
         return
     with st.container(height=height, border=False):
-        for row in alerts.itertuples():
-            subject = names.subject_name(row.subject_type, row.subject_id, row.subject_name)
+        subjects = names.subject_names(alerts["subject_type"], alerts["subject_id"], alerts["subject_name"])
+        for row, subject in zip(alerts.itertuples(), subjects):
             colour = "#d63031" if row.alert in ("overdue_grid", "on_time_drop", "spike") else "#e67e22"
             html_block(
                 f"<div class='gs-alert' style='padding:2px 0 6px 0;border-bottom:1px solid #e5e7eb;"
@@ -124,10 +124,8 @@ def trend_panel(key, f: Filters, height: int = 300) -> None:
 
 def _category_labels(top: pd.DataFrame) -> list[str]:
     """Category labels, with the summed rest as "other"."""
-    return [
-        t("trend.other") if c == "other" else names.category_label(c, n)
-        for c, n in zip(top["category_code"], top["category_name"])
-    ]
+    labels = names.category_labels(top["category_code"], top["category_name"])  # one lookup, not one a row
+    return [t("trend.other") if c == "other" else label for c, label in zip(top["category_code"].tolist(), labels)]
 
 
 def top_categories_panel(key, f: Filters, height: int = 300) -> None:
