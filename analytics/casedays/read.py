@@ -268,9 +268,12 @@ FROM areas LEFT JOIN agg USING (area_id)
 ORDER BY area_id"""
 
 
-def one_period(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | None = None):
+def one_period(
+    con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | None = None, area_quantiles: bool = True
+):
     """``(groups, quantiles)`` of :func:`pair_groups` for ``f`` alone, per area of ``level`` (the previous
-    period empty: it starts and ends where ``f`` starts)."""
+    period empty: it starts and ends where ``f`` starts); without ``area_quantiles`` the groups lack the
+    handling-time quantiles (the whole filter's are still returned)."""
     where, params = case_filter_sql(f)
     now = period_params(f)
     bound = {
@@ -282,15 +285,18 @@ def one_period(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict
         "window_end": now["end"],
         **metrics.metric_params(con, cfg),
     }
-    groups, quantiles = pair_groups(con, where, bound, cfg, level)
+    groups, quantiles = pair_groups(con, where, bound, cfg, level, area_quantiles)
     return groups[groups["period"] == 0], quantiles[quantiles["period"] == 0]
 
 
-def by_area_frame(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | None = None) -> pd.DataFrame:
-    """The rows of :func:`analytics.metrics.by_area_sql` for ``f`` (before :func:`analytics.metrics.area_frame`)."""
+def by_area_frame(
+    con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | None = None, area_quantiles: bool = True
+) -> pd.DataFrame:
+    """The rows of :func:`analytics.metrics.by_area_sql` for ``f`` (before :func:`analytics.metrics.area_frame`);
+    without ``area_quantiles``, less the two handling-time quantiles (not computed)."""
     from analytics.period_pair import areas_sql
 
-    groups, _ = one_period(con, f, level, cfg)
+    groups, _ = one_period(con, f, level, cfg, area_quantiles)
     sql = areas_sql(level, area_filter_sql(f, "g"))
     areas = _run(con, sql, case_filter_sql(f)[1])
     rows = groups.drop(columns=["period"])
@@ -298,8 +304,10 @@ def by_area_frame(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: d
 
 
 def summary_row(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None) -> tuple:
-    """The values of :data:`analytics.metrics.AGGREGATES` over the cases of ``f`` (the plain one-row query's)."""
+    """The values of :data:`analytics.metrics.AGGREGATES` over the cases of ``f`` (the plain one-row query's).
+
+    The whole filter's quantiles only: the grids' groups are summed, their quantiles would not be read."""
     from analytics.period_pair import _total_row
 
-    groups, quantiles = one_period(con, f, "grid", cfg)
+    groups, quantiles = one_period(con, f, "grid", cfg, area_quantiles=False)
     return _total_row(groups, quantiles, 0)
