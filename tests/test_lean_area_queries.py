@@ -160,3 +160,38 @@ def test_stage_durations_by_hand(tmp_path):
     hostile = stage_durations(con, Filters(MARCH.start, MARCH.end, kind="x'; DROP TABLE cases;--"))
     assert hostile["cases"].tolist() == [0] * 5
     assert stage_durations_sql("TRUE").count("FROM cases") == 1  # one scan for the five steps
+
+
+def test_department_quantiles_split_in_place_by_hand(tmp_path):
+    from analytics.departments import department_metrics, department_metrics_pair
+
+    con = duckdb.connect(str(tmp_path / "departments.duckdb"))
+    from analytics.schema import create_schema
+
+    create_schema(con)
+    # department A: handled 2 h, 4 h and 12 h after dispatch in March; B: nothing handled, one open overdue case
+    rows = [
+        ("A1", "A", "2025-03-02 08:00", "2025-03-02 10:00", "handled"),
+        ("A2", "A", "2025-03-03 08:00", "2025-03-03 12:00", "handled"),
+        ("A3", "A", "2025-03-04 08:00", "2025-03-04 20:00", "handled"),
+        ("B1", "B", "2025-03-05 08:00", None, "dispatched"),
+    ]
+    for case_id, department, dispatched, handled, status in rows:
+        con.execute(
+            """INSERT INTO cases (case_id, kind, grid_id, department, reported_at, filed_at, dispatched_at, handled_at,
+                                  due_at, status, rework_count)
+               VALUES ($1, 'demand', 'G1', $2, $3, $3, $3, $4, '2025-03-10 00:00', $5, 0)""",
+            [case_id, department, dispatched, handled, status],
+        )
+    frame = department_metrics(con, MARCH).set_index("department")
+    columns = list(frame.columns)
+    assert columns.index("p90_handling_hours") == columns.index("median_handling_hours") + 1
+    assert "handling_hours_quantiles" not in columns
+    # A: sorted 2, 4, 12 -> median 4; p90 at 2 * 0.9 = 1.8: 4 + 0.8 * (12 - 4) = 10.4
+    assert frame.loc["A", "median_handling_hours"] == 4.0
+    assert frame.loc["A", "p90_handling_hours"] == pytest.approx(10.4)
+    assert frame.loc["B", "open_overdue"] == 1 and pd.isna(frame.loc["B", "median_handling_hours"])
+    assert frame["p90_handling_hours"].dtype == "float64"
+    now, before = department_metrics_pair(con, MARCH)
+    pd.testing.assert_frame_equal(now, department_metrics(con, MARCH))
+    assert before.empty and before["median_handling_hours"].dtype == "float64"
