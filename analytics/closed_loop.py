@@ -164,18 +164,27 @@ def listed_summary(listed: pd.DataFrame) -> dict:
     }
 
 
+# The period's reports counted per reporter first (one key), then joined to the workers: grouping the joined rows
+# by the workers' five columns cost twice the CPU at 20M cases.
 WORKERS_SQL = """
+WITH reported AS (
+    SELECT c.reporter_worker_id AS worker_id,
+           count(c.case_id) AS reports,
+           count(c.case_id) FILTER (WHERE c.status <> 'cancelled') AS valid_reports,
+           count(c.case_id) FILTER (WHERE c.status <> 'cancelled' AND c.self_handled AND c.dispatched_at IS NULL
+                                    AND c.closed_at < $end) AS self_handled
+    FROM cases c
+    WHERE c.reporter_worker_id IS NOT NULL AND c.reported_at >= $start AND c.reported_at < $end AND {where}
+    GROUP BY c.reporter_worker_id
+)
 SELECT w.worker_id, w.grid_id, g.grid_name, w.role, w.full_time,
-       count(c.case_id) AS reports,
-       count(c.case_id) FILTER (WHERE c.status <> 'cancelled') AS valid_reports,
-       count(c.case_id) FILTER (WHERE c.status <> 'cancelled' AND c.self_handled AND c.dispatched_at IS NULL
-                                AND c.closed_at < $end) AS self_handled
+       coalesce(r.reports, 0) AS reports,
+       coalesce(r.valid_reports, 0) AS valid_reports,
+       coalesce(r.self_handled, 0) AS self_handled
 FROM workers w
 LEFT JOIN grids g ON g.grid_id = w.grid_id
-LEFT JOIN cases c ON c.reporter_worker_id = w.worker_id AND c.reported_at >= $start AND c.reported_at < $end
-                  AND {where}
+LEFT JOIN reported r ON r.worker_id = w.worker_id
 WHERE {grid_where}
-GROUP BY ALL
 ORDER BY w.worker_id
 """
 
