@@ -29,6 +29,9 @@ OPEN_OVERDUE_HANDLING = (
     " AND (c.status <> 'suspended' OR $include_suspended)"  # suspended (挂账) cases apart, as in metrics.py
 )
 
+# median and p90 handling hours as one list (one sorted state per department, not two), split by
+# :func:`_split_quantiles` into ``median_handling_hours`` and ``p90_handling_hours`` in its place
+HANDLING_QUANTILES = "handling_hours_quantiles"
 DEPARTMENT_AGGREGATES = f"""any_value(d.department_name) AS department_name,
        any_value(d.department_name_en) AS department_name_en,
        count(*) FILTER (WHERE c.dispatched_at >= $start AND c.dispatched_at < $end) AS dispatched,
@@ -37,10 +40,8 @@ DEPARTMENT_AGGREGATES = f"""any_value(d.department_name) AS department_name,
        count(*) FILTER (WHERE {HANDLED_IN_P} AND c.due_at IS NULL) AS handled_without_deadline,
        count(*) FILTER (WHERE {HANDLED_IN_P} AND c.rework_count > 0) AS handled_with_rework,
        count(*) FILTER (WHERE {OPEN_OVERDUE_HANDLING}) AS open_overdue,
-       quantile_cont(epoch(c.handled_at - c.dispatched_at) / 3600.0, 0.5)
-           FILTER (WHERE {HANDLED_IN_P}) AS median_handling_hours,
-       quantile_cont(epoch(c.handled_at - c.dispatched_at) / 3600.0, 0.9)
-           FILTER (WHERE {HANDLED_IN_P}) AS p90_handling_hours,
+       quantile_cont(epoch(c.handled_at - c.dispatched_at) / 3600.0, [0.5, 0.9])
+           FILTER (WHERE {HANDLED_IN_P}) AS {HANDLING_QUANTILES},
        {DISPATCH_COUNTS_SQL}"""
 # The cases a department's numbers can count in P: dispatched before its end, not handled before its start.
 DEPARTMENT_RELEVANT = "c.dispatched_at < $end AND (c.handled_at IS NULL OR c.handled_at >= $start)"
@@ -83,7 +84,7 @@ def department_metrics(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | N
     """
     where, params = case_filter_sql(f)
     bound = {**params, **period_params(f), **_suspended_param(cfg)}
-    return _with_rates(con.cursor().execute(DEPARTMENTS_SQL.format(where=where), bound).df())
+    return _with_rates(_split_quantiles(con.cursor().execute(DEPARTMENTS_SQL.format(where=where), bound).df()))
 
 
 def department_metrics_pair(
@@ -113,9 +114,23 @@ def department_metrics_pair(
         "window_end": max(now["end"], before["end"]),
         **_suspended_param(cfg),
     }
-    both = con.cursor().execute(DEPARTMENTS_PAIR_SQL.format(where=where), bound).df()
+    both = _split_quantiles(con.cursor().execute(DEPARTMENTS_PAIR_SQL.format(where=where), bound).df())
     frames = [both[both["period"] == period].drop(columns="period").reset_index(drop=True) for period in (0, 1)]
     return _with_rates(frames[0]), _with_rates(frames[1])
+
+
+def _split_quantiles(frame: pd.DataFrame) -> pd.DataFrame:
+    """The list column :data:`HANDLING_QUANTILES` replaced, in its place, by ``median_handling_hours`` and
+    ``p90_handling_hours`` (float64, NaN for a department with nothing handled)."""
+    pairs = [(None, None) if q is None or not hasattr(q, "__len__") else q for q in frame[HANDLING_QUANTILES]]
+    columns = {}
+    for name, values in frame.items():
+        if name != HANDLING_QUANTILES:
+            columns[name] = values
+            continue
+        for i, split in enumerate(("median_handling_hours", "p90_handling_hours")):
+            columns[split] = pd.Series([pair[i] for pair in pairs], index=frame.index, dtype="float64")
+    return pd.DataFrame(columns, index=frame.index)
 
 
 def _with_rates(frame: pd.DataFrame) -> pd.DataFrame:

@@ -84,6 +84,8 @@ AGGREGATES: dict[str, str] = {
     ),
 }
 # Aggregates that are not counts (no 0 for "no case"): hours and ages.
+# the per-area handling-time quantiles (:func:`by_area` leaves them out when asked)
+AREA_QUANTILES = ("median_handling_hours", "p90_handling_hours")
 NOT_COUNTS = ("median_handling_hours", "p90_handling_hours", "satisfaction_points", "suspended_overdue_max_days")
 
 # Rows that can contribute to any aggregate. Most are reported before the end and either touched by P or
@@ -417,22 +419,28 @@ def by_area_query(
     return by_area_sql(level, where, area_filter_sql(f, "g"), kept), bound
 
 
-def by_area(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | None = None) -> pd.DataFrame:
+def by_area(
+    con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | None = None, area_quantiles: bool = True
+) -> pd.DataFrame:
     """One row per area of ``level`` with every count and rate, plus per-1,000-resident volume.
 
     ``population`` (and so ``reported_per_1000``) is null unless every grid of the area has a population;
     ``grids_without_population`` says how many lack one and ``population_missing`` whether any does.
+    Without ``area_quantiles`` the frame has no ``median_handling_hours``/``p90_handling_hours`` columns (on
+    ``case_days`` they are then not computed: a sorted state per area is most of the work at 20M cases).
 
     The area filter of ``f`` still applies (e.g. the grids of one street).
     """
     if is_cube(con):  # province scale: the same rows from the cube (analytics.cube)
-        return area_frame(cube_by_area_frame(con, f, level, cfg), cfg)
-    from analytics.casedays import read as casedays  # (imports this module)
+        frame = area_frame(cube_by_area_frame(con, f, level, cfg), cfg)
+    else:
+        from analytics.casedays import read as casedays  # (imports this module)
 
-    if casedays.usable(con, f, cfg):  # the day counts and narrow queries: the same rows
-        return area_frame(casedays.by_area_frame(con, f, level, cfg), cfg)
-    sql, params = by_area_query(con, f, level, cfg, out_of_order_kept(con))
-    return area_frame(con.cursor().execute(sql, params).df(), cfg)
+        if casedays.usable(con, f, cfg):  # the day counts and narrow queries: the same rows
+            return area_frame(casedays.by_area_frame(con, f, level, cfg, area_quantiles), cfg)
+        sql, params = by_area_query(con, f, level, cfg, out_of_order_kept(con))
+        frame = area_frame(con.cursor().execute(sql, params).df(), cfg)
+    return frame if area_quantiles else frame.drop(columns=[*AREA_QUANTILES])
 
 
 def area_frame(frame: pd.DataFrame, cfg: dict | None = None) -> pd.DataFrame:

@@ -28,11 +28,14 @@ def entity_kind(entity: str) -> str:
     return entity
 
 
-def entity_metrics(con: duckdb.DuckDBPyConnection, f: Filters, entity: str, cfg: dict) -> pd.DataFrame:
-    """The metrics a scorecard scores, one row per entity, with ``entity_id`` and ``entity_name``."""
+def entity_metrics(
+    con: duckdb.DuckDBPyConnection, f: Filters, entity: str, cfg: dict, area_quantiles: bool = True
+) -> pd.DataFrame:
+    """The metrics a scorecard scores, one row per entity, with ``entity_id`` and ``entity_name`` (a grid's
+    handling-time quantiles only with ``area_quantiles``: no score reads them)."""
     entity = entity_kind(entity)
     if entity == "grid":
-        frame = metrics.by_area(con, f, "grid", cfg)
+        frame = metrics.by_area(con, f, "grid", cfg, area_quantiles)
         if float(cfg["score"]["weights"].get("non_repeat_rate", 0) or 0) > 0:
             from analytics.repeats.rates import repeat_rates
 
@@ -57,7 +60,8 @@ def scorecard(
     """Scores, grades, ranks and rank changes of every entity, best first (ungraded last)."""
     target = report_target(f, cfg)
     now = add_scores(entity_metrics(con, f, entity, cfg), cfg, weights, entity, target)
-    before = add_scores(entity_metrics(con, f.previous(), entity, cfg), cfg, weights, entity, target)
+    # the previous period gives ranks only: its grids' handling-time quantiles are not asked
+    before = add_scores(entity_metrics(con, f.previous(), entity, cfg, False), cfg, weights, entity, target)
     previous = before[["entity_id", "score", "grade", "rank"]].rename(
         columns={"score": "score_previous", "grade": "grade_previous", "rank": "rank_previous"}
     )

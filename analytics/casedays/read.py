@@ -95,25 +95,35 @@ def _period_of(column: str) -> str:
     return f"CASE WHEN {column} >= $start THEN 0 ELSE 1 END"
 
 
-def narrow_sql(where: str, level: str = "grid", area_quantiles: bool = True) -> dict[str, str]:
+def narrow_sql(
+    where: str, level: str = "grid", area_quantiles: bool = True, whole_quantiles: bool = True
+) -> dict[str, str]:
     """The queries over ``cases`` for :data:`NARROW`, each bounded so that DuckDB skips row groups. Both
     quantiles come from one list-valued ``quantile_cont`` (one sorted state per group, not two), per period and
     area and per period over the whole filter (``whole`` = 1) — or, without ``area_quantiles``, over the whole
-    filter only (a third of the query's work at 20M cases)."""
+    filter only (a third of the query's work at 20M cases); without ``whole_quantiles`` (by-area frames), per
+    period and area only (``whole`` = 0: a plain ``GROUP BY``, about three quarters of the grouping sets' work);
+    without either, no row."""
     hours = metrics.HANDLING_HOURS
     area, join = _area(level)
     closed = f"""FROM (SELECT {_period_of("c.closed_at")} AS period, {area} AS area_id, {hours} AS hours
       FROM cases c {join}
       WHERE c.closed_at >= $window_start AND c.closed_at < $window_end AND c.status <> 'cancelled'
         AND c.closed_at >= c.filed_at AND {where})"""
-    if area_quantiles:
+    if area_quantiles and not whole_quantiles:
+        quantiles = f"""SELECT period, area_id, 0 AS whole, quantile_cont(hours, [0.5, 0.9]) AS q
+{closed}
+GROUP BY period, area_id"""
+    elif area_quantiles:
         quantiles = f"""SELECT period, area_id, GROUPING(area_id) AS whole, quantile_cont(hours, [0.5, 0.9]) AS q
 {closed}
 GROUP BY GROUPING SETS ((period, area_id), (period))"""
-    else:
+    elif whole_quantiles:
         quantiles = f"""SELECT period, NULL::VARCHAR AS area_id, 1 AS whole, quantile_cont(hours, [0.5, 0.9]) AS q
 {closed}
 GROUP BY period"""
+    else:  # neither is read: no row, no scan
+        quantiles = "SELECT 0 AS period, NULL::VARCHAR AS area_id, 1 AS whole, NULL::DOUBLE[] AS q WHERE false"
     return {
         "quantiles": quantiles,
         "self_handled": f"""SELECT {_period_of("c.reported_at")} AS period, {area} AS area_id,
@@ -180,18 +190,22 @@ def pair_groups(
     cfg: dict | None = None,
     level: str = "grid",
     area_quantiles: bool = True,
+    whole_quantiles: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(groups, quantiles)`` as :mod:`analytics.period_pair` reads them from ``cases``: every aggregate per
     ``(period, area_id)`` in :data:`analytics.metrics.AGGREGATES` order, and the two quantiles per period over
     the whole filter. ``bound`` holds the filters' values, both periods' bounds, the window around them and
     :func:`analytics.metrics.metric_params`; ``where`` is :func:`analytics.filters.case_filter_sql`'s. Without
-    ``area_quantiles`` the groups lack the two handling-time quantiles (not computed per area)."""
+    ``area_quantiles`` the groups lack the two handling-time quantiles (not computed per area); without
+    ``whole_quantiles`` the second frame has no row (the whole filter's quantiles are not computed)."""
     days = int({**DEFAULTS["metrics"], **(cfg or {}).get("metrics", {})}["dispute_window_days"])
     bound = {**bound, "window_open_after": bound["data_end"] - dt.timedelta(days=days)}
     groups = _with_backlog(
         _run(con, window_sql(where, level), bound), _run(con, backlog_sql(where, level), bound), bound
     )
-    narrow = {name: _run(con, sql, bound) for name, sql in narrow_sql(where, level, area_quantiles).items()}
+    narrow = {
+        name: _run(con, sql, bound) for name, sql in narrow_sql(where, level, area_quantiles, whole_quantiles).items()
+    }
     quantiles = narrow["quantiles"]
     pairs = quantiles.pop("q").map(_pair)
     for i, name in enumerate(NARROW[1:3]):
@@ -268,9 +282,17 @@ FROM areas LEFT JOIN agg USING (area_id)
 ORDER BY area_id"""
 
 
-def one_period(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | None = None):
+def one_period(
+    con: duckdb.DuckDBPyConnection,
+    f: Filters,
+    level: str,
+    cfg: dict | None = None,
+    area_quantiles: bool = True,
+    whole_quantiles: bool = True,
+):
     """``(groups, quantiles)`` of :func:`pair_groups` for ``f`` alone, per area of ``level`` (the previous
-    period empty: it starts and ends where ``f`` starts)."""
+    period empty: it starts and ends where ``f`` starts); without ``area_quantiles`` the groups lack the
+    handling-time quantiles; without ``whole_quantiles`` the whole filter's are not computed (no row)."""
     where, params = case_filter_sql(f)
     now = period_params(f)
     bound = {
@@ -282,15 +304,18 @@ def one_period(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict
         "window_end": now["end"],
         **metrics.metric_params(con, cfg),
     }
-    groups, quantiles = pair_groups(con, where, bound, cfg, level)
+    groups, quantiles = pair_groups(con, where, bound, cfg, level, area_quantiles, whole_quantiles)
     return groups[groups["period"] == 0], quantiles[quantiles["period"] == 0]
 
 
-def by_area_frame(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | None = None) -> pd.DataFrame:
-    """The rows of :func:`analytics.metrics.by_area_sql` for ``f`` (before :func:`analytics.metrics.area_frame`)."""
+def by_area_frame(
+    con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: dict | None = None, area_quantiles: bool = True
+) -> pd.DataFrame:
+    """The rows of :func:`analytics.metrics.by_area_sql` for ``f`` (before :func:`analytics.metrics.area_frame`);
+    without ``area_quantiles``, less the two handling-time quantiles (not computed)."""
     from analytics.period_pair import areas_sql
 
-    groups, _ = one_period(con, f, level, cfg)
+    groups, _ = one_period(con, f, level, cfg, area_quantiles, whole_quantiles=False)  # the areas' only
     sql = areas_sql(level, area_filter_sql(f, "g"))
     areas = _run(con, sql, case_filter_sql(f)[1])
     rows = groups.drop(columns=["period"])
@@ -298,8 +323,10 @@ def by_area_frame(con: duckdb.DuckDBPyConnection, f: Filters, level: str, cfg: d
 
 
 def summary_row(con: duckdb.DuckDBPyConnection, f: Filters, cfg: dict | None = None) -> tuple:
-    """The values of :data:`analytics.metrics.AGGREGATES` over the cases of ``f`` (the plain one-row query's)."""
+    """The values of :data:`analytics.metrics.AGGREGATES` over the cases of ``f`` (the plain one-row query's).
+
+    The whole filter's quantiles only: the grids' groups are summed, their quantiles would not be read."""
     from analytics.period_pair import _total_row
 
-    groups, quantiles = one_period(con, f, "grid", cfg)
+    groups, quantiles = one_period(con, f, "grid", cfg, area_quantiles=False)
     return _total_row(groups, quantiles, 0)
