@@ -143,6 +143,23 @@ def short_keys(rows: pd.DataFrame, tooltip_html: str) -> tuple[pd.DataFrame, str
     return rows.rename(columns=names), tooltip_html
 
 
+def _polygon_layer(data: pd.DataFrame, layer_id: str) -> pdk.Layer:
+    """Filled, outlined, pickable polygons from :func:`short_keys` rows (``p`` rings, ``f`` fills)."""
+    return pdk.Layer(
+        "PolygonLayer",
+        data=_records(data),
+        get_polygon="p",
+        get_fill_color="f",
+        get_line_color=[255, 255, 255, 230],
+        line_width_min_pixels=1,
+        stroked=True,
+        filled=True,
+        pickable=True,
+        auto_highlight=True,
+        id=layer_id,
+    )
+
+
 def _records(frame: pd.DataFrame) -> list[dict]:
     """``frame.to_dict(orient="records")`` (what pydeck does with a frame), built column-wise: several times
     faster at 10,000 rows."""
@@ -169,19 +186,7 @@ def area_map(
     rows["fill"] = rows[colour] if isinstance(colour, str) else colour
     rows["fill"] = [list(c) if isinstance(c, (list, tuple)) else [235, 238, 242, 200] for c in rows["fill"]]
     data, tooltip_html = short_keys(rows[["polygon", "fill", *keep]], tooltip_html)
-    layer = pdk.Layer(
-        "PolygonLayer",
-        data=_records(data),
-        get_polygon="p",
-        get_fill_color="f",
-        get_line_color=[255, 255, 255, 230],
-        line_width_min_pixels=1,
-        stroked=True,
-        filled=True,
-        pickable=True,
-        auto_highlight=True,
-        id=layer_id,
-    )
+    layer = _polygon_layer(data, layer_id)
     return CompactDeck(
         layers=with_base([layer], base),
         initial_view_state=view_for(geoms, height_px=height),
@@ -219,19 +224,7 @@ def paired_area_map(
     rows = pd.concat([rows_left, rows_right], ignore_index=True)
     rows["fill"] = [list(c) if isinstance(c, (list, tuple)) else [235, 238, 242, 200] for c in rows["fill"]]
     data, tooltip_html = short_keys(rows[["polygon", "fill", *keep]], tooltip_html)
-    layer = pdk.Layer(
-        "PolygonLayer",
-        data=_records(data),
-        get_polygon="p",
-        get_fill_color="f",
-        get_line_color=[255, 255, 255, 230],
-        line_width_min_pixels=1,
-        stroked=True,
-        filled=True,
-        pickable=True,
-        auto_highlight=True,
-        id=layer_id,
-    )
+    layer = _polygon_layer(data, layer_id)
     images = []
     if base:
         image, (b_west, b_south, b_east, b_north) = base
