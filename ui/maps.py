@@ -116,9 +116,9 @@ def view_for(geoms: pd.DataFrame, width_px: int = 1000, height_px: int = 560) ->
     )
 
 
-def bitmap_layer(image: str, bounds: list[float]) -> pdk.Layer:
+def bitmap_layer(image: str, bounds: list[float], layer_id: str = "basemap") -> pdk.Layer:
     """A stitched base-map image (data URL) under the areas."""
-    return pdk.Layer("BitmapLayer", image=image, bounds=bounds, id="basemap", opacity=0.9)
+    return pdk.Layer("BitmapLayer", image=image, bounds=bounds, id=layer_id, opacity=0.9)
 
 
 def with_base(layers: list[pdk.Layer], base: tuple[str, list[float]] | None) -> list[pdk.Layer]:
@@ -141,6 +141,11 @@ def short_keys(rows: pd.DataFrame, tooltip_html: str) -> tuple[pd.DataFrame, str
     for long, short in names.items():
         tooltip_html = tooltip_html.replace("{" + long + "}", "{" + short + "}")
     return rows.rename(columns=names), tooltip_html
+
+
+def _fills(colours) -> list[list]:
+    """RGB(A) lists per row; an area without a colour (no value joined) drawn light grey."""
+    return [list(c) if isinstance(c, (list, tuple)) else [235, 238, 242, 200] for c in colours]
 
 
 def _polygon_layer(data: pd.DataFrame, layer_id: str) -> pdk.Layer:
@@ -184,7 +189,7 @@ def area_map(
     """
     rows = polygon_rows(geoms, values)
     rows["fill"] = rows[colour] if isinstance(colour, str) else colour
-    rows["fill"] = [list(c) if isinstance(c, (list, tuple)) else [235, 238, 242, 200] for c in rows["fill"]]
+    rows["fill"] = _fills(rows["fill"])
     data, tooltip_html = short_keys(rows[["polygon", "fill", *keep]], tooltip_html)
     layer = _polygon_layer(data, layer_id)
     return CompactDeck(
@@ -222,21 +227,14 @@ def paired_area_map(
     rows_right = polygon_rows(geoms, right)
     rows_right["polygon"] = [[[x + shift, y] for x, y in ring] for ring in rows_right["polygon"]]
     rows = pd.concat([rows_left, rows_right], ignore_index=True)
-    rows["fill"] = [list(c) if isinstance(c, (list, tuple)) else [235, 238, 242, 200] for c in rows["fill"]]
+    rows["fill"] = _fills(rows["fill"])
     data, tooltip_html = short_keys(rows[["polygon", "fill", *keep]], tooltip_html)
     layer = _polygon_layer(data, layer_id)
     images = []
     if base:
         image, (b_west, b_south, b_east, b_north) = base
-        images = [bitmap_layer(image, [b_west, b_south, b_east, b_north])]
-        moved = pdk.Layer(
-            "BitmapLayer",
-            image=image,
-            id="basemap-right",
-            opacity=0.9,
-            bounds=[b_west + shift, b_south, b_east + shift, b_north],
-        )
-        images.append(moved)
+        moved = [b_west + shift, b_south, b_east + shift, b_north]
+        images = [bitmap_layer(image, [b_west, b_south, b_east, b_north]), bitmap_layer(image, moved, "basemap-right")]
     view.longitude += shift / 2
     return CompactDeck(
         layers=[*images, layer],
