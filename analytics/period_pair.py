@@ -44,7 +44,7 @@ def _on_bounds(sql: str, start: str, end: str) -> str:
 # How the whole filter's value of each aggregate follows from the per-grid values: counts add up, points are
 # whole tenths that add up, the largest age is the largest of the grids'; quantiles do not follow (read apart,
 # :func:`quantiles_sql`).
-QUANTILES = ("median_handling_hours", "p90_handling_hours")
+QUANTILES = metrics.AREA_QUANTILES  # the handling-time quantiles, which do not add up over grids
 MAXIMA = ("suspended_overdue_max_days",)
 TENTHS = ("satisfaction_points",)
 COUNTS = tuple(name for name in metrics.AGGREGATES if name not in QUANTILES + MAXIMA + TENTHS)
