@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import shutil
@@ -135,20 +136,27 @@ def test_pair_from_case_days_equals_plain(counted_city, live, cfg):
     check_every_pair_set(counted_city, live, cfg, assert_fast_is_plain)
 
 
-def check_every_pair_set(city, live: bool, cfg: dict | None, check) -> None:
-    """``check(con, plain, f, cfg)`` for every filter of :func:`pair_sets`, ``con`` the file or a live connection
-    (``case_days`` usable for each)."""
+@contextlib.contextmanager
+def file_and_live(city, live: bool):
+    """``(con, plain)``: the city file read only, and ``con`` that file or a live connection on it; both closed."""
     plain = duckdb.connect(str(city), read_only=True)
     con = open_live(city) if live else plain
     try:
-        sets = pair_sets(plain)
-        assert all(read.usable(con, f, cfg) for f in sets)
-        for f in sets:
-            check(con, plain, f, cfg)
+        yield con, plain
     finally:
         plain.close()
         if live:
             con.close()
+
+
+def check_every_pair_set(city, live: bool, cfg: dict | None, check) -> None:
+    """``check(con, plain, f, cfg)`` for every filter of :func:`pair_sets`, ``con`` the file or a live connection
+    (``case_days`` usable for each)."""
+    with file_and_live(city, live) as (con, plain):
+        sets = pair_sets(plain)
+        assert all(read.usable(con, f, cfg) for f in sets)
+        for f in sets:
+            check(con, plain, f, cfg)
 
 
 def test_dimensions_the_table_lacks_fall_back_to_cases(counted_city):

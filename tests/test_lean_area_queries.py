@@ -23,12 +23,12 @@ from analytics.closed_loop import STAGE_PAIRS, stage_durations, stage_durations_
 from analytics.config import DEFAULTS
 from analytics.filters import Filters
 from analytics.scorecards import scorecard
-from analytics.sync.live import open_live
 from tests.test_casedays import (  # noqa: F401  (fixtures)
     JAN,
     SUSPENDED_COUNT,
     check_every_pair_set,
     counted_city,
+    file_and_live,
     plain_by_area,
     plain_summary,
     six_case_city,
@@ -72,16 +72,10 @@ def test_case_days_path_equals_plain(counted_city, live, cfg):  # noqa: F811
 
 @pytest.mark.parametrize("live", [False, True], ids=["file", "live"])
 def test_plain_path_drops_the_columns_too(awkward_city, live):  # noqa: F811
-    plain = duckdb.connect(str(awkward_city), read_only=True)
-    con = open_live(awkward_city) if live else plain
-    try:
+    with file_and_live(awkward_city, live) as (con, plain):
         for f in pair_sets(plain)[:4]:
             assert not read.usable(con, f)  # no case-day counts in this city: the grouped query over cases
             assert_lean_by_area_is_plain(con, plain, f, None)
-    finally:
-        plain.close()
-        if live:
-            con.close()
 
 
 def test_scorecard_from_case_days_equals_the_plain_one(awkward_city, counted_city):  # noqa: F811

@@ -17,12 +17,12 @@ from analytics import metrics, period_pair
 from analytics.casedays import read
 from analytics.cube.build import CUBE_DB
 from analytics.filters import Filters
-from analytics.sync.live import open_live
 from tests.test_casedays import (  # noqa: F401
     JAN,
     SUSPENDED_COUNT,
     check_every_pair_set,
     counted_city,
+    file_and_live,
     plain_by_area,
     plain_summary,
     six_case_city,
@@ -64,16 +64,10 @@ def test_case_days_path_equals_plain(counted_city, live, cfg):  # noqa: F811
 
 @pytest.mark.parametrize("live", [False, True], ids=["file", "live"])
 def test_one_scan_path_over_cases_equals_plain(awkward_city, live):  # noqa: F811
-    plain = duckdb.connect(str(awkward_city), read_only=True)
-    con = open_live(awkward_city) if live else plain
-    try:
+    with file_and_live(awkward_city, live) as (con, plain):
         for f in pair_sets(plain):
             assert not read.usable(con, f)  # the city has no case-day counts: the one-scan query over cases
             assert_lean_pair_is_plain(con, plain, f)
-    finally:
-        plain.close()
-        if live:
-            con.close()
 
 
 def test_the_lean_quantile_query_groups_by_period_only():
