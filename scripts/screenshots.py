@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from analytics.store import db_path  # noqa: E402
@@ -72,6 +74,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+INPUT_WAIT_S = 300  # how long a page may take to offer its input box (the dispatch desk's first training)
+
 # Pages whose main content appears after an input: (what to type, the button to press), per language.
 AFTER_INPUT = {
     "dispatch": {
@@ -84,7 +88,13 @@ AFTER_INPUT = {
 def _after_input(page, key: str, lang: str, path: Path) -> None:
     """Type the page's example input, press its button, wait, and screenshot the whole result."""
     text, button = AFTER_INPUT[key][lang]
-    page.locator("textarea").first.fill(text)
+    box = page.locator("textarea").first
+    try:  # the dispatch desk trains its model in the background on a database that has none yet (minutes at 20M)
+        box.wait_for(timeout=INPUT_WAIT_S * 1000)
+    except PlaywrightTimeout:
+        print(f"  {key}: no input box after {INPUT_WAIT_S} s (its model still training?); {path.name} not taken")
+        return
+    box.fill(text)
     page.get_by_role("button", name=button).click()
     page.wait_for_timeout(500)
     wait_until_settled(page)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -67,6 +69,30 @@ def test_overview_has_tiles_map_and_charts(demo_env):
     assert len(labels) >= 8 and "结案率" in labels and "按期结案率" in labels
     assert at.get("deck_gl_json_chart"), "status map missing"
     assert len(at.get("vega_lite_chart")) >= 2, "trend and top categories are drawn with Vega-Lite (ui/vega.py)"
+
+
+def test_overview_says_the_summed_rest_below_the_named_bars(demo_env):
+    """The categories beyond the top eight are said in a caption, not drawn as one bar that dwarfs the named ones;
+    the caption's count and share are worked out here in plain SQL (every case reported in the period, grouped)."""
+    at = run_page("pages/overview.py", "en")
+    f = at.session_state["filters"]
+    with duckdb.connect(str(demo_env), read_only=True) as con:
+        counts = [
+            n
+            for (n,) in con.execute(
+                "SELECT count(*) AS n FROM cases WHERE reported_at >= ? AND reported_at < ? "
+                "GROUP BY kind, category_code ORDER BY n DESC",
+                [dt.datetime.combine(f.start, dt.time()), dt.datetime.combine(f.end, dt.time())],
+            ).fetchall()
+        ]
+    assert len(counts) > 8, "the demo city has more than eight categories in a month"
+    rest = sum(counts[8:])
+    expected = (
+        f"All other categories together: {rest:,} cases, {rest / sum(counts) * 100:.1f}% of this period's reports."
+    )
+    assert expected in [c.value for c in at.caption]
+    charts = json.dumps([c.proto.spec for c in at.get("vega_lite_chart")])
+    assert "Other" not in charts and "other" not in charts  # no bar for the rest
 
 
 def test_hostile_deep_link_gives_empty_result(demo_env):

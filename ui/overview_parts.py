@@ -16,7 +16,7 @@ from analytics.scoring import STATUS_COLORS
 from ui import auth, data, names, present
 from ui.charts import top_categories_chart, trend_chart
 from ui.deck_chart import deck_chart
-from ui.i18n import current_language, date_tickformat, t
+from ui.i18n import current_language, date_tickformat, fmt_int, fmt_pct, t
 from ui.maps import status_map
 from ui.safe import md
 from ui.style import html_block
@@ -135,8 +135,13 @@ def top_categories_panel(key, f: Filters, height: int = 300) -> None:
         st.info(t("overview.no_trend"))
         return
     top = top.assign(label=_category_labels(top))
-    fig = top_categories_chart(top, t("overview.this_period"), t("overview.prev_period"))
+    rest = top[top["category_code"] == "other"]
+    named = top[top["category_code"] != "other"]  # the summed rest would dwarf every named bar: said below
+    fig = top_categories_chart(named, t("overview.this_period"), t("overview.prev_period"))
     present.plot(fig, height)
+    if not rest.empty:
+        other = rest.iloc[0]
+        st.caption(t("overview.top_other", count=fmt_int(other["reported"]), share=fmt_pct(other["share"])))
 
 
 def _briefing_parts(key, f: Filters, current: dict, previous: dict, with_names: bool = True) -> tuple:

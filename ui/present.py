@@ -28,8 +28,8 @@ DARK_CSS = """
 [data-testid="stToolbar"], [data-testid="stDecoration"], footer {display: none !important;}
 .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {background: #0b1220 !important; color: #e5e7eb;}
 .block-container {padding: 0.8rem 1.6rem 0.4rem 1.6rem !important; max-width: 100% !important;}
-h1 {font-size: 2.1rem !important; color: #f8fafc !important; padding: 0 !important;}
-h2, h3 {color: #e2e8f0 !important; font-size: 1.35rem !important; padding: 0.1rem 0 !important;}
+h1 {font-size: 2.1rem !important; color: #f8fafc !important; padding: 0 0 0.4rem 0 !important;}
+h2, h3 {color: #e2e8f0 !important; font-size: 1.35rem !important; padding: 0.1rem 0 0.3rem 0 !important;}
 p, span, label, div[data-testid="stCaptionContainer"] {color: #cbd5e1;}
 [data-testid="stMetric"] {background: #111a2e; border-color: #1e293b !important; padding: 0.4rem 0.8rem;}
 [data-testid="stMetricValue"] {color: #f8fafc !important; font-size: 2.3rem !important;}
