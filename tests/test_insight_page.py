@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -74,3 +75,19 @@ def test_profile_shows_repeat_rates(demo_env):
     _clean(at)
     labels = [m.label for m in at.metric]
     assert "Repeat rate" in labels and "Rebound rate" in labels
+
+
+def test_top_terms_show_the_lift_only_for_an_area(demo_env):
+    """The whole city's lift against itself is 1 on every row, so the column is shown only once an area is chosen
+    (where it differs from 1: the street's own share of a term against the city's)."""
+    city = run_page("pages/insight.py", "en")
+    _clean(city)
+    assert list(city.dataframe[0].value.columns) == ["Term", "Cases", "Share"]
+    assert any("choose an area to see each term's lift" in c.value for c in city.caption)
+    with duckdb.connect(str(demo_env), read_only=True) as con:
+        street = con.execute("SELECT street_id FROM grids ORDER BY street_id LIMIT 1").fetchone()[0]
+    area = run_page("pages/insight.py", "en", query={"level": "street", "area": street})
+    _clean(area)
+    terms = area.dataframe[0].value
+    assert list(terms.columns) == ["Term", "Cases", "Share", "Lift"]
+    assert (terms["Lift"] - 1).abs().max() > 0.01, "a street's terms are not all as common as in the city"

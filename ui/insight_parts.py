@@ -76,13 +76,15 @@ def area_map(key, f: Filters, values: pd.DataFrame, column: str, label: str, lev
 
 def top_terms_panel(key, f: Filters) -> pd.DataFrame:
     st.subheader(t("insight.top_terms"))
-    st.caption(t("insight.top_terms_note"))
+    whole_city = f.area is None  # the lift of the whole city against itself is 1 on every row: not shown
+    st.caption(t("insight.top_terms_note_city" if whole_city else "insight.top_terms_note"))
     top = load.top_terms(key, f)
     if top.empty:
         st.info(t("insight.no_terms"))
     else:
         shown = top.assign(share_rate=top["share"])
-        show_table(shown, ["term", "cases", "share_rate", "lift"], "top_terms.csv", "dl_top_terms", height=360)
+        columns = ["term", "cases", "share_rate"] + ([] if whole_city else ["lift"])
+        show_table(shown, columns, "top_terms.csv", "dl_top_terms", height=360)
     return top
 
 
