@@ -95,6 +95,20 @@ def test_overview_says_the_summed_rest_below_the_named_bars(demo_env):
     assert "Other" not in charts and "other" not in charts  # no bar for the rest
 
 
+@pytest.mark.parametrize(
+    ("lang", "words"), [("zh", "{d.year}年{d.month}月{d.day}日"), ("en", "{d:%d %b %Y}")]
+)
+def test_grid_map_legend_names_the_periods_last_day(demo_env, lang, words):
+    """The map legend's period ends on the last day counted, written as the page's caption writes it (the filters
+    hold the exclusive end: the day after)."""
+    at = run_page("pages/grid_map.py", lang)
+    f = at.session_state["filters"]
+    last = f.end - dt.timedelta(days=1)
+    legend = next(h.value for h in at.html if "quantile" in h.value or "分位" in h.value)
+    assert words.format(d=f.start) in legend and words.format(d=last) in legend
+    assert words.format(d=f.end) not in legend and "exclusive" not in legend and "不含" not in legend
+
+
 def test_hostile_deep_link_gives_empty_result(demo_env):
     at = run_page("pages/overview.py", query={"level": "street", "area": "x'; DROP TABLE cases;--"})
     assert not at.exception

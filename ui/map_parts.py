@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import html
 
 import pandas as pd
@@ -17,7 +18,7 @@ from analytics.scoring import GRADE_ORDER, STATUS_COLORS
 from ui import data
 from ui.deck_chart import deck_chart
 from ui.filters import labels
-from ui.i18n import current_language, fmt_hours, fmt_int, fmt_pct, fmt_ranges, t
+from ui.i18n import current_language, fmt_date, fmt_hours, fmt_int, fmt_pct, fmt_ranges, t
 from ui.maps import CompactDeck, polygon_rows, view_for, with_base
 from ui.safe import md
 from ui.search_parts import place_search
@@ -123,7 +124,10 @@ def _legend_notes(metric: str, scored: pd.DataFrame) -> None:
 
 def _legend(metric: str, breaks: list[float], f: Filters) -> str:
     method = t(f"map.method_{map_metric(metric).method}")
-    title = t("map.legend", metric=t(f"map_metric.{metric}"), start=str(f.start), end=str(f.end), method=method)
+    last = f.end - dt.timedelta(days=1)  # the period's last day, as the page's caption says it
+    title = t(
+        "map.legend", metric=t(f"map_metric.{metric}"), start=fmt_date(f.start), end=fmt_date(last), method=method
+    )
     return legend_html(metric, breaks, title)
 
 
