@@ -95,9 +95,7 @@ def test_overview_says_the_summed_rest_below_the_named_bars(demo_env):
     assert "Other" not in charts and "other" not in charts  # no bar for the rest
 
 
-@pytest.mark.parametrize(
-    ("lang", "words"), [("zh", "{d.year}年{d.month}月{d.day}日"), ("en", "{d:%d %b %Y}")]
-)
+@pytest.mark.parametrize(("lang", "words"), [("zh", "{d.year}年{d.month}月{d.day}日"), ("en", "{d:%d %b %Y}")])
 def test_grid_map_legend_names_the_periods_last_day(demo_env, lang, words):
     """The map legend's period ends on the last day counted, written as the page's caption writes it (the filters
     hold the exclusive end: the day after)."""
