@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -256,3 +258,21 @@ def test_cli_train_evaluate_suggest(demo_env, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["departments"][0]["department"] == "SZSS"
     assert len(out["similar_cases"]) == DEFAULTS["dispatch"]["similar_cases"]
+
+
+def test_dispatch_page_names_the_test_months_last_day(demo_db, tmp_path, monkeypatch):
+    """The accuracy caption's test period ends on its last day, written as dates are written on every page (the
+    evaluation keeps the exclusive end: the first day of the next month)."""
+    from tests.test_pages import run_page
+
+    db = tmp_path / "copy.duckdb"  # the model file is written beside the database: a copy, so other tests see none
+    shutil.copy(demo_db, db)
+    monkeypatch.setenv("GRIDSCOPE_DB", str(db))
+    assert cli.main(["dispatch", "train", "--format", "json"]) == 0
+    at = run_page("pages/dispatch.py", "en")
+    assert not at.exception, [e.value for e in at.exception]
+    caption = next(c.value for c in at.caption if c.value.startswith("Trained on"))
+    cutoff = re.search(r"before (\d{2} \w{3} \d{4})", caption).group(1)
+    first = dt.datetime.strptime(cutoff, "%d %b %Y").date()
+    last = month_after(first) - dt.timedelta(days=1)  # e.g. 01 Dec 2025 → 31 Dec 2025
+    assert f"from {cutoff} to {last:%d %b %Y};" in caption and "exclusive" not in caption

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -11,7 +13,7 @@ from analytics.dispatch import service
 from analytics.dispatch.suggest import similar_cases, suggest
 from analytics.filters import Filters
 from ui import data, heavy, names
-from ui.i18n import fmt_int, fmt_pct, t
+from ui.i18n import fmt_date, fmt_int, fmt_pct, t
 from ui.safe import md
 from ui.tables import show_table
 
@@ -177,8 +179,8 @@ def accuracy_panel(key: tuple, f: Filters, model: dm.DispatchModel) -> None:
     st.caption(
         t(
             "dispatch.evaluation_caption",
-            cutoff=evaluation["cutoff"],
-            test_end=evaluation["test_end"],
+            cutoff=fmt_date(dt.date.fromisoformat(evaluation["cutoff"])),
+            test_last=fmt_date(dt.date.fromisoformat(evaluation["test_end"]) - dt.timedelta(days=1)),
             n_train=fmt_int(evaluation["n_train"]),
             n_test=fmt_int(evaluation["n_test"]),
             baseline_top3=fmt_pct(evaluation["baseline_top3"]),
