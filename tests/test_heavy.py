@@ -8,6 +8,7 @@ import os
 import threading
 import time
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -100,39 +101,65 @@ def test_the_worker_enforces_scopes_as_the_caller_does():
     assert heavy.submit("scope", seen, 1).result(10) is False
 
 
+def _wait_for_file(path: str) -> int:
+    """A job for a worker process (importable there): hold the worker until ``path`` exists; its process id."""
+    for _ in range(600):
+        if os.path.exists(path):
+            break
+        time.sleep(0.1)
+    return os.getpid()
+
+
 def test_the_repeat_rates_of_many_sessions_are_computed_once(demo_env, monkeypatch):
-    """Four sessions asking the insight page's repeat rates for one period at once: one computation."""
+    """Four sessions asking the insight page's repeat rates for one period at once: one computation, in a
+    worker process, equal to the same analysis run here."""
     from analytics.repeats import rates
     from ui import data, insight_data
 
-    real, calls = rates.repeat_rates, []
+    started = []
+    real_pool = heavy._process_pool
 
-    def counted(*args, **kwargs):
-        calls.append(args[1])
-        return real(*args, **kwargs)
+    def counted_pool(workers):
+        pool = real_pool(workers)
+        started.append(workers)
+        return pool
 
-    monkeypatch.setattr(rates, "repeat_rates", counted)
+    monkeypatch.setattr(heavy, "_process_pool", counted_pool)
     f = Filters(start=dt.date(2025, 3, 1), end=dt.date(2025, 4, 1))
     key = data.db_key()
     frames = []
     _together(4, lambda i: frames.append(insight_data.repeat_rates(key, f, "street")))
-    assert len(calls) == 1 and len(frames) == 4
+    assert len(started) == 1 and len(frames) == 4
     assert all(frame.equals(frames[0]) for frame in frames) and frames[0]["reported"].sum() > 0
+    here = rates.repeat_rates(data.connection().cursor(), f, "street", insight_data._rule())
+    pd.testing.assert_frame_equal(frames[0], here)
 
 
-def test_the_profile_draws_while_the_repeat_analysis_runs(demo_env, monkeypatch):
-    """The profile page does not wait for the city-wide repeat analysis: placeholder tiles, then the values."""
-    from analytics.repeats import rates
+def test_an_analysis_runs_in_a_worker_process_with_the_callers_scope(demo_env):
+    """:func:`heavy.submit_process`: another process computes it; the caller's scope enforcement goes with it
+    (a missing scope then reads nothing); an unknown analysis is refused there with a clear error."""
+    f = Filters(start=dt.date(2025, 3, 1), end=dt.date(2025, 4, 1))
+    pid = heavy._process_pool(1).submit(_wait_for_file, "/").result(120)
+    assert pid != os.getpid()
+    free = heavy.submit_process(("rates", "free"), "repeat_rates", (f, "street"), 1).result(120)
+    assert free["reported"].sum() > 0
+    enforce_scope(True)
+    try:
+        scoped = heavy.submit_process(("rates", "free"), "repeat_rates", (f, "street"), 1).result(120)
+    finally:
+        enforce_scope(False)
+    assert scoped["reported"].sum() == 0  # another request (the key holds the enforcement): nothing granted
+    with pytest.raises(ValueError, match="unknown analysis 'nope'"):
+        heavy.submit_process("nope", "nope", (), 1).result(120)
+
+
+def test_the_profile_draws_while_the_repeat_analysis_runs(demo_env, tmp_path):
+    """The profile page does not wait for the city-wide repeat analysis: placeholder tiles, then the values.
+    The one worker process is held by another job first, so the analysis is still queued when the page draws."""
     from tests.test_pages import APP, TIMEOUT
 
-    release = threading.Event()
-    real = rates.repeat_rates
-
-    def slow(*args, **kwargs):
-        release.wait(60)  # the analysis of a big city: still running when the page is drawn
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(rates, "repeat_rates", slow)
+    gate = tmp_path / "open"
+    holding = heavy._process_pool(1).submit(_wait_for_file, str(gate))
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.query_params["lang"] = "en"
     at.run()
@@ -143,9 +170,10 @@ def test_the_profile_draws_while_the_repeat_analysis_runs(demo_env, monkeypatch)
     assert tiles["Repeat rate"] == "computing…" and tiles["Rebound rate"] == "computing…"
     assert tiles["Reported"] not in ("", "computing…")  # the rest of the page is there
     assert any("background" in c.value for c in at.caption)
-    release.set()
+    gate.touch()
+    holding.result(60)
     for future in heavy.running():
-        future.result(60)
+        future.result(120)
     at.run()
     tiles = {m.label: m.value for m in at.metric}
     assert tiles["Repeat rate"].endswith("%") and tiles["Rebound rate"].endswith("%")

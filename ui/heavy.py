@@ -17,11 +17,12 @@ the key holds the data's identity, so new data computes anew). A loader that nee
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from typing import Any
 
 import streamlit as st
@@ -36,6 +37,7 @@ _LOCK = threading.Lock()
 _JOBS: dict[str, tuple[Future, float]] = {}  # repr(key) -> (future, when it finished or +inf while running)
 _ASKED: dict[int, float] = {}  # id(future) -> when it was first asked for (time.monotonic), while kept
 _POOLS: dict[int, ThreadPoolExecutor] = {}
+_PROCESS_POOLS: dict[int, ProcessPoolExecutor] = {}
 _NICED = threading.local()
 
 
@@ -49,16 +51,39 @@ def _pool(workers: int) -> ThreadPoolExecutor:
 def submit(key: object, compute: Callable[[], Any], workers: int, keep_seconds: float = KEEP_SECONDS) -> Future:
     """The future of ``compute()`` for ``key`` (compared by ``repr``): the running or kept one, else a new one
     queued in the pool of ``workers`` threads. The worker enforces access scopes as the calling thread does
-    (a missing scope then reads nothing, :func:`analytics.filters.enforce_scope`), and the key includes it."""
+    (a missing scope then reads nothing, :func:`analytics.filters.enforce_scope`), and the key includes it.
+    For an analysis that is minutes of Python, :func:`submit_process` (a thread would hold the server's
+    interpreter lock meanwhile)."""
     enforced = scope_enforced()
-    name, now = repr((key, enforced)), time.monotonic()
+    return _shared(repr((key, enforced)), lambda: _pool(workers).submit(_scoped, compute, enforced), keep_seconds)
+
+
+def submit_process(key: object, name: str, args: tuple, workers: int, keep_seconds: float = KEEP_SECONDS) -> Future:
+    """As :func:`submit`, but computed by :func:`analytics.jobs.run` (``name`` one of its ``JOBS``, called with
+    the connection and ``args``) in a pool of ``workers`` worker **processes** that open the database
+    themselves: a minutes-long analysis then never holds the web server's interpreter lock, so every other
+    session's script, drawing and messages go on meanwhile (docs/performance.md, ninth pass)."""
+    from analytics import jobs, store
+
+    enforced = scope_enforced()
+    db = str(store.db_path())
+
+    def start() -> Future:
+        return _process_pool(workers).submit(jobs.run, db, name, args, enforced)
+
+    return _shared(repr((key, enforced)), start, keep_seconds)
+
+
+def _shared(name: str, start: Callable[[], Future], keep_seconds: float) -> Future:
+    """The running or kept future called ``name``, else ``start()``'s, kept once it succeeded."""
+    now = time.monotonic()
     with _LOCK:
         for old in [k for k, (f, done_at) in _JOBS.items() if now - done_at > keep_seconds]:
             _ASKED.pop(id(_JOBS.pop(old)[0]), None)
         kept = _JOBS.get(name)
         if kept is not None:
             return kept[0]
-        future = _pool(workers).submit(_scoped, compute, enforced)
+        future = start()
         _JOBS[name] = (future, float("inf"))
         _ASKED[id(future)] = now
 
@@ -73,6 +98,18 @@ def submit(key: object, compute: Callable[[], Any], workers: int, keep_seconds: 
 
     future.add_done_callback(finished)
     return future
+
+
+def _process_pool(workers: int) -> ProcessPoolExecutor:
+    """The pool of ``workers`` worker processes (started fresh, not forked from this threaded server); a pool
+    broken by a worker that died (killed for memory, say) is replaced, so the next request tries again."""
+    workers = max(1, int(workers))
+    pool = _PROCESS_POOLS.get(workers)
+    if pool is None or getattr(pool, "_broken", False):
+        pool = _PROCESS_POOLS[workers] = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+        )
+    return pool
 
 
 def _lower_priority() -> None:

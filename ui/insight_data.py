@@ -47,27 +47,19 @@ def _workers() -> int:
 
 
 # The repeat analyses pair every case of the period with its neighbours (minutes and gigabytes at 20 M
-# cases): computed once per request however many sessions ask, a few at a time, kept like a cache
-# (ui/heavy.py). The *_job functions return the future, for a panel that shows the rest of its page first.
+# cases): computed once per request however many sessions ask, a few at a time, in worker processes (never
+# holding the server's interpreter lock), kept like a cache (ui/heavy.py). The *_job functions return the
+# future, for a panel that shows the rest of its page first.
 def repeats_job(db_key, f: Filters) -> Future:
-    def compute():
-        return rates.repeats(data.connection().cursor(), f, _rule())
-
-    return heavy.submit(("repeats", db_key, f), compute, _workers())
+    return heavy.submit_process(("repeats", db_key, f), "repeats", (f, _rule()), _workers())
 
 
 def rebounds_job(db_key, f: Filters) -> Future:
-    def compute():
-        return rates.rebounds(data.connection().cursor(), f, _rule())
-
-    return heavy.submit(("rebounds", db_key, f), compute, _workers())
+    return heavy.submit_process(("rebounds", db_key, f), "rebounds", (f, _rule()), _workers())
 
 
 def repeat_rates_job(db_key, f: Filters, level: str) -> Future:
-    def compute():
-        return rates.repeat_rates(data.connection().cursor(), f, level, _rule())
-
-    return heavy.submit(("repeat_rates", db_key, f, level), compute, _workers())
+    return heavy.submit_process(("repeat_rates", db_key, f, level), "repeat_rates", (f, level, _rule()), _workers())
 
 
 def repeat_rates(db_key, f: Filters, level: str) -> pd.DataFrame:

@@ -1,0 +1,69 @@
+"""Heavy analyses run in worker processes that read the data themselves.
+
+A city-wide repeat analysis is minutes of Python at 20 M cases. Run in a thread of the web server it held the
+interpreter lock for those minutes, and every session's script, drawing and websocket messages waited for it
+(docs/performance.md, ninth pass: a new session of the profile page at 20 M drew its first text after 3 s, the
+floor's after 1.2 s). A worker process has its own interpreter: the server goes on as if nothing ran.
+
+:func:`run` is what a worker executes: it opens the data at ``db`` as the app does (the base file and the current
+sync delta, :func:`analytics.sync.live.open_live`), keeps that connection until the data changes, applies the
+caller's scope enforcement and calls one of :data:`JOBS` by name.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+from analytics.filters import enforce_scope
+from analytics.repeats import rates
+
+JOBS = {"repeats": rates.repeats, "rebounds": rates.rebounds, "repeat_rates": rates.repeat_rates}
+NICE = 10  # a worker's CPU priority below the server's, so the pages drawn meanwhile go first
+
+_OPEN: dict[str, tuple[tuple, duckdb.DuckDBPyConnection]] = {}  # db path -> (its data token, connection)
+_NICED: list[bool] = []
+
+
+def _connection(db: str) -> duckdb.DuckDBPyConnection:
+    """This worker's connection to the data at ``db`` now (a new one once a sync or an import changed it)."""
+    from analytics.sync.live import open_live, token
+
+    now = token(db)
+    kept = _OPEN.get(db)
+    if kept is None or kept[0] != now:
+        if kept is not None:
+            kept[1].close()
+        _OPEN[db] = (now, open_live(db))
+    return _OPEN[db][1]
+
+
+def _lower_priority() -> None:
+    if _NICED or not hasattr(os, "nice"):
+        return
+    _NICED.append(True)
+    try:
+        os.nice(NICE)
+    except OSError:
+        pass
+
+
+def run(db: str | os.PathLike, name: str, args: tuple, enforced: bool):
+    """``JOBS[name](connection, *args)`` on the data at ``db``, with scope enforcement as the caller had it.
+
+    Raises
+    ------
+    ValueError
+        For a name that is not one of :data:`JOBS`.
+    """
+    if name not in JOBS:
+        raise ValueError(f"unknown analysis {name!r}; expected one of {', '.join(sorted(JOBS))}")
+    _lower_priority()
+    con = _connection(str(Path(db)))
+    enforce_scope(enforced)
+    try:
+        return JOBS[name](con.cursor(), *args)
+    finally:
+        enforce_scope(False)
