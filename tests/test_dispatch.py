@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -256,3 +257,21 @@ def test_cli_train_evaluate_suggest(demo_env, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["departments"][0]["department"] == "SZSS"
     assert len(out["similar_cases"]) == DEFAULTS["dispatch"]["similar_cases"]
+
+
+def test_desk_labels_every_place_by_grid_name_and_id(demo_env, demo_con, capsys):
+    """The place picker of the desk lists each grid of the city once, as "name (id)", in grid id order."""
+    from streamlit.testing.v1 import AppTest
+
+    assert cli.main(["dispatch", "train", "--format", "json"]) == 0  # the desk draws its form once a model exists
+    capsys.readouterr()
+    grids = demo_con.execute("SELECT DISTINCT grid_id, grid_name FROM grids ORDER BY grid_id").fetchall()
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=120)
+    at.query_params["lang"] = "en"
+    at.run()
+    at.switch_page("pages/dispatch.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    place = [box for box in at.selectbox if box.label == "Place (grid, optional)"]
+    assert len(place) == 1
+    assert place[0].options == [f"{name} ({grid_id})" for grid_id, name in grids]
