@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import streamlit as st
+from streamlit import delta_generator
 
 from analytics.config import ConfigError
 from analytics.filters import enforce_scope
@@ -19,6 +20,11 @@ from ui.style import apply_layout_css
 
 LOG = logging.getLogger("gridscope")
 ICON = Path(__file__).parent / "ui" / "static" / "icon.png"
+
+# Streamlit asks once per process, at the first element drawn, whether it runs in a Python REPL (to print "use
+# streamlit run"): an inspect.stack() of the script thread that reads every frame's source file, 0.1-0.35 s of
+# a new server's first visitor. This app never runs in a REPL: the question is answered before it is asked.
+delta_generator._use_warning_has_been_displayed = True
 
 st.set_page_config(page_title="GridScope", page_icon=str(ICON), layout="wide", initial_sidebar_state="auto")
 

@@ -99,6 +99,12 @@ def preload() -> threading.Thread:
     return thread
 
 
+def wait_preloaded(timeout: float | None = None) -> None:
+    """Wait (up to ``timeout`` seconds) for the load :func:`preload` started; nothing when none was started."""
+    if preload.cache_info().currsize:
+        preload().join(timeout)
+
+
 def _given_length(surname: str, rest: str) -> int:
     """How many of the (up to two) characters after ``surname`` belong to the name."""
     if re.match(AFTER_NAME, rest[1:]):

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import re
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -276,3 +277,21 @@ def test_dispatch_page_names_the_test_months_last_day(demo_db, tmp_path, monkeyp
     first = dt.datetime.strptime(cutoff, "%d %b %Y").date()
     last = month_after(first) - dt.timedelta(days=1)  # e.g. 01 Dec 2025 → 31 Dec 2025
     assert f"from {cutoff} to {last:%d %b %Y};" in caption and "exclusive" not in caption
+
+
+def test_desk_labels_every_place_by_grid_name_and_id(demo_env, demo_con, capsys):
+    """The place picker of the desk lists each grid of the city once, as "name (id)", in grid id order."""
+    from streamlit.testing.v1 import AppTest
+
+    assert cli.main(["dispatch", "train", "--format", "json"]) == 0  # the desk draws its form once a model exists
+    capsys.readouterr()
+    grids = demo_con.execute("SELECT DISTINCT grid_id, grid_name FROM grids ORDER BY grid_id").fetchall()
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=120)
+    at.query_params["lang"] = "en"
+    at.run()
+    at.switch_page("pages/dispatch.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    place = [box for box in at.selectbox if box.label == "Place (grid, optional)"]
+    assert len(place) == 1
+    assert place[0].options == [f"{name} ({grid_id})" for grid_id, name in grids]

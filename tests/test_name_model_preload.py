@@ -18,3 +18,13 @@ def test_preload_starts_one_background_load_and_masking_waits_for_it():
     thread.join(120)
     assert not thread.is_alive()
     assert privacy_names._posseg.cache_info().currsize == 1  # the model is loaded
+
+
+def test_wait_preloaded_waits_for_a_started_load_and_starts_none():
+    privacy_names.preload.cache_clear()  # as in a process where no page asked for the model
+    privacy_names.wait_preloaded()
+    assert privacy_names.preload.cache_info().currsize == 0  # waiting started no load
+    thread = privacy_names.preload()
+    privacy_names.wait_preloaded()
+    assert not thread.is_alive()
+    assert privacy_names._posseg.cache_info().currsize == 1

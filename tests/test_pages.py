@@ -107,6 +107,20 @@ def test_grid_map_legend_names_the_periods_last_day(demo_env, lang, words):
     assert words.format(d=f.end) not in legend and "exclusive" not in legend and "不含" not in legend
 
 
+def test_the_frame_spares_streamlits_repl_check(demo_env, monkeypatch):
+    """Streamlit's once-per-process REPL check (an ``inspect.stack()`` of the script thread) is not run: the
+    frame marks its warning as shown. Fails when a Streamlit upgrade renames the flag it sets."""
+    from streamlit import delta_generator, env_util
+
+    assert hasattr(delta_generator, "_use_warning_has_been_displayed")
+    asked = []
+    monkeypatch.setattr(delta_generator, "_use_warning_has_been_displayed", False)
+    monkeypatch.setattr(env_util, "is_repl", lambda: asked.append(1) or False)
+    at = run_page(PAGES[0].path)
+    assert not at.exception
+    assert asked == [] and delta_generator._use_warning_has_been_displayed is True
+
+
 def test_hostile_deep_link_gives_empty_result(demo_env):
     at = run_page("pages/overview.py", query={"level": "street", "area": "x'; DROP TABLE cases;--"})
     assert not at.exception

@@ -64,6 +64,7 @@ def complaint_form(key: tuple, f: Filters) -> dict | None:
     """The form; the last submitted inputs (text, grid, source), or None before the first submission."""
     limit = int(data.config()["dispatch"]["max_text_chars"])
     grids = data.areas(key, "grid", f.level, f.area)
+    grid_names = dict(zip(grids["area_id"], grids["area_name"]))  # once: Streamlit labels every option each run
     with st.form("dispatch_form"):
         text = st.text_area(t("dispatch.text"), max_chars=limit, height=140, placeholder=t("dispatch.placeholder"))
         left, right = st.columns(2)
@@ -71,7 +72,7 @@ def complaint_form(key: tuple, f: Filters) -> dict | None:
             t("dispatch.place"),
             grids["area_id"].tolist(),
             index=None,
-            format_func=lambda g: f"{dict(zip(grids['area_id'], grids['area_name'])).get(g, g)} ({g})",
+            format_func=lambda g: f"{grid_names.get(g, g)} ({g})",
             placeholder=t("dispatch.place_any"),
         )
         source = right.selectbox(
