@@ -7,6 +7,8 @@ summed), takes each grid as its number in ``grids`` (no Python string per row) a
 area filter the whole filter's histogram is the sum of the grids' rows (every cube row is in one group, its grid's
 or the null group), so no ungrouped query is run. The values equal :func:`analytics.cube.read.quantiles_by_area`
 and :func:`analytics.cube.read.histogram_quantile` of the per-period queries (``tests/test_cube_histograms.py``).
+The overview reads no grid's handling time: :func:`period_totals` gives only the whole filter's quantiles of each
+period, from the same rows summed per period and bin in the query (no grid join, no row per grid fetched).
 """
 
 from __future__ import annotations
