@@ -166,12 +166,18 @@ def daily_category_counts(con: duckdb.DuckDBPyConnection, f: Filters, weeks: int
         counts = con.cursor().execute(sql, {**params, **period_params(f)}).df()
     if counts.empty:
         return pd.DataFrame(), pd.Series(dtype=object)
-    names = counts.groupby("category_code")["name"].first()
+    names = counts.groupby("category_code")["name"].first()  # the codes sorted, as the table's columns
     days = pd.date_range(
         pd.Timestamp(f.start) - pd.Timedelta(weeks=weeks), pd.Timestamp(f.end), freq="D", inclusive="left"
     )
-    table = counts.pivot_table(index="day", columns="category_code", values="n", fill_value=0)
-    table = table.set_axis(pd.to_datetime(table.index)).reindex(days, fill_value=0).astype(float)
+    # one (day, category) row each (the queries group by both): placed on a days x categories matrix directly
+    # (what pivot_table, to_datetime and reindex gave, without their pandas passes)
+    row = (pd.to_datetime(counts["day"]).to_numpy() - days[0].to_datetime64()) // np.timedelta64(1, "D")
+    column = names.index.get_indexer(counts["category_code"])  # -1: no code (left out, as the pivot left it)
+    kept = (column >= 0) & (row >= 0) & (row < len(days))
+    matrix = np.zeros((len(days), len(names)))
+    matrix[row[kept].astype("int64"), column[kept]] = counts["n"].to_numpy(dtype=float)[kept]
+    table = pd.DataFrame(matrix, index=days, columns=names.index)
     coverage = data_coverage(con)
     if coverage is not None:  # days outside the data are missing, not zero (metrics.md: Spike)
         outside = (days < pd.Timestamp(coverage.start)) | (days >= pd.Timestamp(coverage.end))

@@ -118,7 +118,7 @@ def summaries_and_grids(
     """
     previous = f.previous()
     if metrics.is_cube(con):  # province scale: the cube answers each period (no case rows read)
-        pair = _cube_pair(con, f, previous, cfg)
+        pair = _cube_pair(con, f, previous, cfg, area_quantiles)
         if area_quantiles:
             return pair
         return dataclasses.replace(
@@ -155,12 +155,15 @@ def summaries_and_grids(
     )
 
 
-def _cube_pair(con: duckdb.DuckDBPyConnection, f: Filters, previous: Filters, cfg: dict | None) -> PeriodPair:
+def _cube_pair(
+    con: duckdb.DuckDBPyConnection, f: Filters, previous: Filters, cfg: dict | None, area_quantiles: bool = True
+) -> PeriodPair:
     """Each period's summary and grid rows from one grouped count query of the cube (:mod:`analytics.cube.pair`),
-    equal to :func:`metrics.summary` and :func:`metrics.by_area` of the cube."""
+    equal to :func:`metrics.summary` and :func:`metrics.by_area` of the cube (without ``area_quantiles`` the grids'
+    quantile columns are NaN: no grid's histogram is read)."""
     from analytics.cube.pair import cube_pair
 
-    (now, now_areas), (before, before_areas) = cube_pair(con, f, previous, cfg)
+    (now, now_areas), (before, before_areas) = cube_pair(con, f, previous, cfg, area_quantiles)
     return PeriodPair(
         current=metrics.summary_from_counts(con, f, now, cfg),
         previous=metrics.summary_from_counts(con, previous, before, cfg),

@@ -91,3 +91,29 @@ def test_baseline_band_leaves_weeks_outside_the_data_missing():
     assert band["count"].tolist() == [21.0] * 8
     assert band["baseline"].isna().tolist() == [True] * 6 + [False] * 2
     assert not band["spike"].any()
+
+
+def test_daily_category_counts_by_hand():
+    # data from 3 to 12 May 2025; the period is 8-15 May with one baseline week: rows are 1-14 May
+    con = empty_store()
+    add_cases(
+        con,
+        [{"reported_at": "2025-05-03 09:00"}] * 2  # 06010 (the default category) twice on 3 May
+        + [{"reported_at": "2025-05-09 09:00", "category_code": "01002", "category_name": "道路破损"}] * 3
+        + [{"reported_at": "2025-05-12 23:59"}]  # the last day with data
+        + [{"reported_at": "2025-05-10 08:00", "category_code": None, "category_name": None}],  # no code: no column
+    )
+    table, names = alerts.daily_category_counts(con, Filters(dt.date(2025, 5, 8), dt.date(2025, 5, 15)), 1)
+    days = pd.date_range("2025-05-01", "2025-05-14", freq="D")
+    nan = np.nan
+    # 1-2 May lie before the data and 13-14 May after it: missing; the other days count, 0 without a case
+    want = pd.DataFrame(
+        {
+            "01002": [nan, nan, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, nan, nan],
+            "06010": [nan, nan, 2, 0, 0, 0, 0, 0, 0, 0, 0, 1, nan, nan],
+        },
+        index=days,
+    ).rename_axis(columns="category_code")
+    pd.testing.assert_frame_equal(table, want, check_index_type=False, check_column_type=False)
+    assert table.columns.tolist() == ["01002", "06010"] and list(table.index) == list(days)
+    assert names.to_dict() == {"01002": "道路破损", "06010": "暴露垃圾"}

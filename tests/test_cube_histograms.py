@@ -11,7 +11,7 @@ import duckdb
 import numpy as np
 import pytest
 
-from analytics.cube.histograms import matrix_quantiles, period_quantiles
+from analytics.cube.histograms import matrix_quantiles, period_quantiles, period_totals
 from analytics.cube.read import bin_middles_hours
 from analytics.filters import Filters, case_filter_sql
 
@@ -86,3 +86,36 @@ def test_kind_filter_and_an_empty_period_by_hand(small_cube):
     assert first.total == pytest.approx(want, rel=1e-12)
     assert second.areas == {}
     assert second.total == (None, None)
+
+
+def _totals(con, f: Filters, previous: Filters):
+    where, params = case_filter_sql(f)
+    return period_totals(con, f, [f, previous], where, params)
+
+
+def test_whole_filter_totals_without_grid_rows_by_hand(small_cube):
+    now = Filters(dt.date(2025, 2, 1), dt.date(2025, 3, 3))  # February from the monthly roll-up, March 1-2 by day
+    before = Filters(dt.date(2025, 1, 15), dt.date(2025, 2, 1))
+    first, second = _totals(small_cube, now, before)
+    # period 0: bins 5, 5, 5, 7, 9 of grid A and 200 of the case without a grid (n = 6). Median rank 2.5:
+    # statistics 2 (bin 5) and 3 (bin 7); p90 rank 4.5: statistics 4 (bin 9) and 5 (bin 200).
+    assert first == pytest.approx((M[5] + 0.5 * (M[7] - M[5]), M[9] + 0.5 * (M[200] - M[9])), rel=1e-12)
+    assert second == (M[40], M[40])  # three cases of B, all in bin 40
+
+
+def test_whole_filter_totals_kind_filter_days_only_and_empty_by_hand(small_cube):
+    # March 1-4 is no whole month: every day from the day rows (bin 9 on the 2nd; March 5 is outside)
+    days = Filters(dt.date(2025, 3, 1), dt.date(2025, 3, 5))
+    empty = Filters(dt.date(2024, 1, 1), dt.date(2024, 2, 1))
+    assert _totals(small_cube, days, empty) == [(M[9], M[9]), (None, None)]
+    # requests only, February: bins 5 and 7 (median rank 0.5, p90 rank 0.9 between them)
+    requests = Filters(dt.date(2025, 2, 1), dt.date(2025, 3, 1), kind="request")
+    first, second = _totals(small_cube, requests, Filters(dt.date(2025, 1, 1), dt.date(2025, 2, 1), kind="request"))
+    assert first == pytest.approx((M[5] + 0.5 * (M[7] - M[5]), M[5] + 0.9 * (M[7] - M[5])), rel=1e-12)
+    assert second == (None, None)
+
+
+def test_whole_filter_totals_equal_the_grid_matrix_total(small_cube):
+    now = Filters(dt.date(2025, 2, 1), dt.date(2025, 3, 3))
+    before = Filters(dt.date(2025, 1, 15), dt.date(2025, 2, 1))
+    assert _totals(small_cube, now, before) == [q.total for q in _ask(small_cube, now, before)]

@@ -7,6 +7,8 @@ summed), takes each grid as its number in ``grids`` (no Python string per row) a
 area filter the whole filter's histogram is the sum of the grids' rows (every cube row is in one group, its grid's
 or the null group), so no ungrouped query is run. The values equal :func:`analytics.cube.read.quantiles_by_area`
 and :func:`analytics.cube.read.histogram_quantile` of the per-period queries (``tests/test_cube_histograms.py``).
+The overview reads no grid's handling time: :func:`period_totals` gives only the whole filter's quantiles of each
+period, from the same rows summed per period and bin in the query (no grid join, no row per grid fetched).
 """
 
 from __future__ import annotations
@@ -63,6 +65,42 @@ def periods_histogram_sql(where: str, periods: int, suffix: str = "", monthly: b
         return f"WITH {GRID_NUMBERS}\nSELECT c.period, n.grid_no, c.bin, c.cases {rows}"
     return f"""WITH {GRID_NUMBERS}
 SELECT c.period, n.grid_no, c.bin, sum(c.cases)::BIGINT AS cases {rows} GROUP BY ALL"""
+
+
+def periods_total_sql(where: str, periods: int, suffix: str = "", monthly: bool = False) -> str:
+    """Handling-time counts (``period``, ``bin``, ``cases``) of the whole filter ``where`` (cube rows aliased
+    ``c``, no grid join: a null grid counts as every other row) of ``periods`` periods, summed per period and bin
+    (the sources and parameters of :func:`periods_histogram_sql`): the histogram the grid x bin matrix adds up to,
+    without a row per grid."""
+    source = "\nUNION ALL\n".join(_source(i, suffix, monthly) for i in range(periods))
+    return f"SELECT c.period, c.bin, sum(c.cases)::BIGINT AS cases FROM ({source}) c WHERE {where} GROUP BY ALL"
+
+
+def period_totals(
+    con: duckdb.DuckDBPyConnection, f: Filters, periods: list[Filters], where: str, params: dict[str, Any]
+) -> list[tuple[float | None, float | None]]:
+    """Each period's whole-filter ``(median, p90)`` for the case filter ``where`` with its ``params`` (those of
+    :func:`analytics.filters.case_filter_sql` for ``f``; the periods differ from ``f`` only in their dates), from
+    one query summed per period and bin: :attr:`PeriodQuantiles.total` of :func:`period_quantiles` without the
+    grids' rows (the overview reads no grid's handling time)."""
+    suffix = read.table_suffix(f)
+    monthly = suffix == "_by_kind" and read.MONTHLY_HISTOGRAM in read.cube_tables(con)
+    sql = periods_total_sql(where, len(periods), suffix, monthly)
+    bound = {**{k: v for k, v in params.items() if f"${k}" in sql}, **_period_params(periods, monthly)}
+    arrays = con.cursor().execute(sql, bound).fetchnumpy()
+    middles = read.bin_middles_hours(read.cube_settings_of(con))
+    period, bins, cases = (np.asarray(arrays[name]) for name in ("period", "bin", "cases"))
+    out = []
+    for i in range(len(periods)):
+        overall = np.bincount(
+            bins[period == i].astype("int64"), weights=cases[period == i].astype("float64"), minlength=len(middles)
+        ).astype("int64")  # whole counts below 2**53: exact
+        used = np.flatnonzero(overall)
+        pair = [
+            read.histogram_quantile(used.tolist(), overall[used].tolist(), p, middles) for p in read.QUANTILE_POINTS
+        ]
+        out.append((pair[0], pair[1]))
+    return out
 
 
 def grid_ids(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -42,17 +42,27 @@ def total_row(groups: pd.DataFrame) -> dict[str, Any]:
 
 
 def cube_pair(
-    con: duckdb.DuckDBPyConnection, f: Filters, previous: Filters, cfg: dict | None = None
+    con: duckdb.DuckDBPyConnection,
+    f: Filters,
+    previous: Filters,
+    cfg: dict | None = None,
+    area_quantiles: bool = True,
 ) -> tuple[tuple[dict, pd.DataFrame], tuple[dict, pd.DataFrame]]:
     """``((cube_counts, cube_by_area_frame at grid level) of f, (the same) of previous)`` (``previous`` differs
     from ``f`` only in its dates) from a grouped count query a period, one histogram query for both periods' grid and whole quantiles
     (:func:`analytics.cube.histograms.period_quantiles`; a second one for the whole filter only under an area
-    filter) and one query of the grids."""
+    filter) and one query of the grids. Without ``area_quantiles`` the grids' median and p90 are NaN and both
+    periods' whole quantiles come from one histogram query summed per period and bin
+    (:func:`analytics.cube.histograms.period_totals`: no row per grid read)."""
     where, params = case_filter_sql(f)
     area_where = area_filter_sql(f, "g")
     grouped_where = f"{where} AND {area_where}"
     whole = area_where == "TRUE"
-    quantiles = histograms.period_quantiles(con, f, [f, previous], grouped_where, params, whole)
+    if area_quantiles:
+        quantiles = histograms.period_quantiles(con, f, [f, previous], grouped_where, params, whole)
+    else:
+        totals = histograms.period_totals(con, f, [f, previous], where, params)
+        quantiles = [histograms.PeriodQuantiles({}, total) for total in totals]
     areas = read.area_table(con, f, "grid")
     middles = read.bin_middles_hours(read.cube_settings_of(con))
     out = []
