@@ -268,3 +268,18 @@ def test_a_dead_writers_part_fifos_are_pruned(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [live.name, f"spill{generations.TEMP_MARK}{dead.pid}.tmp"]
     )
+
+
+def test_the_count_is_capped_and_the_watermark_is_not(upstream, pg_server):
+    """``cap`` counts the changed rows only up to it (whether to split), the newest watermark is the same."""
+    source, conn, repeated = upstream
+    total, newest = conn.execute(f"SELECT count(*), max(updated_at) FROM {TABLE}").fetchone()
+    since = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    reader = pg.connect(source, 10, "Asia/Shanghai")
+    try:
+        assert pg.changed_summary(reader, source, since) == (newest, total)
+        assert pg.changed_summary(reader, source, since, cap=10) == (newest, 10)
+        assert pg.changed_summary(reader, source, since, cap=total + 5) == (newest, total)
+        assert pg.changed_summary(reader, source, newest) == (None, 0)  # nothing after the newest
+    finally:
+        reader.close()
