@@ -129,7 +129,7 @@ def test_psql_reads_the_exported_snapshot(upstream, pg_server, tmp_path):
         )
     finally:
         first.close()
-    assert parts == 2 and got == count == total  # not total + 1
+    assert parts == 2 and got == total and count is None  # not total + 1; block parts: no count to check
     assert con.execute("SELECT count(*) FROM m WHERE case_id = 'LATE-1'").fetchall() == [(0,)]
     assert con.execute("SELECT count(*) FROM m WHERE case_id LIKE 'PSQL-%'").fetchall() == [(4,)]
     assert not list(tmp_path.glob("changes*"))

@@ -79,6 +79,59 @@ def test_parts_are_disjoint_and_cover_every_row(upstream, pg_server):
     assert sorted(map(int, halves[1])) == [2 * i + 1 for i in range(len(halves[1]))]
 
 
+def _blocks_of(url: str) -> list[int]:
+    """The block of every row (its ``ctid``), read apart from the copies."""
+    conn = psycopg.connect(url)
+    try:
+        return [b for (b,) in conn.execute(f"SELECT (ctid::text::point)[0]::int FROM {TABLE}").fetchall()]
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("streams", [2, 3])
+def test_block_parts_are_disjoint_and_cover_every_row_after_every_row_changed(upstream, pg_server, streams):
+    """After an update of every row (the live versions behind the dead ones, as after a bulk change) the
+    block ranges of :func:`split_blocks` still give every changed row once, numbered ``n i + k``, and cut
+    the changed rows, not the table's blocks, into parts of about the same size."""
+    source, conn, repeated = upstream
+    conn.execute(f"UPDATE {TABLE} SET rework_count = coalesce(rework_count, 0) + 1, updated_at = now()")
+    conn.commit()
+    total = conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
+    reader = pg.connect(source, 10, "Asia/Shanghai")
+    try:
+        blocks = pg.split_blocks(reader, source, None, streams)
+        pages = reader.execute(f"SELECT pg_relation_size('{TABLE}') / 8192").fetchone()[0]
+    finally:
+        reader.close()
+    assert blocks is not None and len(blocks) == streams - 1 and list(blocks) == sorted(blocks)
+    assert blocks[0] > pages // streams  # the dead versions fill the table's first half: the cut is later
+    parts = [_copy_part(pg_server.url, pg.Part(k, streams, "case_id", blocks)) for k in range(streams)]
+    assert sum(len(p) for p in parts) == total
+    for k, part in enumerate(parts):
+        assert sorted(map(int, part)) == [streams * i + k for i in range(len(part))]
+        assert abs(len(part) - total / streams) < 0.25 * total / streams  # about the same size (a sample)
+    # by the rows' own places: part k is exactly the rows in its block range
+    where = _blocks_of(pg_server.url)
+    bounds = [0, *blocks, pages + 1]
+    assert [len(p) for p in parts] == [sum(bounds[k] <= b < bounds[k + 1] for b in where) for k in range(streams)]
+
+
+def test_split_blocks_only_for_a_plain_table(upstream, pg_server):
+    source, conn, repeated = upstream
+    conn.execute(f"CREATE OR REPLACE VIEW {TABLE}_view AS SELECT * FROM {TABLE}")
+    conn.commit()
+    reader = pg.connect(source, 10, "Asia/Shanghai")
+    try:
+        assert pg.split_blocks(reader, source, None, 2) is not None
+        assert pg.split_blocks(reader, source, None, 1) is None
+        assert pg.split_blocks(reader, pg.Source(pg_server.url, f"{TABLE}_view"), None, 2) is None
+        assert pg.split_blocks(reader, pg.Source(pg_server.url, query=f"SELECT * FROM {TABLE}"), None, 2) is None
+    finally:
+        reader.close()
+        conn.execute(f"DROP VIEW {TABLE}_view")
+        conn.commit()
+
+
 def test_a_sync_in_parts_equals_a_sync_in_one_stream(upstream, demo_db, tmp_path):
     source, conn, repeated = upstream
     total = conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
@@ -125,9 +178,12 @@ def test_a_sync_in_parts_equals_a_sync_in_one_stream(upstream, demo_db, tmp_path
     assert con.execute("SELECT status FROM one WHERE case_id = $c", {"c": repeated}).fetchall() == [("closed",)]
 
 
-def test_the_parts_read_one_snapshot(upstream, pg_server, tmp_path):
+@pytest.mark.parametrize("by_blocks", [True, False])
+def test_the_parts_read_one_snapshot(upstream, pg_server, tmp_path, by_blocks):
     """A row committed after the first session began is in no part, and the watermark stays before it,
-    so the next sync reads it (the exported snapshot; without it the second part would see the row)."""
+    so the next sync reads it (the exported snapshot; without it the second part would see the row).
+    Parts by block range are not counted against a total (disjoint and complete by construction); parts
+    by hash are."""
     source, conn, repeated = upstream
     mapping = load_mapping("canonical")
     first = pg.connect(source, 10, mapping.timezone)
@@ -154,12 +210,13 @@ def test_the_parts_read_one_snapshot(upstream, pg_server, tmp_path):
             tmp_path / "changes",
             "sync:split",
             lambda fifos: map_stream(con, fifos, names, mapping, "sync:split", "m"),
-            Split(2, 0, "case_id", second_session),
+            Split(2, 0, "case_id", second_session, by_blocks=by_blocks),
         )
     finally:
         first.close()
         late.close()
-    assert parts == 2 and got == count == total  # not total + 1
+    assert parts == 2 and got == total  # not total + 1
+    assert count == (None if by_blocks else total)
     assert con.execute("SELECT count(*) FROM m WHERE case_id = 'LATE-1'").fetchall() == [(0,)]
     late_mark = conn.execute(f"SELECT updated_at FROM {TABLE} WHERE case_id = 'LATE-1'").fetchone()[0]
     assert mark < late_mark
@@ -187,7 +244,7 @@ def test_fewer_rows_than_split_rows_copy_in_one_stream(upstream, tmp_path):
         )
     finally:
         first.close()
-    assert (parts, got, count, opened) == (1, total, total, [])
+    assert (parts, got, count, opened) == (1, total, None, [])  # one stream: nothing to check
 
 
 def test_a_dead_writers_part_fifos_are_pruned(tmp_path):
@@ -211,3 +268,18 @@ def test_a_dead_writers_part_fifos_are_pruned(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [live.name, f"spill{generations.TEMP_MARK}{dead.pid}.tmp"]
     )
+
+
+def test_the_count_is_capped_and_the_watermark_is_not(upstream, pg_server):
+    """``cap`` counts the changed rows only up to it (whether to split), the newest watermark is the same."""
+    source, conn, repeated = upstream
+    total, newest = conn.execute(f"SELECT count(*), max(updated_at) FROM {TABLE}").fetchone()
+    since = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    reader = pg.connect(source, 10, "Asia/Shanghai")
+    try:
+        assert pg.changed_summary(reader, source, since) == (newest, total)
+        assert pg.changed_summary(reader, source, since, cap=10) == (newest, 10)
+        assert pg.changed_summary(reader, source, since, cap=total + 5) == (newest, total)
+        assert pg.changed_summary(reader, source, newest) == (None, 0)  # nothing after the newest
+    finally:
+        reader.close()

@@ -132,7 +132,7 @@ def _pull(
                 lambda fifos: map_stream(con, fifos, names, mapping, label, "sync_mapped", columns),
                 plan,
             )
-            if parts > 1 and mapped != expected:  # the parts of one snapshot are every changed row once
+            if expected is not None and mapped != expected:  # the hash parts of one snapshot: every row once
                 raise SyncError(
                     f"{label}: the {parts} parallel copies gave {mapped:,} rows where the source has {expected:,} "
                     "(is --query deterministic? [sync] copy_streams = 1 copies in one stream)"

@@ -5,8 +5,9 @@ from a thread while DuckDB's CSV reader reads it in the calling
 thread and maps each row as it comes (:func:`analytics.sync.streamed.map_stream`): PostgreSQL's own
 process and DuckDB overlap (psycopg and DuckDB both release the GIL while they wait or
 work), and the rows never touch the disk as a CSV file. DuckDB reads one FIFO with one thread, so a
-large change (``split_rows`` rows or more) is split into ``streams`` disjoint parts by a hash of the
-case id (:class:`analytics.sync.source.Part`), each copied by its own PostgreSQL session into its own
+large change (``split_rows`` rows or more) is split into ``streams`` disjoint parts (by block ranges of a
+plain table, else by a hash of the case id: :class:`analytics.sync.source.Part`), each copied by its own
+PostgreSQL session into its own
 FIFO; DuckDB reads the FIFOs in parallel in one statement. Every session reads the same snapshot (the
 first session's, exported to the others), the one the watermark and the row count come from, so the
 parts together are exactly the rows a single copy would give. A failure on either side ends the other:
@@ -71,13 +72,14 @@ def _writer_error(writer: _Writer, label: str, reader_failed: bool = False) -> S
 
 
 def _parts(
-    conn: psycopg.Connection, source: pg.Source, count: int, plan: Split | None
+    conn: psycopg.Connection, source: pg.Source, since: dt.datetime | None, count: int, plan: Split | None
 ) -> tuple[list[pg.Part | None], list[psycopg.Connection], str | None]:
     """The parts to copy, the extra sessions that copy all but the first (on ``conn``'s snapshot) and
     that snapshot; with ``psql`` (``plan.copier``) no extra session: every part is copied by ``psql``."""
     if plan is None or plan.streams < 2 or count < plan.split_rows:
         return [None], [], None
-    parts = [pg.Part(k, plan.streams, plan.id_column) for k in range(plan.streams)]
+    blocks = pg.split_blocks(conn, source, since, plan.streams) if plan.by_blocks else None
+    parts = [pg.Part(k, plan.streams, plan.id_column, blocks) for k in range(plan.streams)]
     snapshot = pg.export_snapshot(conn)
     if plan.copier is not None:
         return parts, [], snapshot
@@ -97,7 +99,8 @@ def _parts(
 class Split:
     """How to split a large change: into ``streams`` parts when at least ``split_rows`` rows changed, by
     ``id_column``; ``connect()`` opens one more session like the first; ``copier`` (when given) copies
-    every part in its own ``psql`` (:mod:`analytics.sync.psqlcopy`) instead of a psycopg session."""
+    every part in its own ``psql`` (:mod:`analytics.sync.psqlcopy`) instead of a psycopg session; ``by_blocks``
+    splits a plain table by block ranges (:func:`analytics.sync.source.split_blocks`), else by the id's hash."""
 
     def __init__(
         self,
@@ -106,9 +109,10 @@ class Split:
         id_column: str,
         connect: Callable[[], psycopg.Connection],
         copier: PsqlCopier | None = None,
+        by_blocks: bool = True,
     ):
         self.streams, self.split_rows, self.id_column, self.connect = streams, split_rows, id_column, connect
-        self.copier = copier
+        self.copier, self.by_blocks = copier, by_blocks
 
 
 def _copies(conn, source, columns, since, parts, others, snapshot, plan) -> list[Callable]:
@@ -135,14 +139,20 @@ def stream_changes(
     label: str,
     read: Callable[[list[Path]], Read],
     plan: Split | None = None,
-) -> tuple[Read, dt.datetime | None, int, int]:
+) -> tuple[Read, dt.datetime | None, int | None, int]:
     """Stream the rows changed after ``since`` into ``read(fifos)`` (see the module docstring); return
-    what it returns, the newest watermark value, the number of changed rows in the snapshot and the
-    number of parts copied. The FIFOs (``fifo`` with the part's number) are
+    what it returns, the newest watermark value, the number of changed rows in the snapshot when the
+    parts must be checked against it (split by the id's hash: a ``--query`` may not give the same rows
+    twice; else None: one stream, or block ranges of one table, disjoint and complete by construction) and
+    the number of parts copied. The FIFOs (``fifo`` with the part's number) are
     created and removed here. Raises :class:`SyncError` (``read`` raises :class:`IngestError` when it
     cannot read the stream)."""
-    mark, count = pg.changed_summary(conn, source, since)
-    parts, others, snapshot = _parts(conn, source, count, plan)
+    cap = plan.split_rows if plan is not None and plan.by_blocks and source.table else None
+    mark, count = pg.changed_summary(conn, source, since, cap)
+    parts, others, snapshot = _parts(conn, source, since, count, plan)
+    expected = None
+    if len(parts) > 1 and parts[0].blocks is None:
+        expected = count if cap is None else pg.changed_summary(conn, source, since)[1]
     fifos = [fifo.with_name(f"{fifo.name}.{k}") for k in range(len(parts))]
     try:
         for path in fifos:
@@ -164,7 +174,7 @@ def stream_changes(
             failed = _writer_error(writer, label)
             if failed is not None or writer.result is None:
                 raise failed or SyncError(f"{label}: reading the changed rows did not finish")
-        return got, mark, count, len(parts)
+        return got, mark, expected, len(parts)
     finally:
         for other in others:
             other.close()
