@@ -26,7 +26,7 @@ TABLES_SQL: dict[str, str] = {
         )""",
     "cases": """
         CREATE TABLE cases (
-            case_id TEXT PRIMARY KEY,
+            case_id TEXT,
             kind TEXT NOT NULL,
             category_code TEXT, category_name TEXT, category_major TEXT,
             source TEXT,
@@ -52,7 +52,8 @@ TABLES_SQL: dict[str, str] = {
             callback_solved BOOLEAN,
             satisfaction TEXT,
             quality_flags TEXT,
-            description TEXT
+            description TEXT,
+            PRIMARY KEY (case_id)
         )""",
     "workers": """
         CREATE TABLE workers (
@@ -108,8 +109,16 @@ TABLES_SQL: dict[str, str] = {
 }
 
 
-def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+# The key of ``cases`` is a table constraint, so that the table created without it and given it once its rows are
+# in (``keys_later``, :func:`add_later_keys`: the import, where checking the key row by row as the rows are
+# inserted costs more) has the same DDL as the one created with it.
+CASES_KEY = "PRIMARY KEY (case_id)"
+
+
+def create_schema(con: duckdb.DuckDBPyConnection, keys_later: bool = False) -> None:
     """Create every canonical table (empty) and record the schema version.
+
+    ``keys_later``: ``cases`` without its primary key, which :func:`add_later_keys` adds once the rows are in.
 
     Examples
     --------
@@ -119,9 +128,15 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     >>> con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
     '1'
     """
-    for ddl in TABLES_SQL.values():
-        con.execute(ddl)
+    for name, ddl in TABLES_SQL.items():
+        con.execute(ddl.replace(f",\n            {CASES_KEY}", "") if keys_later and name == "cases" else ddl)
     con.execute("INSERT INTO meta VALUES ('schema_version', $v)", {"v": SCHEMA_VERSION})
+
+
+def add_later_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """The primary key of ``cases`` created by ``create_schema(con, keys_later=True)`` (an error, and nothing
+    changed, when two rows share a ``case_id``)."""
+    con.execute(f"ALTER TABLE cases ADD {CASES_KEY}")
 
 
 def write_meta(con: duckdb.DuckDBPyConnection, values: dict[str, str]) -> None:
