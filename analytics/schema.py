@@ -136,8 +136,8 @@ def create_schema(con: duckdb.DuckDBPyConnection, keys_later: bool = False) -> N
 
 
 def add_later_keys(con: duckdb.DuckDBPyConnection) -> None:
-    """The primary key of ``cases`` created by ``create_schema(con, keys_later=True)``. When two rows share a
-    ``case_id`` it fails, outside a transaction at once, inside one (the import's) at its commit."""
+    """The primary key of ``cases`` created by ``create_schema(con, keys_later=True)`` (an error, and nothing
+    changed, when two rows share a ``case_id``)."""
     con.execute(f"ALTER TABLE cases ADD {CASES_KEY}")
 
 
