@@ -113,8 +113,6 @@ TABLES_SQL: dict[str, str] = {
 # in (``keys_later``, :func:`add_later_keys`: the import, where checking the key row by row as the rows are
 # inserted costs more) has the same DDL as the one created with it.
 CASES_KEY = "PRIMARY KEY (case_id)"
-CASES_WITHOUT_KEY_SQL = TABLES_SQL["cases"].replace(f",\n            {CASES_KEY}", "")  # also a sync delta's
-assert CASES_WITHOUT_KEY_SQL != TABLES_SQL["cases"]
 
 
 def create_schema(con: duckdb.DuckDBPyConnection, keys_later: bool = False) -> None:
@@ -131,7 +129,7 @@ def create_schema(con: duckdb.DuckDBPyConnection, keys_later: bool = False) -> N
     '1'
     """
     for name, ddl in TABLES_SQL.items():
-        con.execute(CASES_WITHOUT_KEY_SQL if keys_later and name == "cases" else ddl)
+        con.execute(ddl.replace(f",\n            {CASES_KEY}", "") if keys_later and name == "cases" else ddl)
     con.execute("INSERT INTO meta VALUES ('schema_version', $v)", {"v": SCHEMA_VERSION})
 
 

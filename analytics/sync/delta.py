@@ -7,7 +7,7 @@ import hashlib
 
 import duckdb
 
-from analytics.schema import CASES_WITHOUT_KEY_SQL, TABLES_SQL
+from analytics.schema import TABLES_SQL
 
 SYNC_LOG_COLUMNS = (
     "run_id",
@@ -38,7 +38,7 @@ SYNC_LOG_SQL = """
     )"""
 # The data file of a delta (written only when a run changes something) ...
 DATA_SQL = (
-    CASES_WITHOUT_KEY_SQL,
+    TABLES_SQL["cases"].replace("PRIMARY KEY", ""),
     "CREATE TABLE removed (case_id TEXT)",
     "CREATE TABLE touched (case_id TEXT)",
     TABLES_SQL["rejects"],
