@@ -26,7 +26,7 @@ TABLES_SQL: dict[str, str] = {
         )""",
     "cases": """
         CREATE TABLE cases (
-            case_id TEXT,
+            case_id TEXT PRIMARY KEY,
             kind TEXT NOT NULL,
             category_code TEXT, category_name TEXT, category_major TEXT,
             source TEXT,
@@ -52,8 +52,7 @@ TABLES_SQL: dict[str, str] = {
             callback_solved BOOLEAN,
             satisfaction TEXT,
             quality_flags TEXT,
-            description TEXT,
-            PRIMARY KEY (case_id)
+            description TEXT
         )""",
     "workers": """
         CREATE TABLE workers (
@@ -109,16 +108,8 @@ TABLES_SQL: dict[str, str] = {
 }
 
 
-# The key of ``cases`` is a table constraint, so that the table created without it and given it once its rows are
-# in (``keys_later``, :func:`add_later_keys`: the import, where checking the key row by row as the rows are
-# inserted costs more) has the same DDL as the one created with it.
-CASES_KEY = "PRIMARY KEY (case_id)"
-
-
-def create_schema(con: duckdb.DuckDBPyConnection, keys_later: bool = False) -> None:
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every canonical table (empty) and record the schema version.
-
-    ``keys_later``: ``cases`` without its primary key, which :func:`add_later_keys` adds once the rows are in.
 
     Examples
     --------
@@ -128,15 +119,9 @@ def create_schema(con: duckdb.DuckDBPyConnection, keys_later: bool = False) -> N
     >>> con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
     '1'
     """
-    for name, ddl in TABLES_SQL.items():
-        con.execute(ddl.replace(f",\n            {CASES_KEY}", "") if keys_later and name == "cases" else ddl)
+    for ddl in TABLES_SQL.values():
+        con.execute(ddl)
     con.execute("INSERT INTO meta VALUES ('schema_version', $v)", {"v": SCHEMA_VERSION})
-
-
-def add_later_keys(con: duckdb.DuckDBPyConnection) -> None:
-    """The primary key of ``cases`` created by ``create_schema(con, keys_later=True)`` (an error, and nothing
-    changed, when two rows share a ``case_id``)."""
-    con.execute(f"ALTER TABLE cases ADD {CASES_KEY}")
 
 
 def write_meta(con: duckdb.DuckDBPyConnection, values: dict[str, str]) -> None:

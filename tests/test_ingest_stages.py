@@ -1,7 +1,6 @@
 """The import's stage timings (:class:`analytics.ingest.pipeline.Stages`) name every step once, in the order the
 steps run, and the benchmark reads them back from the command's log; the digest of a staged file, now computed
-while DuckDB reads it, is the file's SHA-256 on every staging path; the key of ``cases``, which the import adds
-once the rows are in, is the key a table created with it has. No timing is asserted: only the shape."""
+while DuckDB reads it, is the file's SHA-256 on every staging path. No timing is asserted: only the shape."""
 
 from __future__ import annotations
 
@@ -9,12 +8,10 @@ import hashlib
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from analytics.bench.importbench import stage_seconds
 from analytics.ingest.pipeline import ImportSpec, Stages, run_import
 from analytics.ingest.staging import stage_file
-from analytics.schema import add_later_keys, create_schema
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 
@@ -94,36 +91,3 @@ def test_the_digest_of_a_staged_file_is_its_sha256_on_every_path(tmp_path):
         assert small.reader == "python" and small.sha256 == hashlib.sha256(good.read_bytes()).hexdigest()
     finally:
         con.close()
-
-
-def test_the_key_of_cases_added_after_its_rows_is_the_same_key_and_ddl_as_one_created_with_the_table():
-    ddl = "SELECT sql FROM duckdb_tables() WHERE table_name = 'cases'"
-    constraints = (
-        "SELECT constraint_type, constraint_text, constraint_column_names FROM duckdb_constraints() "
-        "WHERE table_name = 'cases' ORDER BY constraint_index"
-    )
-    at_once, later = duckdb.connect(), duckdb.connect()
-    try:
-        create_schema(at_once)
-        create_schema(later, keys_later=True)
-        assert "PRIMARY KEY" not in later.execute(ddl).fetchone()[0]
-        for con in (at_once, later):
-            con.execute("INSERT INTO cases (case_id, kind, reported_at) VALUES ('A', 'incident', '2025-01-01')")
-        add_later_keys(later)
-        assert later.execute(ddl).fetchone() == at_once.execute(ddl).fetchone()
-        assert later.execute(constraints).fetchall() == at_once.execute(constraints).fetchall()
-        for con in (at_once, later):  # the key holds: a second 'A' is refused
-            with pytest.raises(duckdb.ConstraintException):
-                con.execute("INSERT INTO cases (case_id, kind, reported_at) VALUES ('A', 'demand', '2025-01-02')")
-        twice = duckdb.connect()  # rows that break the key, in a transaction as the import's: nothing is committed
-        create_schema(twice, keys_later=True)
-        twice.execute("BEGIN")
-        twice.execute("INSERT INTO cases (case_id, kind, reported_at) VALUES ('B', 'incident', '2025-01-01')")
-        twice.execute("INSERT INTO cases (case_id, kind, reported_at) VALUES ('B', 'demand', '2025-01-01')")
-        with pytest.raises(duckdb.Error):
-            add_later_keys(twice)
-            twice.execute("COMMIT")
-        assert twice.execute("SELECT count(*) FROM cases").fetchone()[0] == 0
-        twice.close()
-    finally:
-        at_once.close(), later.close()

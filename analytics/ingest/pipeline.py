@@ -41,7 +41,7 @@ from analytics.ingest.staged_points import locate_chunked
 from analytics.ingest.staging import StagedFile, drop_staged, stage_file
 from analytics.ingest.times import check_timezone
 from analytics.ingest.validate import mark_duplicates
-from analytics.schema import add_later_keys, create_schema, write_meta
+from analytics.schema import create_schema, write_meta
 from analytics.text.index import cut_texts, index_cases, staged_texts
 from analytics.workcal import WorkCalendar
 
@@ -214,13 +214,12 @@ def _load(
     name = spec.boundaries.grids.path.name if spec.boundaries else ""
     with stage("locate"):
         located, grids, repaired, grid_source = locate_chunked(con, mapping, boundary, spec.h3_resolution, name)
-    create_schema(con, keys_later=True)  # the key of cases once its rows are in: cheaper than row by row
+    create_schema(con)
     insert_frame(con, "grids", grids)
     with ThreadPoolExecutor(max_workers=1) as pool:  # the descriptions are cut while the cases are written
         with stage("write cases (descriptions cut beside)"):
             cutting = pool.submit(cut_texts, *staged_texts(con))
             insert_located(con, located)
-            add_later_keys(con)
             del located
         with stage("rejects and reference tables"):
             insert_frame(con, "rejects", rejects)
