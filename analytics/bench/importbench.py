@@ -5,7 +5,8 @@
 Each import is ``python -m analytics import`` in a child process; its rows/s come from the command's own
 ``seconds`` (mapping, validation, locating, writing, the text index, the report; not Python's start-up)
 and beside them the wall time of the whole command; the peak resident memory is the child's
-(``wait4``), Python and libraries included. Two inputs:
+(``wait4``), Python and libraries included; ``stages`` gives the wall and CPU seconds of each step of the
+import (what the command logs, :class:`analytics.ingest.pipeline.Stages`). Two inputs:
 
 - the real Boston file (``boston311_2015.parquet``, 121,145 rows) with the 255 precincts as grids and the
   ``boston311`` preset, the command ``docs/import.md`` shows;
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -104,8 +106,18 @@ def run_import(root: Path, db: Path, cases: Path, boundaries: Path) -> dict:
         # CPU seconds of the command (all its threads): on a shared machine, wall time mostly measures the others
         "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
         "rows_per_cpu_second": round(result["rows_in"] / max(usage.ru_utime + usage.ru_stime, 1e-9)),
+        "stages": stage_seconds(errors),
         "load_average_after": load_average(),
     }
+
+
+STAGE_LINE = re.compile(r"^import: stage (.+): ([0-9.]+) s, ([0-9.]+) CPU s$", re.MULTILINE)
+
+
+def stage_seconds(log: str) -> dict[str, list[float]]:
+    """``{stage: [wall s, CPU s]}`` from the ``import: stage …`` lines the command logs to stderr
+    (:class:`analytics.ingest.pipeline.Stages`; a checkout without them gives ``{}``)."""
+    return {name: [float(wall), float(cpu)] for name, wall, cpu in STAGE_LINE.findall(log)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,8 +12,9 @@ Examples
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,6 +74,7 @@ class ImportResult:
     report: pd.DataFrame
     meta: dict[str, str] = field(default_factory=dict)
     summary: dict = field(default_factory=dict)
+    stages: list[tuple[str, float, float]] = field(default_factory=list)  # Stages.done
 
     def text(self) -> str:
         """The validation report as readable text (what the command prints to stderr)."""
@@ -89,6 +91,27 @@ class ImportResult:
             "seconds": self.seconds,
             "rows_per_second": round(self.rows_in / max(self.seconds, 1e-9)),
         }
+
+
+class Stages:
+    """Wall and CPU seconds of each step of an import, in order (``done``), each logged as it ends
+    (``import: stage NAME: W s, C CPU s``). CPU is the whole process's, every thread: work done beside a
+    step (the boundaries read while the files are staged, the descriptions cut while the cases are written)
+    counts in that step. What ``python -m analytics.bench.importbench`` reports per stage."""
+
+    def __init__(self, log: Callable[[str], None]) -> None:
+        self.log = log
+        self.done: list[tuple[str, float, float]] = []
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        yield
+        self.add(name, time.perf_counter() - wall, time.process_time() - cpu)
+
+    def add(self, name: str, wall: float, cpu: float) -> None:
+        self.done.append((name, round(wall, 3), round(cpu, 3)))
+        self.log(f"import: stage {name}: {wall:.3f} s, {cpu:.3f} CPU s")
 
 
 def resolve_mapping(spec: ImportSpec) -> Mapping:
@@ -150,19 +173,23 @@ def _stage_all(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mappin
     return [stage_file(con, path, mapping.encoding, mapping.delimiter) for path in spec.cases]
 
 
-def _prepare(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, log) -> dict:
+def _prepare(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, log, stage: Stages) -> dict:
     """Outside the write transaction: stage the files, map them, judge every row (temporary tables only)."""
     with ThreadPoolExecutor(max_workers=1) as pool:  # boundaries are prepared while the cases are read
         pending = pool.submit(build_grids, spec.boundaries, mapping.city_name) if spec.boundaries else None
-        staged = _stage_all(con, spec, mapping)
+        with stage("stage the files"):
+            staged = _stage_all(con, spec, mapping)
         rows_in = sum(f.rows_in for f in staged)
         log(f"import: read {rows_in:,} rows from {len(staged)} file(s)")
-        notes = map_staged(con, staged, mapping)
-        mark_duplicates_sql(con)
-        rejects = rejects_frame(con, staged)
-        loaded = accept_in_place(con)
-        drop_staged(con, staged)
-        boundary = pending.result() if pending else None
+        with stage("map"):
+            notes = map_staged(con, staged, mapping)
+        with stage("duplicates and rejects"):
+            mark_duplicates_sql(con)
+            rejects = rejects_frame(con, staged)
+            loaded = accept_in_place(con)
+            drop_staged(con, staged)
+        with stage("boundaries (rest)"):
+            boundary = pending.result() if pending else None
     return {
         "staged": staged,
         "rows_in": rows_in,
@@ -173,30 +200,39 @@ def _prepare(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping,
     }
 
 
-def _load(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, log, prepared: dict) -> dict:
+def _load(
+    con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, log, prepared: dict, stage: Stages
+) -> dict:
     """Inside the write transaction: deadlines, locations, the tables, the report and meta."""
     staged, rows_in, notes, rejects = (prepared[k] for k in ("staged", "rows_in", "notes", "rejects"))
     loaded, boundary = prepared["loaded"], prepared["boundary"]
-    rules, cal = deadline_rules(mapping)
-    deadlines = derive_deadlines(con, rules, cal)
+    with stage("deadlines"):
+        rules, cal = deadline_rules(mapping)
+        deadlines = derive_deadlines(con, rules, cal)
     if rows_in != loaded + len(rejects):
         raise IngestError(f"internal check failed: {rows_in} rows in but {loaded} cases + {len(rejects)} rejects")
     name = spec.boundaries.grids.path.name if spec.boundaries else ""
-    located, grids, repaired, grid_source = locate_chunked(con, mapping, boundary, spec.h3_resolution, name)
+    with stage("locate"):
+        located, grids, repaired, grid_source = locate_chunked(con, mapping, boundary, spec.h3_resolution, name)
     create_schema(con)
     insert_frame(con, "grids", grids)
     with ThreadPoolExecutor(max_workers=1) as pool:  # the descriptions are cut while the cases are written
-        cutting = pool.submit(cut_texts, *staged_texts(con))
-        insert_located(con, located)
-        del located
-        insert_frame(con, "rejects", rejects)
-        tables.write_reference(con, "SELECT department, department_name FROM accepted", deadlines["by_category"])
-        con.execute("DROP TABLE accepted")
-        terms = cutting.result()
-    log(f"import: {index_cases(con, terms=terms):,} terms of descriptions indexed")
+        with stage("write cases (descriptions cut beside)"):
+            cutting = pool.submit(cut_texts, *staged_texts(con))
+            insert_located(con, located)
+            del located
+        with stage("rejects and reference tables"):
+            insert_frame(con, "rejects", rejects)
+            tables.write_reference(con, "SELECT department, department_name FROM accepted", deadlines["by_category"])
+            con.execute("DROP TABLE accepted")
+        with stage("cut descriptions (rest)"):
+            terms = cutting.result()
+    with stage("text index"):
+        log(f"import: {index_cases(con, terms=terms):,} terms of descriptions indexed")
     duplicates = boundary[3] if boundary else []
-    report = build_report(con, rejects, repaired, notes + [report_note(deadlines, mapping.origin)], duplicates)
-    store_report(con, report)
+    with stage("report"):
+        report = build_report(con, rejects, repaired, notes + [report_note(deadlines, mapping.origin)], duplicates)
+        store_report(con, report)
     first, last = con.execute("SELECT min(reported_at), max(reported_at) FROM cases").fetchone()
     meta = tables.import_meta(
         dataset=mapping.name,
@@ -212,7 +248,8 @@ def _load(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, lo
         reported=pd.Series([first, last]).dropna(),
     )
     write_meta(con, meta)
-    build_case_days(con, configured_dispute_days())  # analytics.casedays
+    with stage("case_days"):
+        build_case_days(con, configured_dispute_days())  # analytics.casedays
     summary = {
         "dataset": mapping.name,
         "mapping": mapping.origin,
@@ -234,18 +271,24 @@ def run_import(spec: ImportSpec, progress: Callable[[str], None] | None = None) 
     """
     log = progress or (lambda line: None)
     started = time.perf_counter()
+    stage = Stages(log)
     mapping = resolve_mapping(spec)
     target = Path(spec.db)
     outcome: dict = {}
     config = {"memory_limit": str(load_config().get("import", {}).get("memory_limit", "2GB"))}
     prepared: dict = {}
+    filled: list[float] = []
+
+    def fill(con: duckdb.DuckDBPyConnection) -> None:
+        outcome.update(_load(con, spec, mapping, log, prepared, stage))
+        filled.extend([time.perf_counter(), time.process_time()])
+
     with import_lock(target):
         build_atomically(
-            target,
-            lambda con: outcome.update(_load(con, spec, mapping, log, prepared)),
-            config,
-            prepare=lambda con: prepared.update(_prepare(con, spec, mapping, log)),
+            target, fill, config, prepare=lambda con: prepared.update(_prepare(con, spec, mapping, log, stage))
         )
+    # the commit, DuckDB's checkpoint, the file's fsync and the rename
+    stage.add("commit and replace", time.perf_counter() - filled[0], time.process_time() - filled[1])
     seconds = round(time.perf_counter() - started, 3)
     summary = outcome["summary"]
     log(f"import: wrote {summary['rows_loaded']:,} cases to {target} in {seconds} s")
@@ -260,6 +303,7 @@ def run_import(spec: ImportSpec, progress: Callable[[str], None] | None = None) 
         outcome["report"],
         outcome["meta"],
         summary,
+        stage.done,
     )
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -182,20 +183,24 @@ def stage_file(
     if kind == "parquet" and _all_text(path):
         return _view_parquet(con, path, view)
     if kind == "parquet":
-        names, rows = _stage_parquet(con, path, table)
-        con.execute(f"CREATE TEMP VIEW {view} AS SELECT rowid AS _pos, rowid + 1 AS _row, * FROM {table}")
-        return StagedFile(path, names, view, rows, sha256_of(path), reader="parquet_batches")
+        with ThreadPoolExecutor(max_workers=1) as pool:  # the digest while the batches are converted
+            digest = pool.submit(sha256_of, path)
+            names, rows = _stage_parquet(con, path, table)
+            con.execute(f"CREATE TEMP VIEW {view} AS SELECT rowid AS _pos, rowid + 1 AS _row, * FROM {table}")
+            return StagedFile(path, names, view, rows, digest.result(), reader="parquet_batches")
     header = _header(path, encoding, delimiter) if kind == "csv" and path.stat().st_size >= limit else None
     if header is not None:
         names, used = header
-        try:
-            _stage_csv_duckdb(con, path, names, used, table, quoted_nulls)
-        except duckdb.Error:
-            con.execute(f"DROP TABLE IF EXISTS {table}")
-        else:
-            con.execute(f"CREATE TEMP VIEW {view} AS SELECT rowid AS _pos, rowid + 1 AS _row, * FROM {table}")
-            rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            return StagedFile(path, names, view, rows, sha256_of(path), "utf-8", used, reader="duckdb_csv")
+        with ThreadPoolExecutor(max_workers=1) as pool:  # the file's digest is computed while DuckDB reads it
+            digest = pool.submit(sha256_of, path)
+            try:
+                _stage_csv_duckdb(con, path, names, used, table, quoted_nulls)
+            except duckdb.Error:
+                con.execute(f"DROP TABLE IF EXISTS {table}")
+            else:
+                con.execute(f"CREATE TEMP VIEW {view} AS SELECT rowid AS _pos, rowid + 1 AS _row, * FROM {table}")
+                rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                return StagedFile(path, names, view, rows, digest.result(), "utf-8", used, reader="duckdb_csv")
     case_file = read_case_file(path, encoding, delimiter)
     _stage_frame(con, case_file.frame, case_file.row_numbers, table)
     con.execute(f"CREATE TEMP VIEW {view} AS SELECT rowid AS _pos, * FROM {table}")
