@@ -1,6 +1,6 @@
 """Heavy analyses run in worker processes that read the data themselves.
 
-A city-wide repeat analysis is minutes of Python at 20 M cases. Run in a thread of the web server it held the
+A city-wide repeat analysis, like training the dispatch model, is minutes of Python at 20 M cases. Run in a thread of the web server it held the
 interpreter lock for those minutes, and every session's script, drawing and websocket messages waited for it
 (docs/performance.md, ninth pass: a new session of the profile page at 20 M drew its first text after 3 s, the
 floor's after 1.2 s). A worker process has its own interpreter: the server goes on as if nothing ran.
@@ -20,7 +20,26 @@ import duckdb
 from analytics.filters import enforce_scope
 from analytics.repeats import rates
 
-JOBS = {"repeats": rates.repeats, "rebounds": rates.rebounds, "repeat_rates": rates.repeat_rates}
+
+def dispatch_model(con: duckdb.DuckDBPyConnection, db: str, cfg: dict) -> str | None:
+    """Train the dispatch model of the database at ``db`` and store it beside it, unless a current one is stored
+    (:func:`analytics.dispatch.service.ensure_model`); None when done, else why there is none. The model itself
+    stays on disk: the server loads it from there."""
+    from analytics.dispatch import service
+
+    try:
+        service.ensure_model(db, con, cfg)
+    except ValueError as exc:  # ModelError and "no cases"
+        return str(exc)
+    return None
+
+
+JOBS = {
+    "repeats": rates.repeats,
+    "rebounds": rates.rebounds,
+    "repeat_rates": rates.repeat_rates,
+    "dispatch_model": dispatch_model,
+}
 NICE = 10  # a worker's CPU priority below the server's, so the pages drawn meanwhile go first
 
 _OPEN: dict[str, tuple[tuple, duckdb.DuckDBPyConnection]] = {}  # db path -> (its data token, connection)

@@ -153,6 +153,54 @@ def test_an_analysis_runs_in_a_worker_process_with_the_callers_scope(demo_env):
         heavy.submit_process("nope", "nope", (), 1).result(120)
 
 
+def test_workers_do_not_run_the_servers_main_script(tmp_path, monkeypatch):
+    """Streamlit makes the running script (app.py) the ``__main__`` module; a spawned worker must not run it again
+    (in the live server each worker ran the whole app and died)."""
+    import sys
+    import types
+
+    marker = tmp_path / "ran"
+    script = tmp_path / "app_like.py"
+    script.write_text(f"open({str(marker)!r}, 'w').close()\n", encoding="utf-8")
+    main = types.ModuleType("__main__")
+    main.__file__, main.__spec__ = str(script), None
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    monkeypatch.setattr(heavy, "_PROCESS_POOLS", {})
+    try:
+        assert heavy._process_pool(2).submit(_wait_for_file, "/").result(120) != os.getpid()
+        assert not marker.exists()
+        assert sys.modules["__main__"] is main  # put back
+    finally:
+        for pool in heavy._PROCESS_POOLS.values():
+            pool.shutdown()
+
+
+def test_the_dispatch_model_is_trained_and_stored_by_a_worker_process(demo_db, tmp_path, monkeypatch):
+    """The desk's model is trained in a worker process and stored beside the database, where this process then
+    finds it current; with training on demand off and none stored, the worker says why there is none."""
+    import copy
+    import shutil
+
+    from analytics.config import DEFAULTS
+    from analytics.dispatch import service
+    from analytics.sync.live import open_live
+
+    db = tmp_path / "city.duckdb"
+    shutil.copy(demo_db, db)
+    monkeypatch.setenv("GRIDSCOPE_DB", str(db))
+    off = copy.deepcopy(DEFAULTS)
+    off["dispatch"]["train_on_demand"] = False
+    reason = heavy.submit_process(("dm", "off"), "dispatch_model", (str(db), off), 1).result(300)
+    assert isinstance(reason, str) and reason
+    assert heavy.submit_process(("dm", "on"), "dispatch_model", (str(db), DEFAULTS), 1).result(300) is None
+    con = open_live(db)
+    try:
+        assert service.stored_is_current(db, con)
+        assert service.load_current(db, con).meta["n_train"] > 0
+    finally:
+        con.close()
+
+
 def test_the_profile_draws_while_the_repeat_analysis_runs(demo_env, tmp_path):
     """The profile page does not wait for the city-wide repeat analysis: placeholder tiles, then the values.
     The one worker process is held by another job first, so the analysis is still queued when the page draws."""

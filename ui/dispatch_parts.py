@@ -44,11 +44,13 @@ def _stored_is_current(db_key: tuple) -> bool:
 
 def model_or_stop(key: tuple) -> dm.DispatchModel:
     """The model, or the page stops with why there is none. A model to be trained first (none stored for this
-    database; minutes at 20 M cases) is trained in the background (``ui.heavy``, once however many sessions
-    ask): the page says so and draws itself when it is done, instead of a spinner for the whole training."""
+    database; minutes at 20 M cases) is trained and stored in a worker process (``ui.heavy``, once however many
+    sessions ask): the page says so and draws itself when it is done, instead of a spinner for the whole training.
+    Where the model cannot be stored (a read-only data folder) this process trains it once more, with a spinner."""
     cfg = data.config()
     if cfg["dispatch"]["train_on_demand"] and not _stored_is_current(key):
-        job = heavy.submit(("dispatch_model", key), lambda: _model(key), int(cfg["limits"]["heavy_analyses"]))
+        workers = int(cfg["limits"]["heavy_analyses"])  # minutes of Python at 20M: a worker process trains it
+        job = heavy.submit_process(("dispatch_model", key), "dispatch_model", (str(store.db_path()), cfg), workers)
         if not heavy.ready([job]):
             heavy.waiting([job], lambda: st.info(t("dispatch.training_background")))
             st.stop()

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 import time
+import types
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from typing import Any
@@ -38,6 +40,7 @@ _JOBS: dict[str, tuple[Future, float]] = {}  # repr(key) -> (future, when it fin
 _ASKED: dict[int, float] = {}  # id(future) -> when it was first asked for (time.monotonic), while kept
 _POOLS: dict[int, ThreadPoolExecutor] = {}
 _PROCESS_POOLS: dict[int, ProcessPoolExecutor] = {}
+_MAIN_SWAP = threading.Lock()
 _NICED = threading.local()
 
 
@@ -106,10 +109,27 @@ def _process_pool(workers: int) -> ProcessPoolExecutor:
     workers = max(1, int(workers))
     pool = _PROCESS_POOLS.get(workers)
     if pool is None or getattr(pool, "_broken", False):
-        pool = _PROCESS_POOLS[workers] = ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn")
-        )
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        _start_workers(pool, workers)
+        _PROCESS_POOLS[workers] = pool
     return pool
+
+
+def _start_workers(pool: ProcessPoolExecutor, workers: int) -> None:
+    """Start all of ``pool``'s processes now, while ``__main__`` is a blank module. Streamlit makes the running
+    script (``app.py``) the ``__main__`` module, and a spawned process re-runs its parent's ``__main__`` to
+    recreate it: each worker would have run the whole app. A pool starts a process only while it has fewer than
+    ``workers`` and none idle, so once all are started no later job starts one (a dead worker breaks the pool,
+    and :func:`_process_pool` makes a new one, here again)."""
+    blank = types.ModuleType("__main__")
+    with _MAIN_SWAP:
+        main = sys.modules["__main__"]
+        sys.modules["__main__"] = blank
+        try:
+            for _ in range(workers):
+                pool.submit(int)  # a no-op: each call starts one more process
+        finally:
+            sys.modules["__main__"] = main
 
 
 def _lower_priority() -> None:
