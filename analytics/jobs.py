@@ -13,6 +13,8 @@ caller's scope enforcement and calls one of :data:`JOBS` by name.
 from __future__ import annotations
 
 import os
+import threading
+import time
 from pathlib import Path
 
 import duckdb
@@ -57,6 +59,19 @@ def _connection(db: str) -> duckdb.DuckDBPyConnection:
             kept[1].close()
         _OPEN[db] = (now, open_live(db))
     return _OPEN[db][1]
+
+
+def watch_parent(every: float = 1.0) -> None:
+    """A worker's initializer: the worker ends itself once the server that started it is gone (a worker
+    process outlives a killed parent otherwise, holding its gigabytes)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="gridscope-parent-watch", daemon=True).start()
 
 
 def _lower_priority() -> None:

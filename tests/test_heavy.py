@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import threading
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -173,6 +174,33 @@ def test_workers_do_not_run_the_servers_main_script(tmp_path, monkeypatch):
     finally:
         for pool in heavy._PROCESS_POOLS.values():
             pool.shutdown()
+
+
+def test_a_worker_ends_when_its_server_is_killed():
+    """A worker process does not outlive a server killed with SIGKILL (it would keep its memory for ever)."""
+    import subprocess
+    import sys
+
+    script = (
+        "from ui import heavy; from tests.test_heavy import _wait_for_file; "
+        "print(heavy._process_pool(1).submit(_wait_for_file, '/').result(120), flush=True); "
+        "import time; time.sleep(120)"
+    )
+    root = Path(__file__).resolve().parent.parent
+    server = subprocess.Popen([sys.executable, "-c", script], cwd=root, stdout=subprocess.PIPE, text=True)
+    try:
+        worker = int(server.stdout.readline())
+        os.kill(worker, 0)  # alive while its server is
+    finally:
+        server.kill()
+        server.wait()
+    for _ in range(100):
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"worker {worker} still runs 10 s after its server was killed")
 
 
 def test_the_dispatch_model_is_trained_and_stored_by_a_worker_process(demo_db, tmp_path, monkeypatch):

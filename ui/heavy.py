@@ -109,7 +109,11 @@ def _process_pool(workers: int) -> ProcessPoolExecutor:
     workers = max(1, int(workers))
     pool = _PROCESS_POOLS.get(workers)
     if pool is None or getattr(pool, "_broken", False):
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        from analytics.jobs import watch_parent
+
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=watch_parent
+        )
         _start_workers(pool, workers)
         _PROCESS_POOLS[workers] = pool
     return pool
