@@ -61,10 +61,10 @@ def _connection(db: str) -> duckdb.DuckDBPyConnection:
     return _OPEN[db][1]
 
 
-def watch_parent(every: float = 1.0) -> None:
-    """A worker's initializer: the worker ends itself once the server that started it is gone (a worker
-    process outlives a killed parent otherwise, holding its gigabytes)."""
-    parent = os.getppid()
+def watch_parent(parent: int, every: float = 1.0) -> None:
+    """A worker's initializer: the worker ends itself once the server ``parent`` (its process id, given by the
+    server) is gone, also when it went before this worker started (a worker outlives a killed parent otherwise,
+    holding its gigabytes)."""
 
     def watch() -> None:
         while os.getppid() == parent:

@@ -295,3 +295,27 @@ def test_desk_labels_every_place_by_grid_name_and_id(demo_env, demo_con, capsys)
     place = [box for box in at.selectbox if box.label == "Place (grid, optional)"]
     assert len(place) == 1
     assert place[0].options == [f"{name} ({grid_id})" for grid_id, name in grids]
+
+
+@pytest.mark.parametrize(("wait_max_cases", "waited"), [(1_000, 0.0), (1_000_000, 5.0)])
+def test_the_desk_waits_for_a_training_only_when_it_is_small(demo_db, tmp_path, monkeypatch, wait_max_cases, waited):
+    """With no model stored, the desk waits ``[limits] wait_seconds`` for the training only when it reads at most
+    ``[limits] wait_max_cases`` cases (the demo city's 40,000 here); above it, it says at once that the model is
+    being trained (minutes at 20 M cases) instead of showing nothing for five seconds first."""
+    from tests.test_pages import run_page
+    from ui import heavy
+
+    db = tmp_path / "copy.duckdb"  # no model beside it
+    shutil.copy(demo_db, db)
+    config = tmp_path / "gridscope.toml"
+    config.write_text(f"[limits]\nwait_seconds = 5.0\nwait_max_cases = {wait_max_cases}\n", encoding="utf-8")
+    monkeypatch.setenv("GRIDSCOPE_DB", str(db))
+    monkeypatch.setenv("GRIDSCOPE_CONFIG", str(config))
+    waits, real = [], heavy.ready
+    monkeypatch.setattr(heavy, "ready", lambda jobs, wait_seconds=None: waits.append(wait_seconds) or real(jobs, 0))
+    at = run_page("pages/dispatch.py", "en")
+    assert not at.exception, [e.value for e in at.exception]
+    assert waits[0] == waited
+    assert any("being trained" in i.value for i in at.info)
+    for future in heavy.running():  # the training goes on in its worker: let it finish before the next test
+        future.result(300)

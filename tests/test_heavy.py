@@ -371,3 +371,14 @@ def test_the_profile_starts_the_analysis_early_only_when_it_will_wait_for_it(dem
         assert heavy.jobs() == 0  # nothing started early
     finally:
         release.set()
+
+
+def test_a_worker_whose_server_went_before_it_started_ends_at_once():
+    """The server's process id is given to the worker, so one that starts after its server was already gone (it
+    printed its answer and left) ends too, instead of waiting for work for ever."""
+    import subprocess
+    import sys
+
+    gone = "from analytics.jobs import watch_parent; watch_parent(-1, 0.05); import time; time.sleep(60)"
+    worker = subprocess.Popen([sys.executable, "-c", gone], cwd=Path(__file__).resolve().parent.parent)
+    assert worker.wait(timeout=30) == 0

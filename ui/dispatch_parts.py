@@ -42,6 +42,14 @@ def _stored_is_current(db_key: tuple) -> bool:
     return service.stored_is_current(store.db_path(), data.connection())
 
 
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def _training_cases(db_key: tuple) -> int:
+    """How many cases a training reads: every case of the database up to ``[dispatch] max_train_cases`` (a
+    page waits for a training that small, and shows its note at once for a bigger one: minutes at 20 M)."""
+    total = data.connection().execute("SELECT count(*) FROM cases").fetchone()[0]
+    return min(int(total), int(data.config()["dispatch"]["max_train_cases"]))
+
+
 def model_or_stop(key: tuple) -> dm.DispatchModel:
     """The model, or the page stops with why there is none. A model to be trained first (none stored for this
     database; minutes at 20 M cases) is trained and stored in a worker process (``ui.heavy``, once however many
@@ -51,7 +59,7 @@ def model_or_stop(key: tuple) -> dm.DispatchModel:
     if cfg["dispatch"]["train_on_demand"] and not _stored_is_current(key):
         workers = int(cfg["limits"]["heavy_analyses"])  # minutes of Python at 20M: a worker process trains it
         job = heavy.submit_process(("dispatch_model", key), "dispatch_model", (str(store.db_path()), cfg), workers)
-        if not heavy.ready([job]):
+        if not heavy.ready([job], heavy.wait_for(_training_cases(key), cfg)):
             heavy.waiting([job], lambda: st.info(t("dispatch.training_background")))
             st.stop()
     with st.spinner(t("dispatch.training")):

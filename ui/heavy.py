@@ -112,7 +112,10 @@ def _process_pool(workers: int) -> ProcessPoolExecutor:
         from analytics.jobs import watch_parent
 
         pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=watch_parent
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=watch_parent,
+            initargs=(os.getpid(),),
         )
         _start_workers(pool, workers)
         _PROCESS_POOLS[workers] = pool

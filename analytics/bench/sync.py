@@ -52,6 +52,12 @@ def timed_sync(db: Path, source: Source, options: SyncOptions, reconcile: bool =
     out["cpu_seconds"] = round(cpu, 2)
     out["rows_per_cpu_second"] = round(result.rows_read / cpu) if result.rows_read and cpu else None
     out["rows_per_second"] = round(result.rows_read / seconds) if result.rows_read else None
+    # until the new generation serves: what a reader waits for (``wall_seconds`` adds a bulk change's compaction,
+    # which runs after publishing while the new data already serves)
+    published = result.published_seconds
+    out["rows_per_second_until_published"] = (
+        round(result.rows_read / published) if result.rows_read and published else None
+    )
     log(f"bench sync: {json.dumps(out)}")
     return out
 

@@ -52,6 +52,7 @@ class SyncResult:
     seconds: float = 0.0
     reconciled: bool = False
     error: str | None = None
+    published_seconds: float | None = None  # until the new generation serves (``seconds`` ends before its checkpoint)
 
     def as_dict(self) -> dict:
         out = dataclasses.asdict(self)
@@ -272,6 +273,7 @@ def write_generation(
             con.close()
         version = f"{base_id}:{new_state['data_version']}"
         generations.publish(db, temporary, final, options.keep_generations, version)
+        result.published_seconds = round(time.perf_counter() - clock, 3)
         # after publishing: the new data serves already
         if len(layer_files(new_state)) > options.max_layers or any(uncounted) or bulk:
             compact_locked(db, options, log, force=any(uncounted) or bulk)
