@@ -6,7 +6,7 @@ interpreter lock for those minutes, and every session's script, drawing and webs
 floor's after 1.2 s). A worker process has its own interpreter: the server goes on as if nothing ran.
 
 :func:`run` is what a worker executes: it opens the data at ``db`` as the app does (the base file and the current
-sync delta, :func:`analytics.sync.live.open_live`), keeps that connection until the data changes, applies the
+sync delta, :class:`analytics.sync.live.LiveConnections`), keeps that connection until the data changes, applies the
 caller's scope enforcement and calls one of :data:`JOBS` by name.
 """
 
@@ -15,12 +15,12 @@ from __future__ import annotations
 import os
 import threading
 import time
-from pathlib import Path
 
 import duckdb
 
 from analytics.filters import enforce_scope
 from analytics.repeats import rates
+from analytics.sync.live import LiveConnections
 
 
 def dispatch_model(con: duckdb.DuckDBPyConnection, db: str, cfg: dict) -> str | None:
@@ -44,27 +44,17 @@ JOBS = {
 }
 NICE = 10  # a worker's CPU priority below the server's, so the pages drawn meanwhile go first
 
-_OPEN: dict[str, tuple[tuple, duckdb.DuckDBPyConnection]] = {}  # db path -> (its data token, connection)
-_NICED: list[bool] = []
+_LIVE = LiveConnections()  # this worker's connection, opened anew once a sync or an import changed the data
 
 
-def _connection(db: str) -> duckdb.DuckDBPyConnection:
-    """This worker's connection to the data at ``db`` now (a new one once a sync or an import changed it)."""
-    from analytics.sync.live import open_live, token
-
-    now = token(db)
-    kept = _OPEN.get(db)
-    if kept is None or kept[0] != now:
-        if kept is not None:
-            kept[1].close()
-        _OPEN[db] = (now, open_live(db))
-    return _OPEN[db][1]
-
-
-def watch_parent(parent: int, every: float = 1.0) -> None:
-    """A worker's initializer: the worker ends itself once the server ``parent`` (its process id, given by the
-    server) is gone, also when it went before this worker started (a worker outlives a killed parent otherwise,
-    holding its gigabytes)."""
+def start_worker(parent: int, every: float = 1.0) -> None:
+    """A worker's initializer: its CPU priority lowered by :data:`NICE`, and it ends itself once the server
+    ``parent`` (its process id, given by the server) is gone, also when it went before this worker started (a
+    worker outlives a killed parent otherwise, holding its gigabytes)."""
+    try:
+        os.nice(NICE)
+    except (AttributeError, OSError):  # not on this system, or not allowed
+        pass
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -72,16 +62,6 @@ def watch_parent(parent: int, every: float = 1.0) -> None:
         os._exit(0)
 
     threading.Thread(target=watch, name="gridscope-parent-watch", daemon=True).start()
-
-
-def _lower_priority() -> None:
-    if _NICED or not hasattr(os, "nice"):
-        return
-    _NICED.append(True)
-    try:
-        os.nice(NICE)
-    except OSError:
-        pass
 
 
 def run(db: str | os.PathLike, name: str, args: tuple, enforced: bool):
@@ -94,8 +74,7 @@ def run(db: str | os.PathLike, name: str, args: tuple, enforced: bool):
     """
     if name not in JOBS:
         raise ValueError(f"unknown analysis {name!r}; expected one of {', '.join(sorted(JOBS))}")
-    _lower_priority()
-    con = _connection(str(Path(db)))
+    con = _LIVE.get(db, grace=0)[1]  # one job at a time in a worker: the replaced connection closes at once
     enforce_scope(enforced)
     try:
         return JOBS[name](con.cursor(), *args)

@@ -379,6 +379,6 @@ def test_a_worker_whose_server_went_before_it_started_ends_at_once():
     import subprocess
     import sys
 
-    gone = "from analytics.jobs import watch_parent; watch_parent(-1, 0.05); import time; time.sleep(60)"
+    gone = "from analytics.jobs import start_worker; start_worker(-1, 0.05); import time; time.sleep(60)"
     worker = subprocess.Popen([sys.executable, "-c", gone], cwd=Path(__file__).resolve().parent.parent)
     assert worker.wait(timeout=30) == 0

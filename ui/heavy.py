@@ -109,12 +109,12 @@ def _process_pool(workers: int) -> ProcessPoolExecutor:
     workers = max(1, int(workers))
     pool = _PROCESS_POOLS.get(workers)
     if pool is None or getattr(pool, "_broken", False):
-        from analytics.jobs import watch_parent
+        from analytics.jobs import start_worker
 
         pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=watch_parent,
+            initializer=start_worker,
             initargs=(os.getpid(),),
         )
         _start_workers(pool, workers)
