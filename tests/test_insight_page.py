@@ -37,7 +37,23 @@ def test_insight_page_shows_terms_repeats_and_maps(demo_env, lang):
     at = run_page("pages/insight.py", lang)
     _clean(at)
     assert len(at.tabs) == 2
-    assert len(at.get("deck_gl_json_chart")) == 1, "the term map; the repeats tab is drawn when opened"
+    assert len(at.get("deck_gl_json_chart")) == 0, "the term's map is drawn on request, the repeats tab when opened"
+    term, f = at.selectbox(key="insight_term").value, at.session_state["filters"]
+    (areas,) = [d.value for d in at.dataframe if len(d.value.columns) == 3 and d.value.columns[0] in ("Area", "区域")]
+    with duckdb.connect(str(demo_env), read_only=True) as con:  # cases mentioning the term, per street, in the period
+        expected = con.execute(
+            """SELECT s.street_name, count(*) AS n FROM cases c JOIN grids g USING (grid_id)
+               JOIN (SELECT DISTINCT street_id, street_name FROM grids) s ON s.street_id = g.street_id
+               WHERE c.reported_at >= ? AND c.reported_at < ?
+                 AND c.case_id IN (SELECT case_id FROM case_terms WHERE term = ?)
+               GROUP BY 1 ORDER BY n DESC, 1""",
+            [f.start, f.end, term],
+        ).df()
+    assert sorted(zip(areas.iloc[:, 0], areas.iloc[:, 1])) == sorted(zip(expected["street_name"], expected["n"]))
+    assert areas.iloc[:, 1].is_monotonic_decreasing, "most cases first"
+    at.toggle(key="insight_term_map").set_value(True).run()
+    _clean(at)
+    assert len(at.get("deck_gl_json_chart")) == 1, "the term map, on request"
     at = _settled(open_tab(at, "insight_tab", at.tabs[1].label))
     _clean(at)
     assert len(at.dataframe) >= 4, "top terms, emerging terms, a term's cases and the repeat lists"

@@ -90,7 +90,7 @@ def test_profile_without_community_level(no_community_db, level):
 def test_sidebar_and_map_offer_only_existing_levels(no_community_db):
     at = _run("pages/grid_map.py")
     assert not at.exception and not at.error, [e.value for e in at.error]
-    assert at.selectbox(key="filter_level").options == ["Whole city", "District", "Street", "Grid"]
+    assert at.segmented_control(key="filter_level").options == ["Whole city", "District", "Street", "Grid"]
 
 
 def test_custom_range_is_inclusive_of_its_last_day_and_stops_at_the_data(no_community_db):

@@ -58,6 +58,10 @@ def test_page_runs(demo_env, page, lang):
     for at in every_tab(run_page(page.path, lang), page.key):
         assert not at.exception, [e.value for e in at.exception]
         assert not at.error, [e.value for e in at.error]
+        # what keeps a new browser session light (docs/performance.md, "A lighter frame"): no HTML inside
+        # markdown (the browser would load its HTML parser first) and no list widget in the sidebar
+        assert not [m.value[:60] for m in at.markdown if m.proto.allow_html]
+        assert not at.sidebar.selectbox, [box.label for box in at.sidebar.selectbox]
         assert at.title and at.title[0].value
         texts = " ".join(str(m.value) for m in [*at.markdown, *at.html]) + " ".join(m.label for m in at.metric)
         assert "⟦" not in texts, "a string is missing from the i18n catalog"
@@ -119,6 +123,31 @@ def test_the_frame_spares_streamlits_repl_check(demo_env, monkeypatch):
     at = run_page(PAGES[0].path)
     assert not at.exception
     assert asked == [] and delta_generator._use_warning_has_been_displayed is True
+
+
+def test_sidebar_filters_are_one_click_each(demo_env):
+    """Period, level and kind are segmented buttons; the area list appears once a level is chosen; a preset
+    gives whole months ending where the opening month ends."""
+    at = run_page(PAGES[0].path, "en")
+    opening = at.session_state["filters"]
+    assert at.segmented_control(key="filter_period").options == [
+        "1 month",
+        "3 months",
+        "6 months",
+        "12 months",
+        "Custom",
+    ]
+    assert at.segmented_control(key="filter_kind").options == ["All", "Incidents", "Demands", "Disputes"]
+    at.segmented_control(key="filter_period").set_value("quarter").run()
+    f = at.session_state["filters"]
+    assert f.end == opening.end
+    assert (f.end.year * 12 + f.end.month) - (f.start.year * 12 + f.start.month) == 3 and f.start.day == 1
+    at.segmented_control(key="filter_kind").set_value("demand").run()
+    assert at.session_state["filters"].kind == "demand"
+    at.segmented_control(key="filter_level").set_value("street").run()
+    areas = at.sidebar.selectbox(key="filter_area_street")
+    assert areas.options and at.session_state["filters"].area == areas.value
+    assert not at.exception and not at.error
 
 
 def test_hostile_deep_link_gives_empty_result(demo_env):

@@ -1,5 +1,10 @@
 """The shared sidebar filters (period, area level and area, kind, category class) and deep links.
 
+Period, level and kind are segmented buttons (one click, every choice in view), not drop-down lists: a new
+browser session then loads no list widget's code before the page can draw (Streamlit's select box brings about
+20 script chunks; docs/performance.md, "A lighter frame"). The area is a list (hundreds of names), drawn only
+once a level is chosen.
+
 The frame (``app.py``) draws them on every run, so switching pages keeps them. URL
 query parameters ``level``, ``area``, ``kind``, ``start`` and ``end`` override the
 widgets (deep links from the map and from briefings); any widget change clears them.
@@ -42,18 +47,32 @@ def labels(prefix: str, keys) -> dict[str, str]:
     return {k: t(f"{prefix}.{k}") for k in keys}
 
 
+def choice(label: str, options, names: dict, key: str, help: str | None = None):
+    """One of ``options`` (shown by ``names``) as segmented buttons in the sidebar; one is always chosen."""
+    options = list(options)
+    if st.session_state.get(key) not in options:  # a value of another database (levels differ) or none yet
+        st.session_state.pop(key, None)
+    return st.sidebar.segmented_control(
+        label,
+        options,
+        default=None if key in st.session_state else options[0],  # set before (a test, a session): no second default
+        required=True,
+        format_func=names.__getitem__,
+        key=key,
+        help=help,
+        on_change=_clear_overrides,
+        width="stretch",
+    )
+
+
 def _clear_overrides() -> None:
     for key in OVERRIDE_KEYS:
         st.query_params.pop(key, None)
 
 
 def _period(data_first: dt.date, data_end: dt.date, opening: tuple[dt.date, dt.date] | None):
-    preset = st.sidebar.selectbox(
-        t("filter.period"),
-        PERIODS,
-        format_func=labels("period", PERIODS).__getitem__,
-        key="filter_period",
-        on_change=_clear_overrides,
+    preset = choice(
+        t("filter.period"), PERIODS, labels("period_short", PERIODS), "filter_period", t("filter.period_help")
     )
     if preset != "custom":
         return preset_period(preset, data_end, opening)
@@ -94,13 +113,7 @@ def custom_period(picked, fallback: dt.date) -> tuple[dt.date, dt.date]:
 
 def _area() -> tuple[str | None, str | None]:
     present = data.levels(data.db_key())
-    level = st.sidebar.selectbox(
-        t("filter.level"),
-        ("city", *present),
-        format_func=labels("level", ("city", *LEVELS)).__getitem__,
-        key="filter_level",
-        on_change=_clear_overrides,
-    )
+    level = choice(t("filter.level"), ("city", *present), labels("level", ("city", *LEVELS)), "filter_level")
     if level == "city":
         return None, None
     options = data.areas(data.db_key(), level, None, None)
@@ -124,13 +137,7 @@ def sidebar_filters() -> Filters | None:
     st.sidebar.subheader(t("filter.heading"))
     start, stop = _period(first, end, data.default_period(data.db_key()))
     level, area = _area()
-    kind = st.sidebar.selectbox(
-        t("filter.kind"),
-        ("all", *KINDS),
-        format_func=labels("kind", ("all", *KINDS)).__getitem__,
-        key="filter_kind",
-        on_change=_clear_overrides,
-    )
+    kind = choice(t("filter.kind"), ("all", *KINDS), labels("kind", ("all", *KINDS)), "filter_kind")
     from ui.auth import scope
 
     f = Filters(start, stop, level, area, None if kind == "all" else kind, scope=scope())

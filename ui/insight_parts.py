@@ -127,7 +127,31 @@ def term_detail(key, f: Filters, options: list[str]) -> None:
     with right:
         areas = load.term_areas(key, f, term, level)
         areas = areas.assign(term_share_rate=areas["term_cases"] / areas["reported"].where(areas["reported"] > 0))
-        area_map(key, f, areas, "term_share_rate", t("insight.term_map", term=term), level)
+        # The map on request: deck.gl's code (3 MB) and a WebGL canvas cost a new session about a fifth of a
+        # trivial page's time while this block sits below the first screen (docs/performance.md, "A lighter frame")
+        if st.toggle(t("insight.show_map"), key="insight_term_map"):
+            area_map(key, f, areas, "term_share_rate", t("insight.term_map", term=term), level)
+        else:
+            term_areas_table(key, areas, level, term)
+
+
+def term_areas_table(key, areas: pd.DataFrame, level: str, term: str) -> None:
+    """The areas where ``term`` is mentioned most, by cases (what the map colours, as a list)."""
+    named = areas[areas["term_cases"] > 0].merge(
+        data.areas(key, level, None, None)[["area_id", "area_name"]], on="area_id"
+    )
+    if named.empty:
+        st.info(t("insight.no_map"))
+        return
+    top = named.sort_values(["term_cases", "term_share_rate", "area_id"], ascending=[False, False, True])
+    st.caption(t("insight.term_areas", term=term, level=t(f"level.{level}")))
+    show_table(
+        top.rename(columns={"term_cases": "cases", "term_share_rate": "share_rate"}),
+        ["area_name", "cases", "share_rate"],
+        "term_areas.csv",
+        "dl_term_areas",
+        height=MAP_HEIGHT - 60,
+    )
 
 
 def _case_columns() -> list[str]:

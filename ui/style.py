@@ -30,6 +30,9 @@ CSS = """
    without a GPU (software compositing) that cost more CPU than drawing the page (docs/performance.md) */
 [data-testid="stSkeleton"], [data-testid="stSkeleton"] * {animation: none !important;}
 h1 {padding-top: 0; padding-bottom: 0.2rem;}
+/* the sidebar's segmented filters: tighter buttons, so a filter's choices take one or two rows */
+[data-testid="stSidebar"] [data-testid="stButtonGroup"] button {padding: 0.15rem 0.45rem; min-height: 2rem;}
+[data-testid="stSidebar"] [data-testid="stElementContainer"]:has([data-testid="stButtonGroup"]) {margin-bottom: -0.35rem;}
 h3 {padding-top: 0.3rem; padding-bottom: 0.2rem;}
 /* Phones (Streamlit stacks columns below 640 px): KPI tiles two to a row, smaller type, tighter margins */
 @media (max-width: 640px) {
@@ -52,16 +55,16 @@ h3 {padding-top: 0.3rem; padding-bottom: 0.2rem;}
 
 
 def apply_layout_css() -> None:
-    """The layout CSS as the page's first element (``st.markdown``), not a style-only ``st.html``.
+    """The layout CSS as the page's first element, by ``st.html`` with a (empty) span beside the style.
 
-    Streamlit sends a style-only ``st.html`` to its event container instead of the page. Measured in a new
-    session of the insight page at 1M (Chrome trace, interleaved with the floor), that way cost the browser's
-    compositor thread up to 5 CPU s more on most visits (VizCompositor 1.0-2.5 -> 4.5-6.5 s) and the page was
-    drawn in 47 s against 10.8 s in one such pair at load ~30 (docs/performance.md, "seventh pass"); in the
-    page's flow it does not.
-    The block's element container is hidden by its own first rule, so the page looks as with ``st.html``.
+    Not ``st.markdown(unsafe_allow_html=True)``: that makes a new browser session load Streamlit's HTML-in-markdown
+    code (rehype-raw and its HTML parser, about 0.5 MB of script) before anything is drawn, which no page needs
+    otherwise (docs/performance.md, "A lighter frame"). Not a style-only ``st.html`` either: Streamlit sends that
+    to its event container instead of the page, which cost the browser's compositor up to 5 CPU s more on most
+    visits (docs/performance.md, "seventh pass"); the span keeps it in the page's flow. The block's element
+    container is hidden by the CSS's own first rule, so it takes no place.
     """
-    st.markdown(CSS, unsafe_allow_html=True)
+    st.html(CSS + "<span></span>")
 
 
 def html_block(markup: str) -> None:
