@@ -68,8 +68,8 @@ def test_overview_on_a_short_export_without_deadlines(short_export):
 def test_hotspots_page_defaults_to_counts_and_daily_steps(short_export):
     at = run_page("pages/hotspots.py", "zh")
     assert not at.exception and not at.error
-    assert at.selectbox(key="hot_measure").value == "count"
-    assert at.selectbox(key="hot_step").value == "auto"
+    assert at.segmented_control(key="hot_measure").value == "count"
+    assert at.segmented_control(key="hot_step").value == "auto"
     assert "时间步按数据时长自动选择：日" in texts(at)
 
 

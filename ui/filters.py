@@ -47,20 +47,31 @@ def labels(prefix: str, keys) -> dict[str, str]:
     return {k: t(f"{prefix}.{k}") for k in keys}
 
 
-def choice(label: str, options, names: dict, key: str, help: str | None = None):
-    """One of ``options`` (shown by ``names``) as segmented buttons in the sidebar; one is always chosen."""
+def choice(
+    label: str,
+    options,
+    names: dict,
+    key: str,
+    help: str | None = None,
+    where=None,
+    default=None,
+    on_change=None,
+):
+    """One of ``options`` (shown by ``names``) as segmented buttons, in the sidebar unless ``where`` (a column) is
+    given; one is always chosen: ``default``, else the first. A one-click choice among a few options that, unlike a
+    select box, loads no list widget's code in a new browser session (docs/performance.md, "A lighter frame")."""
     options = list(options)
     if st.session_state.get(key) not in options:  # a value of another database (levels differ) or none yet
         st.session_state.pop(key, None)
-    return st.sidebar.segmented_control(
+    return (where or st.sidebar).segmented_control(
         label,
         options,
-        default=None if key in st.session_state else options[0],  # set before (a test, a session): no second default
+        default=None if key in st.session_state else (options[0] if default is None else default),
         required=True,
         format_func=names.__getitem__,
         key=key,
         help=help,
-        on_change=_clear_overrides,
+        on_change=on_change,
         width="stretch",
     )
 
@@ -113,7 +124,13 @@ def custom_period(picked, fallback: dt.date) -> tuple[dt.date, dt.date]:
 
 def _area() -> tuple[str | None, str | None]:
     present = data.levels(data.db_key())
-    level = choice(t("filter.level"), ("city", *present), labels("level", ("city", *LEVELS)), "filter_level")
+    level = choice(
+        t("filter.level"),
+        ("city", *present),
+        labels("level", ("city", *LEVELS)),
+        "filter_level",
+        on_change=_clear_overrides,
+    )
     if level == "city":
         return None, None
     options = data.areas(data.db_key(), level, None, None)
@@ -137,7 +154,9 @@ def sidebar_filters() -> Filters | None:
     st.sidebar.subheader(t("filter.heading"))
     start, stop = _period(first, end, data.default_period(data.db_key()))
     level, area = _area()
-    kind = choice(t("filter.kind"), ("all", *KINDS), labels("kind", ("all", *KINDS)), "filter_kind")
+    kind = choice(
+        t("filter.kind"), ("all", *KINDS), labels("kind", ("all", *KINDS)), "filter_kind", on_change=_clear_overrides
+    )
     from ui.auth import scope
 
     f = Filters(start, stop, level, area, None if kind == "all" else kind, scope=scope())

@@ -15,7 +15,7 @@ from analytics.hotspot_report import MEASURES, STEPS, HotspotImpossible, Hotspot
 from analytics.hotspots import EMERGING_CLASSES
 from ui import data, present
 from ui.deck_chart import deck_chart
-from ui.filters import labels
+from ui.filters import choice, labels
 from ui.i18n import current_language, fmt_date, fmt_int, t
 from ui.maps import SerializedDeck, area_map, paired_area_map
 from ui.style import html_block
@@ -69,19 +69,18 @@ def controls(f: Filters, population_known: bool = True, coverage=None) -> Choice
     is clipped to the data ``coverage``."""
     cols = st.columns(4)
     present = [lv for lv in LEVELS if lv in data.levels(data.db_key())]
-    level = cols[0].selectbox(t("hot.level"), present, format_func=labels("level", LEVELS).__getitem__, key="hot_level")
-    measure = cols[1].selectbox(
+    level = choice(t("hot.level"), present, labels("level", LEVELS), "hot_level", where=cols[0])
+    measure = choice(
         t("hot.measure"),
         MEASURES,
-        index=MEASURES.index("per_1000" if population_known else "count"),
-        format_func=labels("hot.measure", MEASURES).__getitem__,
-        key="hot_measure",
+        labels("hot.measure", MEASURES),
+        "hot_measure",
+        where=cols[1],
+        default="per_1000" if population_known else "count",
     )
-    step_labels = {**labels("grain", STEPS), "auto": t("edges.step_auto")}
-    step = cols[2].selectbox(t("hot.step"), STEP_CHOICES, index=0, format_func=step_labels.__getitem__, key="hot_step")
-    window = cols[3].selectbox(
-        t("hot.window"), WINDOWS, format_func=labels("hot.window", WINDOWS).__getitem__, key="hot_window"
-    )
+    step_labels = {**labels("grain", STEPS), "auto": t("edges.step_auto_short")}
+    step = choice(t("hot.step"), STEP_CHOICES, step_labels, "hot_step", help=t("edges.step_auto_help"), where=cols[2])
+    window = choice(t("hot.window"), WINDOWS, labels("hot.window", WINDOWS), "hot_window", where=cols[3])
     scoped = f
     if window != "period":  # twelve whole months ending with the period (a year of days otherwise)
         start = months_before(f.end, 12) if f.end.day == 1 else f.end - dt.timedelta(days=365)

@@ -11,7 +11,7 @@ from analytics import trends
 from analytics.filters import LEVELS, Filters
 from ui import data, names, present
 from ui.charts import band_chart, before_after_chart, compare_chart, trend_chart
-from ui.filters import labels
+from ui.filters import choice, labels
 from ui.i18n import date_tickformat, fmt_int, fmt_signed_pct, t
 from ui.tables import csv_bytes, download
 
@@ -58,16 +58,15 @@ def controls(f: Filters) -> tuple[str, str, str | None]:
         )
         or default
     )
-    split = cols[1].selectbox(
-        t("trend.split"), SPLITS, format_func=labels("split", SPLITS).__getitem__, key="trend_split"
-    )
+    split = choice(t("trend.split"), SPLITS, labels("split", SPLITS), "trend_split", where=cols[1])
     level = None
     if split == "area":
-        level = cols[2].selectbox(
+        level = choice(
             t("filter.level"),
             [lv for lv in data.levels(data.db_key()) if lv != "grid"] or ["grid"],
-            format_func=labels("level", LEVELS).__getitem__,
-            key="trend_level",
+            labels("level", LEVELS),
+            "trend_level",
+            where=cols[2],
         )
     return grain, split, level
 
