@@ -231,6 +231,21 @@ def test_closed_loop_numbers_equal_commands(demo_env):
             assert row["On-time handling rate"] == pytest.approx(round(rate * 100, 1))
 
 
+def test_closed_loop_overdue_filters_sit_in_a_popover_and_filter(demo_env):
+    """The overdue list's filters are drawn in a pop-over (loaded when opened); a department chosen there
+    leaves only that department's cases in the list, and the pop-over's label counts the choices."""
+    at = run_page("pages/closed_loop.py", "en")
+    overdue = next(d.value for d in at.dataframe if "Days overdue" in d.value.columns)
+    assert overdue["Department"].nunique() > 1
+    box = at.multiselect(key="overdue_departments")
+    wanted = overdue["Department"].value_counts().index[0]
+    box.select(wanted).run()
+    assert not at.exception and not at.error
+    overdue = next(d.value for d in at.dataframe if "Days overdue" in d.value.columns)
+    assert len(overdue) > 0 and set(overdue["Department"]) == {wanted}
+    assert any(p.proto.popover.label == "Filter the list · 1" for p in at.get("popover"))
+
+
 def some_grid(demo_db) -> str:
     import duckdb
 

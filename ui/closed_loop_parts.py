@@ -198,19 +198,23 @@ def _overdue_table(frame: pd.DataFrame) -> None:
         ],
         category_label=names.category_labels(frame["category_code"], frame["category_name"]),
     )
-    left, right = st.columns(2)
-    depts = left.multiselect(
-        t("loop.filter_department"),
-        sorted(frame["department_label"].unique()),
-        key="overdue_departments",
-        placeholder=t("common.choose"),
-    )
-    grids = right.multiselect(
-        t("loop.filter_grid"),
-        sorted(frame["grid_name"].dropna().unique()),
-        key="overdue_grids",
-        placeholder=t("common.choose"),
-    )
+    # The filters in a pop-over: its widgets are drawn only once it is opened, so a new session does not load the
+    # list widget's code for a table far below the first screen (docs/performance.md, "A lighter frame")
+    chosen = len(st.session_state.get("overdue_departments") or ()) + len(st.session_state.get("overdue_grids") or ())
+    label = t("loop.filter_overdue") + (f" · {chosen}" if chosen else "")
+    with st.popover(label, icon=":material/filter_list:"):
+        depts = st.multiselect(
+            t("loop.filter_department"),
+            sorted(frame["department_label"].unique()),
+            key="overdue_departments",
+            placeholder=t("common.choose"),
+        )
+        grids = st.multiselect(
+            t("loop.filter_grid"),
+            sorted(frame["grid_name"].dropna().unique()),
+            key="overdue_grids",
+            placeholder=t("common.choose"),
+        )
     if depts:
         frame = frame[frame["department_label"].isin(depts)]
     if grids:
