@@ -246,6 +246,24 @@ def test_closed_loop_overdue_filters_sit_in_a_popover_and_filter(demo_env):
     assert any(p.proto.popover.label == "Filter the list · 1" for p in at.get("popover"))
 
 
+def test_trends_theme_choices_sit_in_a_popover_that_names_them(demo_env):
+    """The theme tracker's category, date and weeks are chosen in a pop-over whose label says the current choice;
+    a choice made there drives the block's figures."""
+    at = run_page("pages/trends.py", "en")
+
+    def label() -> str:
+        (only,) = [p.proto.popover.label for p in at.get("popover") if "weeks on each side" in p.proto.popover.label]
+        return only
+
+    category = at.selectbox(key="theme_category")
+    assert label().startswith(category.format_func(category.value) + " · intervention ")
+    assert label().endswith(" · 8 weeks on each side")
+    at.slider(key="theme_weeks").set_value(4).run()
+    assert not at.exception and not at.error
+    assert label().endswith(" · 4 weeks on each side")
+    assert "Weekly mean, 4 weeks before" in [m.label for m in at.metric]
+
+
 def some_grid(demo_db) -> str:
     import duckdb
 

@@ -12,7 +12,7 @@ from analytics.filters import LEVELS, Filters
 from ui import data, names, present
 from ui.charts import band_chart, before_after_chart, compare_chart, trend_chart
 from ui.filters import choice, labels
-from ui.i18n import date_tickformat, fmt_int, fmt_signed_pct, t
+from ui.i18n import date_tickformat, fmt_date, fmt_int, fmt_signed_pct, t
 from ui.tables import csv_bytes, download
 
 GRAINS = ("day", "week", "month")
@@ -187,13 +187,24 @@ def theme_panel(key, f: Filters) -> None:
         st.info(t("overview.no_trend"))
         return
     options = {c: names.category_label(c, n) for c, n in zip(top["category_code"], top["category_name"])}
-    cols = st.columns([3, 2, 2])
-    category = cols[0].selectbox(
-        t("trend.theme_category"), list(options), format_func=options.__getitem__, key="theme_category"
-    )
     default_day = f.start + dt.timedelta(days=f.days // 2)
-    day = cols[1].date_input(t("trend.theme_date"), value=default_day, key="theme_date")
-    weeks = cols[2].slider(t("trend.theme_weeks"), 4, 26, 8, key="theme_weeks")
+    if st.session_state.get("theme_category") not in options:  # another period's top categories
+        st.session_state.pop("theme_category", None)
+    # The choices in a pop-over whose label says them: its widgets are drawn only once it is opened, so a new
+    # session loads no list, calendar or slider code for this block at the page's foot (docs/performance.md,
+    # "A lighter frame")
+    shown = (
+        st.session_state.get("theme_category", next(iter(options))),
+        st.session_state.get("theme_date", default_day),
+        st.session_state.get("theme_weeks", 8),
+    )
+    label = t("trend.theme_choice", category=options[shown[0]], day=fmt_date(shown[1]), weeks=shown[2])
+    with st.popover(label, icon=":material/tune:"):
+        category = st.selectbox(
+            t("trend.theme_category"), list(options), format_func=options.__getitem__, key="theme_category"
+        )
+        day = st.date_input(t("trend.theme_date"), value=default_day, key="theme_date")
+        weeks = st.slider(t("trend.theme_weeks"), 4, 26, 8, key="theme_weeks")
     span = data.data_range(key)
     result = _theme(key, f, category, day, weeks, span)
     if result["weeks_after"] < weeks or result["weeks_before"] < weeks:
