@@ -171,7 +171,7 @@ def index_cases(
             .fetchnumpy()["description"]
         )
         terms = text_terms(texts, tokenizer or Tokenizer(dictionary_words(con)))
-    before = con.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
+    before = con.execute(f"SELECT count(*) FROM {TABLE}").fetchall()[0][0]
     insert_terms(con, f"(SELECT case_id, reported_at, description FROM cases WHERE {selection})", terms)
     if case_ids is not None:
         con.unregister("index_ids")
@@ -188,7 +188,7 @@ def insert_terms(con: duckdb.DuckDBPyConnection, source: str, terms: pa.Table) -
         return con.execute(
             f"INSERT INTO {TABLE} SELECT c.case_id, c.reported_at, t.term FROM {source} c "
             "JOIN index_text_terms t ON t.text = c.description ORDER BY c.reported_at, c.case_id, t.pos"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     finally:
         con.unregister("index_text_terms")
 
