@@ -171,13 +171,11 @@ def test_a_killed_import_leaves_the_old_file_and_its_temp_is_cleaned_next_time(p
         assert con.execute("SELECT value FROM meta WHERE key = 'grid_source'").fetchone()[0] == "h3 resolution 7"
 
 
-# The import writes in two transactions: the cases (and every table but case_terms) on its connection, and
-# case_terms on a second cursor beside the cases' insert, committed after them. A failure on either side
-# still leaves the previous database, with no temporary file, and the import returns (neither side waits
-# for the other forever).
+# The descriptions are cut in a worker thread while the cases are written: a failure there, or in a step
+# after the cases' insert, still leaves the previous database, with no temporary file.
 
 
-def test_a_failure_while_case_terms_are_written_beside_leaves_the_previous_database(previous, monkeypatch):
+def test_a_failure_while_the_descriptions_are_cut_beside_the_write_leaves_the_previous_database(previous, monkeypatch):
     path, digest = previous
     from analytics.ingest import pipeline
 
@@ -190,8 +188,7 @@ def test_a_failure_while_case_terms_are_written_beside_leaves_the_previous_datab
     assert_untouched(path, digest)
 
 
-def test_a_failure_before_the_cases_commit_leaves_the_previous_database(previous, monkeypatch):
-    """The cursor writing case_terms has its rows ready and waits for the cases' commit, which never comes."""
+def test_a_failure_after_the_cases_are_written_leaves_the_previous_database(previous, monkeypatch):
     path, digest = previous
     from analytics.ingest import pipeline
 

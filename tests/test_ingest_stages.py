@@ -22,12 +22,12 @@ STEPS = [
     "boundaries (rest)",
     "deadlines",
     "locate",
-    "write cases (case_terms built beside)",
+    "write cases (descriptions cut beside)",
     "rejects and reference tables",
+    "cut descriptions (rest)",
+    "text index",
     "report",
     "case_days",
-    "commit the cases",
-    "text index (rest)",
     "commit and replace",
 ]
 

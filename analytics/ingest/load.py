@@ -76,8 +76,7 @@ def build_atomically(
     """Create the temporary database, let ``fill`` read the inputs and write it, then replace ``target``.
 
     ``prepare`` (optional) runs first, outside the transaction ``fill`` runs in: temporary tables
-    it creates there get row ids from 0 in insertion order, which staged files rely on. ``fill`` may
-    commit and begin a new transaction (the import commits its cases before a second cursor's terms).
+    it creates there get row ids from 0 in insertion order, which staged files rely on.
 
     The temporary file exists for the whole run, so a killed process leaves it behind,
     never a half-written target. Any exception removes the temporary file and propagates;

@@ -11,7 +11,6 @@ Examples
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -43,7 +42,7 @@ from analytics.ingest.staging import StagedFile, drop_staged, stage_file
 from analytics.ingest.times import check_timezone
 from analytics.ingest.validate import mark_duplicates
 from analytics.schema import create_schema, write_meta
-from analytics.text.index import cut_texts, insert_terms, staged_texts
+from analytics.text.index import cut_texts, index_cases, staged_texts
 from analytics.workcal import WorkCalendar
 
 
@@ -168,9 +167,6 @@ def deadline_rules(mapping: Mapping) -> tuple[DeadlineRules, WorkCalendar]:
     return rules, cal
 
 
-STAGE = "import_stage"  # an in-memory database attached for the staged rows: every cursor of the import sees it
-
-
 def _stage_all(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping) -> list[StagedFile]:
     if not spec.cases:
         raise IngestError("no case files given")
@@ -178,15 +174,7 @@ def _stage_all(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mappin
 
 
 def _prepare(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, log, stage: Stages) -> dict:
-    """Outside the write transaction: stage the files, map them, judge every row, derive the deadlines and
-    locate the cases (staged tables only), then create the empty schema (committed, so that a second cursor
-    can write ``case_terms`` while this connection writes the cases)."""
-    # the mapped rows go to an attached in-memory database, not a temporary table, so that the second cursor
-    # can read them (a temporary table is seen by its own connection only); unqualified names find them there
-    con.execute(f"ATTACH ':memory:' AS {STAGE}")
-    (target,) = con.execute("SELECT current_database()").fetchone()
-    con.execute(f"SET search_path = '{target}.main,{STAGE}.main'")
-    mapped = f"{STAGE}.mapped"
+    """Outside the write transaction: stage the files, map them, judge every row (temporary tables only)."""
     with ThreadPoolExecutor(max_workers=1) as pool:  # boundaries are prepared while the cases are read
         pending = pool.submit(build_grids, spec.boundaries, mapping.city_name) if spec.boundaries else None
         with stage("stage the files"):
@@ -194,14 +182,30 @@ def _prepare(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping,
         rows_in = sum(f.rows_in for f in staged)
         log(f"import: read {rows_in:,} rows from {len(staged)} file(s)")
         with stage("map"):
-            notes = map_staged(con, staged, mapping, table=mapped)
+            notes = map_staged(con, staged, mapping)
         with stage("duplicates and rejects"):
-            mark_duplicates_sql(con, table=mapped)
-            rejects = rejects_frame(con, staged, table=mapped)
-            loaded = accept_in_place(con, table=mapped)
+            mark_duplicates_sql(con)
+            rejects = rejects_frame(con, staged)
+            loaded = accept_in_place(con)
             drop_staged(con, staged)
         with stage("boundaries (rest)"):
             boundary = pending.result() if pending else None
+    return {
+        "staged": staged,
+        "rows_in": rows_in,
+        "notes": notes,
+        "rejects": rejects,
+        "loaded": loaded,
+        "boundary": boundary,
+    }
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, log, prepared: dict, stage: Stages
+) -> dict:
+    """Inside the write transaction: deadlines, locations, the tables, the report and meta."""
+    staged, rows_in, notes, rejects = (prepared[k] for k in ("staged", "rows_in", "notes", "rejects"))
+    loaded, boundary = prepared["loaded"], prepared["boundary"]
     with stage("deadlines"):
         rules, cal = deadline_rules(mapping)
         deadlines = derive_deadlines(con, rules, cal)
@@ -211,96 +215,41 @@ def _prepare(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping,
     with stage("locate"):
         located, grids, repaired, grid_source = locate_chunked(con, mapping, boundary, spec.h3_resolution, name)
     create_schema(con)
-    return {
-        "staged": staged,
-        "rows_in": rows_in,
-        "notes": notes,
-        "rejects": rejects,
-        "loaded": loaded,
-        "boundary": boundary,
-        "deadlines": deadlines,
-        "located": (located, grids, repaired, grid_source),
-    }
-
-
-def _terms(con: duckdb.DuckDBPyConnection, texts, words: list[str], cases_committed: threading.Event) -> int:
-    """On a cursor of its own, beside the cases' insert: cut the staged descriptions and insert the
-    ``case_terms`` rows of the staged cases (the values the cases get: same types), in their order, in a
-    transaction committed once ``cases_committed`` is set; the rows written. Committed after the cases, not
-    before: a transaction committed while the cases' one is open goes through the WAL, and so would the
-    cases' commit then (57 MB of WAL for the Boston file, written and then checkpointed)."""
-    terms = cut_texts(texts, words)
-    source = (
-        "(SELECT CAST(case_id AS TEXT) AS case_id, CAST(reported_at AS TIMESTAMP) AS reported_at, "
-        f"CAST(description AS TEXT) AS description FROM {STAGE}.accepted)"
-    )
-    con.execute("BEGIN TRANSACTION")
-    written = insert_terms(con, source, terms)
-    cases_committed.wait()
-    con.execute("COMMIT")
-    return written
-
-
-def _load(
-    con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, log, prepared: dict, stage: Stages
-) -> dict:
-    """The cases, the reference tables, the report, meta and ``case_days`` in the write transaction, which
-    is committed here (DuckDB checkpoints the cases straight to the file); ``case_terms`` is written beside
-    the cases' insert from the staged rows on a second cursor, in a transaction committed after it. The
-    database is a temporary file until ``build_atomically`` renames it: a failure anywhere, in either
-    transaction, still leaves no database. Returns with a new (empty) transaction open."""
-    staged, rows_in, notes, rejects = (prepared[k] for k in ("staged", "rows_in", "notes", "rejects"))
-    loaded, boundary, deadlines = prepared["loaded"], prepared["boundary"], prepared["deadlines"]
-    located, grids, repaired, grid_source = prepared.pop("located")
     insert_frame(con, "grids", grids)
-    dispute_days = configured_dispute_days()
-    texts, words = staged_texts(con)
-    terms_con = con.cursor()
-    committed = threading.Event()
-    try:
-        with ThreadPoolExecutor(max_workers=1) as pool:  # the descriptions cut and indexed beside the cases
-            terms = pool.submit(_terms, terms_con, texts, words, committed)
-            try:
-                with stage("write cases (case_terms built beside)"):
-                    insert_located(con, located)
-                    del located
-                with stage("rejects and reference tables"):
-                    insert_frame(con, "rejects", rejects)
-                    tables.write_reference(
-                        con, "SELECT department, department_name FROM accepted", deadlines["by_category"]
-                    )
-                duplicates = boundary[3] if boundary else []
-                with stage("report"):
-                    report = build_report(
-                        con, rejects, repaired, notes + [report_note(deadlines, mapping.origin)], duplicates
-                    )
-                    store_report(con, report)
-                first, last = con.execute("SELECT min(reported_at), max(reported_at) FROM cases").fetchone()
-                meta = tables.import_meta(
-                    dataset=mapping.name,
-                    mapping_origin=mapping.origin,
-                    city_name=mapping.city_name,
-                    city_name_en=mapping.city_name_en,
-                    timezone=mapping.timezone,
-                    files=_file_info(staged, spec),
-                    grid_source=grid_source,
-                    rows_in=rows_in,
-                    rows_loaded=loaded,
-                    rows_rejected=len(rejects),
-                    reported=pd.Series([first, last]).dropna(),
-                )
-                write_meta(con, meta)
-                with stage("case_days"):
-                    build_case_days(con, dispute_days)  # analytics.casedays
-                with stage("commit the cases"):
-                    con.execute("COMMIT")
-            finally:
-                committed.set()  # on a failure too: the cursor then commits into a file that is removed
-            with stage("text index (rest)"):
-                log(f"import: {terms.result():,} terms of descriptions indexed")
-    finally:
-        terms_con.close()
-    con.execute("BEGIN TRANSACTION")  # build_atomically's commit (nothing left) and checkpoint follow
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the descriptions are cut while the cases are written
+        with stage("write cases (descriptions cut beside)"):
+            cutting = pool.submit(cut_texts, *staged_texts(con))
+            insert_located(con, located)
+            del located
+        with stage("rejects and reference tables"):
+            insert_frame(con, "rejects", rejects)
+            tables.write_reference(con, "SELECT department, department_name FROM accepted", deadlines["by_category"])
+            con.execute("DROP TABLE accepted")
+        with stage("cut descriptions (rest)"):
+            terms = cutting.result()
+    with stage("text index"):
+        log(f"import: {index_cases(con, terms=terms):,} terms of descriptions indexed")
+    duplicates = boundary[3] if boundary else []
+    with stage("report"):
+        report = build_report(con, rejects, repaired, notes + [report_note(deadlines, mapping.origin)], duplicates)
+        store_report(con, report)
+    first, last = con.execute("SELECT min(reported_at), max(reported_at) FROM cases").fetchone()
+    meta = tables.import_meta(
+        dataset=mapping.name,
+        mapping_origin=mapping.origin,
+        city_name=mapping.city_name,
+        city_name_en=mapping.city_name_en,
+        timezone=mapping.timezone,
+        files=_file_info(staged, spec),
+        grid_source=grid_source,
+        rows_in=rows_in,
+        rows_loaded=loaded,
+        rows_rejected=len(rejects),
+        reported=pd.Series([first, last]).dropna(),
+    )
+    write_meta(con, meta)
+    with stage("case_days"):
+        build_case_days(con, configured_dispute_days())  # analytics.casedays
     summary = {
         "dataset": mapping.name,
         "mapping": mapping.origin,

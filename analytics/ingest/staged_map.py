@@ -26,16 +26,13 @@ KEY_SHIFT = 1 << 40  # _file * KEY_SHIFT + _pos: one number per row, in file and
 def map_staged(
     con: duckdb.DuckDBPyConnection, staged: list[StagedFile], mapping: Mapping, table: str = "mapped"
 ) -> list[str]:
-    """Create the temporary ``table`` (our own name) of every staged row mapped; return the notes. A name
-    qualified by an attached database (``import_stage.mapped``) creates a plain table there instead, which the
-    connection's cursors can read too (a temporary table is seen by its own connection only)."""
+    """Create the temporary ``table`` (our own name) of every staged row mapped; return the notes."""
     notes: list[str] = []
     for i, one in enumerate(staged):
         fitted, used, file_notes = prepare(mapping, one.names, one.name)
         notes += file_notes
         statement = mapping_sql(fitted, used, one.names, source=one.view)
-        create = "CREATE TABLE" if "." in table else "CREATE TEMP TABLE"
-        verb = f"INSERT INTO {table} BY NAME" if i else f"{create} {table} AS"
+        verb = f"INSERT INTO {table} BY NAME" if i else f"CREATE TEMP TABLE {table} AS"
         try:
             con.execute(f"{verb} SELECT {int(i)} AS _file, * FROM ({statement})")
         except duckdb.Error as exc:
@@ -60,8 +57,8 @@ def mark_duplicates_sql(con: duckdb.DuckDBPyConnection, table: str = "mapped") -
     )
     con.execute("DROP TABLE repeated_ids")
     con.execute(
-        f"UPDATE {table} AS m SET reject_reason = 'duplicate_id' FROM later_copies d "
-        "WHERE m._file = d._file AND m._pos = d._pos"
+        f"UPDATE {table} SET reject_reason = 'duplicate_id' FROM later_copies d "
+        f"WHERE {table}._file = d._file AND {table}._pos = d._pos"
     )
     count = con.execute("SELECT count(*) FROM later_copies").fetchone()[0]
     con.execute("DROP TABLE later_copies")
@@ -112,9 +109,7 @@ def accept_in_place(con: duckdb.DuckDBPyConnection, table: str = "mapped", targe
     """Like :func:`accept`, without copying the kept rows: the rejected ones are deleted from ``table``,
     which is renamed ``target``. Its row ids then have gaps, so ``target`` suits a join by value (the
     import's :func:`analytics.ingest.staged_points.insert_cases`), not a positional one. Returns the count."""
-    where = table.rpartition(".")[0]  # the renamed table stays in the database (and schema) it was in
-    renamed = f"{where}.{target}" if where else target
     con.execute(f"DELETE FROM {table} WHERE reject_reason IS NOT NULL")
-    con.execute(f"DROP TABLE IF EXISTS {renamed}")
+    con.execute(f"DROP TABLE IF EXISTS {target}")
     con.execute(f"ALTER TABLE {table} RENAME TO {target}")
-    return con.execute(f"SELECT count(*) FROM {renamed}").fetchall()[0][0]
+    return con.execute(f"SELECT count(*) FROM {target}").fetchall()[0][0]

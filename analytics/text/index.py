@@ -171,26 +171,17 @@ def index_cases(
             .fetchnumpy()["description"]
         )
         terms = text_terms(texts, tokenizer or Tokenizer(dictionary_words(con)))
-    before = con.execute(f"SELECT count(*) FROM {TABLE}").fetchall()[0][0]
-    insert_terms(con, f"(SELECT case_id, reported_at, description FROM cases WHERE {selection})", terms)
+    con.register("index_text_terms", terms)
+    before = con.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
+    con.execute(
+        f"INSERT INTO {TABLE} SELECT c.case_id, c.reported_at, t.term FROM "
+        f"(SELECT case_id, reported_at, description FROM cases WHERE {selection}) c "
+        "JOIN index_text_terms t ON t.text = c.description ORDER BY c.reported_at, c.case_id, t.pos"
+    )
+    con.unregister("index_text_terms")
     if case_ids is not None:
         con.unregister("index_ids")
     return con.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0] - before
-
-
-def insert_terms(con: duckdb.DuckDBPyConnection, source: str, terms: pa.Table) -> int:
-    """Append to ``case_terms`` the terms (:func:`text_terms`) of the cases of ``source`` (a table or a
-    parenthesized query with ``case_id``, ``reported_at`` and ``description``), in the order of the cases
-    (``reported_at``, ``case_id``) and of the terms in each text; the rows written. The import calls it on
-    a second connection with its staged rows while it writes ``cases``."""
-    con.register("index_text_terms", terms)
-    try:
-        return con.execute(
-            f"INSERT INTO {TABLE} SELECT c.case_id, c.reported_at, t.term FROM {source} c "
-            "JOIN index_text_terms t ON t.text = c.description ORDER BY c.reported_at, c.case_id, t.pos"
-        ).fetchall()[0][0]
-    finally:
-        con.unregister("index_text_terms")
 
 
 # The words dictionary_words(con) reads once the import has written ``categories`` (the category names of
