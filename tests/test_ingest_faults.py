@@ -169,3 +169,33 @@ def test_a_killed_import_leaves_the_old_file_and_its_temp_is_cleaned_next_time(p
     assert not list(tmp_path.glob(f"{path.name}.tmp-import-*"))  # … and removed by the next import
     with duckdb.connect(str(path), read_only=True) as con:
         assert con.execute("SELECT value FROM meta WHERE key = 'grid_source'").fetchone()[0] == "h3 resolution 7"
+
+
+# The descriptions are cut in a worker thread while the cases are written: a failure there, or in a step
+# after the cases' insert, still leaves the previous database, with no temporary file.
+
+
+def test_a_failure_while_the_descriptions_are_cut_beside_the_write_leaves_the_previous_database(previous, monkeypatch):
+    path, digest = previous
+    from analytics.ingest import pipeline
+
+    def broken_cut(texts, words):
+        raise duckdb.IOException("IO Error: the disk went away while cutting")
+
+    monkeypatch.setattr(pipeline, "cut_texts", broken_cut)
+    with pytest.raises(IngestError, match="the disk went away while cutting"):
+        run_import(ImportSpec(db=path, cases=[FIXTURES / "nyc311_style.csv"], mapping="nyc311", h3_resolution=7))
+    assert_untouched(path, digest)
+
+
+def test_a_failure_after_the_cases_are_written_leaves_the_previous_database(previous, monkeypatch):
+    path, digest = previous
+    from analytics.ingest import pipeline
+
+    def broken_report(*args, **kwargs):
+        raise duckdb.IOException("IO Error: the disk went away while reporting")
+
+    monkeypatch.setattr(pipeline, "build_report", broken_report)
+    with pytest.raises(IngestError, match="the disk went away while reporting"):
+        run_import(ImportSpec(db=path, cases=[FIXTURES / "nyc311_style.csv"], mapping="nyc311", h3_resolution=7))
+    assert_untouched(path, digest)

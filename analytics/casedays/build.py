@@ -129,22 +129,33 @@ def _event_sql(day: str, source: str, dispute_days: int, weight: str | None = No
     )
 
 
+def _event_columns(day: str) -> list[str]:
+    return [*EVENTS.get(day, {}), *(name for name, (d, _, _) in TENTHS.items() if d == day)]
+
+
 def case_days_sql(source: str = "cases", dispute_days: int = 30, weight: str | None = None) -> str:
     """The ``case_days`` rows of the cases of ``source`` (a table or parenthesized query).
 
     With ``weight`` (a column of ``source``, our own name) each case counts as that number instead of one:
     ``+1`` and ``-1`` give the change from the rows of the ``-1`` cases to those of the ``+1`` ones in one pass
     (:mod:`analytics.casedays.live`)."""
-    parts = "\nUNION ALL BY NAME\n".join(_event_sql(day, source, dispute_days, weight) for day in EVENTS)
-    # each column comes from one event, whose rows are grouped by the same key: a key has at most one value
-    # of it, so max() is that value (the sum, in less memory and time than a HUGEINT sum state)
-    totals = [f"coalesce(max({name}), 0)::BIGINT AS {name}" for name in (*COUNTS, *TENTHS)]
+    days = list(EVENTS)
+    events = ",\n".join(f"e{i} AS ({_event_sql(day, source, dispute_days, weight)})" for i, day in enumerate(days))
+    # every key of any event once, and each event's columns joined to it: each column comes from exactly one
+    # event, grouped by the same key (a key has at most one value of it); cheaper than one UNION ALL BY NAME
+    # of wide, mostly-NULL rows grouped again (0.73-0.84 against 0.88-0.97 CPU s at 1M cases, the same rows)
+    keys = " UNION ".join(f"SELECT grid_id, kind, day FROM e{i}" for i in range(len(days)))
+    owner = {name: f"e{i}.{name}" for i, day in enumerate(days) for name in _event_columns(day)}
+    totals = [f"coalesce({owner[name]}, 0)::BIGINT AS {name}" for name in (*COUNTS, *TENTHS)]
     totals += [
-        f"(coalesce(max({start}), 0) - coalesce(max({end}), 0))::BIGINT AS {name}"
+        f"(coalesce({owner[start]}, 0) - coalesce({owner[end]}, 0))::BIGINT AS {name}"
         for name, (start, end) in NETS.items()
     ]
-    totals = ", ".join(totals)
-    return f"SELECT grid_id, kind, day, {totals}\nFROM ({parts})\nGROUP BY grid_id, kind, day"
+    joins = "\n".join(
+        f"LEFT JOIN e{i} ON e{i}.grid_id IS NOT DISTINCT FROM k.grid_id AND e{i}.kind IS NOT DISTINCT FROM k.kind AND e{i}.day = k.day"
+        for i in range(len(days))
+    )
+    return f"WITH {events},\nk AS ({keys})\nSELECT k.grid_id, k.kind, k.day, {', '.join(totals)}\nFROM k\n{joins}"
 
 
 def configured_dispute_days() -> int:
