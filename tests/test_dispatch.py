@@ -245,7 +245,10 @@ def test_model_beats_the_majority_baseline_on_the_demo(demo_con):
         assert row["recall"] is None or 0 <= row["recall"] <= 1
 
 
-def test_cli_train_evaluate_suggest(demo_env, capsys):
+def test_cli_train_evaluate_suggest(demo_db, tmp_path, monkeypatch, capsys):
+    db = tmp_path / "copy.duckdb"  # a copy: the dispatch page's smoke test may have trained a model beside the demo
+    shutil.copy(demo_db, db)
+    monkeypatch.setenv("GRIDSCOPE_DB", str(db))
     assert cli.main(["dispatch", "suggest", "--text", "路面坑洼"]) == 2
     assert "dispatch train" in capsys.readouterr().err
     assert cli.main(["dispatch", "evaluate", "--cutoff", "2025-12-01", "--format", "json"]) == 0
