@@ -150,6 +150,22 @@ def test_sidebar_filters_are_one_click_each(demo_env):
     assert not at.exception and not at.error
 
 
+@pytest.mark.parametrize(
+    ("widget", "value"), [("filter_period", "quarter"), ("filter_level", "street"), ("filter_kind", "demand")]
+)
+def test_a_sidebar_choice_clears_a_deep_link(demo_env, widget, value):
+    """A deep link's period, area and kind hold until the user changes a filter: then the link's parameters go."""
+    link = {"start": "2025-11-03", "end": "2025-11-10", "kind": "dispute"}
+    at = run_page(PAGES[0].path, "en", query=link)
+    f = at.session_state["filters"]
+    assert (f.start, f.end, f.kind) == (dt.date(2025, 11, 3), dt.date(2025, 11, 10), "dispute")
+    at.segmented_control(key=widget).set_value(value).run()
+    assert not at.exception and not at.error
+    assert not set(link) & set(at.query_params)
+    f = at.session_state["filters"]
+    assert (f.start, f.end) != (dt.date(2025, 11, 3), dt.date(2025, 11, 10)) and f.kind != "dispute"
+
+
 def test_hostile_deep_link_gives_empty_result(demo_env):
     at = run_page("pages/overview.py", query={"level": "street", "area": "x'; DROP TABLE cases;--"})
     assert not at.exception

@@ -83,7 +83,12 @@ def _clear_overrides() -> None:
 
 def _period(data_first: dt.date, data_end: dt.date, opening: tuple[dt.date, dt.date] | None):
     preset = choice(
-        t("filter.period"), PERIODS, labels("period_short", PERIODS), "filter_period", t("filter.period_help")
+        t("filter.period"),
+        PERIODS,
+        labels("period_short", PERIODS),
+        "filter_period",
+        t("filter.period_help"),
+        on_change=_clear_overrides,
     )
     if preset != "custom":
         return preset_period(preset, data_end, opening)
