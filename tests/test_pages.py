@@ -272,7 +272,9 @@ def test_trends_theme_choices_sit_in_a_popover_that_names_them(demo_env):
         return only
 
     category = at.selectbox(key="theme_category")
-    assert label().startswith(category.format_func(category.value) + " · intervention ")
+    from ui.safe import md
+
+    assert label().startswith(md(category.format_func(category.value)) + " · intervention ")  # escaped: data text
     assert label().endswith(" · 8 weeks on each side")
     at.slider(key="theme_weeks").set_value(4).run()
     assert not at.exception and not at.error

@@ -18,6 +18,7 @@ from ui.deck_chart import deck_chart
 from ui.filters import labels
 from ui.i18n import fmt_int, fmt_metric, fmt_pct, fmt_ranges, t, t_or
 from ui.maps import CompactDeck, polygon_rows, view_for, with_base
+from ui.safe import md
 from ui.style import html_block
 from ui.tables import masked, show_table
 
@@ -122,7 +123,7 @@ def term_detail(key, f: Filters, options: list[str]) -> None:
     left, right = st.columns([3, 2], gap="medium")
     with left:
         cases = load.term_cases(key, f, term)
-        st.caption(t("insight.term_cases", term=term, count=fmt_int(len(cases))))
+        st.caption(t("insight.term_cases", term=md(term), count=fmt_int(len(cases))))
         show_table(masked(_labelled(cases)), _case_columns(), "term_cases.csv", "dl_term_cases", height=MAP_HEIGHT)
     with right:
         areas = load.term_areas(key, f, term, level)
@@ -144,7 +145,7 @@ def term_areas_table(key, areas: pd.DataFrame, level: str, term: str) -> None:
         st.info(t("insight.no_map"))
         return
     top = named.sort_values(["term_cases", "term_share_rate", "area_id"], ascending=[False, False, True])
-    st.caption(t("insight.term_areas", term=term, level=t(f"level.{level}")))
+    st.caption(t("insight.term_areas", term=md(term), level=t(f"level.{level}")))
     show_table(
         top.rename(columns={"term_cases": "cases", "term_share_rate": "share_rate"}),
         ["area_name", "cases", "share_rate"],

@@ -13,6 +13,7 @@ from ui import data, names, present
 from ui.charts import band_chart, before_after_chart, compare_chart, trend_chart
 from ui.filters import choice, labels
 from ui.i18n import date_tickformat, fmt_date, fmt_int, fmt_signed_pct, t
+from ui.safe import md
 from ui.tables import csv_bytes, download
 
 GRAINS = ("day", "week", "month")
@@ -198,7 +199,7 @@ def theme_panel(key, f: Filters) -> None:
         st.session_state.get("theme_date", default_day),
         st.session_state.get("theme_weeks", 8),
     )
-    label = t("trend.theme_choice", category=options[shown[0]], day=fmt_date(shown[1]), weeks=shown[2])
+    label = t("trend.theme_choice", category=md(options[shown[0]]), day=fmt_date(shown[1]), weeks=shown[2])
     with st.popover(label, icon=":material/tune:"):
         category = st.selectbox(
             t("trend.theme_category"), list(options), format_func=options.__getitem__, key="theme_category"
