@@ -1,7 +1,8 @@
 """Heavy analyses run in worker processes that read the data themselves.
 
-A city-wide repeat analysis, like training the dispatch model, is minutes of Python at 20 M cases. Run in a thread of the web server it held the
-interpreter lock for those minutes, and every session's script, drawing and websocket messages waited for it
+A city-wide repeat analysis, like training the dispatch model, is minutes of Python at 20 M cases. Run in a
+thread of the web server it held the interpreter lock for those minutes, and every session's script, drawing
+and websocket messages waited for it
 (docs/performance.md, ninth pass: a new session of the profile page at 20 M drew its first text after 3 s, the
 floor's after 1.2 s). A worker process has its own interpreter: the server goes on as if nothing ran.
 

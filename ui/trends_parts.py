@@ -18,6 +18,7 @@ from ui.tables import csv_bytes, download
 
 GRAINS = ("day", "week", "month")
 DAY_MS = 86_400_000  # one x tick a day on short daily series
+THEME_WEEKS = 8  # the theme tracker's weeks on each side of the intervention, at first
 SPLITS = ("kind", "category_major", "category", "source", "area", "none")
 
 
@@ -194,18 +195,20 @@ def theme_panel(key, f: Filters) -> None:
     # The choices in a pop-over whose label says them: its widgets are drawn only once it is opened, so a new
     # session loads no list, calendar or slider code for this block at the page's foot (docs/performance.md,
     # "A lighter frame")
-    shown = (
-        st.session_state.get("theme_category", next(iter(options))),
-        st.session_state.get("theme_date", default_day),
-        st.session_state.get("theme_weeks", 8),
+    defaults = {"theme_category": next(iter(options)), "theme_date": default_day, "theme_weeks": THEME_WEEKS}
+    shown = {k: st.session_state.get(k, v) for k, v in defaults.items()}  # what the widgets below will return
+    label = t(
+        "trend.theme_choice",
+        category=md(options[shown["theme_category"]]),
+        day=fmt_date(shown["theme_date"]),
+        weeks=shown["theme_weeks"],
     )
-    label = t("trend.theme_choice", category=md(options[shown[0]]), day=fmt_date(shown[1]), weeks=shown[2])
     with st.popover(label, icon=":material/tune:"):
         category = st.selectbox(
             t("trend.theme_category"), list(options), format_func=options.__getitem__, key="theme_category"
         )
-        day = st.date_input(t("trend.theme_date"), value=default_day, key="theme_date")
-        weeks = st.slider(t("trend.theme_weeks"), 4, 26, 8, key="theme_weeks")
+        day = st.date_input(t("trend.theme_date"), value=defaults["theme_date"], key="theme_date")
+        weeks = st.slider(t("trend.theme_weeks"), 4, 26, defaults["theme_weeks"], key="theme_weeks")
     span = data.data_range(key)
     result = _theme(key, f, category, day, weeks, span)
     if result["weeks_after"] < weeks or result["weeks_before"] < weeks:
