@@ -42,14 +42,19 @@ def test_insight_page_shows_terms_repeats_and_maps(demo_env, lang):
     (areas,) = [d.value for d in at.dataframe if len(d.value.columns) == 3 and d.value.columns[0] in ("Area", "区域")]
     with duckdb.connect(str(demo_env), read_only=True) as con:  # cases mentioning the term, per street, in the period
         expected = con.execute(
-            """SELECT s.street_name, count(*) AS n FROM cases c JOIN grids g USING (grid_id)
+            """SELECT s.street_name,
+                      count(*) FILTER (WHERE c.case_id IN (SELECT case_id FROM case_terms WHERE term = ?)) AS n,
+                      count(*) AS reported
+               FROM cases c JOIN grids g USING (grid_id)
                JOIN (SELECT DISTINCT street_id, street_name FROM grids) s ON s.street_id = g.street_id
                WHERE c.reported_at >= ? AND c.reported_at < ?
-                 AND c.case_id IN (SELECT case_id FROM case_terms WHERE term = ?)
-               GROUP BY 1 ORDER BY n DESC, 1""",
-            [f.start, f.end, term],
+               GROUP BY 1 HAVING n > 0""",
+            [term, f.start, f.end],
         ).df()
     assert sorted(zip(areas.iloc[:, 0], areas.iloc[:, 1])) == sorted(zip(expected["street_name"], expected["n"]))
+    # the share: the street's cases mentioning the term over all its cases in the period, shown in per cent
+    share = dict(zip(expected["street_name"], (100 * expected["n"] / expected["reported"]).round(1)))
+    assert [share[name] for name in areas.iloc[:, 0]] == pytest.approx(areas.iloc[:, 2].tolist(), abs=0.051)
     assert areas.iloc[:, 1].is_monotonic_decreasing, "most cases first"
     at.toggle(key="insight_term_map").set_value(True).run()
     _clean(at)
