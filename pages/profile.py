@@ -12,8 +12,7 @@ from ui.search_parts import place_search
 
 f, key = page.start("page.profile")
 preload_name_model()  # the case lists below are masked: jieba's model loads while the queries run
-place_search(key, "profile", parts.open_profile)
-level, area = parts.choose_area(key, f)
+level, area = parts.choose_area(key, f, lambda: place_search(key, "profile", parts.open_profile))
 info = parts.header(key, level, area)
 if info is None:
     st.stop()

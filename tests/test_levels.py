@@ -82,7 +82,7 @@ def test_profile_without_community_level(no_community_db, level):
     at = _run("pages/profile.py", profile_level=level)
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
-    assert "Community" not in at.selectbox(key="profile_level").options
+    assert "Community" not in at.segmented_control(key="profile_level").options
     path = next(c.value for c in at.caption if "›" in c.value)
     assert "None" not in path and "nan" not in path
 

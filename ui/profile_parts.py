@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -13,7 +14,7 @@ from analytics import closed_loop, profile
 from analytics.filters import LEVELS, Filters
 from ui import data, heavy, names, present
 from ui.charts import LAYOUT, trend_chart
-from ui.filters import labels
+from ui.filters import choice, labels
 from ui.i18n import date_tickformat, fmt_int, fmt_metric, fmt_pct, t, t_or
 from ui.safe import md
 from ui.tables import masked, show_table
@@ -60,29 +61,35 @@ def open_profile(level: str, area: str) -> None:
     st.query_params["area"] = area
 
 
-def choose_area(key, f: Filters) -> tuple[str, str]:
-    """The area to profile: the sidebar/deep-link area when there is one, else the user's pick."""
-    cols = st.columns([1, 3])
+def choose_area(key, f: Filters, search: Callable[[], None]) -> tuple[str, str]:
+    """The area to profile: the sidebar/deep-link area when there is one, else the user's pick. The level is a
+    row of buttons; the area list and ``search`` (the place search) sit in a pop-over labelled with the area
+    shown, so a new browser session loads no list or text-box code before the page is drawn (docs/performance.md,
+    "The profile's area picker")."""
+    cols = st.columns([2, 3], vertical_alignment="bottom")
     present = data.levels(key)
     default_level = f.level if f.level in present and f.area else present[-1]
-    level = cols[0].selectbox(
-        t("filter.level"),
-        present,
-        index=present.index(default_level),
-        key="profile_level",
-        format_func=labels("level", LEVELS).__getitem__,
+    level = choice(
+        t("filter.level"), present, labels("level", LEVELS), "profile_level", where=cols[0], default=default_level
     )
     options = data.areas(key, level, None, None)
     ids = list(options["area_id"])
     names = dict(zip(options["area_id"], options["area_name"]))
+    area_key = f"profile_area_{level}_{f.area}"
+    if st.session_state.get(area_key) not in ids:  # none picked yet, or an id of another database
+        st.session_state.pop(area_key, None)
     index = ids.index(f.area) if level == f.level and f.area in ids else 0
-    area = cols[1].selectbox(
-        t("filter.area"),
-        ids,
-        index=index,
-        key=f"profile_area_{level}_{f.area}",
-        format_func={a: f"{names[a]} · {a}" for a in ids}.__getitem__,
-    )
+    shown = st.session_state.get(area_key, ids[index] if ids else None)
+    label = t("profile.pick", name=md(names.get(shown, "—")), id=md(str(shown or "—")))
+    with cols[1].popover(label, icon=":material/location_on:", width="stretch"):
+        area = st.selectbox(
+            t("filter.area"),
+            ids,
+            index=index,
+            key=area_key,
+            format_func={a: f"{names[a]} · {a}" for a in ids}.__getitem__,
+        )
+        search()
     return level, area
 
 
