@@ -79,6 +79,7 @@ def start_app(
     script: str = "app.py",
     root: Path | None = None,
     launcher: str | None = None,
+    base_path: str = "",
 ) -> tuple[subprocess.Popen, str]:
     """Serve ``app.py`` (or ``script``) on ``db_path`` and wait until it answers its health check.
 
@@ -89,7 +90,8 @@ def start_app(
     the default for it): under plain ``streamlit run app.py`` the first visit after a start to a page's own URL
     opens an English "Page not found" box over the page, because Streamlit takes the ``pages/`` folder for a
     legacy multipage app until ``st.navigation`` has run once (``ui/serve.py``). Another ``script`` (the
-    benchmark's trivial page) runs with ``streamlit run`` (``launcher="streamlit"``).
+    benchmark's trivial page) runs with ``streamlit run`` (``launcher="streamlit"``). ``base_path`` serves the app
+    under that path (Streamlit's ``server.baseUrlPath``, as behind a proxy); the URL returned includes it.
     """
     launcher = launcher or ("serve" if script == "app.py" else "streamlit")
     port = port or free_port()
@@ -110,11 +112,12 @@ def start_app(
         "false",
         "--server.fileWatcherType",
         "none",
+        *(["--server.baseUrlPath", base_path.strip("/")] if base_path.strip("/") else []),
     ]
     process = subprocess.Popen(command, cwd=root or PROJECT_ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
     log.close()
     process.log_path = Path(log.name)
-    base_url = f"http://127.0.0.1:{port}"
+    base_url = f"http://127.0.0.1:{port}" + (f"/{base_path.strip('/')}" if base_path.strip("/") else "")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -343,3 +343,31 @@ def test_the_score_weights_render_when_their_expander_opens(visit, base_url):
     )
     assert expander.locator('[data-testid="stSlider"]').count() == len(ENTITIES["grid"][0])
     assert_clean(page, requests)
+
+
+@pytest.mark.parametrize("url_path", ["profile", "grid-map"])
+def test_a_page_opened_at_its_own_url_connects_to_the_server_at_once(visit, base_url, url_path):
+    """Streamlit's browser code, opened at ``/profile``, would first ask ``/profile/_stcore/health`` (404) and
+    only then ``/``; the served page names the base itself (``ui/serve.py``), so the first ask is the right one."""
+    page, requests = visit(page_url(base_url, url_path, "en"))
+    assert_clean(page, requests)
+    asked = [r for r in requests if "/_stcore/health" in r or "/_stcore/host-config" in r]
+    assert asked and all(r.startswith(f"{base_url}/_stcore/") for r in asked), asked
+
+
+def test_under_a_base_path_every_page_url_and_the_root_work(browser, e2e_db):
+    """Behind a proxy at ``/gs`` (Streamlit's ``server.baseUrlPath``) the hint keeps the base path."""
+    from scripts.browser import start_app, stop_app
+
+    process, url = start_app(e2e_db, base_path="gs")
+    try:
+        assert url.endswith("/gs")
+        for target, title in ((page_url(url, "profile", "en"), "page.profile"), (f"{url}/?lang=en", "page.overview")):
+            requests: list[str] = []
+            page = open_page(browser, target, requests=requests)
+            assert assert_clean(page, requests) == catalog("en")[title]
+            asked = [r for r in requests if "/_stcore/health" in r]
+            assert asked and all(r.startswith(f"{url}/_stcore/") for r in asked), asked
+            page.close()
+    finally:
+        stop_app(process)
