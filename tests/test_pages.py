@@ -358,3 +358,28 @@ def test_grid_map_draws_every_metric(demo_env, metric):
     at.run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.get("deck_gl_json_chart")
+
+
+def test_profile_area_list_and_search_sit_in_a_popover_named_by_the_area(demo_env):
+    """The profile's level is a row of buttons; its area list and the place search are in a pop-over (loaded when
+    opened) whose label names the area shown; an area picked there is the one the page profiles."""
+    at = run_page("pages/profile.py", "en")
+    assert not at.exception and not at.error
+    assert at.segmented_control(key="profile_level").value == "grid"
+    (popover,) = [p for p in at.get("popover") if p.proto.popover.label.startswith("Area: ")]
+    inside = {w.key for w in popover.get("selectbox")} | {w.key for w in popover.get("text_input")}
+    assert inside == {"profile_area_grid_None", "profile_search"}
+    box = at.selectbox(key="profile_area_grid_None")
+    first = box.value
+    with duckdb.connect(str(demo_env), read_only=True) as con:
+        names = dict(con.execute("SELECT grid_id, grid_name FROM grids").fetchall())
+    assert popover.proto.popover.label == f"Area: {names[first]} ({first}) · change or search"
+    other = box.options[1].rsplit(" · ", 1)[1]
+    box.set_value(other).run()
+    assert not at.exception and not at.error
+    (popover,) = [p for p in at.get("popover") if p.proto.popover.label.startswith("Area: ")]
+    assert popover.proto.popover.label == f"Area: {names[other]} ({other}) · change or search"
+    assert at.subheader[0].value == f"{names[other]} (Grid)"
+    at.segmented_control(key="profile_level").set_value("street").run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="profile_area_street_None").options  # the streets, in the same pop-over
