@@ -91,10 +91,8 @@ def config_or_stop() -> None:
 
 def main() -> None:
     enforce_scope()  # deny by default: in this run, a query without the principal's scope reads nothing
-    apply_layout_css()
     presenting = present.is_presenting()
-    if presenting:
-        present.apply()
+    apply_layout_css(present.DARK_CSS if presenting else "")
     language_switch()
     config_or_stop()
     principal = auth.gate()

@@ -383,3 +383,17 @@ def test_profile_area_list_and_search_sit_in_a_popover_named_by_the_area(demo_en
     at.segmented_control(key="profile_level").set_value("street").run()
     assert not at.exception and not at.error
     assert at.selectbox(key="profile_area_street_None").options  # the streets, in the same pop-over
+
+
+def test_presentation_mode_draws_its_look_and_countdown_without_html_in_markdown(demo_env):
+    """Presenting (``present=1``, rotating through two pages) hides the chrome with the dark CSS and shows the
+    countdown, both by ``st.html``: no markdown that allows HTML, whose parser a new session would load first."""
+    from ui.present import DARK_CSS
+
+    at = run_page("pages/overview.py", "en", query={"present": "1", "rotate": "overview,trends", "every": "30"})
+    assert not at.exception and not at.error
+    assert not [m.value[:60] for m in at.markdown if m.proto.allow_html]
+    html = [h.proto.body for h in at.html]
+    assert any(DARK_CSS in body for body in html)
+    (countdown,) = [body for body in html if "<div class='gs-countdown'>" in body]
+    assert "Next: Trends in 30 s" in countdown

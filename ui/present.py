@@ -12,6 +12,7 @@ configuration); a visible countdown says what comes next. Data is re-read every
 
 from __future__ import annotations
 
+import html
 import time
 
 import plotly.graph_objects as go
@@ -22,6 +23,8 @@ from ui.i18n import t
 from ui.navigation import PAGES
 from ui.vega import figure_spec
 
+# Hides the chrome and switches to the dark large-type look; drawn with the layout CSS (``ui.style``) by
+# ``st.html``, so presenting loads no HTML-in-markdown code either (docs/performance.md, "A lighter frame").
 DARK_CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
@@ -50,11 +53,6 @@ def is_presenting() -> bool:
 
 
 KEPT_PARAMS = ("present", "rotate", "every", "lang", "kiosk")
-
-
-def apply() -> None:
-    """Hide the chrome and switch to the dark large-type look."""
-    st.markdown(DARK_CSS, unsafe_allow_html=True)
 
 
 # Streamlit hides embed_options from st.query_params, so the browser checks its own address.
@@ -163,9 +161,9 @@ def ticker(current_url_path: str) -> None:
     position = pages.index(current_url_path) if current_url_path in pages else -1
     following = pages[(position + 1) % len(pages)]
     spec = next(p for p in PAGES if p.url_path == following)
-    st.markdown(
-        f"<div class='gs-countdown'>{t('present.next', page=t('page.' + spec.key), seconds=max(remaining, 0))}</div>",
-        unsafe_allow_html=True,
+    st.html(
+        f"<div class='gs-countdown'>"
+        f"{html.escape(t('present.next', page=t('page.' + spec.key), seconds=max(remaining, 0)))}</div>"
     )
     if remaining <= 0:
         params = {k: st.query_params[k] for k in KEPT_PARAMS if k in st.query_params}

@@ -54,7 +54,7 @@ h3 {padding-top: 0.3rem; padding-bottom: 0.2rem;}
 """
 
 
-def apply_layout_css() -> None:
+def apply_layout_css(extra: str = "") -> None:
     """The layout CSS as the page's first element, by ``st.html`` with a (empty) span beside the style.
 
     Not ``st.markdown(unsafe_allow_html=True)``: that makes a new browser session load Streamlit's HTML-in-markdown
@@ -62,9 +62,10 @@ def apply_layout_css() -> None:
     otherwise (docs/performance.md, "A lighter frame"). Not a style-only ``st.html`` either: Streamlit sends that
     to its event container instead of the page, which cost the browser's compositor up to 5 CPU s more on most
     visits (docs/performance.md, "seventh pass"); the span keeps it in the page's flow. The block's element
-    container is hidden by the CSS's own first rule, so it takes no place.
+    container is hidden by the CSS's own first rule, so it takes no place. ``extra`` (the presentation mode's
+    dark CSS) goes in the same block.
     """
-    st.html(CSS + "<span></span>")
+    st.html(CSS + extra + "<span></span>")
 
 
 def html_block(markup: str) -> None:
