@@ -20,6 +20,7 @@ import pyarrow as pa
 from analytics.ingest.errors import IngestError
 
 TEMP_MARK = ".tmp-import-"
+ROW_GROUP_SIZE = 61_440  # half DuckDB's default: see build_atomically
 
 
 def temp_path(target: Path, pid: int | None = None) -> Path:
@@ -67,6 +68,10 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame
     con.unregister("ingest_frame")
 
 
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
 def build_atomically(
     target: Path,
     fill: Callable[[duckdb.DuckDBPyConnection], None],
@@ -88,15 +93,22 @@ def build_atomically(
     for leftover in (temporary, Path(f"{temporary}.wal")):
         leftover.unlink(missing_ok=True)
     try:
-        con = duckdb.connect(str(temporary), config=config or {})
+        # The file is attached with row groups of half DuckDB's default size (122,880 rows): a full row
+        # group is compressed and written while the rows are inserted, on the side, so the COMMIT (which
+        # compresses and writes what is left, on one thread) has less to do. The spill goes beside the
+        # file, as it does for a database opened by path.
+        settings = {"temp_directory": f"{temporary}.tmp", **(config or {})}
+        con = duckdb.connect(":memory:", config=settings)
         try:
+            con.execute(f"ATTACH '{_quoted(temporary)}' AS import_target (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
+            con.execute("USE import_target")
             con.execute("SET preserve_insertion_order = true")
             if prepare is not None:
                 prepare(con)
             con.execute("BEGIN TRANSACTION")
             fill(con)
             con.execute("COMMIT")
-            con.execute("CHECKPOINT")
+            con.execute("CHECKPOINT import_target")
         finally:
             con.close()
         _fsync(temporary)
