@@ -37,7 +37,7 @@ from analytics.ingest.readers import CaseFile, read_case_file, sha256_of
 from analytics.ingest.report import build_report, format_report, store_report
 from analytics.ingest.staged_locate import derive_deadlines, insert_located
 from analytics.ingest.staged_map import accept_in_place, map_staged, mark_duplicates_sql, rejects_frame
-from analytics.ingest.staged_points import locate_chunked
+from analytics.ingest.staged_points import boundary_lookup, distinct_points, locate_chunked
 from analytics.ingest.staging import StagedFile, drop_staged, stage_file
 from analytics.ingest.times import check_timezone
 from analytics.ingest.validate import mark_duplicates
@@ -184,12 +184,17 @@ def _prepare(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping,
         with stage("map"):
             notes = map_staged(con, staged, mapping)
         with stage("duplicates and rejects"):
+            # the boundary grid of every mapped point (a superset of the accepted ones) is looked up in the
+            # worker while DuckDB judges the rows: shapely's and numpy's vectorised calls release the GIL
+            points = distinct_points(con, "mapped") if pending else None
+            looking = pool.submit(lambda: boundary_lookup(points, mapping, pending.result())) if pending else None
             mark_duplicates_sql(con)
             rejects = rejects_frame(con, staged)
             loaded = accept_in_place(con)
             drop_staged(con, staged)
         with stage("boundaries (rest)"):
             boundary = pending.result() if pending else None
+            lookup = looking.result() if looking else None
     return {
         "staged": staged,
         "rows_in": rows_in,
@@ -197,6 +202,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping,
         "rejects": rejects,
         "loaded": loaded,
         "boundary": boundary,
+        "lookup": lookup,
     }
 
 
@@ -213,7 +219,9 @@ def _load(
         raise IngestError(f"internal check failed: {rows_in} rows in but {loaded} cases + {len(rejects)} rejects")
     name = spec.boundaries.grids.path.name if spec.boundaries else ""
     with stage("locate"):
-        located, grids, repaired, grid_source = locate_chunked(con, mapping, boundary, spec.h3_resolution, name)
+        located, grids, repaired, grid_source = locate_chunked(
+            con, mapping, boundary, spec.h3_resolution, name, lookup=prepared["lookup"]
+        )
     create_schema(con)
     insert_frame(con, "grids", grids)
     with ThreadPoolExecutor(max_workers=1) as pool:  # the descriptions are cut while the cases are written
