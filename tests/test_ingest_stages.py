@@ -23,7 +23,7 @@ STEPS = [
     "deadlines",
     "locate",
     "write cases (descriptions cut beside)",
-    "rejects and reference tables",
+    "reference tables",
     "cut descriptions (rest)",
     "text index",
     "report",

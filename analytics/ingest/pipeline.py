@@ -173,28 +173,30 @@ def _stage_all(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mappin
     return [stage_file(con, path, mapping.encoding, mapping.delimiter) for path in spec.cases]
 
 
-def _prepare(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, log, stage: Stages) -> dict:
-    """Outside the write transaction: stage the files, map them, judge every row (temporary tables only)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:  # boundaries are prepared while the cases are read
-        pending = pool.submit(build_grids, spec.boundaries, mapping.city_name) if spec.boundaries else None
-        with stage("stage the files"):
-            staged = _stage_all(con, spec, mapping)
-        rows_in = sum(f.rows_in for f in staged)
-        log(f"import: read {rows_in:,} rows from {len(staged)} file(s)")
-        with stage("map"):
-            notes = map_staged(con, staged, mapping)
-        with stage("duplicates and rejects"):
-            # the boundary grid of every mapped point (a superset of the accepted ones) is looked up in the
-            # worker while DuckDB judges the rows: shapely's and numpy's vectorised calls release the GIL
-            points = distinct_points(con, "mapped") if pending else None
-            looking = pool.submit(lambda: boundary_lookup(points, mapping, pending.result())) if pending else None
-            mark_duplicates_sql(con)
-            rejects = rejects_frame(con, staged)
-            loaded = accept_in_place(con)
-            drop_staged(con, staged)
-        with stage("boundaries (rest)"):
-            boundary = pending.result() if pending else None
-            lookup = looking.result() if looking else None
+def _prepare(
+    con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, log, stage: Stages, pool: ThreadPoolExecutor
+) -> dict:
+    """Outside the write transaction: stage the files, map them, judge every row (temporary tables only).
+    The boundaries are read in ``pool``'s worker while the cases are staged, then the grid of each mapped
+    point is looked up there (``lookup``, a future :func:`_load` waits for just before locating)."""
+    pending = pool.submit(build_grids, spec.boundaries, mapping.city_name) if spec.boundaries else None
+    with stage("stage the files"):
+        staged = _stage_all(con, spec, mapping)
+    rows_in = sum(f.rows_in for f in staged)
+    log(f"import: read {rows_in:,} rows from {len(staged)} file(s)")
+    with stage("map"):
+        notes = map_staged(con, staged, mapping)
+    with stage("duplicates and rejects"):
+        # the boundary grid of every mapped point (a superset of the accepted ones) is looked up in the
+        # worker while DuckDB judges the rows: shapely's and numpy's vectorised calls release the GIL
+        points = distinct_points(con, "mapped") if pending else None
+        looking = pool.submit(lambda: boundary_lookup(points, mapping, pending.result())) if pending else None
+        mark_duplicates_sql(con)
+        rejects = rejects_frame(con, staged)
+        loaded = accept_in_place(con)
+        drop_staged(con, staged)
+    with stage("boundaries (rest)"):
+        boundary = pending.result() if pending else None
     return {
         "staged": staged,
         "rows_in": rows_in,
@@ -202,7 +204,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping,
         "rejects": rejects,
         "loaded": loaded,
         "boundary": boundary,
-        "lookup": lookup,
+        "lookup": looking,
     }
 
 
@@ -218,19 +220,23 @@ def _load(
     if rows_in != loaded + len(rejects):
         raise IngestError(f"internal check failed: {rows_in} rows in but {loaded} cases + {len(rejects)} rejects")
     name = spec.boundaries.grids.path.name if spec.boundaries else ""
-    with stage("locate"):
-        located, grids, repaired, grid_source = locate_chunked(
-            con, mapping, boundary, spec.h3_resolution, name, lookup=prepared["lookup"]
-        )
     create_schema(con)
-    insert_frame(con, "grids", grids)
+    if boundary is not None:  # the grids are the boundaries' (H3 grids come from locating)
+        insert_frame(con, "grids", boundary[0])
+    insert_frame(con, "rejects", rejects)  # while the points' grids are looked up (categories need the cases)
+    with stage("locate"):
+        lookup = prepared["lookup"].result() if prepared["lookup"] else None
+        located, grids, repaired, grid_source = locate_chunked(
+            con, mapping, boundary, spec.h3_resolution, name, lookup=lookup
+        )
+    if boundary is None:
+        insert_frame(con, "grids", grids)
     with ThreadPoolExecutor(max_workers=1) as pool:  # the descriptions are cut while the cases are written
         with stage("write cases (descriptions cut beside)"):
             cutting = pool.submit(cut_texts, *staged_texts(con))
             insert_located(con, located)
             del located
-        with stage("rejects and reference tables"):
-            insert_frame(con, "rejects", rejects)
+        with stage("reference tables"):
             tables.write_reference(con, "SELECT department, department_name FROM accepted", deadlines["by_category"])
             con.execute("DROP TABLE accepted")
         with stage("cut descriptions (rest)"):
@@ -291,9 +297,9 @@ def run_import(spec: ImportSpec, progress: Callable[[str], None] | None = None) 
         outcome.update(_load(con, spec, mapping, log, prepared, stage))
         filled.extend([time.perf_counter(), time.process_time()])
 
-    with import_lock(target):
+    with import_lock(target), ThreadPoolExecutor(max_workers=1) as pool:  # boundaries, then the points' grids
         build_atomically(
-            target, fill, config, prepare=lambda con: prepared.update(_prepare(con, spec, mapping, log, stage))
+            target, fill, config, prepare=lambda con: prepared.update(_prepare(con, spec, mapping, log, stage, pool))
         )
     # the commit, DuckDB's checkpoint, the file's fsync and the rename
     stage.add("commit and replace", time.perf_counter() - filled[0], time.process_time() - filled[1])
