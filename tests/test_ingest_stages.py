@@ -25,10 +25,9 @@ STEPS = [
     "write cases (descriptions cut beside)",
     "reference tables",
     "cut descriptions (rest)",
-    "commit the cases",
+    "text index",
     "report",
     "case_days",
-    "text index (rest)",
     "commit and replace",
 ]
 
