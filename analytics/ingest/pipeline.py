@@ -30,7 +30,7 @@ from analytics.ingest.canonical import MappedFile, map_file
 from analytics.ingest.deadlines import DeadlineRules, parse_rules, report_note
 from analytics.ingest.errors import IngestError
 from analytics.ingest.guard import import_lock
-from analytics.ingest.load import build_atomically, insert_frame
+from analytics.ingest.load import build_atomically, insert_frame, row_group_size_for
 from analytics.ingest.locate import check_points
 from analytics.ingest.mapping import Mapping, load_mapping
 from analytics.ingest.readers import CaseFile, read_case_file, sha256_of
@@ -299,7 +299,11 @@ def run_import(spec: ImportSpec, progress: Callable[[str], None] | None = None) 
 
     with import_lock(target), ThreadPoolExecutor(max_workers=1) as pool:  # boundaries, then the points' grids
         build_atomically(
-            target, fill, config, prepare=lambda con: prepared.update(_prepare(con, spec, mapping, log, stage, pool))
+            target,
+            fill,
+            config,
+            prepare=lambda con: prepared.update(_prepare(con, spec, mapping, log, stage, pool)),
+            row_group_size=lambda: row_group_size_for(prepared["loaded"]),
         )
     # the commit, DuckDB's checkpoint, the file's fsync and the rename
     stage.add("commit and replace", time.perf_counter() - filled[0], time.process_time() - filled[1])
