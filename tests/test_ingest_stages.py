@@ -25,9 +25,10 @@ STEPS = [
     "write cases (descriptions cut beside)",
     "reference tables",
     "cut descriptions (rest)",
-    "text index",
+    "commit the cases",
     "report",
     "case_days",
+    "text index (rest)",
     "commit and replace",
 ]
 

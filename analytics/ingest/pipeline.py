@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -208,6 +208,19 @@ def _prepare(
     }
 
 
+def _index_beside(cursor: duckdb.DuckDBPyConnection, database: str, terms) -> int:
+    """``case_terms`` written on ``cursor`` (of the import's connection) in its own transaction, committed
+    here (the cases are committed already), while the connection writes the report and ``case_days``."""
+    try:
+        cursor.execute(f'USE "{database}"')
+        cursor.execute("BEGIN TRANSACTION")
+        written = index_cases(cursor, terms=terms)
+        cursor.execute("COMMIT")
+        return written
+    finally:
+        cursor.close()
+
+
 def _load(
     con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, log, prepared: dict, stage: Stages
 ) -> dict:
@@ -241,29 +254,39 @@ def _load(
             con.execute("DROP TABLE accepted")
         with stage("cut descriptions (rest)"):
             terms = cutting.result()
-    with stage("text index"):
-        log(f"import: {index_cases(con, terms=terms):,} terms of descriptions indexed")
-    duplicates = boundary[3] if boundary else []
-    with stage("report"):
-        report = build_report(con, rejects, repaired, notes + [report_note(deadlines, mapping.origin)], duplicates)
-        store_report(con, report)
-    first, last = con.execute("SELECT min(reported_at), max(reported_at) FROM cases").fetchone()
-    meta = tables.import_meta(
-        dataset=mapping.name,
-        mapping_origin=mapping.origin,
-        city_name=mapping.city_name,
-        city_name_en=mapping.city_name_en,
-        timezone=mapping.timezone,
-        files=_file_info(staged, spec),
-        grid_source=grid_source,
-        rows_in=rows_in,
-        rows_loaded=loaded,
-        rows_rejected=len(rejects),
-        reported=pd.Series([first, last]).dropna(),
-    )
-    write_meta(con, meta)
-    with stage("case_days"):
-        build_case_days(con, configured_dispute_days())  # analytics.casedays
+    with stage("commit the cases"):  # so that a second cursor sees them: it writes case_terms meanwhile
+        con.execute("COMMIT")
+        con.execute("BEGIN TRANSACTION")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        database = con.execute("SELECT current_database()").fetchone()[0]
+        indexing = pool.submit(_index_beside, con.cursor(), database, terms)
+        try:
+            duplicates = boundary[3] if boundary else []
+            with stage("report"):
+                notes_ = notes + [report_note(deadlines, mapping.origin)]
+                report = build_report(con, rejects, repaired, notes_, duplicates)
+                store_report(con, report)
+            first, last = con.execute("SELECT min(reported_at), max(reported_at) FROM cases").fetchone()
+            meta = tables.import_meta(
+                dataset=mapping.name,
+                mapping_origin=mapping.origin,
+                city_name=mapping.city_name,
+                city_name_en=mapping.city_name_en,
+                timezone=mapping.timezone,
+                files=_file_info(staged, spec),
+                grid_source=grid_source,
+                rows_in=rows_in,
+                rows_loaded=loaded,
+                rows_rejected=len(rejects),
+                reported=pd.Series([first, last]).dropna(),
+            )
+            write_meta(con, meta)
+            with stage("case_days"):
+                build_case_days(con, configured_dispute_days())  # analytics.casedays
+        finally:
+            wait([indexing])  # never leave the cursor working: a failure here still waits for it
+        with stage("text index (rest)"):
+            log(f"import: {indexing.result():,} terms of descriptions indexed")
     summary = {
         "dataset": mapping.name,
         "mapping": mapping.origin,
