@@ -199,3 +199,72 @@ def test_a_failure_after_the_cases_are_written_leaves_the_previous_database(prev
     with pytest.raises(IngestError, match="the disk went away while reporting"):
         run_import(ImportSpec(db=path, cases=[FIXTURES / "nyc311_style.csv"], mapping="nyc311", h3_resolution=7))
     assert_untouched(path, digest)
+
+
+def test_a_failure_while_the_points_are_looked_up_beside_the_judging_leaves_the_previous_database(
+    previous, monkeypatch, tmp_path
+):
+    """The boundary grid of each point is looked up in a worker thread while DuckDB judges the rows."""
+    path, digest = previous
+    from analytics.ingest import staged_points
+
+    def broken_join(lon, lat, geoms):
+        raise duckdb.IOException("IO Error: the disk went away while looking up")
+
+    monkeypatch.setattr(staged_points, "join_points", broken_join)
+    squares = tmp_path / "squares.geojson"
+    squares.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"grid": "A"}, '
+        '"geometry": {"type": "Polygon", "coordinates": [[[-75, 40], [-73, 40], [-73, 41], [-75, 41], [-75, 40]]]}}]}'
+    )
+    spec = ImportSpec(
+        db=path,
+        cases=[FIXTURES / "nyc311_style.csv"],
+        mapping="nyc311",
+        boundaries=BoundarySpec(Layer(squares, "grid")),
+    )
+    with pytest.raises(IngestError, match="the disk went away while looking up"):
+        run_import(spec)
+    assert_untouched(path, digest)
+
+
+# case_terms is written on a second cursor (its own transaction) while the connection writes the report and
+# case_days, after the cases are committed to the temporary file: a failure on either side still leaves the
+# previous database and no temporary file.
+
+
+def test_a_failure_in_the_cursor_writing_the_terms_leaves_the_previous_database(previous, monkeypatch):
+    path, digest = previous
+    from analytics.ingest import pipeline
+
+    def broken_index(*args, **kwargs):
+        raise duckdb.IOException("IO Error: the disk went away while indexing")
+
+    monkeypatch.setattr(pipeline, "index_cases", broken_index)
+    with pytest.raises(IngestError, match="the disk went away while indexing"):
+        run_import(ImportSpec(db=path, cases=[FIXTURES / "nyc311_style.csv"], mapping="nyc311", h3_resolution=7))
+    assert_untouched(path, digest)
+
+
+def test_a_failure_beside_the_cursor_waits_for_it_and_leaves_the_previous_database(previous, monkeypatch):
+    path, digest = previous
+    from analytics.ingest import pipeline
+
+    finished = []
+    real_index = pipeline.index_cases
+
+    def slow_index(*args, **kwargs):
+        time.sleep(0.5)
+        written = real_index(*args, **kwargs)
+        finished.append(written)
+        return written
+
+    def broken_case_days(*args, **kwargs):
+        raise duckdb.IOException("IO Error: the disk went away while counting days")
+
+    monkeypatch.setattr(pipeline, "index_cases", slow_index)
+    monkeypatch.setattr(pipeline, "build_case_days", broken_case_days)
+    with pytest.raises(IngestError, match="the disk went away while counting days"):
+        run_import(ImportSpec(db=path, cases=[FIXTURES / "nyc311_style.csv"], mapping="nyc311", h3_resolution=7))
+    assert finished, "the import returned while its cursor was still writing"
+    assert_untouched(path, digest)

@@ -15,7 +15,7 @@ import shapely
 from analytics.ingest.mapping import load_mapping
 from analytics.ingest.staged_locate import locate_columns
 from analytics.ingest.staged_map import accept_in_place
-from analytics.ingest.staged_points import locate_chunked
+from analytics.ingest.staged_points import boundary_lookup, distinct_points, locate_chunked
 
 # Two unit squares side by side: A = [0, 1] x [0, 1], B = [1, 2] x [0, 1] (grids sorted by id)
 GRIDS = pd.DataFrame({"grid_id": ["A", "B"], "grid_name": ["A", "B"]})
@@ -87,4 +87,31 @@ def test_every_chunking_gives_the_whole_table_result(chunk_rows, geometry, coord
     got = locate_chunked(con, mapping, boundary, h3, "squares", chunk_rows=chunk_rows)
     assert got[0].num_rows == n - int((reasons != None).sum())  # noqa: E711 (numpy comparison)
     assert as_rows(got[0]) == as_rows(expected[0])
+    assert got[1].equals(expected[1]) and got[2:] == expected[2:]
+
+
+@pytest.mark.parametrize("coords", ["wgs84", "gcj02"])
+def test_a_lookup_built_from_more_points_gives_the_same_result(coords):
+    """The import builds the boundary lookup from every mapped row, rejected ones included, before they are
+    deleted: the located cases are those of a lookup built from the accepted rows alone."""
+    rng = np.random.default_rng(11)
+    n = 400
+    lon, lat = np.round(rng.uniform(-0.5, 2.5, n), 2), np.round(rng.uniform(-0.5, 1.5, n), 2)
+    lon[::37] = np.nan
+    reasons = np.where(np.arange(n) % 3 == 0, "duplicate_id", None)  # a third rejected, points of their own
+    lon[reasons != None] += 0.001  # noqa: E711 (numpy comparison)
+    con = duckdb.connect()
+    con.execute("CREATE TEMP TABLE mapped (lon DOUBLE, lat DOUBLE, grid_id VARCHAR, reject_reason VARCHAR)")
+    con.executemany(
+        "INSERT INTO mapped VALUES (?, ?, NULL, ?)",
+        [(None if np.isnan(x) else float(x), float(y), r) for x, y, r in zip(lon, lat, reasons)],
+    )
+    mapping = dataclasses.replace(load_mapping("boston311"), coords=coords, placeholders=((0.25, 0.25),))
+    everything = distinct_points(con, "mapped")
+    lookup = boundary_lookup(everything, mapping, BOUNDARY)
+    accept_in_place(con)
+    assert len(distinct_points(con)[0]) < len(everything[0])
+    expected = locate_chunked(con, mapping, BOUNDARY, None, "squares")
+    got = locate_chunked(con, mapping, BOUNDARY, None, "squares", chunk_rows=50, lookup=lookup)
+    assert as_rows(got[0]) == as_rows(expected[0]) and got[0].num_rows == n - int((reasons != None).sum())  # noqa: E711
     assert got[1].equals(expected[1]) and got[2:] == expected[2:]

@@ -23,11 +23,12 @@ STEPS = [
     "deadlines",
     "locate",
     "write cases (descriptions cut beside)",
-    "rejects and reference tables",
+    "reference tables",
     "cut descriptions (rest)",
-    "text index",
+    "commit the cases",
     "report",
     "case_days",
+    "text index (rest)",
     "commit and replace",
 ]
 

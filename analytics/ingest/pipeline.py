@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,14 +30,14 @@ from analytics.ingest.canonical import MappedFile, map_file
 from analytics.ingest.deadlines import DeadlineRules, parse_rules, report_note
 from analytics.ingest.errors import IngestError
 from analytics.ingest.guard import import_lock
-from analytics.ingest.load import build_atomically, insert_frame
+from analytics.ingest.load import build_atomically, insert_frame, row_group_size_for
 from analytics.ingest.locate import check_points
 from analytics.ingest.mapping import Mapping, load_mapping
 from analytics.ingest.readers import CaseFile, read_case_file, sha256_of
 from analytics.ingest.report import build_report, format_report, store_report
 from analytics.ingest.staged_locate import derive_deadlines, insert_located
 from analytics.ingest.staged_map import accept_in_place, map_staged, mark_duplicates_sql, rejects_frame
-from analytics.ingest.staged_points import locate_chunked
+from analytics.ingest.staged_points import boundary_lookup, distinct_points, locate_chunked
 from analytics.ingest.staging import StagedFile, drop_staged, stage_file
 from analytics.ingest.times import check_timezone
 from analytics.ingest.validate import mark_duplicates
@@ -173,23 +173,30 @@ def _stage_all(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mappin
     return [stage_file(con, path, mapping.encoding, mapping.delimiter) for path in spec.cases]
 
 
-def _prepare(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, log, stage: Stages) -> dict:
-    """Outside the write transaction: stage the files, map them, judge every row (temporary tables only)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:  # boundaries are prepared while the cases are read
-        pending = pool.submit(build_grids, spec.boundaries, mapping.city_name) if spec.boundaries else None
-        with stage("stage the files"):
-            staged = _stage_all(con, spec, mapping)
-        rows_in = sum(f.rows_in for f in staged)
-        log(f"import: read {rows_in:,} rows from {len(staged)} file(s)")
-        with stage("map"):
-            notes = map_staged(con, staged, mapping)
-        with stage("duplicates and rejects"):
-            mark_duplicates_sql(con)
-            rejects = rejects_frame(con, staged)
-            loaded = accept_in_place(con)
-            drop_staged(con, staged)
-        with stage("boundaries (rest)"):
-            boundary = pending.result() if pending else None
+def _prepare(
+    con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping, log, stage: Stages, pool: ThreadPoolExecutor
+) -> dict:
+    """Outside the write transaction: stage the files, map them, judge every row (temporary tables only).
+    The boundaries are read in ``pool``'s worker while the cases are staged, then the grid of each mapped
+    point is looked up there (``lookup``, a future :func:`_load` waits for just before locating)."""
+    pending = pool.submit(build_grids, spec.boundaries, mapping.city_name) if spec.boundaries else None
+    with stage("stage the files"):
+        staged = _stage_all(con, spec, mapping)
+    rows_in = sum(f.rows_in for f in staged)
+    log(f"import: read {rows_in:,} rows from {len(staged)} file(s)")
+    with stage("map"):
+        notes = map_staged(con, staged, mapping)
+    with stage("duplicates and rejects"):
+        # the boundary grid of every mapped point (a superset of the accepted ones) is looked up in the
+        # worker while DuckDB judges the rows: shapely's and numpy's vectorised calls release the GIL
+        points = distinct_points(con, "mapped") if pending else None
+        looking = pool.submit(lambda: boundary_lookup(points, mapping, pending.result())) if pending else None
+        mark_duplicates_sql(con)
+        rejects = rejects_frame(con, staged)
+        loaded = accept_in_place(con)
+        drop_staged(con, staged)
+    with stage("boundaries (rest)"):
+        boundary = pending.result() if pending else None
     return {
         "staged": staged,
         "rows_in": rows_in,
@@ -197,7 +204,21 @@ def _prepare(con: duckdb.DuckDBPyConnection, spec: ImportSpec, mapping: Mapping,
         "rejects": rejects,
         "loaded": loaded,
         "boundary": boundary,
+        "lookup": looking,
     }
+
+
+def _index_beside(cursor: duckdb.DuckDBPyConnection, database: str, terms) -> int:
+    """``case_terms`` written on ``cursor`` (of the import's connection) in its own transaction, committed
+    here (the cases are committed already), while the connection writes the report and ``case_days``."""
+    try:
+        cursor.execute(f'USE "{database}"')
+        cursor.execute("BEGIN TRANSACTION")
+        written = index_cases(cursor, terms=terms)
+        cursor.execute("COMMIT")
+        return written
+    finally:
+        cursor.close()
 
 
 def _load(
@@ -212,44 +233,60 @@ def _load(
     if rows_in != loaded + len(rejects):
         raise IngestError(f"internal check failed: {rows_in} rows in but {loaded} cases + {len(rejects)} rejects")
     name = spec.boundaries.grids.path.name if spec.boundaries else ""
-    with stage("locate"):
-        located, grids, repaired, grid_source = locate_chunked(con, mapping, boundary, spec.h3_resolution, name)
     create_schema(con)
-    insert_frame(con, "grids", grids)
+    if boundary is not None:  # the grids are the boundaries' (H3 grids come from locating)
+        insert_frame(con, "grids", boundary[0])
+    insert_frame(con, "rejects", rejects)  # while the points' grids are looked up (categories need the cases)
+    with stage("locate"):
+        lookup = prepared["lookup"].result() if prepared["lookup"] else None
+        located, grids, repaired, grid_source = locate_chunked(
+            con, mapping, boundary, spec.h3_resolution, name, lookup=lookup
+        )
+    if boundary is None:
+        insert_frame(con, "grids", grids)
     with ThreadPoolExecutor(max_workers=1) as pool:  # the descriptions are cut while the cases are written
         with stage("write cases (descriptions cut beside)"):
             cutting = pool.submit(cut_texts, *staged_texts(con))
             insert_located(con, located)
             del located
-        with stage("rejects and reference tables"):
-            insert_frame(con, "rejects", rejects)
+        with stage("reference tables"):
             tables.write_reference(con, "SELECT department, department_name FROM accepted", deadlines["by_category"])
             con.execute("DROP TABLE accepted")
         with stage("cut descriptions (rest)"):
             terms = cutting.result()
-    with stage("text index"):
-        log(f"import: {index_cases(con, terms=terms):,} terms of descriptions indexed")
-    duplicates = boundary[3] if boundary else []
-    with stage("report"):
-        report = build_report(con, rejects, repaired, notes + [report_note(deadlines, mapping.origin)], duplicates)
-        store_report(con, report)
-    first, last = con.execute("SELECT min(reported_at), max(reported_at) FROM cases").fetchone()
-    meta = tables.import_meta(
-        dataset=mapping.name,
-        mapping_origin=mapping.origin,
-        city_name=mapping.city_name,
-        city_name_en=mapping.city_name_en,
-        timezone=mapping.timezone,
-        files=_file_info(staged, spec),
-        grid_source=grid_source,
-        rows_in=rows_in,
-        rows_loaded=loaded,
-        rows_rejected=len(rejects),
-        reported=pd.Series([first, last]).dropna(),
-    )
-    write_meta(con, meta)
-    with stage("case_days"):
-        build_case_days(con, configured_dispute_days())  # analytics.casedays
+    with stage("commit the cases"):  # so that a second cursor sees them: it writes case_terms meanwhile
+        con.execute("COMMIT")
+        con.execute("BEGIN TRANSACTION")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        database = con.execute("SELECT current_database()").fetchone()[0]
+        indexing = pool.submit(_index_beside, con.cursor(), database, terms)
+        try:
+            duplicates = boundary[3] if boundary else []
+            with stage("report"):
+                notes_ = notes + [report_note(deadlines, mapping.origin)]
+                report = build_report(con, rejects, repaired, notes_, duplicates)
+                store_report(con, report)
+            first, last = con.execute("SELECT min(reported_at), max(reported_at) FROM cases").fetchone()
+            meta = tables.import_meta(
+                dataset=mapping.name,
+                mapping_origin=mapping.origin,
+                city_name=mapping.city_name,
+                city_name_en=mapping.city_name_en,
+                timezone=mapping.timezone,
+                files=_file_info(staged, spec),
+                grid_source=grid_source,
+                rows_in=rows_in,
+                rows_loaded=loaded,
+                rows_rejected=len(rejects),
+                reported=pd.Series([first, last]).dropna(),
+            )
+            write_meta(con, meta)
+            with stage("case_days"):
+                build_case_days(con, configured_dispute_days())  # analytics.casedays
+        finally:
+            wait([indexing])  # never leave the cursor working: a failure here still waits for it
+        with stage("text index (rest)"):
+            log(f"import: {indexing.result():,} terms of descriptions indexed")
     summary = {
         "dataset": mapping.name,
         "mapping": mapping.origin,
@@ -283,9 +320,13 @@ def run_import(spec: ImportSpec, progress: Callable[[str], None] | None = None) 
         outcome.update(_load(con, spec, mapping, log, prepared, stage))
         filled.extend([time.perf_counter(), time.process_time()])
 
-    with import_lock(target):
+    with import_lock(target), ThreadPoolExecutor(max_workers=1) as pool:  # boundaries, then the points' grids
         build_atomically(
-            target, fill, config, prepare=lambda con: prepared.update(_prepare(con, spec, mapping, log, stage))
+            target,
+            fill,
+            config,
+            prepare=lambda con: prepared.update(_prepare(con, spec, mapping, log, stage, pool)),
+            row_group_size=lambda: row_group_size_for(prepared["loaded"]),
         )
     # the commit, DuckDB's checkpoint, the file's fsync and the rename
     stage.add("commit and replace", time.perf_counter() - filled[0], time.process_time() - filled[1])

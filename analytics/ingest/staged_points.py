@@ -58,15 +58,27 @@ class PointLookup:
         return out
 
 
-def _lookup(con, mapping, table: str, where) -> PointLookup:
-    """The lookup over the distinct points of ``table`` (DuckDB's hash aggregate finds them)."""
+def distinct_points(con, table: str = "accepted") -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (lon, lat) of ``table`` as read (NaN for NULL; DuckDB's hash aggregate finds them)."""
     con.complete()
     points = con.sql(
         f"SELECT DISTINCT coalesce(lon, 'NaN'::DOUBLE) AS lon, coalesce(lat, 'NaN'::DOUBLE) AS lat FROM {table}"
     ).fetchnumpy()
-    lon, lat, _, _ = point_masks(
-        np.asarray(points["lon"], float), np.asarray(points["lat"], float), mapping.coords, mapping.placeholders
-    )
+    return np.asarray(points["lon"], float), np.asarray(points["lat"], float)
+
+
+def boundary_lookup(points: tuple[np.ndarray, np.ndarray], mapping, boundary_grids) -> PointLookup:
+    """The boundary grid of each of ``points`` (:func:`distinct_points`). Each point's grid depends on the
+    point alone, so a lookup built from a superset of a table's points finds the same values for its
+    cases: the import builds it from every mapped row in a worker thread while DuckDB judges the rows."""
+    lon, lat, _, _ = point_masks(*points, mapping.coords, mapping.placeholders)
+    geoms = boundary_grids[1]
+    return PointLookup(lon, lat, lambda x, y: join_points(x, y, geoms).astype(np.int32))
+
+
+def _lookup(con, mapping, table: str, where) -> PointLookup:
+    """The lookup over the distinct points of ``table``."""
+    lon, lat, _, _ = point_masks(*distinct_points(con, table), mapping.coords, mapping.placeholders)
     return PointLookup(lon, lat, where)
 
 
@@ -78,16 +90,19 @@ def locate_chunked(
     boundary_name: str = "",
     table: str = "accepted",
     chunk_rows: int = LOCATE_CHUNK,
+    lookup: PointLookup | None = None,
 ):
     """(Arrow table aligned with ``table``'s rows, grids frame, repaired, grid source), as
     :func:`~analytics.ingest.staged_locate.locate_columns` gives them; the grid of each distinct point is
-    found once, and the cases are read and looked up about ``chunk_rows`` at a time."""
+    found once, and the cases are read and looked up about ``chunk_rows`` at a time. ``lookup``: a
+    :func:`boundary_lookup` of ``boundary_grids`` already built (from these points or more)."""
     if boundary_grids is None and h3_resolution is None:
         return locate_columns(con, mapping, None, None, boundary_name, table)  # no geometry: nothing to bound
     if boundary_grids is not None:
         grids, geoms, repaired, _ = boundary_grids
         dictionary = pa.array(grids["grid_id"].astype(str).tolist())
-        lookup = _lookup(con, mapping, table, lambda x, y: join_points(x, y, geoms).astype(np.int32))
+        if lookup is None:
+            lookup = boundary_lookup(distinct_points(con, table), mapping, boundary_grids)
     else:
         dictionary, repaired = None, {}
         lookup = _lookup(con, mapping, table, lambda x, y: hexgrid.cells_of(x, y, h3_resolution).astype(object))
