@@ -65,7 +65,7 @@ def choose_area(key, f: Filters, search: Callable[[], None]) -> tuple[str, str]:
     """The area to profile: the sidebar/deep-link area when there is one, else the user's pick. The level is a
     row of buttons; the area list and ``search`` (the place search) sit in a pop-over labelled with the area
     shown, so a new browser session loads no list or text-box code before the page is drawn (docs/performance.md,
-    "The profile's area picker")."""
+    "A page's own URL, and the profile's area picker")."""
     cols = st.columns([2, 3], vertical_alignment="bottom")
     present = data.levels(key)
     default_level = f.level if f.level in present and f.area else present[-1]
