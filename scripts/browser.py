@@ -95,6 +95,7 @@ def start_app(
     """
     launcher = launcher or ("serve" if script == "app.py" else "streamlit")
     port = port or free_port()
+    base_path = base_path.strip("/")
     environ = {**os.environ, **(env or {}), "GRIDSCOPE_DB": str(db_path)}
     log = tempfile.NamedTemporaryFile(prefix="gridscope-server-", suffix=".log", delete=False)
     start = ["ui.serve"] if launcher == "serve" else ["streamlit", "run", script]
@@ -112,12 +113,12 @@ def start_app(
         "false",
         "--server.fileWatcherType",
         "none",
-        *(["--server.baseUrlPath", base_path.strip("/")] if base_path.strip("/") else []),
+        *(["--server.baseUrlPath", base_path] if base_path else []),
     ]
     process = subprocess.Popen(command, cwd=root or PROJECT_ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
     log.close()
     process.log_path = Path(log.name)
-    base_url = f"http://127.0.0.1:{port}" + (f"/{base_path.strip('/')}" if base_path.strip("/") else "")
+    base_url = f"http://127.0.0.1:{port}" + (f"/{base_path}" if base_path else "")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

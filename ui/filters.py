@@ -47,6 +47,13 @@ def labels(prefix: str, keys) -> dict[str, str]:
     return {k: t(f"{prefix}.{k}") for k in keys}
 
 
+def keep_if_offered(key: str, options) -> None:
+    """Forget the widget value under ``key`` unless it is one of ``options`` (a value of another database or
+    period, or none yet), so the widget falls back to its default instead of failing on a value it lacks."""
+    if st.session_state.get(key) not in options:
+        st.session_state.pop(key, None)
+
+
 def choice(
     label: str,
     options,
@@ -61,8 +68,7 @@ def choice(
     given; one is always chosen: ``default``, else the first. A one-click choice among a few options that, unlike a
     select box, loads no list widget's code in a new browser session (docs/performance.md, "A lighter frame")."""
     options = list(options)
-    if st.session_state.get(key) not in options:  # a value of another database (levels differ) or none yet
-        st.session_state.pop(key, None)
+    keep_if_offered(key, options)  # levels differ between databases
     return (where or st.sidebar).segmented_control(
         label,
         options,

@@ -14,7 +14,7 @@ from analytics import closed_loop, profile
 from analytics.filters import LEVELS, Filters
 from ui import data, heavy, names, present
 from ui.charts import LAYOUT, trend_chart
-from ui.filters import choice, labels
+from ui.filters import choice, keep_if_offered, labels
 from ui.i18n import date_tickformat, fmt_int, fmt_metric, fmt_pct, t, t_or
 from ui.safe import md
 from ui.tables import masked, show_table
@@ -76,8 +76,7 @@ def choose_area(key, f: Filters, search: Callable[[], None]) -> tuple[str, str]:
     ids = list(options["area_id"])
     names = dict(zip(options["area_id"], options["area_name"]))
     area_key = f"profile_area_{level}_{f.area}"
-    if st.session_state.get(area_key) not in ids:  # none picked yet, or an id of another database
-        st.session_state.pop(area_key, None)
+    keep_if_offered(area_key, ids)
     index = ids.index(f.area) if level == f.level and f.area in ids else 0
     shown = st.session_state.get(area_key, ids[index] if ids else None)
     label = t("profile.pick", name=md(names.get(shown, "—")), id=md(str(shown or "—")))

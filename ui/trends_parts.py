@@ -11,7 +11,7 @@ from analytics import trends
 from analytics.filters import LEVELS, Filters
 from ui import data, names, present
 from ui.charts import band_chart, before_after_chart, compare_chart, trend_chart
-from ui.filters import choice, labels
+from ui.filters import choice, keep_if_offered, labels
 from ui.i18n import date_tickformat, fmt_date, fmt_int, fmt_signed_pct, t
 from ui.safe import md
 from ui.tables import csv_bytes, download
@@ -190,8 +190,7 @@ def theme_panel(key, f: Filters) -> None:
         return
     options = {c: names.category_label(c, n) for c, n in zip(top["category_code"], top["category_name"])}
     default_day = f.start + dt.timedelta(days=f.days // 2)
-    if st.session_state.get("theme_category") not in options:  # another period's top categories
-        st.session_state.pop("theme_category", None)
+    keep_if_offered("theme_category", options)  # another period's top categories
     # The choices in a pop-over whose label says them: its widgets are drawn only once it is opened, so a new
     # session loads no list, calendar or slider code for this block at the page's foot (docs/performance.md,
     # "A lighter frame")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -257,34 +257,32 @@ def _load(
     with stage("commit the cases"):  # so that a second cursor sees them: it writes case_terms meanwhile
         con.execute("COMMIT")
         con.execute("BEGIN TRANSACTION")
+    # leaving the pool waits for the cursor, also when this side fails: it is never left working
     with ThreadPoolExecutor(max_workers=1) as pool:
         database = con.execute("SELECT current_database()").fetchone()[0]
         indexing = pool.submit(_index_beside, con.cursor(), database, terms)
-        try:
-            duplicates = boundary[3] if boundary else []
-            with stage("report"):
-                notes_ = notes + [report_note(deadlines, mapping.origin)]
-                report = build_report(con, rejects, repaired, notes_, duplicates)
-                store_report(con, report)
-            first, last = con.execute("SELECT min(reported_at), max(reported_at) FROM cases").fetchone()
-            meta = tables.import_meta(
-                dataset=mapping.name,
-                mapping_origin=mapping.origin,
-                city_name=mapping.city_name,
-                city_name_en=mapping.city_name_en,
-                timezone=mapping.timezone,
-                files=_file_info(staged, spec),
-                grid_source=grid_source,
-                rows_in=rows_in,
-                rows_loaded=loaded,
-                rows_rejected=len(rejects),
-                reported=pd.Series([first, last]).dropna(),
-            )
-            write_meta(con, meta)
-            with stage("case_days"):
-                build_case_days(con, configured_dispute_days())  # analytics.casedays
-        finally:
-            wait([indexing])  # never leave the cursor working: a failure here still waits for it
+        duplicates = boundary[3] if boundary else []
+        with stage("report"):
+            notes_ = notes + [report_note(deadlines, mapping.origin)]
+            report = build_report(con, rejects, repaired, notes_, duplicates)
+            store_report(con, report)
+        first, last = con.execute("SELECT min(reported_at), max(reported_at) FROM cases").fetchone()
+        meta = tables.import_meta(
+            dataset=mapping.name,
+            mapping_origin=mapping.origin,
+            city_name=mapping.city_name,
+            city_name_en=mapping.city_name_en,
+            timezone=mapping.timezone,
+            files=_file_info(staged, spec),
+            grid_source=grid_source,
+            rows_in=rows_in,
+            rows_loaded=loaded,
+            rows_rejected=len(rejects),
+            reported=pd.Series([first, last]).dropna(),
+        )
+        write_meta(con, meta)
+        with stage("case_days"):
+            build_case_days(con, configured_dispute_days())  # analytics.casedays
         with stage("text index (rest)"):
             log(f"import: {indexing.result():,} terms of descriptions indexed")
     summary = {
